@@ -1,0 +1,195 @@
+//! The check catalogue: one registry of every check, with its stable id, requirement, spec link, level and roles.
+//!
+//! Selection flags (`--only`, `--skip`), `clr-harness checks`, the README table and every report format come from
+//! [`all`]. Checks are declared next to the code that runs them (`checks::*`) and assembled here explicitly, in
+//! data-flow order: format → detection → structure → classes → cross-references → embedded credentials.
+
+use clr_reports::{CheckInfo, Level, Role, RuleSource, Spec};
+
+use crate::checks::{self, Ctx, Doc};
+use crate::detect::DocKind;
+
+/// How a check is run.
+#[derive(Clone, Copy)]
+pub enum Runner {
+    /// Reported by the decoder ([`crate::decode`]); not run on a decoded document.
+    Decode,
+    /// Reported by the engine while detecting what a document is.
+    Detect,
+    /// Run on each decoded document (and embedded credential) of the kinds in [`Check::applies_to`].
+    Document(fn(&Doc, &mut Ctx)),
+    /// Run by the engine against the official JSON Schemas when a spec directory is given.
+    OfficialSchema,
+}
+
+/// A catalogue entry.
+#[derive(Clone, Copy)]
+pub struct Check {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub requirement: &'static str,
+    pub spec_url: &'static str,
+    pub level: Level,
+    pub source: RuleSource,
+    pub roles: &'static [Role],
+    pub spec: Spec,
+    pub area: &'static str,
+    /// Document kinds the check runs on (empty for non-document checks).
+    pub applies_to: &'static [DocKind],
+    pub runner: Runner,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl Check {
+    pub fn info(&self) -> CheckInfo {
+        CheckInfo {
+            id: self.id.to_string(),
+            title: self.title.to_string(),
+            requirement: self.requirement.to_string(),
+            spec_url: self.spec_url.to_string(),
+            level: self.level,
+            source: self.source,
+            roles: self.roles.to_vec(),
+            spec: self.spec,
+            area: self.area.to_string(),
+        }
+    }
+
+    pub fn applies(&self, kind: DocKind) -> bool {
+        self.applies_to.contains(&kind)
+    }
+}
+
+/// Every check, in data-flow order. Ids are unique (a test proves it).
+pub fn all() -> &'static [Check] {
+    static ALL: std::sync::OnceLock<Vec<Check>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v = Vec::new();
+        v.extend_from_slice(checks::format::CHECKS);
+        v.extend_from_slice(checks::credential::CHECKS);
+        v.extend_from_slice(checks::classes::CHECKS);
+        v.extend_from_slice(checks::values::CHECKS);
+        v.extend_from_slice(checks::references::CHECKS);
+        v.extend_from_slice(checks::endorsement::CHECKS);
+        v.extend_from_slice(checks::clr::CHECKS);
+        v.extend_from_slice(checks::official_schema::CHECKS);
+        v
+    })
+}
+
+/// The check with this id.
+pub fn get(id: &str) -> Option<&'static Check> {
+    all().iter().find(|c| c.id == id)
+}
+
+/// Which checks a run uses: `--only` globs (none = all) minus `--skip` globs.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Selection {
+    pub fn selects(&self, id: &str) -> bool {
+        let included = self.only.is_empty() || self.only.iter().any(|g| glob_match(g, id));
+        included && !self.skip.iter().any(|g| glob_match(g, id))
+    }
+
+    /// Globs that match no check at all (a typo the user should hear about).
+    pub fn unmatched_globs(&self) -> Vec<&str> {
+        self.only
+            .iter()
+            .chain(self.skip.iter())
+            .filter(|g| !all().iter().any(|c| glob_match(g, c.id)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    pub fn selected(&self) -> impl Iterator<Item = &'static Check> + '_ {
+        all().iter().filter(|c| self.selects(c.id))
+    }
+}
+
+/// Case-insensitive glob with `*` (any run) and `?` (one character). A glob without wildcards is also a prefix
+/// (`OB30-DM` selects `OB30-DM-001` …), as in h2spec.
+pub fn glob_match(glob: &str, id: &str) -> bool {
+    let g: Vec<char> = glob.to_ascii_uppercase().chars().collect();
+    let s: Vec<char> = id.to_ascii_uppercase().chars().collect();
+    if !g.iter().any(|c| *c == '*' || *c == '?') {
+        return s.starts_with(&g);
+    }
+    // Iterative wildcard match with backtracking to the last `*`.
+    let (mut gi, mut si, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
+    while si < s.len() {
+        if gi < g.len() && (g[gi] == '?' || g[gi] == s[si]) {
+            gi += 1;
+            si += 1;
+        } else if gi < g.len() && g[gi] == '*' {
+            star = Some(gi);
+            mark = si;
+            gi += 1;
+        } else if let Some(st) = star {
+            gi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    while gi < g.len() && g[gi] == '*' {
+        gi += 1;
+    }
+    gi == g.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut seen = HashSet::new();
+        for c in all() {
+            assert!(seen.insert(c.id), "duplicate check id {}", c.id);
+            let parts: Vec<&str> = c.id.split('-').collect();
+            assert_eq!(parts.len(), 3, "{} is not SPEC-AREA-NNN", c.id);
+            assert!(parts[2].len() == 3 && parts[2].chars().all(|ch| ch.is_ascii_digit()), "{}", c.id);
+            assert!(!c.requirement.is_empty() && !c.title.is_empty(), "{} lacks text", c.id);
+            assert!(c.spec_url.starts_with("https://"), "{} lacks a spec link", c.id);
+            assert!(!c.roles.is_empty(), "{} has no role", c.id);
+            if let Runner::Document(_) = c.runner {
+                assert!(!c.applies_to.is_empty(), "{} applies to no document kind", c.id);
+            }
+            if c.source == RuleSource::Inferred {
+                assert_ne!(c.level, Level::Must, "{} is inferred and must not be MUST", c.id);
+            }
+        }
+    }
+
+    #[test]
+    fn globs_match_like_a_shell_and_bare_words_as_prefixes() {
+        assert!(glob_match("OB30-DM-*", "OB30-DM-004"));
+        assert!(glob_match("ob30-dm-00?", "OB30-DM-004"));
+        assert!(glob_match("*-FMT-*", "OB30-FMT-002"));
+        assert!(glob_match("OB30-DM", "OB30-DM-010"));
+        assert!(!glob_match("OB30-DM-*", "CLR20-DM-004"));
+        assert!(!glob_match("OB30-DM-00?", "OB30-DM-010"));
+        assert!(glob_match("*", "X"));
+    }
+
+    #[test]
+    fn selection_applies_only_then_skip() {
+        let sel = Selection { only: vec!["OB30-DM-*".into()], skip: vec!["OB30-DM-002".into()] };
+        assert!(sel.selects("OB30-DM-003"));
+        assert!(!sel.selects("OB30-DM-002"));
+        assert!(!sel.selects("CLR20-DM-001"));
+        let typo = Selection { only: vec!["OB31-*".into()], skip: vec![] };
+        assert_eq!(typo.unmatched_globs(), vec!["OB31-*"]);
+    }
+}

@@ -1,0 +1,5 @@
+//! classes checks.
+
+use crate::catalogue::Check;
+
+pub const CHECKS: &[Check] = &[];

@@ -1,0 +1,5 @@
+//! clr checks.
+
+use crate::catalogue::Check;
+
+pub const CHECKS: &[Check] = &[];

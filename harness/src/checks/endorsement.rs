@@ -1,0 +1,5 @@
+//! endorsement checks.
+
+use crate::catalogue::Check;
+
+pub const CHECKS: &[Check] = &[];

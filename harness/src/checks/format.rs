@@ -1,0 +1,5 @@
+//! format checks.
+
+use crate::catalogue::Check;
+
+pub const CHECKS: &[Check] = &[];

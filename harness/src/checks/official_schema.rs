@@ -1,0 +1,5 @@
+//! official_schema checks.
+
+use crate::catalogue::Check;
+
+pub const CHECKS: &[Check] = &[];

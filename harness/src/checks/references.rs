@@ -1,0 +1,5 @@
+//! references checks.
+
+use crate::catalogue::Check;
+
+pub const CHECKS: &[Check] = &[];

@@ -1,0 +1,5 @@
+//! values checks.
+
+use crate::catalogue::Check;
+
+pub const CHECKS: &[Check] = &[];

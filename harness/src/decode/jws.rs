@@ -1,0 +1,13 @@
+//! Compact JWS (RFC 7515 §7.1): three base64url segments; the header and payload are decoded, the signature kept
+//! for the proof checks.
+
+use serde_json::Value;
+
+/// A syntactically valid compact JWS.
+#[derive(Debug, Clone)]
+pub struct CompactJws {
+    pub raw: String,
+    pub header: Value,
+    pub payload_text: String,
+    pub signature: Vec<u8>,
+}

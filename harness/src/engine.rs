@@ -1,0 +1,1 @@
+//! Runs the selected checks over decoded documents and builds the run model.

@@ -1,0 +1,14 @@
+//! Exit codes, documented in the README.
+
+/// All required checks passed.
+pub const OK: i32 = 0;
+/// At least one required check failed.
+pub const FAILED: i32 = 1;
+/// Usage or configuration error.
+pub const USAGE: i32 = 2;
+/// The target was unreachable or the run could not complete.
+pub const INCOMPLETE: i32 = 3;
+/// No checks were selected.
+pub const NO_CHECKS: i32 = 4;
+/// A bug in the harness (a panic).
+pub const BUG: i32 = 101;

@@ -1,0 +1,1 @@
+//! Reading inputs (files, stdin, URLs named on the command line) within size and time limits.

@@ -1,0 +1,463 @@
+//! The run model: one versioned, serde-serialisable description of a run that every reporter renders.
+//!
+//! A run holds the catalogue entries it used (so a report is self-describing), the subjects it examined (a
+//! document, a nested credential inside a document, later a provider or consumer), one [`CheckResult`] per
+//! applicable check per subject, and the HTTP exchanges that findings point at.
+//!
+//! Format changes bump [`REPORT_FORMAT`]; `reports/schema/report.schema.json` describes this shape.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifier of the `report.json` format. Bump on any incompatible change of the model.
+pub const REPORT_FORMAT: &str = "clr-harness-report/1";
+
+/// Requirement level of a check, as the specification words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Level {
+    Must,
+    Should,
+    Info,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::Info => "INFO",
+        }
+    }
+}
+
+/// Where a rule comes from. Rules the digests mark as inferred are never reported above `Warn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleSource {
+    /// Normative text of the specification.
+    Normative,
+    /// Stated by the published JSON Schemas or contexts only.
+    Schema,
+    /// Stated by analogy (e.g. CLR 2.0 by analogy with OB 3.0) or a harness heuristic; not confirmed normative.
+    Inferred,
+}
+
+/// The role of the system under test a check applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Produces credentials (the harness validates the documents).
+    Issuer,
+    /// Serves the REST API behind OAuth 2.0.
+    Provider,
+    /// Fetches or pushes credentials through a provider, verifies them.
+    Consumer,
+    /// Verifies/displays credentials.
+    Verifier,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Issuer => "issuer",
+            Role::Provider => "provider",
+            Role::Consumer => "consumer",
+            Role::Verifier => "verifier",
+        }
+    }
+}
+
+/// The specification a check belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Spec {
+    #[serde(rename = "OB 3.0")]
+    Ob30,
+    #[serde(rename = "CLR 2.0")]
+    Clr20,
+    #[serde(rename = "VC")]
+    Vc,
+    #[serde(rename = "OAuth 2.0")]
+    OAuth,
+    #[serde(rename = "OB 2.0")]
+    Ob20,
+    #[serde(rename = "CLR 1.0")]
+    Clr10,
+    #[serde(rename = "CASE 1.0")]
+    Case10,
+}
+
+impl Spec {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Spec::Ob30 => "OB 3.0",
+            Spec::Clr20 => "CLR 2.0",
+            Spec::Vc => "VC",
+            Spec::OAuth => "OAuth 2.0",
+            Spec::Ob20 => "OB 2.0",
+            Spec::Clr10 => "CLR 1.0",
+            Spec::Case10 => "CASE 1.0",
+        }
+    }
+}
+
+/// One catalogue entry as recorded in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckInfo {
+    /// Stable id, e.g. `OB30-DM-004`.
+    pub id: String,
+    /// Short title.
+    pub title: String,
+    /// The requirement, one sentence.
+    pub requirement: String,
+    /// Link to the spec section that states it.
+    pub spec_url: String,
+    pub level: Level,
+    pub source: RuleSource,
+    pub roles: Vec<Role>,
+    pub spec: Spec,
+    /// Area within the spec: `data-model`, `format`, `schema`, `proof`, `api`, `oauth` …
+    pub area: String,
+}
+
+/// The graded outcome of a check (Autobahn/OpenID style). Order is severity for display, not for exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// The requirement holds.
+    Pass,
+    /// Informational: unspecified or legacy behaviour worth knowing.
+    Info,
+    /// The check did not apply to this subject (e.g. no `credentialStatus` to check).
+    NotApplicable,
+    /// The check was not run; the reason says why (not selected input, needs `--spec-dir`, fetch not allowed …).
+    Skip,
+    /// A SHOULD is violated, or an inferred rule is violated.
+    Warn,
+    /// A MUST is violated.
+    Fail,
+    /// The harness could not run the check (unreachable target, timeout, internal limit). Never folded into Fail.
+    Error,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Info => "info",
+            Outcome::NotApplicable => "not-applicable",
+            Outcome::Skip => "skip",
+            Outcome::Warn => "warn",
+            Outcome::Fail => "fail",
+            Outcome::Error => "error",
+        }
+    }
+
+    /// Rank used to fold several findings into one check outcome: the worst wins.
+    pub fn rank(self) -> u8 {
+        match self {
+            Outcome::NotApplicable => 0,
+            Outcome::Skip => 1,
+            Outcome::Pass => 2,
+            Outcome::Info => 3,
+            Outcome::Warn => 4,
+            Outcome::Fail => 5,
+            Outcome::Error => 6,
+        }
+    }
+
+    /// Whether this outcome makes a run non-conformant (exit code 1).
+    pub fn is_failure(self) -> bool {
+        matches!(self, Outcome::Fail)
+    }
+}
+
+/// Where a finding is: a JSON pointer into the decoded document, a position in the source text, an HTTP step.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    /// JSON pointer (RFC 6901) into the subject's JSON, e.g. `/credentialSubject/achievement/criteria`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// 1-based line in the source text of the layer the pointer refers to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based column (in characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// 0-based byte offset in the input (PNG chunk offset, JSON syntax error …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byte_offset: Option<u64>,
+    /// Encoding layer, e.g. `PNG iTXt chunk "openbadgecredential" → compact JWS payload`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// HTTP step or header, for API checks (e.g. `GET /ims/ob/v3p0/credentials → header Link`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<String>,
+}
+
+impl Location {
+    pub fn pointer(pointer: impl Into<String>) -> Self {
+        Location { pointer: Some(pointer.into()), ..Location::default() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Location::default()
+    }
+}
+
+/// A piece of structured evidence behind a finding (a resolution step, a computed value, a schema path …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub label: String,
+    pub value: String,
+}
+
+/// One observation of a check on a subject. A check with no findings passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub outcome: Outcome,
+    /// What is wrong (or noteworthy), one line, readable on its own.
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Location::is_empty")]
+    pub location: Location,
+    /// What a conforming document or peer has here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<Evidence>,
+    /// Ids of [`Exchange`]s this finding rests on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<String>,
+    /// A likely fix, when the harness can tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// The result of one check on one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Catalogue id; its [`CheckInfo`] is in [`Run::checks`].
+    pub check: String,
+    pub outcome: Outcome,
+    /// Why the check was skipped / not applicable, or a note on a pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+}
+
+/// What kind of thing a subject is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubjectKind {
+    /// A document given to the harness (file, URL, stdin).
+    Document,
+    /// A credential embedded in another subject (nested CLR credential, endorsement).
+    Embedded,
+    /// A provider (REST API + OAuth 2.0 server).
+    Provider,
+    /// A consumer (client/verifier) tested by the harness acting as provider.
+    Consumer,
+}
+
+/// What the harness decided a document is, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detection {
+    /// e.g. `OB 3.0 AchievementCredential (VCDM 2.0)`.
+    pub label: String,
+    /// Machine-readable kind: `ob30-achievement-credential`, `ob30-endorsement-credential`, `clr20-clr-credential`,
+    /// `unknown` …
+    pub kind: String,
+    /// VC data model version the document follows, when it is a VC (`2.0` or `1.1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vcdm: Option<String>,
+    /// The evidence used, in words (“@context[0] is https://www.w3.org/2018/credentials/v1 and issuanceDate is present”).
+    pub reason: String,
+}
+
+/// A thing the harness examined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    /// Unique within the run: `doc-1`, `doc-1/vc-0`, …
+    pub id: String,
+    pub kind: SubjectKind,
+    /// Human name: the path or URL for documents; `<parent> → /credentialSubject/verifiableCredential/0` for embedded.
+    pub name: String,
+    /// File path, URL, `-` for stdin.
+    pub source: String,
+    /// For embedded subjects: the parent subject id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// For embedded subjects: where in the parent (JSON pointer), plus the layer if it was decoded (compact JWS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Location>,
+    /// The chain of encodings that was unwrapped to reach the JSON (`PNG iTXt "openbadgecredential"`, `compact JWS`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detected: Option<Detection>,
+    pub outcome: Outcome,
+    pub results: Vec<CheckResult>,
+}
+
+/// One recorded HTTP exchange (request, response, timing), printable as a curl command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub id: String,
+    pub method: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<(String, String)>,
+    /// Response body, possibly truncated (see `response_body_truncated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<String>,
+    #[serde(default)]
+    pub response_body_truncated: bool,
+    /// Transport error, when no response came back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    /// A curl command that repeats the request.
+    pub curl: String,
+}
+
+/// Counts of check results by outcome.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub pass: u64,
+    pub fail: u64,
+    pub warn: u64,
+    pub info: u64,
+    pub skip: u64,
+    pub not_applicable: u64,
+    pub error: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Pass => self.pass += 1,
+            Outcome::Fail => self.fail += 1,
+            Outcome::Warn => self.warn += 1,
+            Outcome::Info => self.info += 1,
+            Outcome::Skip => self.skip += 1,
+            Outcome::NotApplicable => self.not_applicable += 1,
+            Outcome::Error => self.error += 1,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.pass + self.fail + self.warn + self.info + self.skip + self.not_applicable + self.error
+    }
+}
+
+/// Roll-up of the whole run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Counts over all check results of all subjects.
+    pub results: Counts,
+    /// Counts of subjects by their overall outcome.
+    pub subjects: Counts,
+    /// The exit code the run ends with (see the README's table).
+    pub exit_code: i32,
+    /// One line: `3 documents, 2 failed: 4 MUST failures, 1 warning`.
+    pub verdict: String,
+}
+
+/// Versions the run was made with, printed in every report header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+    /// Version of the shipped vector set.
+    pub vectors_version: String,
+    /// Spec versions the catalogue covers, e.g. `OB 3.0 (context 3.0.3)`.
+    pub specs: Vec<String>,
+}
+
+/// Options that change verdicts, recorded so a report says how it was produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// SHOULD violations count as failures.
+    pub strict: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip: Vec<String>,
+    /// Official spec artefacts used for cross-checks, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_dir: Option<String>,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Run {
+    /// Always [`REPORT_FORMAT`].
+    pub format: String,
+    pub tool: ToolInfo,
+    /// The command line that produced the run, for reproduction.
+    pub command: Vec<String>,
+    /// RFC 3339 UTC start time.
+    pub started_at: String,
+    pub duration_ms: u64,
+    pub options: RunOptions,
+    /// Catalogue entries of every check that appears in `subjects`.
+    pub checks: Vec<CheckInfo>,
+    pub subjects: Vec<Subject>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<Exchange>,
+    pub summary: Summary,
+}
+
+impl Run {
+    /// The catalogue entry for a check id used in this run.
+    pub fn check(&self, id: &str) -> Option<&CheckInfo> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+}
+
+/// Folds findings into a check outcome: the worst finding, or `Pass` when there are none.
+pub fn fold_outcome<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Outcome {
+    findings
+        .into_iter()
+        .map(|f| f.outcome)
+        .max_by_key(|o| o.rank())
+        .unwrap_or(Outcome::Pass)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_finding_decides_the_outcome() {
+        let f = |outcome| Finding {
+            outcome,
+            message: String::new(),
+            location: Location::default(),
+            expected: None,
+            actual: None,
+            evidence: vec![],
+            exchanges: vec![],
+            hint: None,
+        };
+        assert_eq!(fold_outcome(&[]), Outcome::Pass);
+        assert_eq!(fold_outcome(&[f(Outcome::Warn), f(Outcome::Fail), f(Outcome::Info)]), Outcome::Fail);
+        assert_eq!(fold_outcome(&[f(Outcome::Fail), f(Outcome::Error)]), Outcome::Error);
+    }
+
+    #[test]
+    fn outcomes_serialise_in_kebab_case() {
+        assert_eq!(serde_json::to_string(&Outcome::NotApplicable).unwrap(), "\"not-applicable\"");
+        assert_eq!(serde_json::to_string(&Level::Should).unwrap(), "\"SHOULD\"");
+        assert_eq!(serde_json::to_string(&Spec::Clr20).unwrap(), "\"CLR 2.0\"");
+    }
+}
