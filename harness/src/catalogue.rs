@@ -159,7 +159,11 @@ mod tests {
             assert!(seen.insert(c.id), "duplicate check id {}", c.id);
             let parts: Vec<&str> = c.id.split('-').collect();
             assert_eq!(parts.len(), 3, "{} is not SPEC-AREA-NNN", c.id);
-            assert!(parts[2].len() == 3 && parts[2].chars().all(|ch| ch.is_ascii_digit()), "{}", c.id);
+            assert!(
+                parts[2].len() == 3 && parts[2].chars().all(|ch| ch.is_ascii_digit()),
+                "{}",
+                c.id
+            );
             assert!(!c.requirement.is_empty() && !c.title.is_empty(), "{} lacks text", c.id);
             assert!(c.spec_url.starts_with("https://"), "{} lacks a spec link", c.id);
             assert!(!c.roles.is_empty(), "{} has no role", c.id);
@@ -185,11 +189,17 @@ mod tests {
 
     #[test]
     fn selection_applies_only_then_skip() {
-        let sel = Selection { only: vec!["OB30-DM-*".into()], skip: vec!["OB30-DM-002".into()] };
+        let sel = Selection {
+            only: vec!["OB30-DM-*".into()],
+            skip: vec!["OB30-DM-002".into()],
+        };
         assert!(sel.selects("OB30-DM-003"));
         assert!(!sel.selects("OB30-DM-002"));
         assert!(!sel.selects("CLR20-DM-001"));
-        let typo = Selection { only: vec!["OB31-*".into()], skip: vec![] };
+        let typo = Selection {
+            only: vec!["OB31-*".into()],
+            skip: vec![],
+        };
         assert_eq!(typo.unmatched_globs(), vec!["OB31-*"]);
     }
 }

@@ -1,7 +1,14 @@
 //! What a document is: OB 3.0 AchievementCredential, EndorsementCredential, CLR 2.0 ClrCredential (on VCDM 2.0 or
-//! legacy 1.1), or something this tool does not know — always with the evidence used.
+//! legacy 1.1), or something this tool does not know — always with the evidence used, so that a reader whose
+//! document was taken for the wrong VC version sees why (the 1EdTech validator's users' top complaint).
 
+use clr_reports::Detection;
 use serde::Serialize;
+use serde_json::Value;
+
+use crate::checks::type_values;
+use crate::datamodel::Class;
+use crate::vocab::{VC_V1_CONTEXT, VC_V2_CONTEXT};
 
 /// The credential kinds the data-model checks know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -12,4 +19,240 @@ pub enum DocKind {
     Endorsement,
     /// CLR 2.0 ClrCredential.
     Clr,
+}
+
+impl DocKind {
+    pub fn class(self) -> Class {
+        match self {
+            DocKind::Achievement => Class::AchievementCredential,
+            DocKind::Endorsement => Class::EndorsementCredential,
+            DocKind::Clr => Class::ClrCredential,
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            DocKind::Achievement => "ob30-achievement-credential",
+            DocKind::Endorsement => "ob30-endorsement-credential",
+            DocKind::Clr => "clr20-clr-credential",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DocKind::Achievement => "OB 3.0 AchievementCredential",
+            DocKind::Endorsement => "OB 3.0 EndorsementCredential",
+            DocKind::Clr => "CLR 2.0 ClrCredential",
+        }
+    }
+}
+
+/// The VC data model generation a credential follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Vcdm {
+    V2,
+    V1_1,
+}
+
+impl Vcdm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Vcdm::V2 => "2.0",
+            Vcdm::V1_1 => "1.1",
+        }
+    }
+}
+
+/// The outcome of detection.
+#[derive(Debug, Clone)]
+pub struct Detected {
+    /// `None` when the document is not a credential this tool knows.
+    pub kind: Option<DocKind>,
+    pub vcdm: Vcdm,
+    pub detection: Detection,
+}
+
+/// Decides what `doc` is. The JSON of a VCDM 1.1 VC-JWT payload (`vc` claim) is unwrapped by the caller.
+pub fn detect(doc: &Value) -> Detected {
+    let Some(obj) = doc.as_object() else {
+        return unknown(
+            Vcdm::V2,
+            format!("the document is {}, not a JSON object", crate::checks::json_type(doc)),
+        );
+    };
+    let types: Vec<&str> = obj.get("type").and_then(type_values).unwrap_or_default();
+    let (vcdm, vcdm_reason) = vcdm_of(doc);
+
+    let by_type = if types.contains(&"ClrCredential") {
+        Some((DocKind::Clr, "type contains \"ClrCredential\"".to_string()))
+    } else if types.contains(&"EndorsementCredential") {
+        Some((
+            DocKind::Endorsement,
+            "type contains \"EndorsementCredential\"".to_string(),
+        ))
+    } else if let Some(t) = types
+        .iter()
+        .find(|t| **t == "AchievementCredential" || **t == "OpenBadgeCredential")
+    {
+        Some((DocKind::Achievement, format!("type contains \"{t}\"")))
+    } else {
+        None
+    };
+    // Without a recognisable type, guess from the shape so that the type check reports the root cause instead of
+    // the document being dismissed as unknown.
+    let guessed = by_type.or_else(|| shape_guess(doc));
+    let Some((kind, kind_reason)) = guessed else {
+        let seen = if types.is_empty() {
+            "no \"type\"".to_string()
+        } else {
+            format!("type {}", serde_json::to_string(&types).unwrap_or_default())
+        };
+        let what = legacy_kind(doc)
+            .map(|w| format!("; it looks like {w}, which this tool does not validate"))
+            .unwrap_or_default();
+        return unknown(vcdm, format!("not a credential this tool knows: {seen}{what}"));
+    };
+    Detected {
+        kind: Some(kind),
+        vcdm,
+        detection: Detection {
+            label: format!("{} (VCDM {})", kind.label(), vcdm.as_str()),
+            kind: kind.slug().to_string(),
+            vcdm: Some(vcdm.as_str().to_string()),
+            reason: format!("{kind_reason}; VCDM {}: {vcdm_reason}", vcdm.as_str()),
+        },
+    }
+}
+
+fn unknown(vcdm: Vcdm, reason: String) -> Detected {
+    Detected {
+        kind: None,
+        vcdm,
+        detection: Detection {
+            label: "unknown document".into(),
+            kind: "unknown".into(),
+            vcdm: None,
+            reason,
+        },
+    }
+}
+
+/// VCDM generation and the evidence for it, strongest first: the base context, then the date properties.
+fn vcdm_of(doc: &Value) -> (Vcdm, String) {
+    let first = doc.get("@context").and_then(|c| match c {
+        Value::Array(items) => items.first().and_then(Value::as_str),
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
+    });
+    let has = |k: &str| doc.get(k).is_some();
+    match first {
+        Some(VC_V2_CONTEXT) if has("issuanceDate") && !has("validFrom") => (
+            Vcdm::V2,
+            format!("@context[0] is {VC_V2_CONTEXT} (issuanceDate is a VCDM 1.1 property; VCDM 2.0 uses validFrom)"),
+        ),
+        Some(VC_V2_CONTEXT) => (Vcdm::V2, format!("@context[0] is {VC_V2_CONTEXT}")),
+        Some(VC_V1_CONTEXT) => (Vcdm::V1_1, format!("@context[0] is {VC_V1_CONTEXT}")),
+        _ if has("issuanceDate") && !has("validFrom") => (
+            Vcdm::V1_1,
+            "no VC base context at @context[0], but issuanceDate (VCDM 1.1) is present".into(),
+        ),
+        _ => (
+            Vcdm::V2,
+            "no VC base context at @context[0]; assumed VCDM 2.0, the version OB 3.0 requires".into(),
+        ),
+    }
+}
+
+fn shape_guess(doc: &Value) -> Option<(DocKind, String)> {
+    let subject = doc.get("credentialSubject")?;
+    if subject.get("verifiableCredential").is_some() {
+        Some((
+            DocKind::Clr,
+            "no ClrCredential type, but credentialSubject.verifiableCredential is present".into(),
+        ))
+    } else if subject.get("achievement").is_some() {
+        Some((
+            DocKind::Achievement,
+            "no AchievementCredential/OpenBadgeCredential type, but credentialSubject.achievement is present".into(),
+        ))
+    } else if subject.get("endorsementComment").is_some() || has_endorsement_subject_type(subject) {
+        Some((
+            DocKind::Endorsement,
+            "no EndorsementCredential type, but the subject is an EndorsementSubject".into(),
+        ))
+    } else {
+        None
+    }
+}
+
+fn has_endorsement_subject_type(subject: &Value) -> bool {
+    subject
+        .get("type")
+        .and_then(type_values)
+        .is_some_and(|t| t.contains(&"EndorsementSubject"))
+}
+
+/// Names formats of neighbouring specs so an unknown document gets a useful verdict.
+fn legacy_kind(doc: &Value) -> Option<&'static str> {
+    let ctx = doc.get("@context").map(|c| c.to_string()).unwrap_or_default();
+    let types: Vec<&str> = doc.get("type").and_then(type_values).unwrap_or_default();
+    if ctx.contains("w3id.org/openbadges/v2") || ctx.contains("openbadgespec.org") {
+        Some("an Open Badges 2.0 document")
+    } else if ctx.contains("purl.imsglobal.org/spec/clr/v1p0") {
+        Some("a CLR 1.0 document")
+    } else if types.contains(&"CFDocument") || doc.get("CFDocument").is_some() {
+        Some("a CASE 1.0 document")
+    } else if types.contains(&"VerifiablePresentation") {
+        Some("a Verifiable Presentation (validate the credentials inside it one by one)")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recognises_the_three_kinds_and_both_generations() {
+        let ob = json!({"@context": [VC_V2_CONTEXT], "type": ["VerifiableCredential", "OpenBadgeCredential"]});
+        let d = detect(&ob);
+        assert_eq!((d.kind, d.vcdm), (Some(DocKind::Achievement), Vcdm::V2));
+        let legacy = json!({"@context": [VC_V1_CONTEXT], "type": ["VerifiableCredential", "AchievementCredential"]});
+        let d = detect(&legacy);
+        assert_eq!((d.kind, d.vcdm), (Some(DocKind::Achievement), Vcdm::V1_1));
+        assert!(
+            d.detection.reason.contains("2018/credentials/v1"),
+            "{}",
+            d.detection.reason
+        );
+        let clr = json!({"type": ["VerifiableCredential", "ClrCredential"]});
+        assert_eq!(detect(&clr).kind, Some(DocKind::Clr));
+        let end = json!({"type": ["VerifiableCredential", "EndorsementCredential"]});
+        assert_eq!(detect(&end).kind, Some(DocKind::Endorsement));
+    }
+
+    #[test]
+    fn a_wrong_type_is_guessed_from_the_shape_so_the_type_check_can_explain() {
+        let doc = json!({"type": ["VerifiableCredential"], "credentialSubject": {"achievement": {}}});
+        let d = detect(&doc);
+        assert_eq!(d.kind, Some(DocKind::Achievement));
+        assert!(d.detection.reason.contains("credentialSubject.achievement"));
+    }
+
+    #[test]
+    fn unknown_documents_say_what_was_seen() {
+        let ob2 = json!({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"});
+        let d = detect(&ob2);
+        assert_eq!(d.kind, None);
+        assert!(d.detection.reason.contains("Open Badges 2.0"), "{}", d.detection.reason);
+        assert!(detect(&json!([1, 2])).detection.reason.contains("an array"));
+    }
+
+    #[test]
+    fn issuance_date_without_base_context_means_vcdm_1_1() {
+        let doc = json!({"type": ["OpenBadgeCredential"], "issuanceDate": "2020-01-01T00:00:00Z"});
+        assert_eq!(detect(&doc).vcdm, Vcdm::V1_1);
+    }
 }

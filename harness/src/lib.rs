@@ -6,6 +6,7 @@
 
 pub mod catalogue;
 pub mod checks;
+pub mod datamodel;
 pub mod decode;
 pub mod detect;
 pub mod engine;

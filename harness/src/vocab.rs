@@ -25,12 +25,16 @@ pub const OB_EXTENSIONS_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0
 
 /// Whether `url` is an OB 3.0 context the schemas accept (`context(-3.d.d)?.json`) or a known alias.
 pub fn is_ob_context(url: &str) -> bool {
-    url == OB_CONTEXT_CURRENT || OB_CONTEXT_OLDER.contains(&url) || versioned(url, "https://purl.imsglobal.org/spec/ob/v3p0/context", '3')
+    url == OB_CONTEXT_CURRENT
+        || OB_CONTEXT_OLDER.contains(&url)
+        || versioned(url, "https://purl.imsglobal.org/spec/ob/v3p0/context", '3')
 }
 
 /// Whether `url` is a CLR 2.0 context the schemas accept (`context(-2.d.d)?.json`).
 pub fn is_clr_context(url: &str) -> bool {
-    url == CLR_CONTEXT_CURRENT || CLR_CONTEXT_OLDER.contains(&url) || versioned(url, "https://purl.imsglobal.org/spec/clr/v2p0/context", '2')
+    url == CLR_CONTEXT_CURRENT
+        || CLR_CONTEXT_OLDER.contains(&url)
+        || versioned(url, "https://purl.imsglobal.org/spec/clr/v2p0/context", '2')
 }
 
 /// `<prefix>-<major>.<d>.<d>.json`, the shape of the schemas' context regex.
@@ -42,7 +46,12 @@ fn versioned(url: &str, prefix: &str, major: char) -> bool {
         return false;
     };
     let b = version.as_bytes();
-    b.len() == 5 && b[0] == major as u8 && b[1] == b'.' && b[2].is_ascii_digit() && b[3] == b'.' && b[4].is_ascii_digit()
+    b.len() == 5
+        && b[0] == major as u8
+        && b[1] == b'.'
+        && b[2].is_ascii_digit()
+        && b[3] == b'.'
+        && b[4].is_ascii_digit()
 }
 
 /// Spec section links used by the catalogue.
@@ -129,8 +138,15 @@ pub const ACHIEVEMENT_TYPES: &[&str] = &[
 ];
 
 /// AlignmentTargetType (extensible with `ext:`).
-pub const ALIGNMENT_TARGET_TYPES: &[&str] =
-    &["ceasn:Competency", "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion", "CFRubricCriterionLevel", "CTDL"];
+pub const ALIGNMENT_TARGET_TYPES: &[&str] = &[
+    "ceasn:Competency",
+    "ceterms:Credential",
+    "CFItem",
+    "CFRubric",
+    "CFRubricCriterion",
+    "CFRubricCriterionLevel",
+    "CTDL",
+];
 
 /// ResultType (extensible with `ext:`).
 pub const RESULT_TYPES: &[&str] = &[
@@ -149,8 +165,15 @@ pub const RESULT_TYPES: &[&str] = &[
 ];
 
 /// ResultStatusType (closed).
-pub const RESULT_STATUS_TYPES: &[&str] =
-    &["Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew"];
+pub const RESULT_STATUS_TYPES: &[&str] = &[
+    "Completed",
+    "Enrolled",
+    "Failed",
+    "InProgress",
+    "OnHold",
+    "Provisional",
+    "Withdrew",
+];
 
 /// IdentifierTypeEnum (extensible with `ext:`).
 pub const IDENTIFIER_TYPES: &[&str] = &[
@@ -176,13 +199,24 @@ pub const IDENTIFIER_TYPES: &[&str] = &[
 ];
 
 /// AssociationType (closed, CLR 2.0).
-pub const ASSOCIATION_TYPES: &[&str] =
-    &["exactMatchOf", "isChildOf", "isParentOf", "isPartOf", "isPeerOf", "isRelatedTo", "precedes", "replacedBy"];
+pub const ASSOCIATION_TYPES: &[&str] = &[
+    "exactMatchOf",
+    "isChildOf",
+    "isParentOf",
+    "isPartOf",
+    "isPeerOf",
+    "isRelatedTo",
+    "precedes",
+    "replacedBy",
+];
 
 /// Whether `term` is an extension term: `ext:` followed by `[A-Za-z0-9.\-_]+` (the schemas' pattern).
 pub fn is_extension_term(term: &str) -> bool {
     term.strip_prefix("ext:").is_some_and(|rest| {
-        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     })
 }
 
@@ -197,7 +231,8 @@ pub const OB_ACHIEVEMENT_SCHEMA_URL: &str =
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
 pub const OB_ENDORSEMENT_SCHEMA_URL: &str =
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential_schema.json";
-pub const CLR_SCHEMA_URL: &str = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json";
+pub const CLR_SCHEMA_URL: &str =
+    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json";
 
 #[cfg(test)]
 mod tests {
@@ -206,10 +241,16 @@ mod tests {
     #[test]
     fn context_recognition_follows_the_schema_patterns() {
         assert!(is_ob_context(OB_CONTEXT_CURRENT));
-        assert!(is_ob_context("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.9.json"));
+        assert!(is_ob_context(
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.9.json"
+        ));
         assert!(is_ob_context("https://purl.imsglobal.org/spec/ob/v3p0/context.json"));
-        assert!(!is_ob_context("https://purl.imsglobal.org/spec/ob/v3p0/context-2.0.1.json"));
-        assert!(!is_ob_context("http://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"));
+        assert!(!is_ob_context(
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-2.0.1.json"
+        ));
+        assert!(!is_ob_context(
+            "http://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ));
         assert!(is_clr_context(CLR_CONTEXT_CURRENT));
         assert!(is_clr_context("https://purl.imsglobal.org/spec/clr/v2p0/context.json"));
         assert!(!is_clr_context(CLR_CONTEXT_DRAFT));

@@ -196,7 +196,10 @@ pub struct Location {
 
 impl Location {
     pub fn pointer(pointer: impl Into<String>) -> Self {
-        Location { pointer: Some(pointer.into()), ..Location::default() }
+        Location {
+            pointer: Some(pointer.into()),
+            ..Location::default()
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -450,13 +453,19 @@ mod tests {
             hint: None,
         };
         assert_eq!(fold_outcome(&[]), Outcome::Pass);
-        assert_eq!(fold_outcome(&[f(Outcome::Warn), f(Outcome::Fail), f(Outcome::Info)]), Outcome::Fail);
+        assert_eq!(
+            fold_outcome(&[f(Outcome::Warn), f(Outcome::Fail), f(Outcome::Info)]),
+            Outcome::Fail
+        );
         assert_eq!(fold_outcome(&[f(Outcome::Fail), f(Outcome::Error)]), Outcome::Error);
     }
 
     #[test]
     fn outcomes_serialise_in_kebab_case() {
-        assert_eq!(serde_json::to_string(&Outcome::NotApplicable).unwrap(), "\"not-applicable\"");
+        assert_eq!(
+            serde_json::to_string(&Outcome::NotApplicable).unwrap(),
+            "\"not-applicable\""
+        );
         assert_eq!(serde_json::to_string(&Level::Should).unwrap(), "\"SHOULD\"");
         assert_eq!(serde_json::to_string(&Spec::Clr20).unwrap(), "\"CLR 2.0\"");
     }

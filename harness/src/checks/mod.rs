@@ -1,20 +1,272 @@
 //! Document checks: small named functions, each registered in the catalogue with its requirement.
+//!
+//! A check reads a [`Doc`] (the credential, what it was detected as, and its walk over the data model) and
+//! reports violations through its [`Ctx`]; the check's level decides the outcome (MUST → Fail, SHOULD → Warn,
+//! INFO → Info), so check code never chooses severities by hand.
 
 pub mod classes;
 pub mod clr;
 pub mod credential;
 pub mod endorsement;
 pub mod format;
+pub mod lexical;
 pub mod official_schema;
 pub mod references;
 pub mod values;
 
-/// A document (or embedded credential) under check.
-pub struct Doc<'a> {
-    pub value: &'a serde_json::Value,
+use std::fmt;
+
+use clr_reports::{Evidence, Finding, Level, Location, Outcome, RuleSource};
+use serde_json::Value;
+
+use crate::catalogue::Check;
+use crate::datamodel::Walk;
+use crate::detect::{DocKind, Vcdm};
+
+/// A JSON pointer (RFC 6901) under construction.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Ptr(String);
+
+impl Ptr {
+    pub fn root() -> Self {
+        Ptr(String::new())
+    }
+
+    /// Parses an already-escaped pointer string.
+    pub fn from_escaped(s: &str) -> Self {
+        Ptr(s.to_string())
+    }
+
+    pub fn key(&self, key: &str) -> Self {
+        Ptr(format!("{}/{}", self.0, key.replace('~', "~0").replace('/', "~1")))
+    }
+
+    pub fn index(&self, i: usize) -> Self {
+        Ptr(format!("{}/{}", self.0, i))
+    }
+
+    /// This pointer below `base` (for embedded credentials located inside a parent document).
+    pub fn under(&self, base: &Ptr) -> Self {
+        Ptr(format!("{}{}", base.0, self.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
-/// Collects one check's findings.
+impl fmt::Display for Ptr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The root pointer is the empty string; print it so a reader sees where.
+        if self.0.is_empty() {
+            f.write_str("/")
+        } else {
+            f.write_str(&self.0)
+        }
+    }
+}
+
+/// A document (or embedded credential) under check.
+pub struct Doc<'a> {
+    pub root: &'a Value,
+    pub kind: DocKind,
+    pub vcdm: Vcdm,
+    pub walk: Walk<'a>,
+}
+
+/// Collects one check's findings on one document.
 pub struct Ctx {
-    pub findings: Vec<clr_reports::Finding>,
+    check: &'static Check,
+    /// Pointer of the document inside its parent when findings should point into the parent's text.
+    base: Ptr,
+    findings: Vec<Finding>,
+    not_applicable: Option<String>,
+}
+
+impl Ctx {
+    pub fn new(check: &'static Check, base: Ptr) -> Self {
+        Ctx {
+            check,
+            base,
+            findings: Vec::new(),
+            not_applicable: None,
+        }
+    }
+
+    pub fn check(&self) -> &'static Check {
+        self.check
+    }
+
+    /// How many findings were reported so far (to stop after a first, more basic, problem).
+    pub fn findings_len(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Reports a violation of this check's requirement at `ptr`; the outcome follows the check's level.
+    pub fn violation(&mut self, ptr: &Ptr, message: impl Into<String>) -> Report<'_> {
+        let outcome = match (self.check.level, self.check.source) {
+            (Level::Must, RuleSource::Inferred) | (Level::Should, _) => Outcome::Warn,
+            (Level::Must, _) => Outcome::Fail,
+            (Level::Info, _) => Outcome::Info,
+        };
+        self.push(outcome, ptr, message.into())
+    }
+
+    /// Reports something worth knowing that is not a violation.
+    pub fn note(&mut self, ptr: &Ptr, message: impl Into<String>) -> Report<'_> {
+        self.push(Outcome::Info, ptr, message.into())
+    }
+
+    /// The check does not apply to this document (e.g. it has no `credentialStatus`).
+    pub fn not_applicable(&mut self, reason: impl Into<String>) {
+        self.not_applicable = Some(reason.into());
+    }
+
+    fn push(&mut self, outcome: Outcome, ptr: &Ptr, message: String) -> Report<'_> {
+        self.findings.push(Finding {
+            outcome,
+            message,
+            location: Location::pointer(ptr.under(&self.base).as_str()),
+            expected: None,
+            actual: None,
+            evidence: Vec::new(),
+            exchanges: Vec::new(),
+            hint: None,
+        });
+        let last = self.findings.len() - 1;
+        Report(&mut self.findings[last])
+    }
+
+    /// The findings, and the reason the check did not apply if it said so and found nothing.
+    pub fn finish(self) -> (Vec<Finding>, Option<String>) {
+        let na = if self.findings.is_empty() {
+            self.not_applicable
+        } else {
+            None
+        };
+        (self.findings, na)
+    }
+}
+
+/// Adds detail to a reported finding.
+pub struct Report<'a>(&'a mut Finding);
+
+impl Report<'_> {
+    pub fn expected(self, expected: impl Into<String>) -> Self {
+        self.0.expected = Some(expected.into());
+        self
+    }
+
+    pub fn found(self, actual: impl Into<String>) -> Self {
+        self.0.actual = Some(actual.into());
+        self
+    }
+
+    /// Records the JSON value found, abbreviated.
+    pub fn found_value(self, v: &Value) -> Self {
+        self.found(show(v))
+    }
+
+    pub fn hint(self, hint: impl Into<String>) -> Self {
+        self.0.hint = Some(hint.into());
+        self
+    }
+
+    pub fn evidence(self, label: impl Into<String>, value: impl Into<String>) -> Self {
+        self.0.evidence.push(Evidence {
+            label: label.into(),
+            value: value.into(),
+        });
+        self
+    }
+}
+
+/// A JSON value in one line, cut to a readable length.
+pub fn show(v: &Value) -> String {
+    const MAX: usize = 120;
+    let s = serde_json::to_string(v).unwrap_or_else(|_| "<unprintable>".into());
+    if s.chars().count() <= MAX {
+        s
+    } else {
+        let cut: String = s.chars().take(MAX).collect();
+        format!("{cut}… ({} bytes)", s.len())
+    }
+}
+
+/// The JSON type name of a value, for "expected a string, found a number" messages.
+pub fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The values of a `type` property (a string or an array of strings); `None` if it has another shape.
+pub fn type_values(v: &Value) -> Option<Vec<&str>> {
+    match v {
+        Value::String(s) => Some(vec![s.as_str()]),
+        Value::Array(items) => items.iter().map(Value::as_str).collect(),
+        _ => None,
+    }
+}
+
+/// Whether the object's `type` contains `name`.
+pub fn has_type(obj: &Value, name: &str) -> bool {
+    obj.get("type").and_then(type_values).is_some_and(|t| t.contains(&name))
+}
+
+/// Roles of document checks: issuers produce the documents, verifiers must judge them the same way.
+pub const DOC_ROLES: &[clr_reports::Role] = &[clr_reports::Role::Issuer, clr_reports::Role::Verifier];
+/// Every credential kind.
+pub const ALL_KINDS: &[DocKind] = &[DocKind::Achievement, DocKind::Endorsement, DocKind::Clr];
+/// The OB 3.0 credential kinds.
+pub const OB_KINDS: &[DocKind] = &[DocKind::Achievement, DocKind::Endorsement];
+
+/// A normative OB 3.0 data-model check; adjust with the `const fn` modifiers below.
+pub const fn rule(
+    id: &'static str,
+    title: &'static str,
+    requirement: &'static str,
+    spec_url: &'static str,
+    level: Level,
+    applies_to: &'static [DocKind],
+    run: fn(&Doc, &mut Ctx),
+) -> Check {
+    Check {
+        id,
+        title,
+        requirement,
+        spec_url,
+        level,
+        source: RuleSource::Normative,
+        roles: DOC_ROLES,
+        spec: clr_reports::Spec::Ob30,
+        area: "data-model",
+        applies_to,
+        runner: crate::catalogue::Runner::Document(run),
+    }
+}
+
+impl Check {
+    /// The rule belongs to CLR 2.0.
+    pub const fn clr(mut self) -> Self {
+        self.spec = clr_reports::Spec::Clr20;
+        self
+    }
+
+    /// The rule is stated by the published schemas/contexts only.
+    pub const fn from_schema(mut self) -> Self {
+        self.source = RuleSource::Schema;
+        self
+    }
+
+    /// The rule is inferred (by analogy, or a harness heuristic): reported as a warning at most.
+    pub const fn inferred(mut self) -> Self {
+        self.source = RuleSource::Inferred;
+        self
+    }
 }

@@ -22,7 +22,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_input_bytes: 16 * 1024 * 1024 }
+        Limits {
+            max_input_bytes: 16 * 1024 * 1024,
+        }
     }
 }
 

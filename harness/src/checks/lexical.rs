@@ -1,0 +1,297 @@
+//! Lexical forms of the primitive and derived types (URI, DateTimeZ, Date, LanguageCode, IdentityHash), each
+//! returning the exact reason a value is not of the form, so findings can say more than "invalid".
+
+/// Checks an absolute URI (RFC 3986 scheme + rest; IRIs' non-ASCII characters allowed).
+pub fn uri(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("the empty string is not a URI".into());
+    }
+    if let Some((i, c)) = s.char_indices().find(|(_, c)| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "contains whitespace or a control character ({c:?}) at character {i}"
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}'))
+    {
+        return Err(format!(
+            "contains {c:?}, which is not allowed in a URI (percent-encode it)"
+        ));
+    }
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return Err("has no scheme (a relative reference is not allowed; expected e.g. https://… or urn:…)".into());
+    };
+    let mut chars = scheme.chars();
+    let scheme_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !scheme_ok {
+        return Err(format!("\"{scheme}\" is not a URI scheme"));
+    }
+    let lower = scheme.to_ascii_lowercase();
+    if (lower == "http" || lower == "https") && !rest.starts_with("//") {
+        return Err(format!("an {lower} URL needs an authority (\"{lower}://host/…\")"));
+    }
+    if (lower == "http" || lower == "https") && rest.trim_start_matches('/').is_empty() {
+        return Err(format!("an {lower} URL needs a host"));
+    }
+    if rest.is_empty() {
+        return Err("nothing follows the scheme".into());
+    }
+    Ok(())
+}
+
+/// Whether the date-time needs a time-zone offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    Required,
+}
+
+/// Checks an RFC 3339 date-time (`YYYY-MM-DDThh:mm:ss[.frac](Z|±hh:mm)`).
+pub fn date_time(s: &str, _zone: Zone) -> Result<(), String> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return Err("too short for YYYY-MM-DDThh:mm:ss with a time zone".into());
+    }
+    date(&s[..10])?;
+    if !matches!(b[10], b'T' | b't') {
+        return Err(format!(
+            "expected 'T' between date and time at character 11, found {:?}",
+            b[10] as char
+        ));
+    }
+    let time = &b[11..19];
+    let two = |i: usize| -> Option<u32> {
+        let (a, c) = (time.get(i)?, time.get(i + 1)?);
+        (a.is_ascii_digit() && c.is_ascii_digit()).then(|| u32::from(a - b'0') * 10 + u32::from(c - b'0'))
+    };
+    let (Some(h), Some(m), Some(sec)) = (two(0), two(3), two(6)) else {
+        return Err("the time is not hh:mm:ss".into());
+    };
+    if time[2] != b':' || time[5] != b':' {
+        return Err("the time is not hh:mm:ss".into());
+    }
+    if h > 23 || m > 59 || sec > 60 {
+        return Err(format!("time {h:02}:{m:02}:{sec:02} is out of range"));
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return Err("a '.' must be followed by fractional seconds".into());
+        }
+        rest = &frac[digits..];
+    }
+    match rest {
+        "Z" | "z" => Ok(()),
+        "" => Err("has no time zone offset (append 'Z' for UTC or ±hh:mm)".into()),
+        offset => {
+            let o = offset.as_bytes();
+            let ok = o.len() == 6
+                && matches!(o[0], b'+' | b'-')
+                && o[1..3].iter().all(u8::is_ascii_digit)
+                && o[3] == b':'
+                && o[4..6].iter().all(u8::is_ascii_digit);
+            if !ok {
+                return Err(format!("time zone \"{offset}\" is not Z or ±hh:mm"));
+            }
+            let hh = u32::from(o[1] - b'0') * 10 + u32::from(o[2] - b'0');
+            let mm = u32::from(o[4] - b'0') * 10 + u32::from(o[5] - b'0');
+            if hh > 23 || mm > 59 {
+                Err(format!("time zone \"{offset}\" is out of range"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Checks a calendar date `YYYY-MM-DD`.
+pub fn date(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    if b.len() != 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+        return Err("the date is not YYYY-MM-DD".into());
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(format!("month {m:02} does not exist")),
+    };
+    if d == 0 || d > days {
+        return Err(format!("day {d:02} does not exist in {y:04}-{m:02}"));
+    }
+    Ok(())
+}
+
+/// Orders two valid RFC 3339 date-times by instant. `None` if either does not parse.
+pub fn compare_instants(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    Some(epoch_seconds(a)?.partial_cmp(&epoch_seconds(b)?)?)
+}
+
+/// Seconds since 1970-01-01T00:00:00Z of a valid RFC 3339 date-time (fractions kept).
+pub fn epoch_seconds(s: &str) -> Option<f64> {
+    date_time(s, Zone::Required).ok()?;
+    let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<i64>().ok());
+    let (y, mo, d, h, mi, se) = (n(0..4)?, n(5..7)?, n(8..10)?, n(11..13)?, n(14..16)?, n(17..19)?);
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    let mut rest = &s[19..];
+    let mut frac = 0.0;
+    if let Some(f) = rest.strip_prefix('.') {
+        let digits = f.bytes().take_while(u8::is_ascii_digit).count();
+        frac = format!("0.{}", &f[..digits]).parse().unwrap_or(0.0);
+        rest = &f[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        o => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            sign * (o.get(1..3)?.parse::<i64>().ok()? * 3600 + o.get(4..6)?.parse::<i64>().ok()? * 60)
+        }
+    };
+    Some((days * 86400 + h * 3600 + mi * 60 + se - offset) as f64 + frac)
+}
+
+/// Checks a LanguageCode (the schemas' pattern `^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$`).
+pub fn language_code(s: &str) -> Result<(), String> {
+    let mut parts = s.split('-');
+    let lang = parts.next().unwrap_or_default();
+    if !(2..=4).contains(&lang.len()) || !lang.bytes().all(|c| c.is_ascii_lowercase()) {
+        return Err(format!("\"{lang}\" is not a 2–4 letter lower-case language subtag"));
+    }
+    let mut rest: Vec<&str> = parts.collect();
+    let is_script = |p: &str| {
+        let b = p.as_bytes();
+        b.len() == 4 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_lowercase)
+    };
+    if rest.first().is_some_and(|p| is_script(p)) {
+        rest.remove(0);
+    }
+    let is_region = |p: &str| {
+        (p.len() == 2 && p.bytes().all(|c| c.is_ascii_uppercase()))
+            || (p.len() == 3 && p.bytes().all(|c| c.is_ascii_digit()))
+    };
+    match rest.as_slice() {
+        [] => Ok(()),
+        [region] if is_region(region) => Ok(()),
+        _ => Err(format!(
+            "\"{s}\" is not language[-Script][-REGION] (e.g. en, en-US, zh-Hant-TW)"
+        )),
+    }
+}
+
+/// Checks an IdentityHash `<md5|sha256>$<hex>` with the digest's length.
+pub fn identity_hash(s: &str) -> Result<(), String> {
+    let Some((alg, hex)) = s.split_once('$') else {
+        return Err("has no '$' separating the algorithm from the hash (expected sha256$<hex> or md5$<hex>)".into());
+    };
+    let len = match alg {
+        "sha256" => 64,
+        "md5" => 32,
+        other => return Err(format!("algorithm \"{other}\" is neither sha256 nor md5")),
+    };
+    if hex.is_empty() || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+        return Err("the hash is not hexadecimal".into());
+    }
+    if hex.len() != len {
+        return Err(format!("a {alg} hash has {len} hex digits, this one has {}", hex.len()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris() {
+        for ok in [
+            "https://example.edu/a",
+            "urn:uuid:91537dba-56cb-11ec-bf63-0242ac130002",
+            "did:key:z6Mk",
+            "data:image/png;base64,AAA",
+            "mailto:a@b.c",
+            "https://ex.org/é",
+        ] {
+            assert!(uri(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("example.edu/a", "no scheme"),
+            ("https://ex.org/a b", "whitespace"),
+            ("https:ex", "authority"),
+            ("https://", "host"),
+            ("1http://x", "scheme"),
+            ("", "empty"),
+        ] {
+            let e = uri(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn date_times() {
+        for ok in [
+            "2024-05-01T00:00:00Z",
+            "2024-02-29T23:59:60.123+05:30",
+            "2024-05-01t00:00:00z",
+        ] {
+            assert!(date_time(ok, Zone::Required).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("2024-05-01T00:00:00", "time zone"),
+            ("2024-05-01", "too short"),
+            ("2023-02-29T00:00:00Z", "does not exist"),
+            ("2024-13-01T00:00:00Z", "month 13"),
+            ("2024-05-01 00:00:00Z", "'T'"),
+            ("2024-05-01T25:00:00Z", "out of range"),
+            ("2024-05-01T00:00:00+0100", "±hh:mm"),
+        ] {
+            let e = date_time(bad, Zone::Required).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn instants_compare_across_offsets() {
+        use std::cmp::Ordering::*;
+        assert_eq!(
+            compare_instants("2024-01-01T01:00:00+01:00", "2024-01-01T00:00:00Z"),
+            Some(Equal)
+        );
+        assert_eq!(
+            compare_instants("2024-01-01T00:00:00Z", "2023-12-31T23:59:59Z"),
+            Some(Greater)
+        );
+        assert_eq!(
+            compare_instants("1969-12-31T23:59:59Z", "1970-01-01T00:00:00Z"),
+            Some(Less)
+        );
+        assert_eq!(epoch_seconds("1970-01-02T00:00:00Z"), Some(86400.0));
+    }
+
+    #[test]
+    fn language_codes_and_identity_hashes() {
+        for ok in ["en", "en-US", "zh-Hant-TW", "es-419"] {
+            assert!(language_code(ok).is_ok(), "{ok}");
+        }
+        for bad in ["EN", "en_US", "english", "en-us"] {
+            assert!(language_code(bad).is_err(), "{bad}");
+        }
+        assert!(identity_hash("sha256$b5809d8a92f8858436d7e6b87c12ebc0ae1eac4baecc2c0b913aee2c922ef399").is_ok());
+        assert!(identity_hash("md5$0123456789ABCDEF0123456789abcdef").is_ok());
+        assert!(identity_hash("sha1$abcd").unwrap_err().contains("sha1"));
+        assert!(identity_hash("sha256$abc").unwrap_err().contains("64"));
+        assert!(identity_hash("a@example.com").unwrap_err().contains("'$'"));
+    }
+}
