@@ -865,6 +865,31 @@ mod tests {
         );
     }
 
+    /// What the engine gets: a failing finding located at the root cause, with expected/actual and a fix-first hint.
+    #[test]
+    fn run_maps_the_root_cause_to_a_located_finding() {
+        use crate::checks::official_schema;
+        let Some((dir, schemas)) = official() else { return };
+        let mut doc = read_json(&dir.join("ob-3.0/examples/impl-guide/ldp-test-vector-ob-credential.json"));
+        let (id, findings) = official_schema::run(schemas, crate::detect::DocKind::Achievement, &doc, Vcdm::V2);
+        assert_eq!((id, findings.len()), ("OB30-SCHEMA-001", 0));
+        doc["issuer"]["image"] = Value::String("https://example.edu/logo.png".into());
+        let (_, findings) = official_schema::run(schemas, crate::detect::DocKind::Achievement, &doc, Vcdm::V2);
+        let first = findings.first().expect("a finding");
+        assert_eq!(first.outcome, clr_reports::Outcome::Fail);
+        assert_eq!(first.location.pointer.as_deref(), Some("/issuer/image"));
+        assert_eq!(first.expected.as_deref(), Some("a value of type \"object\""));
+        assert_eq!(first.actual.as_deref(), Some("string \"https://example.edu/logo.png\""));
+        assert!(
+            first.hint.as_deref().is_some_and(|h| h.contains("fix it first")),
+            "{first:?}"
+        );
+        assert!(
+            first.evidence.iter().any(|e| e.value.ends_with("#/$defs/Image/type")),
+            "{first:?}"
+        );
+    }
+
     /// The VCDM-1.1-tolerant "any" schemas branch on the VC version; the shared error is the root cause, the other
     /// version's branch is reduced to one summary line.
     #[test]
