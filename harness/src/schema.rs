@@ -234,6 +234,9 @@ impl SchemaViolation {
 
 const OTHER_BRANCH_KEYWORD: &str = "(other VCDM branch)";
 
+/// How the validator words a `type` error: `<value> is not of type "<type>"`.
+const TYPE_MISMATCH: &str = " is not of type ";
+
 /// The official schemas, registered and compiled once.
 pub struct OfficialSchemas {
     spec_dir: PathBuf,
@@ -542,16 +545,41 @@ impl OfficialSchemas {
                 })
                 .collect();
         }
-        // No shared error: the closest branch (fewest errors, then the deepest ones) is the form the value meant.
+        // Every branch rejects the value's type right here ("string or language map"): one line naming all types
+        // says more than picking one branch.
+        let type_only: Option<Vec<&str>> = explained
+            .iter()
+            .map(|ls| match ls.as_slice() {
+                [l] if l.keyword == "type" && l.pointer == unit.instance => {
+                    l.text.split_once(TYPE_MISMATCH).map(|p| p.1)
+                }
+                _ => None,
+            })
+            .collect();
+        if let (Some(types), Some(first)) = (type_only, explained.first().and_then(|ls| ls.first())) {
+            let value = first.text.split_once(TYPE_MISMATCH).map_or("", |p| p.0);
+            let mut wanted: Vec<&str> = Vec::new();
+            for t in types.into_iter().flat_map(|t| t.split(" or ")) {
+                if !wanted.contains(&t) {
+                    wanted.push(t);
+                }
+            }
+            return vec![Leaf {
+                schema_path: unit.schema_path(),
+                text: format!("{value}{TYPE_MISMATCH}{}", wanted.join(" or ")),
+                root_cause: true,
+                ..first.clone()
+            }];
+        }
+        // No shared error: the closest branch is the form the value meant. A branch that rejects the value's very
+        // type is the furthest; then fewer errors, then deeper ones, are closer.
+        let wrong_type = |ls: &[Leaf]| ls.iter().any(|l| l.keyword == "type" && l.pointer == unit.instance);
         let best = explained
             .iter()
             .enumerate()
             .min_by_key(|(i, ls)| {
-                (
-                    ls.len(),
-                    std::cmp::Reverse(ls.iter().map(|l| depth(&l.pointer)).min()),
-                    *i,
-                )
+                let shallowest = ls.iter().map(|l| depth(&l.pointer)).min();
+                (wrong_type(ls), ls.len(), std::cmp::Reverse(shallowest), *i)
             })
             .map(|(_, ls)| ls.clone())
             .unwrap_or_default();
@@ -968,6 +996,36 @@ mod tests {
         );
         assert!(v[0].message.contains("issuanceDate"), "{}", v[0].message);
         assert!(v[1].is_other_branch_summary());
+    }
+
+    /// `name` is "string or language map" in every OB class: a number fails both, said in one line.
+    #[test]
+    fn type_mismatch_in_every_branch_is_one_line() {
+        let Some((dir, schemas)) = official() else { return };
+        let mut doc = read_json(&dir.join("ob-3.0/examples/impl-guide/ldp-test-vector-ob-credential.json"));
+        doc["credentialSubject"]["achievement"]["name"] = serde_json::json!(5);
+        let v = schemas.validate(OfficialSchema::AchievementCredential, &doc, Vcdm::V2);
+        assert_eq!(v.len(), 1, "{v:#?}");
+        assert_eq!(
+            v[0].message,
+            "/credentialSubject/achievement/name: 5 is not of type \"string\" or \"object\""
+        );
+        assert!(v[0].root_cause);
+    }
+
+    /// An array `@context` with a VCDM 1.1 URL: the array form is meant, so its errors are reported, not "not of type
+    /// string" from the single-value form.
+    #[test]
+    fn branch_that_accepts_the_type_wins() {
+        let Some((dir, schemas)) = official() else { return };
+        let mut doc = read_json(&dir.join("ob-3.0/examples/impl-guide/ldp-test-vector-ob-credential.json"));
+        doc["@context"][0] = Value::String("https://www.w3.org/2018/credentials/v1".into());
+        let v = schemas.validate(OfficialSchema::AchievementCredential, &doc, Vcdm::V2);
+        assert_eq!(v.len(), 1, "{v:#?}");
+        assert_eq!(
+            (v[0].pointer.as_str(), v[0].keyword.as_str(), v[0].root_cause),
+            ("/@context/0", "enum", true)
+        );
     }
 
     #[test]

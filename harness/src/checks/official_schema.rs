@@ -160,7 +160,11 @@ fn expected_actual(schemas: &OfficialSchemas, doc: &Value, v: &SchemaViolation) 
         return (Some(format!("property \"{property}\" present")), Some("absent".into()));
     }
     let expected = rule.map(|r| match (v.keyword.as_str(), r) {
-        ("type", r) => format!("a value of type {}", short(r)),
+        ("type", r) => match v.message.split_once(" is not of type ") {
+            // The message names every acceptable type, also when it merges the branches of a composite.
+            Some((_, types)) => format!("a value of type {types}"),
+            None => format!("a value of type {}", short(r)),
+        },
         ("pattern", Value::String(p)) => format!("a string matching /{p}/"),
         ("format", Value::String(f)) => format!("a valid {f}"),
         ("enum", r) => format!("one of {}", short(r)),
