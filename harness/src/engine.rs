@@ -15,7 +15,7 @@ use crate::catalogue::{self, Check, Runner, Selection};
 use crate::checks::{Ctx, Doc, Ptr, official_schema};
 use crate::datamodel::Walk;
 use crate::decode::{self, DecodeError, Decoded, Limits, SpanIndex};
-use crate::detect::{self, Vcdm};
+use crate::detect;
 use crate::exit;
 use crate::schema::OfficialSchemas;
 
@@ -193,11 +193,7 @@ fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr
         let why = opts.schemas_missing.clone().unwrap_or_else(|| "needs --spec-dir (or CLR_SPEC_DIR) pointing at the official 1EdTech artefacts".into());
         return CheckResult { check: check.id.into(), outcome: Outcome::Skip, note: Some(why), findings: vec![] };
     };
-    let vcdm = match doc.vcdm {
-        Vcdm::V2 => crate::schema::Vcdm::V2,
-        Vcdm::V1_1 => crate::schema::Vcdm::V1_1,
-    };
-    let (_, mut findings) = official_schema::run(schemas, doc.kind, doc.root, vcdm);
+    let (_, mut findings) = official_schema::run(schemas, doc.kind, doc.root, doc.vcdm);
     for f in &mut findings {
         if let Some(p) = &f.location.pointer {
             f.location.pointer = Some(Ptr::from_escaped(p).under(base).to_string());
