@@ -183,6 +183,10 @@ pub struct Location {
     /// 1-based column (in characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
+    /// The text of `line`, without its line break: reporters show it with a caret under `column` without having to
+    /// re-read (or re-decode) the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
     /// 0-based byte offset in the input (PNG chunk offset, JSON syntax error …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byte_offset: Option<u64>,
@@ -196,7 +200,10 @@ pub struct Location {
 
 impl Location {
     pub fn pointer(pointer: impl Into<String>) -> Self {
-        Location { pointer: Some(pointer.into()), ..Location::default() }
+        Location {
+            pointer: Some(pointer.into()),
+            ..Location::default()
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -450,13 +457,19 @@ mod tests {
             hint: None,
         };
         assert_eq!(fold_outcome(&[]), Outcome::Pass);
-        assert_eq!(fold_outcome(&[f(Outcome::Warn), f(Outcome::Fail), f(Outcome::Info)]), Outcome::Fail);
+        assert_eq!(
+            fold_outcome(&[f(Outcome::Warn), f(Outcome::Fail), f(Outcome::Info)]),
+            Outcome::Fail
+        );
         assert_eq!(fold_outcome(&[f(Outcome::Fail), f(Outcome::Error)]), Outcome::Error);
     }
 
     #[test]
     fn outcomes_serialise_in_kebab_case() {
-        assert_eq!(serde_json::to_string(&Outcome::NotApplicable).unwrap(), "\"not-applicable\"");
+        assert_eq!(
+            serde_json::to_string(&Outcome::NotApplicable).unwrap(),
+            "\"not-applicable\""
+        );
         assert_eq!(serde_json::to_string(&Level::Should).unwrap(), "\"SHOULD\"");
         assert_eq!(serde_json::to_string(&Spec::Clr20).unwrap(), "\"CLR 2.0\"");
     }
