@@ -91,207 +91,184 @@ fn diagnostic_label(outcome: Outcome) -> &'static str {
 
 /// Renders the whole run for a terminal (or `report.txt` without colour).
 pub fn render(run: &Run, opts: &TerminalOptions) -> String {
-    let p = Painter { on: opts.color };
-    let mut out = Vec::new();
-    header(run, &p, &mut out);
+    let mut r = Renderer {
+        run,
+        verbose: opts.verbose,
+        p: Painter { on: opts.color },
+        out: Vec::new(),
+    };
+    r.header();
     for (depth, subject) in subject_tree(run) {
-        subject_section(run, subject, depth, opts, &p, &mut out);
+        r.subject(subject, depth);
     }
-    summary(run, opts, &p, &mut out);
-    let mut text = out.join("\n");
+    r.summary();
+    let mut text = r.out.join("\n");
     text.push('\n');
     text
 }
 
-fn header(run: &Run, p: &Painter, out: &mut Vec<String>) {
-    let mut line = format!(
-        "{} · vectors {} · {}",
-        p.paint(Style::Bold, &format!("{} {}", run.tool.name, run.tool.version)),
-        run.tool.vectors_version,
-        run.tool.specs.join(", ")
-    );
-    if run.options.strict {
-        line.push_str(" · strict (SHOULD violations fail)");
-    }
-    out.push(line);
+struct Renderer<'a> {
+    run: &'a Run,
+    verbose: bool,
+    p: Painter,
+    out: Vec<String>,
 }
 
-fn subject_section(run: &Run, s: &Subject, depth: usize, opts: &TerminalOptions, p: &Painter, out: &mut Vec<String>) {
-    let ind = "  ".repeat(depth);
-    out.push(String::new());
-    let what = match &s.detected {
-        Some(d) => format!("{}: {}", clean(&d.label), clean(&d.reason)),
-        None => "not recognised".to_string(),
-    };
-    out.push(format!(
-        "{ind}{} {} — {what}",
-        p.paint(outcome_style(s.outcome), outcome_tag(s.outcome)),
-        p.paint(Style::Bold, &clean(&s.name))
-    ));
-    if !s.layers.is_empty() {
-        out.push(format!(
-            "{ind}      {}",
-            p.paint(Style::Dim, &format!("decoded from {}", clean(&s.layers.join(" → "))))
-        ));
+impl Renderer<'_> {
+    fn header(&mut self) {
+        let tool = &self.run.tool;
+        let name = self.p.paint(Style::Bold, &format!("{} {}", tool.name, tool.version));
+        let mut line = format!("{name} · vectors {} · {}", tool.vectors_version, tool.specs.join(", "));
+        if self.run.options.strict {
+            line.push_str(" · strict (SHOULD violations fail)");
+        }
+        self.out.push(line);
     }
-    // Summary lines sit right under the subject line, before the diagnostics, so they read as part of its header.
-    grouped(s, Outcome::Skip, "skipped", &ind, p, out);
-    if opts.verbose {
-        grouped(s, Outcome::NotApplicable, "not applicable", &ind, p, out);
-        for result in s.results.iter().filter(|r| r.outcome == Outcome::Pass) {
-            let title = run.check(&result.check).map_or("", |c| c.title.as_str());
-            out.push(format!(
-                "{ind}  {} {} {title}",
-                p.paint(Style::Pass, "pass"),
-                result.check
+
+    fn subject(&mut self, s: &Subject, depth: usize) {
+        let ind = "  ".repeat(depth);
+        let what = match &s.detected {
+            Some(d) => format!("{}: {}", clean(&d.label), clean(&d.reason)),
+            None => "not recognised".to_string(),
+        };
+        let tag = self.p.paint(outcome_style(s.outcome), outcome_tag(s.outcome));
+        let name = self.p.paint(Style::Bold, &clean(&s.name));
+        self.out.push(String::new());
+        self.out.push(format!("{ind}{tag} {name} — {what}"));
+        if !s.layers.is_empty() {
+            let layers = format!("decoded from {}", clean(&s.layers.join(" → ")));
+            self.out
+                .push(format!("{ind}      {}", self.p.paint(Style::Dim, &layers)));
+        }
+        // Summary lines sit right under the subject line, before the diagnostics, so they read as its header.
+        self.grouped(s, Outcome::Skip, "skipped", &ind);
+        if self.verbose {
+            self.grouped(s, Outcome::NotApplicable, "not applicable", &ind);
+            for result in s.results.iter().filter(|r| r.outcome == Outcome::Pass) {
+                let title = self.run.check(&result.check).map_or("", |c| c.title.as_str());
+                let pass = self.p.paint(Style::Pass, "pass");
+                self.out.push(format!("{ind}  {pass} {} {title}", result.check));
+            }
+        }
+        for result in s.results.iter().filter(|r| needs_attention(r.outcome)) {
+            self.diagnostics(s, result, &ind);
+        }
+    }
+
+    /// One line for all checks with `outcome`, grouped by reason, because ten `needs --spec-dir` lines are noise.
+    fn grouped(&mut self, s: &Subject, outcome: Outcome, word: &str, ind: &str) {
+        let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in s.results.iter().filter(|r| r.outcome == outcome) {
+            by_reason
+                .entry(r.note.as_deref().unwrap_or("no reason given"))
+                .or_default()
+                .push(&r.check);
+        }
+        if by_reason.is_empty() {
+            return;
+        }
+        let total: usize = by_reason.values().map(Vec::len).sum();
+        let reasons: Vec<String> = by_reason
+            .iter()
+            .map(|(reason, ids)| format!("{}: {}", clean(reason), ids.join(", ")))
+            .collect();
+        let checks = if total == 1 { "check" } else { "checks" };
+        let line = format!("{word} {total} {checks} — {}", reasons.join(" · "));
+        self.out.push(format!("{ind}  {}", self.p.paint(Style::Dim, &line)));
+    }
+
+    fn diagnostics(&mut self, s: &Subject, result: &CheckResult, ind: &str) {
+        let info = self.run.check(&result.check);
+        let shown: Vec<&Finding> = result.findings.iter().filter(|f| needs_attention(f.outcome)).collect();
+        if shown.is_empty() {
+            // A non-passing result without findings still deserves a block, or the failure would be invisible.
+            let message = result
+                .note
+                .clone()
+                .or_else(|| info.map(|c| c.title.clone()))
+                .unwrap_or_default();
+            let synthetic = Finding {
+                outcome: result.outcome,
+                message,
+                location: Default::default(),
+                expected: None,
+                actual: None,
+                evidence: vec![],
+                exchanges: vec![],
+                hint: None,
+            };
+            self.block(s, &result.check, info, &synthetic, ind);
+        }
+        for finding in shown {
+            self.block(s, &result.check, info, finding, ind);
+        }
+    }
+
+    fn block(&mut self, s: &Subject, id: &str, info: Option<&CheckInfo>, f: &Finding, ind: &str) {
+        let p = &self.p;
+        let style = outcome_style(f.outcome);
+        let loc = &f.location;
+        let out = &mut self.out;
+        out.push(String::new());
+        let label = p.paint(style, &format!("{}[{id}]", diagnostic_label(f.outcome)));
+        out.push(format!("{ind}{label}: {}", p.paint(Style::Bold, &clean(&f.message))));
+        // The gutter is as wide as the line number, as in rustc, so `|`, `-->` and `=` line up under it.
+        let line_no = loc.line.map(|l| l.to_string());
+        let pad = " ".repeat(line_no.as_ref().map_or(1, String::len));
+        let gutter = |text: &str| p.paint(Style::Gutter, text);
+        out.push(format!("{ind}{pad}{} {}", gutter("-->"), clean(&location_text(s, loc))));
+        if let (Some(line_no), Some(snippet)) = (&line_no, &loc.snippet) {
+            let (text, caret) = excerpt(snippet, loc.column);
+            out.push(format!("{ind}{pad} {}", gutter("|")));
+            out.push(format!("{ind}{} {text}", gutter(&format!("{line_no} |"))));
+            if let Some(caret) = caret {
+                out.push(format!("{ind}{pad} {} {caret}{}", gutter("|"), p.paint(style, "^")));
+            }
+        }
+        let note =
+            |label: &str, value: &str| format!("{ind}{pad} {} {}: {value}", gutter("="), p.paint(Style::Bold, label));
+        if let Some(c) = info {
+            let inferred = if c.source == RuleSource::Inferred {
+                ", inferred rule"
+            } else {
+                ""
+            };
+            out.push(note(
+                "requirement",
+                &format!("{} ({}{inferred})", c.requirement, c.level.as_str()),
             ));
         }
-    }
-    for result in s.results.iter().filter(|r| needs_attention(r.outcome)) {
-        diagnostics(run, s, result, &ind, opts, p, out);
-    }
-}
-
-/// One line for all checks with `outcome`, grouped by reason, because ten `needs --spec-dir` lines are noise.
-fn grouped(s: &Subject, outcome: Outcome, word: &str, ind: &str, p: &Painter, out: &mut Vec<String>) {
-    let mut by_reason: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for r in s.results.iter().filter(|r| r.outcome == outcome) {
-        by_reason
-            .entry(r.note.as_deref().unwrap_or("no reason given"))
-            .or_default()
-            .push(&r.check);
-    }
-    if by_reason.is_empty() {
-        return;
-    }
-    let total: usize = by_reason.values().map(Vec::len).sum();
-    let reasons: Vec<String> = by_reason
-        .iter()
-        .map(|(reason, ids)| format!("{}: {}", clean(reason), ids.join(", ")))
-        .collect();
-    let checks = if total == 1 { "check" } else { "checks" };
-    out.push(format!(
-        "{ind}  {}",
-        p.paint(
-            Style::Dim,
-            &format!("{word} {total} {checks} — {}", reasons.join(" · "))
-        )
-    ));
-}
-
-fn diagnostics(
-    run: &Run,
-    s: &Subject,
-    result: &CheckResult,
-    ind: &str,
-    opts: &TerminalOptions,
-    p: &Painter,
-    out: &mut Vec<String>,
-) {
-    let info = run.check(&result.check);
-    let shown: Vec<&Finding> = result.findings.iter().filter(|f| needs_attention(f.outcome)).collect();
-    if shown.is_empty() {
-        // A non-passing result without findings still deserves a block, or the failure would be invisible.
-        let message = result
-            .note
-            .clone()
-            .or_else(|| info.map(|c| c.title.clone()))
-            .unwrap_or_default();
-        let synthetic = Finding {
-            outcome: result.outcome,
-            message,
-            location: Default::default(),
-            expected: None,
-            actual: None,
-            evidence: vec![],
-            exchanges: vec![],
-            hint: None,
-        };
-        block(run, s, &result.check, info, &synthetic, ind, opts, p, out);
-    }
-    for finding in shown {
-        block(run, s, &result.check, info, finding, ind, opts, p, out);
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn block(
-    run: &Run,
-    s: &Subject,
-    id: &str,
-    info: Option<&CheckInfo>,
-    f: &Finding,
-    ind: &str,
-    opts: &TerminalOptions,
-    p: &Painter,
-    out: &mut Vec<String>,
-) {
-    let style = outcome_style(f.outcome);
-    let loc = &f.location;
-    out.push(String::new());
-    out.push(format!(
-        "{ind}{}: {}",
-        p.paint(style, &format!("{}[{id}]", diagnostic_label(f.outcome))),
-        p.paint(Style::Bold, &clean(&f.message))
-    ));
-    let line_no = loc.line.map(|l| l.to_string());
-    let width = line_no.as_ref().map_or(1, String::len);
-    let pad = " ".repeat(width);
-    let gutter = |text: &str| p.paint(Style::Gutter, text);
-    out.push(format!("{ind}{pad}{} {}", gutter("-->"), clean(&location_text(s, loc))));
-    if let (Some(line_no), Some(snippet)) = (&line_no, &loc.snippet) {
-        let (text, caret) = excerpt(snippet, loc.column);
-        out.push(format!("{ind}{pad} {}", gutter("|")));
-        out.push(format!("{ind}{} {text}", gutter(&format!("{line_no} |"))));
-        if let Some(caret) = caret {
-            out.push(format!("{ind}{pad} {} {caret}{}", gutter("|"), p.paint(style, "^")));
+        if let Some(expected) = &f.expected {
+            out.push(note("expected", &clean(expected)));
         }
-    }
-    let note =
-        |label: &str, value: &str| format!("{ind}{pad} {} {}: {value}", gutter("="), p.paint(Style::Bold, label));
-    if let Some(c) = info {
-        let inferred = if c.source == RuleSource::Inferred {
-            ", inferred rule"
-        } else {
-            ""
-        };
-        out.push(note(
-            "requirement",
-            &format!("{} ({}{inferred})", c.requirement, c.level.as_str()),
-        ));
-    }
-    if let Some(expected) = &f.expected {
-        out.push(note("expected", &clean(expected)));
-    }
-    if let Some(actual) = &f.actual {
-        out.push(note("found", &clean(actual)));
-    }
-    for e in &f.evidence {
-        out.push(note("note", &format!("{}: {}", clean(&e.label), clean(&e.value))));
-    }
-    for ex in f
-        .exchanges
-        .iter()
-        .filter_map(|id| run.exchanges.iter().find(|e| &e.id == id))
-    {
-        let result = match (ex.status, &ex.error) {
-            (Some(status), _) => status.to_string(),
-            (None, Some(err)) => clean(err),
-            (None, None) => "no response".to_string(),
-        };
-        out.push(note(
-            "exchange",
-            &format!("{} {} → {result} ({} ms)", ex.method, clean(&ex.url), ex.duration_ms),
-        ));
-        if opts.verbose {
-            out.push(note("repeat", &clean(&ex.curl)));
+        if let Some(actual) = &f.actual {
+            out.push(note("found", &clean(actual)));
         }
-    }
-    if let Some(hint) = &f.hint {
-        out.push(note("help", &clean(hint)));
-    }
-    if let Some(c) = info {
-        out.push(note("spec", &c.spec_url));
+        for e in &f.evidence {
+            out.push(note("note", &format!("{}: {}", clean(&e.label), clean(&e.value))));
+        }
+        for ex in f
+            .exchanges
+            .iter()
+            .filter_map(|id| self.run.exchanges.iter().find(|e| &e.id == id))
+        {
+            let result = match (ex.status, &ex.error) {
+                (Some(status), _) => status.to_string(),
+                (None, Some(err)) => clean(err),
+                (None, None) => "no response".to_string(),
+            };
+            let exchange = format!("{} {} → {result} ({} ms)", ex.method, clean(&ex.url), ex.duration_ms);
+            out.push(note("exchange", &exchange));
+            if self.verbose {
+                out.push(note("repeat", &clean(&ex.curl)));
+            }
+        }
+        if let Some(hint) = &f.hint {
+            out.push(note("help", &clean(hint)));
+        }
+        if let Some(c) = info {
+            out.push(note("spec", &c.spec_url));
+        }
     }
 }
 
@@ -323,70 +300,73 @@ fn excerpt(snippet: &str, column: Option<u64>) -> (String, Option<String>) {
     (format!("{before}{after}{tail}"), caret)
 }
 
-fn summary(run: &Run, opts: &TerminalOptions, p: &Painter, out: &mut Vec<String>) {
-    let sum = &run.summary;
-    let r = &sum.results;
-    out.push(String::new());
-    let parts = [
-        (r.pass, "pass", Style::Pass),
-        (r.fail, "fail", Style::Error),
-        (r.warn, "warn", Style::Warning),
-        (r.info, "info", Style::Note),
-        (r.error, "error", Style::Harness),
-        (r.skip, "skipped", Style::Dim),
-        (r.not_applicable, "not applicable", Style::Dim),
-    ];
-    let counts: Vec<String> = parts
-        .iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|(n, word, style)| p.paint(*style, &format!("{n} {word}")))
-        .collect();
-    let subjects = run.subjects.len();
-    out.push(format!(
-        "{} {} results in {subjects} subject{}: {}",
-        p.paint(Style::Bold, "summary:"),
-        r.total(),
-        if subjects == 1 { "" } else { "s" },
-        if counts.is_empty() {
-            "nothing ran".to_string()
-        } else {
-            counts.join(" · ")
-        }
-    ));
-    let s = &sum.subjects;
-    let mut line = format!("{} passed", s.pass + s.info + s.skip + s.not_applicable);
-    for (n, word) in [
-        (s.warn, "passed with warnings"),
-        (s.fail, "failed"),
-        (s.error, "could not be fully checked"),
-    ] {
-        if n > 0 {
-            line.push_str(&format!(", {n} {word}"));
-        }
-    }
-    out.push(format!("{} {line}", p.paint(Style::Bold, "subjects:")));
-    let verdict_style = match sum.exit_code {
-        0 => Style::Pass,
-        1 => Style::Error,
-        _ => Style::Harness,
-    };
-    out.push(format!(
-        "{} {}",
-        p.paint(Style::Bold, "verdict:"),
-        p.paint(verdict_style, &clean(&sum.verdict))
-    ));
-    out.push(format!(
-        "{} {}: {}",
-        p.paint(Style::Bold, "exit code"),
-        sum.exit_code,
-        exit_code_meaning(sum.exit_code)
-    ));
-    if opts.verbose {
-        let legend: Vec<String> = LEGEND
+impl Renderer<'_> {
+    fn summary(&mut self) {
+        let (run, p, out) = (self.run, &self.p, &mut self.out);
+        let sum = &run.summary;
+        let r = &sum.results;
+        out.push(String::new());
+        let parts = [
+            (r.pass, "pass", Style::Pass),
+            (r.fail, "fail", Style::Error),
+            (r.warn, "warn", Style::Warning),
+            (r.info, "info", Style::Note),
+            (r.error, "error", Style::Harness),
+            (r.skip, "skipped", Style::Dim),
+            (r.not_applicable, "not applicable", Style::Dim),
+        ];
+        let counts: Vec<String> = parts
             .iter()
-            .map(|(o, meaning)| format!("{} = {meaning}", o.as_str()))
+            .filter(|(n, _, _)| *n > 0)
+            .map(|(n, word, style)| p.paint(*style, &format!("{n} {word}")))
             .collect();
-        out.push(p.paint(Style::Dim, &format!("legend: {}", legend.join("; "))));
+        let subjects = run.subjects.len();
+        out.push(format!(
+            "{} {} results in {subjects} subject{}: {}",
+            p.paint(Style::Bold, "summary:"),
+            r.total(),
+            if subjects == 1 { "" } else { "s" },
+            if counts.is_empty() {
+                "nothing ran".to_string()
+            } else {
+                counts.join(" · ")
+            }
+        ));
+        let s = &sum.subjects;
+        let mut line = format!("{} passed", s.pass + s.info + s.skip + s.not_applicable);
+        for (n, word) in [
+            (s.warn, "passed with warnings"),
+            (s.fail, "failed"),
+            (s.error, "could not be fully checked"),
+        ] {
+            if n > 0 {
+                line.push_str(&format!(", {n} {word}"));
+            }
+        }
+        out.push(format!("{} {line}", p.paint(Style::Bold, "subjects:")));
+        let verdict_style = match sum.exit_code {
+            0 => Style::Pass,
+            1 => Style::Error,
+            _ => Style::Harness,
+        };
+        out.push(format!(
+            "{} {}",
+            p.paint(Style::Bold, "verdict:"),
+            p.paint(verdict_style, &clean(&sum.verdict))
+        ));
+        out.push(format!(
+            "{} {}: {}",
+            p.paint(Style::Bold, "exit code"),
+            sum.exit_code,
+            exit_code_meaning(sum.exit_code)
+        ));
+        if self.verbose {
+            let legend: Vec<String> = LEGEND
+                .iter()
+                .map(|(o, meaning)| format!("{} = {meaning}", o.as_str()))
+                .collect();
+            out.push(p.paint(Style::Dim, &format!("legend: {}", legend.join("; "))));
+        }
     }
 }
 
