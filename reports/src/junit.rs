@@ -233,4 +233,17 @@ mod tests {
         assert!(xml.contains("<property name=\"outcome\" value=\"warn\"/>"));
         assert!(xml.contains("<property name=\"spec_url\" value=\"https://www.imsglobal.org/spec/ob/v3p0/#image\"/>"));
     }
+
+    #[test]
+    fn input_text_with_control_characters_still_gives_valid_xml() {
+        let mut run = sample_run();
+        run.subjects[0].results[0].findings[0].actual = Some("\u{1b}[31m\u{0}<x>&\"Issuer\"".into());
+        let xml = render(&run).expect("JUnit serialises");
+        let report = Report::deserialize_from_str(&xml).expect("control characters must not break the XML");
+        let TestCaseStatus::NonSuccess { description, .. } = &report.test_suites[0].test_cases[0].status else {
+            panic!("still a failure");
+        };
+        let body = description.as_ref().map(|d| d.as_str()).unwrap_or_default();
+        assert!(body.contains("<x>&\"Issuer\""), "{body}");
+    }
 }
