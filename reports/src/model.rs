@@ -193,9 +193,6 @@ pub struct Location {
     /// Encoding layer, e.g. `PNG iTXt chunk "openbadgecredential" → compact JWS payload`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
-    /// The source line the position is on, for rustc-style quoting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub snippet: Option<String>,
     /// HTTP step or header, for API checks (e.g. `GET /ims/ob/v3p0/credentials → header Link`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<String>,
