@@ -75,7 +75,7 @@ fn scan(text: &str) -> Result<Scan, DecodeError> {
             Event::GeneralRef(r) => {
                 let ch = match r.resolve_char_ref() {
                     Ok(Some(ch)) => ch,
-                    Ok(None) => match r.as_ref() {
+                    Ok(None) => match &*r {
                         b"lt" => '<',
                         b"gt" => '>',
                         b"amp" => '&',
