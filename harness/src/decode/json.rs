@@ -71,8 +71,15 @@ pub fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-/// Parses `bytes` as a JSON document holding exactly one object; errors name `check`.
+/// Parses `bytes` as a JSON document holding exactly one object, with its span index; errors name `check`.
 pub(crate) fn parse(bytes: &[u8], check: &'static str) -> Result<(String, Value, SpanIndex), DecodeError> {
+    let (text, value) = parse_value(bytes, check)?;
+    let spans = SpanIndex::build(&text);
+    Ok((text, value, spans))
+}
+
+/// Parses `bytes` as a JSON document holding exactly one object; errors name `check`.
+pub(crate) fn parse_value(bytes: &[u8], check: &'static str) -> Result<(String, Value), DecodeError> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -115,8 +122,7 @@ pub(crate) fn parse(bytes: &[u8], check: &'static str) -> Result<(String, Value,
             );
         }
     }
-    let spans = SpanIndex::build(text);
-    Ok((text.to_string(), value, spans))
+    Ok((text.to_string(), value))
 }
 
 fn kind(v: &Value) -> &'static str {

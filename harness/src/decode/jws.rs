@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::{CHECK_JWS, DecodeError, escaped_prefix};
+use super::{CHECK_JWS, DecodeError, JWS_LAYER, escaped_prefix, json};
 
 /// A syntactically valid compact JWS.
 #[derive(Debug, Clone)]
@@ -14,8 +14,10 @@ pub struct CompactJws {
     pub raw: String,
     /// The decoded JOSE header (a JSON object).
     pub header: Value,
-    /// The decoded payload, UTF-8 JSON text.
+    /// The decoded payload, UTF-8 JSON text of one object.
     pub payload_text: String,
+    /// The payload parsed: the credential plus JWT claims (VCDM 2.0), or JWT claims with a `vc` claim (VCDM 1.1).
+    pub payload: Value,
     pub signature: Vec<u8>,
     /// The payload has a `vc` claim: a VCDM 1.1 JWT, whose credential sits inside that claim.
     pub vc_claim: bool,
@@ -54,21 +56,14 @@ impl CompactJws {
                     .expected("a JSON object such as {\"alg\":\"RS256\",…}")
                     .actual(escaped_prefix(&header_bytes))
             })?;
-        let payload_text = String::from_utf8(payload_bytes).map_err(|e| {
-            let at = e.utf8_error().valid_up_to();
-            DecodeError::new(
-                CHECK_JWS,
-                format!("the compact JWS payload is not UTF-8 (invalid byte at {at} in the decoded payload)"),
-            )
-            .at_offset(payload_at)
-        })?;
-        // The payload must also be a JSON object; the caller parses it once, with located errors.
-        let vc_claim =
-            serde_json::from_str::<Value>(&payload_text).is_ok_and(|v| v.get("vc").is_some_and(Value::is_object));
+        let layer = [JWS_LAYER.to_string()];
+        let (payload_text, payload) = json::parse_value(&payload_bytes, CHECK_JWS).map_err(|e| e.within(&layer))?;
+        let vc_claim = payload.get("vc").is_some_and(Value::is_object);
         Ok(CompactJws {
             raw: raw.to_string(),
             header: header_json,
             payload_text,
+            payload,
             signature,
             vc_claim,
         })
@@ -163,6 +158,14 @@ mod tests {
         assert!(err.message.contains("found 2"), "{err}");
         let err = CompactJws::parse(&format!("{}.e30.", b64(b"[1]"))).unwrap_err();
         assert!(err.message.contains("header is not a JSON object"), "{err}");
+        let err = CompactJws::parse("e30.WzFd.").unwrap_err();
+        assert!(err.message.contains("found a JSON array of 1 items"), "{err}");
+        assert_eq!(err.location.layer.as_deref(), Some(JWS_LAYER));
+        let err = CompactJws::parse(&format!("e30.{}.", b64(b"{\n\"a\": x}"))).unwrap_err();
+        assert_eq!(
+            (err.check, err.location.line, err.location.column),
+            (CHECK_JWS, Some(2), Some(6))
+        );
         // A 1-character remainder can never be base64.
         let err = CompactJws::parse("e30.e30AB.").unwrap_err();
         assert!(err.message.contains("payload segment is not valid base64url"), "{err}");

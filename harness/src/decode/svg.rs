@@ -40,7 +40,8 @@ fn xml_error(text: &str, offset: usize, what: impl std::fmt::Display) -> DecodeE
 }
 
 fn attribute(text: &str, e: &BytesStart<'_>, at: usize, name: &[u8]) -> Result<Option<String>, DecodeError> {
-    for attr in e.attributes() {
+    // quick-xml's duplicate-attribute check is quadratic: a root with a million attributes would hang it.
+    for attr in e.attributes().with_checks(false) {
         let attr = attr.map_err(|err| xml_error(text, at, err))?;
         if attr.key.as_ref() == name {
             let value = attr.unescape_value().map_err(|err| xml_error(text, at, err))?;
@@ -367,6 +368,15 @@ mod tests {
         let err = decode_str("<svg>&lol9;</svg>").unwrap_err();
         assert!(err.message.contains("unknown entity reference &lol9;"), "{err}");
         let err = decode_str("<svg a=\"&x;\"/>").unwrap_err();
+        assert_eq!(err.check, CHECK_SVG);
+        let attrs: String = (0..300_000).map(|i| format!(" a{i}=\"\"")).collect();
+        let started = std::time::Instant::now();
+        let err = decode_str(&format!("<svg{attrs}/>")).unwrap_err();
+        assert!(
+            err.message.contains("must declare xmlns:openbadges") || err.message.contains("no openbadges"),
+            "{err}"
+        );
+        assert!(started.elapsed().as_secs() < 2, "attribute scan must be linear");
         assert_eq!(err.check, CHECK_SVG);
     }
 
