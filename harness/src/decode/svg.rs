@@ -8,11 +8,9 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::{CHECK_JSON, CHECK_SVG, DecodeError, Decoded, Format, decode_jws_text, json, line_col};
 
+pub const OB_NAMESPACE: &str = "https://purl.imsglobal.org/ob/v3p0";
 /// Namespaces accepted for the `openbadges` prefix: OB 3.0, and the CLR 2.0 one the 1EdTech validator accepts.
-pub const NAMESPACES: &[&str] = &[
-    "https://purl.imsglobal.org/ob/v3p0",
-    "https://purl.imsglobal.org/clr/v2p0",
-];
+pub const NAMESPACES: &[&str] = &[OB_NAMESPACE, "https://purl.imsglobal.org/clr/v2p0"];
 const ELEMENT: &[u8] = b"openbadges:credential";
 const NS_ATTR: &[u8] = b"xmlns:openbadges";
 const SHOWN: usize = 8;
@@ -207,12 +205,12 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
             CHECK_SVG,
             format!(
                 "the root <svg> must declare xmlns:openbadges=\"{}\"; found {actual}",
-                NAMESPACES[0]
+                OB_NAMESPACE
             ),
         )
         .at_offset(root_at)
         .at_line_col(line_col(text.as_bytes(), root_at))
-        .expected(format!("xmlns:openbadges=\"{}\"", NAMESPACES[0]))
+        .expected(format!("xmlns:openbadges=\"{}\"", OB_NAMESPACE))
         .actual(actual));
     }
     let located = |e: DecodeError| e.at_offset(first_at).at_line_col(line_col(text.as_bytes(), first_at));
@@ -264,7 +262,7 @@ pub fn bake_svg(svg: &str, credential_text: &str, as_jws: bool) -> Result<String
         return Err(DecodeError::new(CHECK_SVG, "SVG has no root element"));
     };
     let ns = match scan.namespace.as_deref() {
-        None => format!(" xmlns:openbadges=\"{}\"", NAMESPACES[0]),
+        None => format!(" xmlns:openbadges=\"{}\"", OB_NAMESPACE),
         Some(ns) if NAMESPACES.contains(&ns) => String::new(),
         Some(other) => {
             return Err(DecodeError::new(
