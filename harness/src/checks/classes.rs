@@ -108,7 +108,7 @@ pub const CHECKS: &[Check] = &[
     rule(
         "OB30-DM-032",
         "Evidence is well-formed",
-        "Every Evidence has a type containing \"Evidence\"; its id, when present, is a URI.",
+        "Every Evidence has a type containing \"Evidence\", and its properties (narrative, name, description, genre, audience) are strings.",
         links::OB_EVIDENCE,
         Must,
         ALL_KINDS,
@@ -162,7 +162,7 @@ pub const CHECKS: &[Check] = &[
     rule(
         "OB30-DM-041",
         "termsOfUse entries have a type",
-        "Every termsOfUse entry has a type; its id, when present, is a URI.",
+        "Every termsOfUse entry is an object with a type.",
         links::OB_TERMS_OF_USE,
         Must,
         ALL_KINDS,
@@ -348,7 +348,10 @@ pub(crate) fn shape(doc: &Doc, ctx: &mut Ctx, classes: &[Class]) {
         let def = class_def(node.class);
         let Some(obj) = node.value.as_object() else { continue };
         let is_root = node.ptr.as_str().is_empty();
-        type_rule(ctx, &node.ptr, def.name, def.type_rule, obj.get("type"));
+        // The credential's own type has a check of its own per kind.
+        if !is_root {
+            type_rule(ctx, &node.ptr, def.name, def.type_rule, obj.get("type"));
+        }
         for prop in def.props {
             if prop.name == "type" || (is_root && ROOT_DEDICATED.contains(&prop.name)) {
                 continue;

@@ -136,7 +136,7 @@ fn gather(names: &[String], limits: &Limits, timeout: Duration) -> Result<Vec<In
             let bytes = input::read_stdin(limits.max_input_bytes).context("failed to read standard input")?;
             inputs.push(Input { source: "-".into(), bytes: Ok(bytes) });
         } else if name.starts_with("http://") || name.starts_with("https://") {
-            let opts = FetchOptions { max_bytes: limits.max_input_bytes, total_timeout: timeout, ..FetchOptions::default() };
+            let opts = FetchOptions { limit: limits.max_input_bytes, timeout, ..FetchOptions::default() };
             let fetched = runtime.block_on(input::fetch_url(name, &opts));
             inputs.push(Input { source: name.clone(), bytes: fetched.map(|f| f.bytes).map_err(|e| e.to_string()) });
         } else {

@@ -171,16 +171,3 @@ mod tests {
         assert!(err.message.contains("payload segment is not valid base64url"), "{err}");
     }
 }
-
-impl CompactJws {
-    /// Parses a compact JWS. (Stub until the decoder lands.)
-    pub fn parse(s: &str) -> Result<CompactJws, super::DecodeError> {
-        Err(super::DecodeError {
-            check: "OB30-FMT-002",
-            message: format!("compact JWS parsing is not implemented yet ({} bytes)", s.len()),
-            location: clr_reports::Location::default(),
-            expected: None,
-            actual: None,
-        })
-    }
-}
