@@ -1,1 +1,127 @@
+//! Shared helpers for the end-to-end tests: locating the repository, the vector manifests and the official spec
+//! artefacts, and running the engine the way the CLI does.
 
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use clr_harness::catalogue::Selection;
+use clr_harness::engine::{self, Input, Options};
+use clr_reports::{Outcome, Subject};
+use serde::Deserialize;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The official 1EdTech artefacts (`CLR_SPEC_DIR`, else `../shared/spec` beside the repository), if present.
+pub fn spec_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("CLR_SPEC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/spec"));
+    dir.join("ob-3.0").is_dir().then_some(dir)
+}
+
+/// One entry of a `manifest.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vector {
+    pub file: String,
+    pub expect: Expect,
+    #[serde(default)]
+    pub trips: Vec<String>,
+    pub description: String,
+    /// Filled in by [`load_manifests`]: the vector's path.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    Pass,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    vector: Vec<Vector>,
+}
+
+/// Every `manifest.toml` under `vectors/fixed`, with each vector's path resolved.
+pub fn load_manifests() -> Result<Vec<Vector>, String> {
+    let mut out = Vec::new();
+    for manifest in files_under(&repo_root().join("vectors/fixed"), |p| p.file_name().is_some_and(|n| n == "manifest.toml")) {
+        let text = std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let parsed: Manifest = toml::from_str(&text).map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        for mut v in parsed.vector {
+            v.path = dir.join(&v.file);
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Files under `dir` (recursively, sorted) that satisfy `keep`.
+pub fn files_under(dir: &Path, keep: impl Fn(&Path) -> bool + Copy) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if keep(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Runs every check (schema cross-check with `spec` when given) on one file, as `clr-harness validate` does.
+pub fn check_file(path: &Path, schemas: Option<&clr_harness::schema::OfficialSchemas>) -> Vec<Subject> {
+    let input = Input { source: path.display().to_string(), bytes: std::fs::read(path).map_err(|e| e.to_string()) };
+    let opts = Options { selection: Selection::default(), schemas, ..Options::default() };
+    engine::check_inputs(&[input], &opts)
+}
+
+/// Checks that tripped (fail, warn or info) on any subject, with the worst outcome seen for each.
+pub fn tripped(subjects: &[Subject]) -> BTreeSet<String> {
+    subjects
+        .iter()
+        .flat_map(|s| s.results.iter())
+        .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Warn | Outcome::Info | Outcome::Error))
+        .map(|r| r.check.clone())
+        .collect()
+}
+
+/// The worst outcome over all subjects.
+pub fn worst(subjects: &[Subject]) -> Outcome {
+    subjects.iter().map(|s| s.outcome).max_by_key(|o| o.rank()).unwrap_or(Outcome::Pass)
+}
+
+/// A readable list of every non-passing finding, for assertion messages.
+pub fn explain(subjects: &[Subject]) -> String {
+    let mut out = String::new();
+    for s in subjects {
+        for r in s.results.iter().filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable | Outcome::Skip)) {
+            for f in &r.findings {
+                out.push_str(&format!(
+                    "  [{}] {} {} at {}: {}\n",
+                    s.id,
+                    r.outcome.as_str(),
+                    r.check,
+                    f.location.pointer.as_deref().unwrap_or("-"),
+                    f.message
+                ));
+            }
+        }
+    }
+    out
+}

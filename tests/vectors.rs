@@ -1,1 +1,103 @@
-fn main() {}
+//! The fixed vectors against the catalogue, both ways: each vector trips exactly the checks its manifest names,
+//! and every check of the catalogue is tripped by some vector (a check nothing can trip is a defect).
+//!
+//! One libtest-mimic trial per vector (`cargo test -p clr-harness-tests --test vectors -- <filter>`).
+
+use std::collections::BTreeSet;
+
+use clr_harness::catalogue::{self, Runner};
+use clr_harness_tests::{Expect, Vector, check_file, explain, files_under, load_manifests, repo_root, tripped, worst};
+use clr_reports::Outcome;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn main() {
+    let args = Arguments::from_args();
+    let vectors = match load_manifests() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("cannot load vector manifests: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut trials: Vec<Trial> = vectors
+        .iter()
+        .cloned()
+        .map(|v| {
+            let name = v.path.strip_prefix(repo_root().join("vectors/fixed")).unwrap_or(&v.path).display().to_string();
+            Trial::test(name, move || check_vector(&v)).with_kind("vector")
+        })
+        .collect();
+    let all = vectors.clone();
+    trials.push(Trial::test("coverage: every check is tripped by some vector", move || coverage(&all)).with_kind("coverage"));
+    let all = vectors.clone();
+    trials.push(Trial::test("coverage: every vector file is in a manifest", move || listed(&all)).with_kind("coverage"));
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn check_vector(v: &Vector) -> Result<(), Failed> {
+    let name = v.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    match (stem.ends_with("-ok"), stem.ends_with("-fail"), v.expect) {
+        (true, _, Expect::Fail) => return Err(format!("{name} is named -ok but expects fail").into()),
+        (_, true, Expect::Pass) => return Err(format!("{name} is named -fail but expects pass").into()),
+        (false, false, _) => return Err(format!("{name} must end in -ok or -fail").into()),
+        _ => {}
+    }
+    for id in &v.trips {
+        if catalogue::get(id).is_none() {
+            return Err(format!("manifest names unknown check {id}").into());
+        }
+    }
+    let subjects = check_file(&v.path, None);
+    let got = tripped(&subjects);
+    let want: BTreeSet<String> = v.trips.iter().cloned().collect();
+    let outcome = worst(&subjects);
+    let expected_outcome = match v.expect {
+        Expect::Pass => matches!(outcome, Outcome::Pass | Outcome::Info | Outcome::NotApplicable | Outcome::Skip),
+        Expect::Warn => outcome == Outcome::Warn,
+        Expect::Fail => outcome == Outcome::Fail,
+    };
+    if got != want || !expected_outcome {
+        return Err(format!(
+            "{}: expected {:?} tripping {:?}, got {} tripping {:?}\n{}",
+            v.description,
+            v.expect,
+            want,
+            outcome.as_str(),
+            got,
+            explain(&subjects)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Every check that can run on a document (data model, format, detection) is tripped by some vector. The official
+/// schema checks are proven by the spec cross-check tests instead (they need the official artefacts).
+fn coverage(vectors: &[Vector]) -> Result<(), Failed> {
+    let tripped: BTreeSet<&str> = vectors.iter().flat_map(|v| v.trips.iter().map(String::as_str)).collect();
+    let untripped: Vec<&str> = catalogue::all()
+        .iter()
+        .filter(|c| !matches!(c.runner, Runner::OfficialSchema))
+        .map(|c| c.id)
+        .filter(|id| !tripped.contains(id))
+        .collect();
+    if untripped.is_empty() { Ok(()) } else { Err(format!("no vector trips {}", untripped.join(", ")).into()) }
+}
+
+fn listed(vectors: &[Vector]) -> Result<(), Failed> {
+    let known: BTreeSet<_> = vectors.iter().map(|v| v.path.clone()).collect();
+    let unlisted: Vec<String> = files_under(&repo_root().join("vectors/fixed"), |p| {
+        !p.file_name().is_some_and(|n| n == "manifest.toml" || n.to_string_lossy().ends_with(".md"))
+    })
+    .into_iter()
+    .filter(|p| !known.contains(p))
+    .map(|p| p.display().to_string())
+    .collect();
+    let missing: Vec<String> = vectors.iter().filter(|v| !v.path.is_file()).map(|v| v.path.display().to_string()).collect();
+    if unlisted.is_empty() && missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("not in any manifest: {unlisted:?}; listed but missing: {missing:?}").into())
+    }
+}

@@ -61,6 +61,21 @@ impl Vcdm {
             Vcdm::V1_1 => "1.1",
         }
     }
+
+    /// The label of the matching branch of the official "any" schemas.
+    pub fn label(self) -> &'static str {
+        match self {
+            Vcdm::V1_1 => "VCDM 1.1",
+            Vcdm::V2 => "VCDM 2.0",
+        }
+    }
+
+    pub fn other(self) -> Vcdm {
+        match self {
+            Vcdm::V1_1 => Vcdm::V2,
+            Vcdm::V2 => Vcdm::V1_1,
+        }
+    }
 }
 
 /// The outcome of detection.

@@ -1,1 +1,402 @@
-//! Runs the selected checks over decoded documents and builds the run model.
+//! Runs the selected checks over documents and builds the run model.
+//!
+//! One input becomes one subject, plus one embedded subject per credential found inside it (endorsements, a CLR's
+//! nested credentials), so every credential gets the whole catalogue and its findings point into the right text.
+
+use std::time::Instant;
+
+use clr_reports::{
+    CheckInfo, CheckResult, Counts, Finding, Location, Outcome, Run, RunOptions, Subject, SubjectKind, Summary,
+    ToolInfo, fold_outcome,
+};
+use serde_json::Value;
+
+use crate::catalogue::{self, Check, Runner, Selection};
+use crate::checks::{Ctx, Doc, Ptr, official_schema};
+use crate::datamodel::Walk;
+use crate::decode::{self, DecodeError, Decoded, Limits, SpanIndex};
+use crate::detect;
+use crate::exit;
+use crate::schema::OfficialSchemas;
+
+/// Embedded credentials nest (CLR → credential → endorsement → …); past this depth they are not opened.
+const MAX_EMBEDDING_DEPTH: usize = 6;
+
+/// What decides verdicts.
+#[derive(Default)]
+pub struct Options<'a> {
+    pub selection: Selection,
+    pub strict: bool,
+    pub limits: Limits,
+    /// Official schemas for the cross-check, when a spec directory was given.
+    pub schemas: Option<&'a OfficialSchemas>,
+    /// Why the schema cross-check is skipped when `schemas` is `None`.
+    pub schemas_missing: Option<String>,
+}
+
+/// An input ready for checking, or the reason it could not be obtained.
+pub struct Input {
+    /// How the user named it: a path, a URL, `-`.
+    pub source: String,
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+/// Checks every input; returns the subjects in input order (embedded subjects right after their parent).
+pub fn check_inputs(inputs: &[Input], opts: &Options) -> Vec<Subject> {
+    let mut subjects = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let id = format!("doc-{}", i + 1);
+        match &input.bytes {
+            Err(why) => subjects.push(unreadable(&id, &input.source, why)),
+            Ok(bytes) => check_bytes(&id, &input.source, bytes, opts, &mut subjects),
+        }
+    }
+    subjects
+}
+
+/// Checks one document given as bytes, pushing its subject and its embedded subjects.
+pub fn check_bytes(id: &str, source: &str, bytes: &[u8], opts: &Options, out: &mut Vec<Subject>) {
+    match decode::decode(bytes, &opts.limits) {
+        Err(err) => out.push(undecodable(id, source, &err)),
+        Ok(decoded) => {
+            let scope = Scope { parent: None, at: None, base: Ptr::root(), depth: 0 };
+            check_decoded(id, source, source, &decoded, &scope, opts, out);
+        }
+    }
+}
+
+/// Where a (possibly embedded) credential sits.
+struct Scope<'p> {
+    parent: Option<&'p str>,
+    /// Location in the parent.
+    at: Option<Location>,
+    /// Pointer prefix that makes findings point into the text the spans index.
+    base: Ptr,
+    depth: usize,
+}
+
+fn check_decoded(id: &str, name: &str, source: &str, decoded: &Decoded, scope: &Scope, opts: &Options, out: &mut Vec<Subject>) {
+    // A VCDM 1.1 VC-JWT carries the credential in its `vc` claim.
+    let (value, base, mut layers) = match decoded.value.get("vc").filter(|_| decoded.jws.is_some()) {
+        Some(vc) => (vc, scope.base.key("vc"), vec![]),
+        None => (&decoded.value, scope.base.clone(), vec![]),
+    };
+    layers.extend(decoded.layers.iter().cloned());
+    if decoded.jws.is_some() && decoded.value.get("vc").is_some() {
+        layers.push("vc claim".into());
+    }
+    check_value(id, name, source, value, &decoded.spans, layers, Scope { base, ..scope.clone_shallow() }, opts, out);
+}
+
+impl Scope<'_> {
+    fn clone_shallow(&self) -> Scope<'_> {
+        Scope { parent: self.parent, at: self.at.clone(), base: self.base.clone(), depth: self.depth }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_value(
+    id: &str,
+    name: &str,
+    source: &str,
+    value: &Value,
+    spans: &SpanIndex,
+    layers: Vec<String>,
+    scope: Scope,
+    opts: &Options,
+    out: &mut Vec<Subject>,
+) {
+    let detected = detect::detect(value);
+    let mut results = Vec::new();
+    let detect_check = catalogue::all().iter().find(|c| matches!(c.runner, Runner::Detect));
+    if let Some(check) = detect_check.filter(|c| opts.selection.selects(c.id)) {
+        let findings = match detected.kind {
+            Some(_) => vec![],
+            None => vec![Finding {
+                outcome: Outcome::Fail,
+                message: detected.detection.reason.clone(),
+                location: locate(spans, &scope.base),
+                expected: Some("an OB 3.0 AchievementCredential or EndorsementCredential, or a CLR 2.0 ClrCredential".into()),
+                actual: Some(detected.detection.reason.clone()),
+                evidence: vec![],
+                exchanges: vec![],
+                hint: None,
+            }],
+        };
+        results.push(result(check, findings, None, opts.strict));
+    }
+    let mut children = Vec::new();
+    if let Some(kind) = detected.kind {
+        let doc = Doc { root: value, kind, vcdm: detected.vcdm, walk: Walk::new(value, kind.class()) };
+        for check in opts.selection.selected().filter(|c| c.applies(kind)) {
+            match check.runner {
+                Runner::Document(run) => {
+                    let mut ctx = Ctx::new(check, scope.base.clone());
+                    run(&doc, &mut ctx);
+                    let (mut findings, na) = ctx.finish();
+                    for f in &mut findings {
+                        add_position(spans, &mut f.location);
+                    }
+                    results.push(result(check, findings, na, opts.strict));
+                }
+                Runner::OfficialSchema => results.push(schema_result(check, &doc, spans, &scope.base, opts)),
+                Runner::Decode | Runner::Detect => {}
+            }
+        }
+        if scope.depth < MAX_EMBEDDING_DEPTH {
+            children = doc.walk.embedded.iter().map(|e| (e.ptr.clone(), e.via, e.value.clone())).collect();
+        }
+    }
+    let outcome = subject_outcome(&results);
+    out.push(Subject {
+        id: id.to_string(),
+        kind: if scope.parent.is_some() { SubjectKind::Embedded } else { SubjectKind::Document },
+        name: name.to_string(),
+        source: source.to_string(),
+        parent: scope.parent.map(str::to_string),
+        scope: scope.at.clone(),
+        layers: layers.clone(),
+        detected: Some(detected.detection),
+        outcome,
+        results,
+    });
+    for (i, (ptr, via, value)) in children.into_iter().enumerate() {
+        let child_id = format!("{id}/{}-{i}", short_via(via));
+        let child_name = format!("{name} → {}", ptr.under(&scope.base));
+        let at = Location { pointer: Some(ptr.under(&scope.base).to_string()), layer: layers.last().cloned(), ..locate(spans, &ptr.under(&scope.base)) };
+        match &value {
+            Value::String(s) => {
+                // A compact JWS: its payload has its own text and positions.
+                let Ok(decoded) = decode::decode(s.as_bytes(), &opts.limits) else { continue };
+                let child = Scope { parent: Some(id), at: Some(at), base: Ptr::root(), depth: scope.depth + 1 };
+                check_decoded(&child_id, &child_name, source, &decoded, &child, opts, out);
+            }
+            Value::Object(_) => {
+                let child = Scope { parent: Some(id), at: Some(at), base: ptr.under(&scope.base), depth: scope.depth + 1 };
+                check_value(&child_id, &child_name, source, &value, spans, layers.clone(), child, opts, out);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn short_via(via: &str) -> &'static str {
+    match via {
+        "verifiableCredential" => "vc",
+        "endorsementJwt" => "endorsement-jwt",
+        _ => "endorsement",
+    }
+}
+
+fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr, opts: &Options) -> CheckResult {
+    let Some(schemas) = opts.schemas else {
+        let why = opts.schemas_missing.clone().unwrap_or_else(|| "needs --spec-dir (or CLR_SPEC_DIR) pointing at the official 1EdTech artefacts".into());
+        return CheckResult { check: check.id.into(), outcome: Outcome::Skip, note: Some(why), findings: vec![] };
+    };
+    let (_, mut findings) = official_schema::run(schemas, doc.kind, doc.root, doc.vcdm);
+    for f in &mut findings {
+        if let Some(p) = &f.location.pointer {
+            f.location.pointer = Some(Ptr::from_escaped(p).under(base).to_string());
+        }
+        add_position(spans, &mut f.location);
+    }
+    result(check, findings, None, opts.strict)
+}
+
+/// Folds findings into a check result; `--strict` makes SHOULD-level warnings failures.
+fn result(check: &'static Check, mut findings: Vec<Finding>, na: Option<String>, strict: bool) -> CheckResult {
+    if strict && check.level == clr_reports::Level::Should {
+        for f in &mut findings {
+            if f.outcome == Outcome::Warn {
+                f.outcome = Outcome::Fail;
+            }
+        }
+    }
+    let outcome = match (&na, findings.is_empty()) {
+        (Some(_), true) => Outcome::NotApplicable,
+        _ => fold_outcome(&findings),
+    };
+    CheckResult { check: check.id.into(), outcome, note: na, findings }
+}
+
+fn subject_outcome(results: &[CheckResult]) -> Outcome {
+    results.iter().map(|r| r.outcome).max_by_key(|o| o.rank()).unwrap_or(Outcome::Pass)
+}
+
+fn locate(spans: &SpanIndex, ptr: &Ptr) -> Location {
+    let mut loc = Location::pointer(ptr.to_string());
+    add_position(spans, &mut loc);
+    loc
+}
+
+/// Adds line and column of the finding's pointer (or its nearest existing ancestor) in the source text.
+fn add_position(spans: &SpanIndex, loc: &mut Location) {
+    let Some(pointer) = &loc.pointer else { return };
+    if let Some((line, column)) = spans.position(pointer) {
+        loc.line = Some(line);
+        loc.column = Some(column);
+        loc.snippet = spans.line(line).map(str::to_string);
+    }
+}
+
+fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
+    let finding = Finding {
+        outcome: Outcome::Fail,
+        message: err.message.clone(),
+        location: err.location.clone(),
+        expected: err.expected.clone(),
+        actual: err.actual.clone(),
+        evidence: vec![],
+        exchanges: vec![],
+        hint: None,
+    };
+    Subject {
+        id: id.into(),
+        kind: SubjectKind::Document,
+        name: source.into(),
+        source: source.into(),
+        parent: None,
+        scope: None,
+        layers: vec![],
+        detected: None,
+        outcome: Outcome::Fail,
+        results: vec![CheckResult {
+            check: err.check.into(),
+            outcome: Outcome::Fail,
+            note: Some("the document could not be decoded; no other check ran".into()),
+            findings: vec![finding],
+        }],
+    }
+}
+
+fn unreadable(id: &str, source: &str, why: &str) -> Subject {
+    Subject {
+        id: id.into(),
+        kind: SubjectKind::Document,
+        name: source.into(),
+        source: source.into(),
+        parent: None,
+        scope: None,
+        layers: vec![],
+        detected: None,
+        outcome: Outcome::Error,
+        results: vec![CheckResult {
+            check: "OB30-FMT-001".into(),
+            outcome: Outcome::Error,
+            note: Some(format!("could not read the input: {why}")),
+            findings: vec![Finding {
+                outcome: Outcome::Error,
+                message: format!("could not read the input: {why}"),
+                location: Location::default(),
+                expected: None,
+                actual: None,
+                evidence: vec![],
+                exchanges: vec![],
+                hint: None,
+            }],
+        }],
+    }
+}
+
+/// The versions every report header shows.
+pub fn tool_info() -> ToolInfo {
+    ToolInfo {
+        name: "clr-harness".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        vectors_version: include_str!("../../vectors/VERSION").trim().into(),
+        specs: vec![
+            "OB 3.0 (contexts 3.0.1–3.0.3)".into(),
+            "CLR 2.0 (contexts 2.0.0–2.0.1)".into(),
+            "VC Data Model 2.0 (1.1 as legacy)".into(),
+        ],
+    }
+}
+
+/// Assembles the run: catalogue entries used, counts, verdict and exit code.
+pub fn build_run(subjects: Vec<Subject>, options: RunOptions, command: Vec<String>, started_at: String, started: Instant) -> Run {
+    let mut checks: Vec<CheckInfo> = Vec::new();
+    let mut results = Counts::default();
+    let mut per_subject = Counts::default();
+    for s in &subjects {
+        per_subject.add(s.outcome);
+        for r in &s.results {
+            results.add(r.outcome);
+            if !checks.iter().any(|c| c.id == r.check)
+                && let Some(c) = catalogue::get(&r.check)
+            {
+                checks.push(c.info());
+            }
+        }
+    }
+    // Catalogue order, so reports list checks as the registry does.
+    checks.sort_by_key(|c| catalogue::all().iter().position(|k| k.id == c.id));
+    let exit_code = if subjects.is_empty() || results.total() == 0 {
+        exit::NO_CHECKS
+    } else if results.fail > 0 {
+        exit::FAILED
+    } else if results.error > 0 {
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    };
+    let verdict = verdict(&subjects, &results);
+    Run {
+        format: clr_reports::REPORT_FORMAT.into(),
+        tool: tool_info(),
+        command,
+        started_at,
+        duration_ms: started.elapsed().as_millis() as u64,
+        options,
+        checks,
+        subjects,
+        exchanges: vec![],
+        summary: Summary { results, subjects: per_subject, exit_code, verdict },
+    }
+}
+
+fn verdict(subjects: &[Subject], results: &Counts) -> String {
+    let docs = subjects.iter().filter(|s| s.parent.is_none()).count();
+    let failed = subjects.iter().filter(|s| s.parent.is_none() && s.outcome == Outcome::Fail).count();
+    let embedded = subjects.len() - docs;
+    let mut parts = vec![format!("{docs} document{}", if docs == 1 { "" } else { "s" })];
+    if embedded > 0 {
+        parts.push(format!("{embedded} embedded credential{}", if embedded == 1 { "" } else { "s" }));
+    }
+    let head = parts.join(" and ");
+    if results.fail == 0 && results.error == 0 {
+        let warn = if results.warn > 0 { format!(" with {} warning{}", results.warn, if results.warn == 1 { "" } else { "s" }) } else { String::new() };
+        format!("{head}: all required checks passed{warn}")
+    } else {
+        let errors = if results.error > 0 { format!(", {} could not be checked", results.error) } else { String::new() };
+        format!("{head}: {failed} document{} failed, {} required check{} failed{errors}", if failed == 1 { "" } else { "s" }, results.fail, if results.fail == 1 { "" } else { "s" })
+    }
+}
+
+/// The RFC 3339 UTC timestamp of now (no date crate needed for one format).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        let now = now_rfc3339();
+        assert!(crate::checks::lexical::date_time(&now, crate::checks::lexical::Zone::Required).is_ok(), "{now}");
+    }
+}

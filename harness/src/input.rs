@@ -1,1 +1,442 @@
 //! Reading inputs (files, stdin, URLs named on the command line) within size and time limits.
+//!
+//! Every reader stops after `limit + 1` bytes, so an oversized input costs at most that much memory and is still
+//! recognised as oversized. Error messages read after "failed to …".
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use clr_reports::Location;
+
+use crate::decode::{CHECK_JSON, DecodeError};
+
+/// Media types a credential is served as, in the order the spec prefers them (JSON-LD, JSON, JWS text, images).
+pub const ACCEPT: &str = "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.8, \
+                          text/plain;q=0.7, image/png;q=0.6, image/svg+xml;q=0.6";
+
+/// A failure to obtain input bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("read {what}: {source}")]
+    Io { what: String, source: std::io::Error },
+    #[error("read {what}: it is {}, over the limit of {limit} bytes", size_text(*.size, *.limit))]
+    TooLarge {
+        what: String,
+        size: Option<u64>,
+        limit: u64,
+    },
+    #[error("fetch {url}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("fetch {url}: could not connect within {} s (connect timeout)", .after.as_secs_f64())]
+    ConnectTimeout { url: String, after: Duration },
+    #[error("fetch {url}: no complete response within {} s (timeout)", .after.as_secs_f64())]
+    Timeout { url: String, after: Duration },
+    #[error("fetch {url}: connection refused")]
+    ConnectionRefused { url: String },
+    #[error("fetch {url}: could not connect: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("fetch {url}: the server answered {status}{}", reason_suffix(*.status))]
+    Status { url: String, status: u16 },
+    #[error("fetch {url}: redirect to another host ({to}) refused")]
+    RedirectRefused { url: String, to: String },
+    #[error("fetch {url}: more than {max} redirects")]
+    TooManyRedirects { url: String, max: usize },
+    #[error("fetch {url}: {reason}")]
+    Http { url: String, reason: String },
+}
+
+fn size_text(size: Option<u64>, limit: u64) -> String {
+    size.map_or_else(|| format!("more than {limit} bytes"), |s| format!("{s} bytes"))
+}
+
+fn reason_suffix(status: u16) -> String {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map_or_else(String::new, |r| format!(" {r}"))
+}
+
+impl InputError {
+    /// An oversized input is a format failure of the document (OB30-FMT-001), not a harness error; this gives the
+    /// finding for it. Other input errors are the harness failing to obtain the document.
+    pub fn as_decode_error(&self) -> Option<DecodeError> {
+        let InputError::TooLarge { size, limit, .. } = self else {
+            return None;
+        };
+        let size = size_text(*size, *limit);
+        Some(DecodeError {
+            check: CHECK_JSON,
+            message: format!("input is {size}, over the limit of {limit} bytes"),
+            location: Location::default(),
+            expected: Some(format!("at most {limit} bytes")),
+            actual: Some(size),
+        })
+    }
+}
+
+fn read_capped(mut reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>, InputError> {
+    let mut bytes = Vec::new();
+    reader
+        .by_ref()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|source| InputError::Io {
+            what: what.to_string(),
+            source,
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(InputError::TooLarge {
+            what: what.to_string(),
+            size: None,
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Reads a file of at most `limit` bytes.
+pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    let what = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| InputError::Io {
+        what: what.clone(),
+        source,
+    })?;
+    // Regular files state their size up front; pipes and /proc files report 0, so the capped read stays the guard.
+    if let Ok(meta) = file.metadata()
+        && meta.is_file()
+        && meta.len() > limit
+    {
+        return Err(InputError::TooLarge {
+            what,
+            size: Some(meta.len()),
+            limit,
+        });
+    }
+    read_capped(file, limit, &what)
+}
+
+/// Reads standard input, at most `limit` bytes.
+pub fn read_stdin(limit: u64) -> Result<Vec<u8>, InputError> {
+    read_capped(std::io::stdin().lock(), limit, "standard input")
+}
+
+/// How a URL is fetched.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Largest body accepted, in bytes.
+    pub limit: u64,
+    pub connect_timeout: Duration,
+    /// For the whole exchange, body included.
+    pub timeout: Duration,
+    /// Redirects followed, all to the same host as the URL asked for.
+    pub max_redirects: usize,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            limit: 16 * 1024 * 1024,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_redirects: 5,
+        }
+    }
+}
+
+/// A fetched resource.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The URL the body came from, after redirects.
+    pub url: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// Marks a redirect the policy refused, to recognise it in reqwest's error chain.
+#[derive(Debug, thiserror::Error)]
+enum RedirectRefusal {
+    #[error("redirect to another host ({0}) refused")]
+    OtherHost(String),
+    #[error("more than {0} redirects")]
+    TooMany(usize),
+}
+
+/// Fetches `url` (http or https) within the size, time and redirect limits of `opts`.
+pub async fn fetch_url(url: &str, opts: &FetchOptions) -> Result<Fetched, InputError> {
+    let parsed = url::Url::parse(url).map_err(|e| InputError::InvalidUrl {
+        url: url.into(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        let reason = format!("only http and https URLs can be fetched, not {}:", parsed.scheme());
+        return Err(InputError::InvalidUrl {
+            url: url.into(),
+            reason,
+        });
+    }
+    let max = opts.max_redirects;
+    // A credential host redirecting elsewhere could point the harness at internal services; same host only.
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        let origin = attempt.previous().first().and_then(|u| u.host_str()).map(str::to_owned);
+        if origin.as_deref() != attempt.url().host_str() {
+            let to = attempt.url().to_string();
+            attempt.error(RedirectRefusal::OtherHost(to))
+        } else if attempt.previous().len() > max {
+            attempt.error(RedirectRefusal::TooMany(max))
+        } else {
+            attempt.follow()
+        }
+    });
+    let client = reqwest::Client::builder()
+        .connect_timeout(opts.connect_timeout)
+        .timeout(opts.timeout)
+        .redirect(policy)
+        .user_agent(concat!("clr-harness/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| InputError::Http {
+            url: url.into(),
+            reason: format!("cannot set up the HTTP client: {e}"),
+        })?;
+    let mut response = client
+        .get(parsed)
+        .header(reqwest::header::ACCEPT, ACCEPT)
+        .send()
+        .await
+        .map_err(|e| classify(url, &e, opts))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(InputError::Status {
+            url: url.into(),
+            status: status.as_u16(),
+        });
+    }
+    let final_url = response.url().to_string();
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let what = || url.to_string();
+    if let Some(len) = response.content_length().filter(|len| *len > opts.limit) {
+        return Err(InputError::TooLarge {
+            what: what(),
+            size: Some(len),
+            limit: opts.limit,
+        });
+    }
+    // Never trust Content-Length for the allocation: it may be absent or a lie.
+    let mut bytes = Vec::with_capacity(response.content_length().unwrap_or(0).min(opts.limit) as usize);
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, &e, opts))? {
+        if (bytes.len() + chunk.len()) as u64 > opts.limit {
+            return Err(InputError::TooLarge {
+                what: what(),
+                size: None,
+                limit: opts.limit,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Fetched {
+        url: final_url,
+        status: status.as_u16(),
+        content_type,
+        bytes,
+    })
+}
+
+fn classify(url: &str, e: &reqwest::Error, opts: &FetchOptions) -> InputError {
+    let url = url.to_string();
+    let chain = || std::iter::successors(std::error::Error::source(e), |s| s.source());
+    if let Some(refusal) = chain().find_map(|s| s.downcast_ref::<RedirectRefusal>()) {
+        return match refusal {
+            RedirectRefusal::OtherHost(to) => InputError::RedirectRefused { url, to: to.clone() },
+            RedirectRefusal::TooMany(max) => InputError::TooManyRedirects { url, max: *max },
+        };
+    }
+    if e.is_connect() && e.is_timeout() {
+        return InputError::ConnectTimeout {
+            url,
+            after: opts.connect_timeout,
+        };
+    }
+    if e.is_timeout() {
+        return InputError::Timeout {
+            url,
+            after: opts.timeout,
+        };
+    }
+    let refused = chain()
+        .filter_map(|s| s.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+    if refused {
+        return InputError::ConnectionRefused { url };
+    }
+    // reqwest's own message is terse ("error sending request"); the causes say what happened.
+    let reason = std::iter::once(e.to_string())
+        .chain(chain().map(ToString::to_string))
+        .collect::<Vec<_>>()
+        .join(": ");
+    if e.is_connect() {
+        InputError::Connect { url, reason }
+    } else {
+        InputError::Http { url, reason }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn quick() -> FetchOptions {
+        FetchOptions {
+            limit: 1000,
+            connect_timeout: Duration::from_secs(2),
+            timeout: Duration::from_millis(300),
+            max_redirects: 5,
+        }
+    }
+
+    #[test]
+    fn a_200_mb_file_is_refused_without_reading_it() {
+        let file = std::env::temp_dir().join(format!("clr-harness-input-{}-big.json", std::process::id()));
+        std::fs::File::create(&file)
+            .and_then(|f| f.set_len(200 * 1024 * 1024))
+            .unwrap();
+        let result = read_file(&file, 16 * 1024 * 1024);
+        std::fs::remove_file(&file).ok();
+        let err = result.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                InputError::TooLarge {
+                    size: Some(209_715_200),
+                    limit: 16_777_216,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("it is 209715200 bytes, over the limit of 16777216 bytes"),
+            "{err}"
+        );
+        assert_eq!(err.as_decode_error().map(|d| d.check), Some(CHECK_JSON));
+    }
+
+    #[test]
+    fn capped_reads_stop_after_limit_plus_one() {
+        let mut source = std::io::repeat(b'x');
+        let err = read_capped(&mut source, 10, "a pipe").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "read a pipe: it is more than 10 bytes, over the limit of 10 bytes"
+        );
+        assert_eq!(read_capped(&b"0123456789"[..], 10, "x").unwrap().len(), 10);
+        let err = read_file(Path::new("/nonexistent/credential.json"), 10).unwrap_err();
+        assert!(
+            err.to_string().starts_with("read /nonexistent/credential.json: "),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn fetch_returns_status_content_type_and_body_and_sends_accept() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/c.json"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/vc+ld+json"))
+            .mount(&server)
+            .await;
+        let got = fetch_url(&format!("{}/c.json", server.uri()), &quick()).await.unwrap();
+        assert_eq!((got.status, got.bytes.as_slice()), (200, &b"{}"[..]));
+        assert_eq!(got.content_type.as_deref(), Some("application/vc+ld+json"));
+        // wiremock's header matcher splits on commas, so compare the raw header instead.
+        let requests = server.received_requests().await.unwrap_or_default();
+        let accept = requests
+            .first()
+            .and_then(|r| r.headers.get("accept"))
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(accept, Some(ACCEPT));
+    }
+
+    #[tokio::test]
+    async fn fetch_reports_status_size_and_timeouts() {
+        let server = MockServer::start().await;
+        Mock::given(path("/big"))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'x'; 5000]))
+            .mount(&server)
+            .await;
+        Mock::given(path("/slow"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+            .mount(&server)
+            .await;
+        let err = fetch_url(&format!("{}/missing", server.uri()), &quick())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, InputError::Status { status: 404, .. }), "{err:?}");
+        assert!(err.to_string().ends_with("the server answered 404 Not Found"), "{err}");
+        let err = fetch_url(&format!("{}/big", server.uri()), &quick()).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                InputError::TooLarge {
+                    size: Some(5000),
+                    limit: 1000,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let started = std::time::Instant::now();
+        let err = fetch_url(&format!("{}/slow", server.uri()), &quick())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, InputError::Timeout { .. }), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[tokio::test]
+    async fn redirects_stay_on_the_same_host() {
+        let server = MockServer::start().await;
+        let port = server.address().port();
+        Mock::given(path("/elsewhere"))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", format!("http://localhost:{port}/c")))
+            .mount(&server)
+            .await;
+        Mock::given(path("/here"))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", "/c"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/c"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .mount(&server)
+            .await;
+        let base = format!("http://127.0.0.1:{port}");
+        let err = fetch_url(&format!("{base}/elsewhere"), &quick()).await.unwrap_err();
+        assert!(
+            matches!(&err, InputError::RedirectRefused { to, .. } if to.starts_with("http://localhost:")),
+            "{err:?}"
+        );
+        let got = fetch_url(&format!("{base}/here"), &quick()).await.unwrap();
+        assert_eq!(got.url, format!("{base}/c"));
+    }
+
+    #[tokio::test]
+    async fn refused_connections_and_bad_urls_are_named() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let err = fetch_url(&format!("http://127.0.0.1:{port}/"), &quick())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, InputError::ConnectionRefused { .. }), "{err:?}");
+        let err = fetch_url("file:///etc/passwd", &quick()).await.unwrap_err();
+        assert!(err.to_string().contains("only http and https"), "{err}");
+    }
+}

@@ -1,8 +1,194 @@
 //! clr-reports: the run model every part of clr-harness reports into, and the reporters that render it.
 //!
 //! Data flow: checks produce [`model::Finding`]s → grouped into [`model::CheckResult`]s per [`model::Subject`] →
-//! one [`model::Run`] → reporters (`terminal`, `json`, `junit`, `markdown`; `html` comes with provider runs).
+//! one [`model::Run`] → reporters ([`terminal`], [`json`], [`junit`], [`markdown`]; `html` comes with provider
+//! runs). [`catalogue`] renders the check list itself. [`write_reports`] writes the file formats in one go.
 
+pub mod catalogue;
+mod common;
+pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
+pub mod terminal;
 
+#[cfg(test)]
+pub(crate) mod sample;
+
+pub use json::REPORT_SCHEMA;
 pub use model::*;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Anything that can go wrong while rendering or writing a report.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot serialise the report as JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot serialise the JUnit XML report: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+    #[error("cannot write {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unknown report format `{0}` (expected one of: json, junit, md, markdown, text)")]
+    UnknownFormat(String),
+}
+
+/// A report file format [`write_reports`] can produce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportFormat {
+    /// `report.json`, the [`REPORT_FORMAT`] model itself.
+    Json,
+    /// `junit.xml`, for CI test tabs.
+    Junit,
+    /// `report.md`, for pull-request comments.
+    Markdown,
+    /// `report.txt`, the terminal output without colour.
+    Text,
+}
+
+impl ReportFormat {
+    pub const ALL: [ReportFormat; 4] = [
+        ReportFormat::Json,
+        ReportFormat::Junit,
+        ReportFormat::Markdown,
+        ReportFormat::Text,
+    ];
+
+    /// The file name the format is written to inside the report directory.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "report.json",
+            ReportFormat::Junit => "junit.xml",
+            ReportFormat::Markdown => "report.md",
+            ReportFormat::Text => "report.txt",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "json",
+            ReportFormat::Junit => "junit",
+            ReportFormat::Markdown => "md",
+            ReportFormat::Text => "text",
+        }
+    }
+
+    /// Renders `run` in this format.
+    pub fn render(self, run: &Run) -> Result<String, ReportError> {
+        match self {
+            ReportFormat::Json => json::render(run),
+            ReportFormat::Junit => junit::render(run),
+            ReportFormat::Markdown => Ok(markdown::render(run)),
+            ReportFormat::Text => Ok(terminal::render(run, &terminal::TerminalOptions::default())),
+        }
+    }
+}
+
+impl fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ReportFormat {
+    type Err = ReportError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "json" => Ok(ReportFormat::Json),
+            "junit" => Ok(ReportFormat::Junit),
+            "md" | "markdown" => Ok(ReportFormat::Markdown),
+            "text" => Ok(ReportFormat::Text),
+            _ => Err(ReportError::UnknownFormat(s.to_string())),
+        }
+    }
+}
+
+/// Writes one file per format into `dir` (created if missing) and returns the paths written, in `formats` order.
+///
+/// Every format is rendered before anything is written, so a serialisation error leaves no partial report set.
+/// A format listed twice is written once.
+pub fn write_reports(run: &Run, dir: &Path, formats: &[ReportFormat]) -> Result<Vec<PathBuf>, ReportError> {
+    let mut rendered = Vec::with_capacity(formats.len());
+    for &format in formats {
+        if !rendered.iter().any(|(f, _)| *f == format) {
+            rendered.push((format, format.render(run)?));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::with_capacity(rendered.len());
+    for (format, text) in rendered {
+        let path = dir.join(format.file_name());
+        std::fs::write(&path, text).map_err(|source| ReportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_from_their_cli_names() {
+        assert_eq!("json".parse::<ReportFormat>().ok(), Some(ReportFormat::Json));
+        assert_eq!("JUnit".parse::<ReportFormat>().ok(), Some(ReportFormat::Junit));
+        assert_eq!("md".parse::<ReportFormat>().ok(), Some(ReportFormat::Markdown));
+        assert_eq!("markdown".parse::<ReportFormat>().ok(), Some(ReportFormat::Markdown));
+        assert_eq!("text".parse::<ReportFormat>().ok(), Some(ReportFormat::Text));
+        let err = "html"
+            .parse::<ReportFormat>()
+            .expect_err("html is not a report format yet");
+        assert!(err.to_string().contains("`html`"), "{err}");
+    }
+
+    #[test]
+    fn write_reports_creates_the_directory_and_every_file() {
+        let run = sample::sample_run();
+        let dir = std::env::temp_dir()
+            .join(format!("clr-reports-test-{}", std::process::id()))
+            .join("nested");
+        let _ = std::fs::remove_dir_all(&dir);
+        let formats = [
+            ReportFormat::Json,
+            ReportFormat::Junit,
+            ReportFormat::Markdown,
+            ReportFormat::Text,
+            ReportFormat::Json,
+        ];
+        let paths = write_reports(&run, &dir, &formats).expect("reports are written");
+        let names: Vec<_> = paths.iter().filter_map(|p| p.file_name()?.to_str()).collect();
+        assert_eq!(names, ["report.json", "junit.xml", "report.md", "report.txt"]);
+
+        let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json exists");
+        let back: Run = serde_json::from_str(&json).expect("report.json is the model");
+        assert_eq!(back, run);
+        let text = std::fs::read_to_string(dir.join("report.txt")).expect("report.txt exists");
+        assert!(text.contains("error[OB30-DM-006]"));
+        assert!(!text.contains('\u{1b}'), "report.txt must not carry ANSI colour");
+        let _ = std::fs::remove_dir_all(dir.parent().unwrap_or(&dir));
+    }
+
+    #[test]
+    fn write_errors_name_the_path() {
+        let run = sample::sample_run();
+        let file = std::env::temp_dir().join(format!("clr-reports-not-a-dir-{}", std::process::id()));
+        std::fs::write(&file, "x").expect("temp file");
+        let err = write_reports(&run, &file, &[ReportFormat::Text]).expect_err("a file is not a directory");
+        assert!(matches!(err, ReportError::Io { .. }));
+        assert!(err.to_string().contains(&file.display().to_string()), "{err}");
+        let _ = std::fs::remove_file(file);
+    }
+}

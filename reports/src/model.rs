@@ -183,6 +183,10 @@ pub struct Location {
     /// 1-based column (in characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u64>,
+    /// The text of `line`, without its line break: reporters show it with a caret under `column` without having to
+    /// re-read (or re-decode) the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
     /// 0-based byte offset in the input (PNG chunk offset, JSON syntax error …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byte_offset: Option<u64>,

@@ -1,0 +1,141 @@
+//! Argument parsing and the subcommands.
+
+mod validate;
+
+use std::ffi::OsString;
+use std::io::IsTerminal;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clr_harness::catalogue::{self, Selection};
+use clr_harness::exit;
+
+/// Conformance harness for 1EdTech Open Badges 3.0 and CLR 2.0: validates credentials against the data model and
+/// reports every finding with its rule, location and spec link.
+#[derive(Debug, Parser)]
+#[command(name = "clr-harness", version, about, long_about = None, max_term_width = 110)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the check catalogue (id, level, roles, requirement, spec link).
+    Checks(ChecksArgs),
+    /// Validate credentials: JSON, compact JWS (VC-JWT), baked PNG or SVG; files, directories, URLs or `-` (stdin).
+    Validate(validate::ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+struct ChecksArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CatalogueFormat::Text)]
+    format: CatalogueFormat,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    color: ColorArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CatalogueFormat {
+    Text,
+    Json,
+    Md,
+}
+
+/// Which checks run.
+#[derive(Debug, Args, Clone)]
+pub struct SelectArgs {
+    /// Run only checks whose id matches this glob (`OB30-DM-*`, `CLR20-*`, or a prefix such as `OB30-END`). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub only: Vec<String>,
+    /// Skip checks whose id matches this glob. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub skip: Vec<String>,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> Selection {
+        Selection { only: self.only.clone(), skip: self.skip.clone() }
+    }
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ColorArgs {
+    /// When to colour terminal output (`NO_COLOR` and non-terminals mean never under `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArgs {
+    pub fn enabled(self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").map(|t| t != "dumb").unwrap_or(true)
+            }
+        }
+    }
+}
+
+/// Runs the command line and returns the exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    match cli.command {
+        Command::Checks(args) => checks(&args),
+        Command::Validate(args) => validate::run(&args),
+    }
+}
+
+/// Warns about globs that match nothing; returns `false` when nothing at all is selected.
+pub fn report_selection(sel: &Selection) -> bool {
+    for glob in sel.unmatched_globs() {
+        eprintln!("warning: --only/--skip pattern `{glob}` matches no check id (see `clr-harness checks`)");
+    }
+    if sel.selected().next().is_none() {
+        eprintln!("error: no checks selected by --only/--skip");
+        return false;
+    }
+    true
+}
+
+fn checks(args: &ChecksArgs) -> i32 {
+    let sel = args.select.selection();
+    if !report_selection(&sel) {
+        return exit::NO_CHECKS;
+    }
+    let infos: Vec<_> = sel.selected().map(catalogue::Check::info).collect();
+    let out = match args.format {
+        CatalogueFormat::Text => clr_reports::catalogue::catalogue_text(&infos, args.color.enabled()),
+        CatalogueFormat::Md => clr_reports::catalogue::catalogue_markdown(&infos),
+        CatalogueFormat::Json => match clr_reports::catalogue::catalogue_json(&infos) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: failed to render the catalogue: {e}");
+                return exit::BUG;
+            }
+        },
+    };
+    print!("{out}");
+    if !out.ends_with('\n') {
+        println!();
+    }
+    exit::OK
+}

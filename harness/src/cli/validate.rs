@@ -1,0 +1,179 @@
+//! `clr-harness validate`: gather inputs (files, directories, URLs, stdin) within limits, run the engine, render
+//! and write the reports.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use clr_harness::engine::{self, Input, Options};
+use clr_harness::input::{self, FetchOptions};
+use clr_harness::schema::OfficialSchemas;
+use clr_harness::{decode::Limits, exit};
+use clr_reports::terminal::{self, TerminalOptions};
+use clr_reports::{ReportFormat, RunOptions};
+
+use super::{ColorArgs, SelectArgs, report_selection};
+
+/// File extensions a directory input is searched for.
+const CREDENTIAL_EXTENSIONS: &[&str] = &["json", "jsonld", "jwt", "jws", "png", "svg"];
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files, directories (searched for .json .jwt .jws .png .svg), http(s) URLs, or `-` for standard input.
+    #[arg(required = true, value_name = "FILE|DIR|URL|-")]
+    inputs: Vec<String>,
+    /// Report formats: text, json, junit, md (comma-separated). Printed to stdout, or written to --report-dir.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    format: Vec<ReportFormat>,
+    /// Write report.txt, report.json, junit.xml and report.md (or the --format subset) into this directory.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// SHOULD-level violations count as failures (exit code 1).
+    #[arg(long)]
+    strict: bool,
+    /// Directory laid out like the official 1EdTech artefacts (ob-3.0/schemas/jsonld, clr-2.0/schemas/jsonld):
+    /// enables the official JSON Schema cross-check (offline).
+    #[arg(long, env = "CLR_SPEC_DIR", value_name = "DIR")]
+    spec_dir: Option<PathBuf>,
+    /// Largest input accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_input_bytes, value_name = "BYTES")]
+    max_input_bytes: u64,
+    /// Total time allowed for fetching one URL, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    timeout: u64,
+    /// Also list passing and not-applicable checks.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    color: ColorArgs,
+}
+
+pub fn run(args: &ValidateArgs) -> i32 {
+    match validate(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+fn validate(args: &ValidateArgs) -> Result<i32> {
+    let started = Instant::now();
+    let started_at = engine::now_rfc3339();
+    let selection = args.select.selection();
+    if !report_selection(&selection) {
+        return Ok(exit::NO_CHECKS);
+    }
+    let schemas = match &args.spec_dir {
+        Some(dir) => Some(
+            OfficialSchemas::load(dir)
+                .with_context(|| format!("failed to load the official schemas from {}", dir.display()))?,
+        ),
+        None => None,
+    };
+    let limits = Limits { max_input_bytes: args.max_input_bytes };
+    let inputs = gather(&args.inputs, &limits, Duration::from_secs(args.timeout))?;
+    let opts = Options {
+        selection: selection.clone(),
+        strict: args.strict,
+        limits,
+        schemas: schemas.as_ref(),
+        schemas_missing: Some(
+            "needs the official artefacts: pass --spec-dir DIR (or set CLR_SPEC_DIR) to cross-check against the 1EdTech JSON Schemas".into(),
+        ),
+    };
+    let subjects = engine::check_inputs(&inputs, &opts);
+    let options = RunOptions {
+        strict: args.strict,
+        only: selection.only,
+        skip: selection.skip,
+        spec_dir: args.spec_dir.as_ref().map(|d| d.display().to_string()),
+    };
+    let command = std::env::args().collect();
+    let run = engine::build_run(subjects, options, command, started_at, started);
+
+    let formats = if args.format.is_empty() {
+        if args.report_dir.is_some() { ReportFormat::ALL.to_vec() } else { vec![ReportFormat::Text] }
+    } else {
+        args.format.clone()
+    };
+    let terminal_opts = TerminalOptions { color: args.color.enabled(), verbose: args.verbose };
+    match &args.report_dir {
+        Some(dir) => {
+            let written = clr_reports::write_reports(&run, dir, &formats)
+                .with_context(|| format!("failed to write reports to {}", dir.display()))?;
+            print!("{}", terminal::render(&run, &terminal_opts));
+            for path in written {
+                println!("wrote {}", path.display());
+            }
+        }
+        None => {
+            for format in formats {
+                let out = match format {
+                    ReportFormat::Text => terminal::render(&run, &terminal_opts),
+                    other => other.render(&run).context("failed to render the report")?,
+                };
+                print!("{out}");
+                if !out.ends_with('\n') {
+                    println!();
+                }
+            }
+        }
+    }
+    Ok(run.summary.exit_code)
+}
+
+/// Reads every input; an unreadable file is a usage error, an unreachable URL an `Error` subject.
+fn gather(names: &[String], limits: &Limits, timeout: Duration) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("failed to start the async runtime")?;
+    for name in names {
+        if name == "-" {
+            let bytes = input::read_stdin(limits.max_input_bytes).context("failed to read standard input")?;
+            inputs.push(Input { source: "-".into(), bytes: Ok(bytes) });
+        } else if name.starts_with("http://") || name.starts_with("https://") {
+            let opts = FetchOptions { max_bytes: limits.max_input_bytes, total_timeout: timeout, ..FetchOptions::default() };
+            let fetched = runtime.block_on(input::fetch_url(name, &opts));
+            inputs.push(Input { source: name.clone(), bytes: fetched.map(|f| f.bytes).map_err(|e| e.to_string()) });
+        } else {
+            let path = Path::new(name);
+            if path.is_dir() {
+                let files = credential_files(path);
+                if files.is_empty() {
+                    anyhow::bail!("{name} contains no credential files ({})", CREDENTIAL_EXTENSIONS.join(", "));
+                }
+                for file in files {
+                    let bytes = input::read_file(&file, limits.max_input_bytes).with_context(|| format!("failed to read {}", file.display()))?;
+                    inputs.push(Input { source: file.display().to_string(), bytes: Ok(bytes) });
+                }
+            } else {
+                let bytes = input::read_file(path, limits.max_input_bytes).with_context(|| format!("failed to read {name}"))?;
+                inputs.push(Input { source: name.clone(), bytes: Ok(bytes) });
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+/// Credential files under a directory, recursively, in a stable order.
+fn credential_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| CREDENTIAL_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
