@@ -5,13 +5,16 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use clr_harness::catalogue::Selection;
-use clr_harness::engine::{self, Input, Options};
+use clr_harness::engine::{self, Input, InputFailure, Options};
 use clr_reports::{Outcome, Subject};
 use serde::Deserialize;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// The official 1EdTech artefacts (`CLR_SPEC_DIR`, else `../shared/spec` beside the repository), if present.
@@ -53,7 +56,9 @@ struct Manifest {
 /// Every `manifest.toml` under `vectors/fixed`, with each vector's path resolved.
 pub fn load_manifests() -> Result<Vec<Vector>, String> {
     let mut out = Vec::new();
-    for manifest in files_under(&repo_root().join("vectors/fixed"), |p| p.file_name().is_some_and(|n| n == "manifest.toml")) {
+    for manifest in files_under(&repo_root().join("vectors/fixed"), |p| {
+        p.file_name().is_some_and(|n| n == "manifest.toml")
+    }) {
         let text = std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
         let parsed: Manifest = toml::from_str(&text).map_err(|e| format!("{}: {e}", manifest.display()))?;
         let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -86,8 +91,16 @@ pub fn files_under(dir: &Path, keep: impl Fn(&Path) -> bool + Copy) -> Vec<PathB
 
 /// Runs every check (schema cross-check with `spec` when given) on one file, as `clr-harness validate` does.
 pub fn check_file(path: &Path, schemas: Option<&clr_harness::schema::OfficialSchemas>) -> Vec<Subject> {
-    let input = Input { source: path.display().to_string(), bytes: std::fs::read(path).map_err(|e| e.to_string()) };
-    let opts = Options { selection: Selection::default(), schemas, ..Options::default() };
+    let bytes = std::fs::read(path).map_err(|e| InputFailure::Unreadable(e.to_string()));
+    let input = Input {
+        source: path.display().to_string(),
+        bytes,
+    };
+    let opts = Options {
+        selection: Selection::default(),
+        schemas,
+        ..Options::default()
+    };
     engine::check_inputs(&[input], &opts)
 }
 
@@ -96,21 +109,34 @@ pub fn tripped(subjects: &[Subject]) -> BTreeSet<String> {
     subjects
         .iter()
         .flat_map(|s| s.results.iter())
-        .filter(|r| matches!(r.outcome, Outcome::Fail | Outcome::Warn | Outcome::Info | Outcome::Error))
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                Outcome::Fail | Outcome::Warn | Outcome::Info | Outcome::Error
+            )
+        })
         .map(|r| r.check.clone())
         .collect()
 }
 
 /// The worst outcome over all subjects.
 pub fn worst(subjects: &[Subject]) -> Outcome {
-    subjects.iter().map(|s| s.outcome).max_by_key(|o| o.rank()).unwrap_or(Outcome::Pass)
+    subjects
+        .iter()
+        .map(|s| s.outcome)
+        .max_by_key(|o| o.rank())
+        .unwrap_or(Outcome::Pass)
 }
 
 /// A readable list of every non-passing finding, for assertion messages.
 pub fn explain(subjects: &[Subject]) -> String {
     let mut out = String::new();
     for s in subjects {
-        for r in s.results.iter().filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable | Outcome::Skip)) {
+        for r in s
+            .results
+            .iter()
+            .filter(|r| !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable | Outcome::Skip))
+        {
             for f in &r.findings {
                 out.push_str(&format!(
                     "  [{}] {} {} at {}: {}\n",

@@ -23,14 +23,25 @@ fn main() {
         .iter()
         .cloned()
         .map(|v| {
-            let name = v.path.strip_prefix(repo_root().join("vectors/fixed")).unwrap_or(&v.path).display().to_string();
+            let name = v
+                .path
+                .strip_prefix(repo_root().join("vectors/fixed"))
+                .unwrap_or(&v.path)
+                .display()
+                .to_string();
             Trial::test(name, move || check_vector(&v)).with_kind("vector")
         })
         .collect();
     let all = vectors.clone();
-    trials.push(Trial::test("coverage: every check is tripped by some vector", move || coverage(&all)).with_kind("coverage"));
+    trials.push(
+        Trial::test("coverage: every check is tripped by some vector", move || {
+            coverage(&all)
+        })
+        .with_kind("coverage"),
+    );
     let all = vectors.clone();
-    trials.push(Trial::test("coverage: every vector file is in a manifest", move || listed(&all)).with_kind("coverage"));
+    trials
+        .push(Trial::test("coverage: every vector file is in a manifest", move || listed(&all)).with_kind("coverage"));
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -53,7 +64,10 @@ fn check_vector(v: &Vector) -> Result<(), Failed> {
     let want: BTreeSet<String> = v.trips.iter().cloned().collect();
     let outcome = worst(&subjects);
     let expected_outcome = match v.expect {
-        Expect::Pass => matches!(outcome, Outcome::Pass | Outcome::Info | Outcome::NotApplicable | Outcome::Skip),
+        Expect::Pass => matches!(
+            outcome,
+            Outcome::Pass | Outcome::Info | Outcome::NotApplicable | Outcome::Skip
+        ),
         Expect::Warn => outcome == Outcome::Warn,
         Expect::Fail => outcome == Outcome::Fail,
     };
@@ -75,26 +89,38 @@ fn check_vector(v: &Vector) -> Result<(), Failed> {
 /// Every check that can run on a document (data model, format, detection) is tripped by some vector. The official
 /// schema checks are proven by the spec cross-check tests instead (they need the official artefacts).
 fn coverage(vectors: &[Vector]) -> Result<(), Failed> {
-    let tripped: BTreeSet<&str> = vectors.iter().flat_map(|v| v.trips.iter().map(String::as_str)).collect();
+    let tripped: BTreeSet<&str> = vectors
+        .iter()
+        .flat_map(|v| v.trips.iter().map(String::as_str))
+        .collect();
     let untripped: Vec<&str> = catalogue::all()
         .iter()
         .filter(|c| !matches!(c.runner, Runner::OfficialSchema))
         .map(|c| c.id)
         .filter(|id| !tripped.contains(id))
         .collect();
-    if untripped.is_empty() { Ok(()) } else { Err(format!("no vector trips {}", untripped.join(", ")).into()) }
+    if untripped.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("no vector trips {}", untripped.join(", ")).into())
+    }
 }
 
 fn listed(vectors: &[Vector]) -> Result<(), Failed> {
     let known: BTreeSet<_> = vectors.iter().map(|v| v.path.clone()).collect();
     let unlisted: Vec<String> = files_under(&repo_root().join("vectors/fixed"), |p| {
-        !p.file_name().is_some_and(|n| n == "manifest.toml" || n.to_string_lossy().ends_with(".md"))
+        !p.file_name()
+            .is_some_and(|n| n == "manifest.toml" || n.to_string_lossy().ends_with(".md"))
     })
     .into_iter()
     .filter(|p| !known.contains(p))
     .map(|p| p.display().to_string())
     .collect();
-    let missing: Vec<String> = vectors.iter().filter(|v| !v.path.is_file()).map(|v| v.path.display().to_string()).collect();
+    let missing: Vec<String> = vectors
+        .iter()
+        .filter(|v| !v.path.is_file())
+        .map(|v| v.path.display().to_string())
+        .collect();
     if unlisted.is_empty() && missing.is_empty() {
         Ok(())
     } else {

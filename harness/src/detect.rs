@@ -105,13 +105,11 @@ pub fn detect(doc: &Value) -> Detected {
             DocKind::Endorsement,
             "type contains \"EndorsementCredential\"".to_string(),
         ))
-    } else if let Some(t) = types
-        .iter()
-        .find(|t| **t == "AchievementCredential" || **t == "OpenBadgeCredential")
-    {
-        Some((DocKind::Achievement, format!("type contains \"{t}\"")))
     } else {
-        None
+        types
+            .iter()
+            .find(|t| **t == "AchievementCredential" || **t == "OpenBadgeCredential")
+            .map(|t| (DocKind::Achievement, format!("type contains \"{t}\"")))
     };
     // Without a recognisable type, guess from the shape so that the type check reports the root cause instead of
     // the document being dismissed as unknown.

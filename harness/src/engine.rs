@@ -38,7 +38,24 @@ pub struct Options<'a> {
 pub struct Input {
     /// How the user named it: a path, a URL, `-`.
     pub source: String,
-    pub bytes: Result<Vec<u8>, String>,
+    pub bytes: Result<Vec<u8>, InputFailure>,
+}
+
+/// Why an input has no bytes to check.
+pub enum InputFailure {
+    /// The document itself is at fault (e.g. larger than the limit): a failed format check.
+    Undecodable(Box<DecodeError>),
+    /// The harness could not obtain it (unreachable URL, timeout): an `Error` outcome, never a `Fail`.
+    Unreadable(String),
+}
+
+impl From<crate::input::InputError> for InputFailure {
+    fn from(e: crate::input::InputError) -> Self {
+        match e.as_decode_error() {
+            Some(d) => InputFailure::Undecodable(Box::new(d)),
+            None => InputFailure::Unreadable(e.to_string()),
+        }
+    }
 }
 
 /// Checks every input; returns the subjects in input order (embedded subjects right after their parent).
@@ -47,7 +64,8 @@ pub fn check_inputs(inputs: &[Input], opts: &Options) -> Vec<Subject> {
     for (i, input) in inputs.iter().enumerate() {
         let id = format!("doc-{}", i + 1);
         match &input.bytes {
-            Err(why) => subjects.push(unreadable(&id, &input.source, why)),
+            Err(InputFailure::Unreadable(why)) => subjects.push(unreadable(&id, &input.source, why)),
+            Err(InputFailure::Undecodable(err)) => subjects.push(undecodable(&id, &input.source, err)),
             Ok(bytes) => check_bytes(&id, &input.source, bytes, opts, &mut subjects),
         }
     }
@@ -59,7 +77,12 @@ pub fn check_bytes(id: &str, source: &str, bytes: &[u8], opts: &Options, out: &m
     match decode::decode(bytes, &opts.limits) {
         Err(err) => out.push(undecodable(id, source, &err)),
         Ok(decoded) => {
-            let scope = Scope { parent: None, at: None, base: Ptr::root(), depth: 0 };
+            let scope = Scope {
+                parent: None,
+                at: None,
+                base: Ptr::root(),
+                depth: 0,
+            };
             check_decoded(id, source, source, &decoded, &scope, opts, out);
         }
     }
@@ -75,7 +98,15 @@ struct Scope<'p> {
     depth: usize,
 }
 
-fn check_decoded(id: &str, name: &str, source: &str, decoded: &Decoded, scope: &Scope, opts: &Options, out: &mut Vec<Subject>) {
+fn check_decoded(
+    id: &str,
+    name: &str,
+    source: &str,
+    decoded: &Decoded,
+    scope: &Scope,
+    opts: &Options,
+    out: &mut Vec<Subject>,
+) {
     // A VCDM 1.1 VC-JWT carries the credential in its `vc` claim.
     let (value, base, mut layers) = match decoded.value.get("vc").filter(|_| decoded.jws.is_some()) {
         Some(vc) => (vc, scope.base.key("vc"), vec![]),
@@ -85,12 +116,30 @@ fn check_decoded(id: &str, name: &str, source: &str, decoded: &Decoded, scope: &
     if decoded.jws.is_some() && decoded.value.get("vc").is_some() {
         layers.push("vc claim".into());
     }
-    check_value(id, name, source, value, &decoded.spans, layers, Scope { base, ..scope.clone_shallow() }, opts, out);
+    check_value(
+        id,
+        name,
+        source,
+        value,
+        &decoded.spans,
+        layers,
+        Scope {
+            base,
+            ..scope.clone_shallow()
+        },
+        opts,
+        out,
+    );
 }
 
 impl Scope<'_> {
     fn clone_shallow(&self) -> Scope<'_> {
-        Scope { parent: self.parent, at: self.at.clone(), base: self.base.clone(), depth: self.depth }
+        Scope {
+            parent: self.parent,
+            at: self.at.clone(),
+            base: self.base.clone(),
+            depth: self.depth,
+        }
     }
 }
 
@@ -116,7 +165,9 @@ fn check_value(
                 outcome: Outcome::Fail,
                 message: detected.detection.reason.clone(),
                 location: locate(spans, &scope.base),
-                expected: Some("an OB 3.0 AchievementCredential or EndorsementCredential, or a CLR 2.0 ClrCredential".into()),
+                expected: Some(
+                    "an OB 3.0 AchievementCredential or EndorsementCredential, or a CLR 2.0 ClrCredential".into(),
+                ),
                 actual: Some(detected.detection.reason.clone()),
                 evidence: vec![],
                 exchanges: vec![],
@@ -127,7 +178,12 @@ fn check_value(
     }
     let mut children = Vec::new();
     if let Some(kind) = detected.kind {
-        let doc = Doc { root: value, kind, vcdm: detected.vcdm, walk: Walk::new(value, kind.class()) };
+        let doc = Doc {
+            root: value,
+            kind,
+            vcdm: detected.vcdm,
+            walk: Walk::new(value, kind.class()),
+        };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             match check.runner {
                 Runner::Document(run) => {
@@ -144,13 +200,22 @@ fn check_value(
             }
         }
         if scope.depth < MAX_EMBEDDING_DEPTH {
-            children = doc.walk.embedded.iter().map(|e| (e.ptr.clone(), e.via, e.value.clone())).collect();
+            children = doc
+                .walk
+                .embedded
+                .iter()
+                .map(|e| (e.ptr.clone(), e.via, e.value.clone()))
+                .collect();
         }
     }
     let outcome = subject_outcome(&results);
     out.push(Subject {
         id: id.to_string(),
-        kind: if scope.parent.is_some() { SubjectKind::Embedded } else { SubjectKind::Document },
+        kind: if scope.parent.is_some() {
+            SubjectKind::Embedded
+        } else {
+            SubjectKind::Document
+        },
         name: name.to_string(),
         source: source.to_string(),
         parent: scope.parent.map(str::to_string),
@@ -163,17 +228,43 @@ fn check_value(
     for (i, (ptr, via, value)) in children.into_iter().enumerate() {
         let child_id = format!("{id}/{}-{i}", short_via(via));
         let child_name = format!("{name} → {}", ptr.under(&scope.base));
-        let at = Location { pointer: Some(ptr.under(&scope.base).to_string()), layer: layers.last().cloned(), ..locate(spans, &ptr.under(&scope.base)) };
+        let at = Location {
+            pointer: Some(ptr.under(&scope.base).to_string()),
+            layer: layers.last().cloned(),
+            ..locate(spans, &ptr.under(&scope.base))
+        };
         match &value {
             Value::String(s) => {
                 // A compact JWS: its payload has its own text and positions.
-                let Ok(decoded) = decode::decode(s.as_bytes(), &opts.limits) else { continue };
-                let child = Scope { parent: Some(id), at: Some(at), base: Ptr::root(), depth: scope.depth + 1 };
+                let Ok(decoded) = decode::decode(s.as_bytes(), &opts.limits) else {
+                    continue;
+                };
+                let child = Scope {
+                    parent: Some(id),
+                    at: Some(at),
+                    base: Ptr::root(),
+                    depth: scope.depth + 1,
+                };
                 check_decoded(&child_id, &child_name, source, &decoded, &child, opts, out);
             }
             Value::Object(_) => {
-                let child = Scope { parent: Some(id), at: Some(at), base: ptr.under(&scope.base), depth: scope.depth + 1 };
-                check_value(&child_id, &child_name, source, &value, spans, layers.clone(), child, opts, out);
+                let child = Scope {
+                    parent: Some(id),
+                    at: Some(at),
+                    base: ptr.under(&scope.base),
+                    depth: scope.depth + 1,
+                };
+                check_value(
+                    &child_id,
+                    &child_name,
+                    source,
+                    &value,
+                    spans,
+                    layers.clone(),
+                    child,
+                    opts,
+                    out,
+                );
             }
             _ => {}
         }
@@ -190,8 +281,16 @@ fn short_via(via: &str) -> &'static str {
 
 fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr, opts: &Options) -> CheckResult {
     let Some(schemas) = opts.schemas else {
-        let why = opts.schemas_missing.clone().unwrap_or_else(|| "needs --spec-dir (or CLR_SPEC_DIR) pointing at the official 1EdTech artefacts".into());
-        return CheckResult { check: check.id.into(), outcome: Outcome::Skip, note: Some(why), findings: vec![] };
+        let why = opts
+            .schemas_missing
+            .clone()
+            .unwrap_or_else(|| "needs --spec-dir (or CLR_SPEC_DIR) pointing at the official 1EdTech artefacts".into());
+        return CheckResult {
+            check: check.id.into(),
+            outcome: Outcome::Skip,
+            note: Some(why),
+            findings: vec![],
+        };
     };
     let (_, mut findings) = official_schema::run(schemas, doc.kind, doc.root, doc.vcdm);
     for f in &mut findings {
@@ -216,11 +315,20 @@ fn result(check: &'static Check, mut findings: Vec<Finding>, na: Option<String>,
         (Some(_), true) => Outcome::NotApplicable,
         _ => fold_outcome(&findings),
     };
-    CheckResult { check: check.id.into(), outcome, note: na, findings }
+    CheckResult {
+        check: check.id.into(),
+        outcome,
+        note: na,
+        findings,
+    }
 }
 
 fn subject_outcome(results: &[CheckResult]) -> Outcome {
-    results.iter().map(|r| r.outcome).max_by_key(|o| o.rank()).unwrap_or(Outcome::Pass)
+    results
+        .iter()
+        .map(|r| r.outcome)
+        .max_by_key(|o| o.rank())
+        .unwrap_or(Outcome::Pass)
 }
 
 fn locate(spans: &SpanIndex, ptr: &Ptr) -> Location {
@@ -313,7 +421,13 @@ pub fn tool_info() -> ToolInfo {
 }
 
 /// Assembles the run: catalogue entries used, counts, verdict and exit code.
-pub fn build_run(subjects: Vec<Subject>, options: RunOptions, command: Vec<String>, started_at: String, started: Instant) -> Run {
+pub fn build_run(
+    subjects: Vec<Subject>,
+    options: RunOptions,
+    command: Vec<String>,
+    started_at: String,
+    started: Instant,
+) -> Run {
     let mut checks: Vec<CheckInfo> = Vec::new();
     let mut results = Counts::default();
     let mut per_subject = Counts::default();
@@ -350,31 +464,62 @@ pub fn build_run(subjects: Vec<Subject>, options: RunOptions, command: Vec<Strin
         checks,
         subjects,
         exchanges: vec![],
-        summary: Summary { results, subjects: per_subject, exit_code, verdict },
+        summary: Summary {
+            results,
+            subjects: per_subject,
+            exit_code,
+            verdict,
+        },
     }
 }
 
 fn verdict(subjects: &[Subject], results: &Counts) -> String {
     let docs = subjects.iter().filter(|s| s.parent.is_none()).count();
-    let failed = subjects.iter().filter(|s| s.parent.is_none() && s.outcome == Outcome::Fail).count();
+    let failed = subjects
+        .iter()
+        .filter(|s| s.parent.is_none() && s.outcome == Outcome::Fail)
+        .count();
     let embedded = subjects.len() - docs;
     let mut parts = vec![format!("{docs} document{}", if docs == 1 { "" } else { "s" })];
     if embedded > 0 {
-        parts.push(format!("{embedded} embedded credential{}", if embedded == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{embedded} embedded credential{}",
+            if embedded == 1 { "" } else { "s" }
+        ));
     }
     let head = parts.join(" and ");
     if results.fail == 0 && results.error == 0 {
-        let warn = if results.warn > 0 { format!(" with {} warning{}", results.warn, if results.warn == 1 { "" } else { "s" }) } else { String::new() };
+        let warn = if results.warn > 0 {
+            format!(
+                " with {} warning{}",
+                results.warn,
+                if results.warn == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        };
         format!("{head}: all required checks passed{warn}")
     } else {
-        let errors = if results.error > 0 { format!(", {} could not be checked", results.error) } else { String::new() };
-        format!("{head}: {failed} document{} failed, {} required check{} failed{errors}", if failed == 1 { "" } else { "s" }, results.fail, if results.fail == 1 { "" } else { "s" })
+        let errors = if results.error > 0 {
+            format!(", {} could not be checked", results.error)
+        } else {
+            String::new()
+        };
+        format!(
+            "{head}: {failed} document{} failed, {} required check{} failed{errors}",
+            if failed == 1 { "" } else { "s" },
+            results.fail,
+            if results.fail == 1 { "" } else { "s" }
+        )
     }
 }
 
 /// The RFC 3339 UTC timestamp of now (no date crate needed for one format).
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
     let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     // Civil from days (Howard Hinnant's algorithm).
     let z = days + 719468;
@@ -387,7 +532,12 @@ pub fn now_rfc3339() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -397,6 +547,9 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339() {
         let now = now_rfc3339();
-        assert!(crate::checks::lexical::date_time(&now, crate::checks::lexical::Zone::Required).is_ok(), "{now}");
+        assert!(
+            crate::checks::lexical::date_time(&now, crate::checks::lexical::Zone::Required).is_ok(),
+            "{now}"
+        );
     }
 }

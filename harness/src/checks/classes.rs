@@ -506,11 +506,14 @@ fn item_type(ctx: &mut Ctx, at: &Ptr, class_name: &str, prop: &str, ty: Ty, v: &
     }
 }
 
-/// A JSON-LD language map: `{"en": "…", "es-MX": "…"}`.
+/// A JSON-LD language map as the OB 3.0 schemas allow it: `{"en": "…", "es-MX": "…"}`, keys
+/// `^[a-z]{2}(-[A-Z]{2})?$`.
 fn is_language_map(v: &Value) -> bool {
-    v.as_object().is_some_and(|m| {
-        !m.is_empty()
-            && m.iter()
-                .all(|(k, v)| v.is_string() && super::lexical::language_code(k).is_ok())
-    })
+    let key_ok = |k: &str| {
+        let b = k.as_bytes();
+        (b.len() == 2 || (b.len() == 5 && b[2] == b'-' && b[3..].iter().all(u8::is_ascii_uppercase)))
+            && b[..2].iter().all(u8::is_ascii_lowercase)
+    };
+    v.as_object()
+        .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| v.is_string() && key_ok(k)))
 }

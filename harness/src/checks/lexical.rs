@@ -131,7 +131,7 @@ pub fn date(s: &str) -> Result<(), String> {
 
 /// Orders two valid RFC 3339 date-times by instant. `None` if either does not parse.
 pub fn compare_instants(a: &str, b: &str) -> Option<std::cmp::Ordering> {
-    Some(epoch_seconds(a)?.partial_cmp(&epoch_seconds(b)?)?)
+    epoch_seconds(a)?.partial_cmp(&epoch_seconds(b)?)
 }
 
 /// Seconds since 1970-01-01T00:00:00Z of a valid RFC 3339 date-time (fractions kept).

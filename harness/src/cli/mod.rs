@@ -57,7 +57,10 @@ pub struct SelectArgs {
 
 impl SelectArgs {
     pub fn selection(&self) -> Selection {
-        Selection { only: self.only.clone(), skip: self.skip.clone() }
+        Selection {
+            only: self.only.clone(),
+            skip: self.skip.clone(),
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use clr_harness::engine::{self, Input, Options};
+use clr_harness::engine::{self, Input, InputFailure, Options};
 use clr_harness::input::{self, FetchOptions};
 use clr_harness::schema::OfficialSchemas;
 use clr_harness::{decode::Limits, exit};
@@ -75,7 +75,9 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         ),
         None => None,
     };
-    let limits = Limits { max_input_bytes: args.max_input_bytes };
+    let limits = Limits {
+        max_input_bytes: args.max_input_bytes,
+    };
     let inputs = gather(&args.inputs, &limits, Duration::from_secs(args.timeout))?;
     let opts = Options {
         selection: selection.clone(),
@@ -97,11 +99,18 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     let run = engine::build_run(subjects, options, command, started_at, started);
 
     let formats = if args.format.is_empty() {
-        if args.report_dir.is_some() { ReportFormat::ALL.to_vec() } else { vec![ReportFormat::Text] }
+        if args.report_dir.is_some() {
+            ReportFormat::ALL.to_vec()
+        } else {
+            vec![ReportFormat::Text]
+        }
     } else {
         args.format.clone()
     };
-    let terminal_opts = TerminalOptions { color: args.color.enabled(), verbose: args.verbose };
+    let terminal_opts = TerminalOptions {
+        color: args.color.enabled(),
+        verbose: args.verbose,
+    };
     match &args.report_dir {
         Some(dir) => {
             let written = clr_reports::write_reports(&run, dir, &formats)
@@ -130,33 +139,63 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
 /// Reads every input; an unreadable file is a usage error, an unreachable URL an `Error` subject.
 fn gather(names: &[String], limits: &Limits, timeout: Duration) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("failed to start the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
     for name in names {
         if name == "-" {
-            let bytes = input::read_stdin(limits.max_input_bytes).context("failed to read standard input")?;
-            inputs.push(Input { source: "-".into(), bytes: Ok(bytes) });
+            inputs.push(Input {
+                source: "-".into(),
+                bytes: readable(input::read_stdin(limits.max_input_bytes), "-")?,
+            });
         } else if name.starts_with("http://") || name.starts_with("https://") {
-            let opts = FetchOptions { limit: limits.max_input_bytes, timeout, ..FetchOptions::default() };
+            let opts = FetchOptions {
+                limit: limits.max_input_bytes,
+                timeout,
+                ..FetchOptions::default()
+            };
             let fetched = runtime.block_on(input::fetch_url(name, &opts));
-            inputs.push(Input { source: name.clone(), bytes: fetched.map(|f| f.bytes).map_err(|e| e.to_string()) });
+            inputs.push(Input {
+                source: name.clone(),
+                bytes: fetched.map(|f| f.bytes).map_err(InputFailure::from),
+            });
         } else {
             let path = Path::new(name);
             if path.is_dir() {
                 let files = credential_files(path);
                 if files.is_empty() {
-                    anyhow::bail!("{name} contains no credential files ({})", CREDENTIAL_EXTENSIONS.join(", "));
+                    anyhow::bail!(
+                        "{name} contains no credential files ({})",
+                        CREDENTIAL_EXTENSIONS.join(", ")
+                    );
                 }
                 for file in files {
-                    let bytes = input::read_file(&file, limits.max_input_bytes).with_context(|| format!("failed to read {}", file.display()))?;
-                    inputs.push(Input { source: file.display().to_string(), bytes: Ok(bytes) });
+                    let source = file.display().to_string();
+                    let bytes = readable(input::read_file(&file, limits.max_input_bytes), &source)?;
+                    inputs.push(Input { source, bytes });
                 }
             } else {
-                let bytes = input::read_file(path, limits.max_input_bytes).with_context(|| format!("failed to read {name}"))?;
-                inputs.push(Input { source: name.clone(), bytes: Ok(bytes) });
+                inputs.push(Input {
+                    source: name.clone(),
+                    bytes: readable(input::read_file(path, limits.max_input_bytes), name)?,
+                });
             }
         }
     }
     Ok(inputs)
+}
+
+/// A local read: a too-large document is a finding about the document; any other failure (missing file,
+/// permissions) is a usage error that stops the run.
+fn readable(read: Result<Vec<u8>, input::InputError>, name: &str) -> Result<Result<Vec<u8>, InputFailure>> {
+    match read {
+        Ok(bytes) => Ok(Ok(bytes)),
+        Err(e) => match e.as_decode_error() {
+            Some(d) => Ok(Err(InputFailure::Undecodable(Box::new(d)))),
+            None => Err(anyhow::Error::new(e).context(format!("failed to read {name}"))),
+        },
+    }
 }
 
 /// Credential files under a directory, recursively, in a stable order.
@@ -169,7 +208,11 @@ fn credential_files(dir: &Path) -> Vec<PathBuf> {
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().and_then(|e| e.to_str()).is_some_and(|e| CREDENTIAL_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())) {
+            } else if p
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| CREDENTIAL_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+            {
                 out.push(p);
             }
         }
