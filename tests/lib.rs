@@ -33,6 +33,9 @@ pub struct Vector {
     pub expect: Expect,
     #[serde(default)]
     pub trips: Vec<String>,
+    /// What the official 1EdTech JSON Schema says about this vector (checked when the artefacts are present).
+    #[serde(default)]
+    pub official_schema: SchemaVerdict,
     pub description: String,
     /// Filled in by [`load_manifests`]: the vector's path.
     #[serde(skip)]
@@ -44,6 +47,16 @@ pub struct Vector {
 pub enum Expect {
     Pass,
     Warn,
+    Fail,
+}
+
+/// The official schema's verdict on a vector; most data-model rules cannot be expressed in a schema, so `pass` is
+/// the default and `fail` marks the vectors whose rule the schema does express.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaVerdict {
+    #[default]
+    Pass,
     Fail,
 }
 

@@ -292,6 +292,20 @@ fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr
             findings: vec![],
         };
     };
+    let (_, which) = official_schema::check_for(doc.kind);
+    if doc.vcdm == detect::Vcdm::V1_1 && !schemas.has(which.tolerant()) {
+        let why = format!(
+            "VCDM 1.1 legacy credential: the schemas in {} describe VCDM 2.0 only (no {})",
+            schemas.spec_dir().display(),
+            which.tolerant().expected_path()
+        );
+        return CheckResult {
+            check: check.id.into(),
+            outcome: Outcome::Skip,
+            note: Some(why),
+            findings: vec![],
+        };
+    }
     let (_, mut findings) = official_schema::run(schemas, doc.kind, doc.root, doc.vcdm);
     for f in &mut findings {
         if let Some(p) = &f.location.pointer {

@@ -87,7 +87,7 @@ pub const CHECKS: &[Check] = &[
     rule(
         "CLR20-DM-007",
         "verifiableCredential entries are credentials",
-        "Every verifiableCredential entry is a credential object (with type containing \"VerifiableCredential\") or a compact JWS string.",
+        "Every verifiableCredential entry is a credential object whose type contains \"VerifiableCredential\" (the CLR schema allows objects only, not compact JWS strings).",
         links::CLR_SUBJECT,
         Must,
         CLR,
@@ -285,6 +285,13 @@ fn nested_entries(doc: &Doc, ctx: &mut Ctx) {
         ctx.not_applicable("no verifiableCredential entries (see CLR20-DM-005)");
     }
     for (ptr, decoded) in entries {
+        if doc.root.pointer(ptr.as_str()).is_some_and(Value::is_string) {
+            ctx.violation(&ptr, "a verifiableCredential entry is a string; the ClrSubject holds credential objects")
+                .expected("a credential object with an embedded proof")
+                .found("a compact JWS string")
+                .hint("VerifiableCredential is a complex type: the CLR 2.0 schema requires objects; nest the credential with a Data Integrity proof instead of its VC-JWT");
+            continue;
+        }
         match decoded {
             Err(why) => {
                 ctx.violation(&ptr, format!("a verifiableCredential entry is not a credential: {why}"))
