@@ -6,7 +6,7 @@
 //! - For every fixed vector, the official JSON Schema's verdict is the one its manifest records, and wherever the
 //!   schema rejects a vector our data-model checks reject it too (no schema-only failure).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use clr_harness::schema::OfficialSchemas;
@@ -68,7 +68,7 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-fn example(path: &PathBuf, schemas: &OfficialSchemas) -> Result<(), Failed> {
+fn example(path: &Path, schemas: &OfficialSchemas) -> Result<(), Failed> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
