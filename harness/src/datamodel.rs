@@ -146,11 +146,11 @@ const fn compact(name: &'static str, ty: Ty, card: Card) -> Prop {
 /// What the `type` of a class must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TypeRule {
-    /// `type` [1..*] must contain this value.
+    /// `type` `[1..*]` must contain this value.
     Contains(&'static str),
-    /// `type` [1] must be exactly this string.
+    /// `type` `[1]` must be exactly this string.
     Exactly(&'static str),
-    /// `type` [1] is a free IRI (CredentialStatus, Proof …).
+    /// `type` `[1]` is a free IRI (CredentialStatus, Proof …).
     AnyIri,
     /// The class has no `type` (Criteria).
     None,

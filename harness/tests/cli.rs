@@ -208,3 +208,28 @@ fn hostile_inputs_give_clear_errors() {
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("limit"), "says why: {t}");
 }
+
+/// The README's catalogue table is generated from the registry; this keeps it true. `CLR_BLESS=1` rewrites it.
+#[test]
+fn readme_catalogue_matches_the_registry() {
+    let out = run(&["checks", "--format", "md"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8(out.stdout).expect("utf-8");
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = std::fs::read_to_string(&readme_path).expect("README.md");
+    let (start, end) = ("<!-- catalogue:start -->\n", "<!-- catalogue:end -->");
+    let (Some(a), Some(b)) = (readme.find(start), readme.find(end)) else {
+        panic!("README.md lacks the catalogue markers");
+    };
+    let current = &readme[a + start.len()..b];
+    if current != table {
+        if std::env::var_os("CLR_BLESS").is_some() {
+            let updated = format!("{}{table}{}", &readme[..a + start.len()], &readme[b..]);
+            std::fs::write(&readme_path, updated).expect("write README.md");
+        } else {
+            panic!(
+                "README.md's catalogue is out of date: run `CLR_BLESS=1 cargo test -p clr-harness --test cli readme`"
+            );
+        }
+    }
+}

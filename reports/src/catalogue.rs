@@ -46,8 +46,13 @@ pub fn catalogue_markdown(checks: &[CheckInfo]) -> String {
     for c in checks {
         let requirement = cell(&c.requirement).replace('[', "\\[").replace(']', "\\]");
         let link = c.spec_url.replace(' ', "%20").replace(')', "%29");
+        let inferred = if c.source == crate::RuleSource::Inferred {
+            " (inferred)"
+        } else {
+            ""
+        };
         out.push_str(&format!(
-            "| `{}` | {} | {} | [{requirement}]({link}) |\n",
+            "| `{}` | {}{inferred} | {} | [{requirement}]({link}) |\n",
             c.id,
             c.level.as_str(),
             cell(&roles(&c.roles).replace(',', ", "))

@@ -280,7 +280,7 @@ pub struct Detection {
     /// VC data model version the document follows, when it is a VC (`2.0` or `1.1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vcdm: Option<String>,
-    /// The evidence used, in words (“@context[0] is https://www.w3.org/2018/credentials/v1 and issuanceDate is present”).
+    /// The evidence used, in words (“`@context[0]` is `https://www.w3.org/2018/credentials/v1` and issuanceDate is present”).
     pub reason: String,
 }
 

@@ -1,7 +1,7 @@
 //! Shape checks, one per class of the data model: the object's `type`, its required properties, the JSON type of
 //! each property, single values where the model says `[0..1]`, and no extra properties on closed classes.
 //!
-//! All of them run the same [`shape`] walk over [`crate::datamodel`]; what differs is the class. Lexical forms
+//! All of them run the same `shape` walk over [`crate::datamodel`]; what differs is the class. Lexical forms
 //! (URI, date-time, enumerations), nulls, empty arrays and "multi-valued must be an array" have checks of their own
 //! in [`super::values`], so one mistake yields one finding.
 
