@@ -1,0 +1,1 @@
+//! Fetching URLs found inside documents (keys, status lists, refresh services, did:web) under a policy. (In progress.)

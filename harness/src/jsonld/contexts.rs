@@ -1,0 +1,1 @@
+//! contexts (in progress).

@@ -1,0 +1,1 @@
+//! di (in progress).
