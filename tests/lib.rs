@@ -33,6 +33,9 @@ pub struct Vector {
     pub expect: Expect,
     #[serde(default)]
     pub trips: Vec<String>,
+    /// The recipient the verifier expects (`--recipient`), for recipient-verification vectors.
+    #[serde(default)]
+    pub recipient: Option<String>,
     /// What the official 1EdTech JSON Schema says about this vector (checked when the artefacts are present).
     #[serde(default)]
     pub official_schema: SchemaVerdict,
@@ -102,19 +105,45 @@ pub fn files_under(dir: &Path, keep: impl Fn(&Path) -> bool + Copy) -> Vec<PathB
     out
 }
 
-/// Runs every check (schema cross-check with `spec` when given) on one file, as `clr-harness validate` does.
-pub fn check_file(path: &Path, schemas: Option<&clr_harness::schema::OfficialSchemas>) -> Vec<Subject> {
+/// Runs every check on a vector, with the vector's expected recipient, at [`VECTOR_EPOCH`].
+pub fn check_vector(
+    v: &Vector,
+    schemas: Option<&clr_harness::schema::OfficialSchemas>,
+) -> Result<Vec<Subject>, String> {
+    let mut env = vector_env();
+    if let Some(r) = &v.recipient {
+        env.recipient = Some(r.parse().map_err(|e| format!("bad recipient in manifest: {e}"))?);
+    }
+    Ok(check_file(&v.path, schemas, Selection::default(), env))
+}
+
+/// Runs the selected checks (schema cross-check when `schemas` is given) on one file, as `clr-harness validate` does.
+pub fn check_file(
+    path: &Path,
+    schemas: Option<&clr_harness::schema::OfficialSchemas>,
+    selection: Selection,
+    env: clr_harness::verify::Env,
+) -> Vec<Subject> {
     let bytes = std::fs::read(path).map_err(|e| InputFailure::Unreadable(e.to_string()));
     let input = Input {
         source: path.display().to_string(),
         bytes,
     };
     let opts = Options {
-        selection: Selection::default(),
+        selection,
         schemas,
+        env,
         ..Options::default()
     };
     engine::check_inputs(&[input], &opts)
+}
+
+/// Vectors are judged as of this instant, so that validity windows do not drift with the calendar.
+pub const VECTOR_EPOCH: &str = "2025-12-01T00:00:00Z";
+
+/// The verification environment of vector runs: [`VECTOR_EPOCH`], no expected recipient.
+pub fn vector_env() -> clr_harness::verify::Env {
+    clr_harness::verify::Env::at(VECTOR_EPOCH).unwrap_or_default()
 }
 
 /// Checks that tripped (fail, warn or info) on any subject, with the worst outcome seen for each.

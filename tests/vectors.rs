@@ -6,7 +6,9 @@
 use std::collections::BTreeSet;
 
 use clr_harness::catalogue::{self, Runner};
-use clr_harness_tests::{Expect, Vector, check_file, explain, files_under, load_manifests, repo_root, tripped, worst};
+use clr_harness_tests::{
+    Expect, Vector, check_vector, explain, files_under, load_manifests, repo_root, tripped, worst,
+};
 use clr_reports::Outcome;
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -29,7 +31,7 @@ fn main() {
                 .unwrap_or(&v.path)
                 .display()
                 .to_string();
-            Trial::test(name, move || check_vector(&v)).with_kind("vector")
+            Trial::test(name, move || vector_trial(&v)).with_kind("vector")
         })
         .collect();
     let all = vectors.clone();
@@ -45,7 +47,7 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-fn check_vector(v: &Vector) -> Result<(), Failed> {
+fn vector_trial(v: &Vector) -> Result<(), Failed> {
     let name = v.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
     match (stem.ends_with("-ok"), stem.ends_with("-fail"), v.expect) {
@@ -59,7 +61,7 @@ fn check_vector(v: &Vector) -> Result<(), Failed> {
             return Err(format!("manifest names unknown check {id}").into());
         }
     }
-    let subjects = check_file(&v.path, None);
+    let subjects = check_vector(v, None)?;
     let got = tripped(&subjects);
     let want: BTreeSet<String> = v.trips.iter().cloned().collect();
     let outcome = worst(&subjects);

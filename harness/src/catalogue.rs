@@ -78,6 +78,7 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(checks::endorsement::CHECKS);
         v.extend_from_slice(checks::clr::CHECKS);
         v.extend_from_slice(checks::official_schema::CHECKS);
+        v.extend_from_slice(checks::verification::CHECKS);
         v
     })
 }

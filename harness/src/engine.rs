@@ -32,6 +32,8 @@ pub struct Options<'a> {
     pub schemas: Option<&'a OfficialSchemas>,
     /// Why the schema cross-check is skipped when `schemas` is `None`.
     pub schemas_missing: Option<String>,
+    /// Time and expected recipient for the verification steps.
+    pub env: crate::verify::Env,
 }
 
 /// An input ready for checking, or the reason it could not be obtained.
@@ -183,6 +185,7 @@ fn check_value(
             kind,
             vcdm: detected.vcdm,
             walk: Walk::new(value, kind.class()),
+            env: &opts.env,
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             match check.runner {
@@ -534,6 +537,11 @@ pub fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0) as i64;
+    rfc3339(secs)
+}
+
+/// The RFC 3339 UTC timestamp of `secs` since the Unix epoch.
+pub fn rfc3339(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
     // Civil from days (Howard Hinnant's algorithm).
     let z = days + 719468;

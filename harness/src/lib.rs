@@ -16,4 +16,5 @@ pub mod input;
 pub mod jsonld;
 pub mod proof;
 pub mod schema;
+pub mod verify;
 pub mod vocab;

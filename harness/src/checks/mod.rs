@@ -13,6 +13,7 @@ pub mod lexical;
 pub mod official_schema;
 pub mod references;
 pub mod values;
+pub mod verification;
 
 use std::fmt;
 
@@ -72,6 +73,8 @@ pub struct Doc<'a> {
     pub kind: DocKind,
     pub vcdm: Vcdm,
     pub walk: Walk<'a>,
+    /// The verification environment (time, expected recipient).
+    pub env: &'a crate::verify::Env,
 }
 
 /// Collects one check's findings on one document.

@@ -9,6 +9,7 @@ use clap::Args;
 use clr_harness::engine::{self, Input, InputFailure, Options};
 use clr_harness::input::{self, FetchOptions};
 use clr_harness::schema::OfficialSchemas;
+use clr_harness::verify::{Env, Recipient};
 use clr_harness::{decode::Limits, exit};
 use clr_reports::terminal::{self, TerminalOptions};
 use clr_reports::{ReportFormat, RunOptions};
@@ -42,6 +43,13 @@ pub struct ValidateArgs {
     /// Total time allowed for fetching one URL, in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     timeout: u64,
+    /// Judge validity windows at this instant (RFC 3339) instead of the current time, for reproducible runs.
+    #[arg(long, value_name = "DATE-TIME", value_parser = parse_now)]
+    now: Option<Env>,
+    /// The recipient the credentials must be about: `id:<uri>`, `email:<address>` or `<identityType>:<value>`;
+    /// hashed identifiers are matched with their salt.
+    #[arg(long, value_name = "TYPE:VALUE")]
+    recipient: Option<Recipient>,
     /// Also list passing and not-applicable checks.
     #[arg(short, long)]
     verbose: bool,
@@ -87,6 +95,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         schemas_missing: Some(
             "needs the official artefacts: pass --spec-dir DIR (or set CLR_SPEC_DIR) to cross-check against the 1EdTech JSON Schemas".into(),
         ),
+        env: Env { recipient: args.recipient.clone(), ..args.now.clone().unwrap_or_default() },
     };
     let subjects = engine::check_inputs(&inputs, &opts);
     let options = RunOptions {
@@ -184,6 +193,10 @@ fn gather(names: &[String], limits: &Limits, timeout: Duration) -> Result<Vec<In
         }
     }
     Ok(inputs)
+}
+
+fn parse_now(s: &str) -> Result<Env, String> {
+    Env::at(s).ok_or_else(|| format!("`{s}` is not an RFC 3339 date-time with a time zone (e.g. 2025-06-01T00:00:00Z)"))
 }
 
 /// A local read: a too-large document is a finding about the document; any other failure (missing file,
