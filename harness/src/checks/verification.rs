@@ -65,7 +65,9 @@ fn validity_window(doc: &Doc, ctx: &mut Ctx) {
     if let (Some((_, s)), Some((_, e))) = (start, end)
         && e <= s
     {
-        ctx.not_applicable(format!("{until} is not after {from}: the window is empty (see OB30-DM-022)"));
+        ctx.not_applicable(format!(
+            "{until} is not after {from}: the window is empty (see OB30-DM-022)"
+        ));
         return;
     }
     if let Some((text, t)) = start
