@@ -23,7 +23,7 @@ enum Command {
     /// Print the check catalogue (id, level, roles, requirement, spec link).
     Checks(ChecksArgs),
     /// Validate credentials: JSON, compact JWS (VC-JWT), baked PNG or SVG; files, directories, URLs or `-` (stdin).
-    Validate(validate::ValidateArgs),
+    Validate(Box<validate::ValidateArgs>),
 }
 
 #[derive(Debug, Args)]
