@@ -12,7 +12,7 @@ use clr_reports::{
 use serde_json::Value;
 
 use crate::catalogue::{self, Check, Runner, Selection};
-use crate::checks::{Ctx, Doc, Ptr, official_schema};
+use crate::checks::{Ctx, Doc, NoVerdict, Ptr, official_schema};
 use crate::datamodel::Walk;
 use crate::decode::{self, DecodeError, Decoded, Limits, SpanIndex};
 use crate::detect;
@@ -320,7 +320,7 @@ fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr
 }
 
 /// Folds findings into a check result; `--strict` makes SHOULD-level warnings failures.
-fn result(check: &'static Check, mut findings: Vec<Finding>, na: Option<String>, strict: bool) -> CheckResult {
+fn result(check: &'static Check, mut findings: Vec<Finding>, none: Option<NoVerdict>, strict: bool) -> CheckResult {
     if strict && check.level == clr_reports::Level::Should {
         for f in &mut findings {
             if f.outcome == Outcome::Warn {
@@ -328,14 +328,15 @@ fn result(check: &'static Check, mut findings: Vec<Finding>, na: Option<String>,
             }
         }
     }
-    let outcome = match (&na, findings.is_empty()) {
-        (Some(_), true) => Outcome::NotApplicable,
-        _ => fold_outcome(&findings),
+    let (outcome, note) = match none {
+        Some(NoVerdict::NotApplicable(why)) => (Outcome::NotApplicable, Some(why)),
+        Some(NoVerdict::Skipped(why)) => (Outcome::Skip, Some(why)),
+        None => (fold_outcome(&findings), None),
     };
     CheckResult {
         check: check.id.into(),
         outcome,
-        note: na,
+        note,
         findings,
     }
 }

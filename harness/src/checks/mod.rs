@@ -84,6 +84,7 @@ pub struct Ctx {
     base: Ptr,
     findings: Vec<Finding>,
     not_applicable: Option<String>,
+    skipped: Option<String>,
 }
 
 impl Ctx {
@@ -93,6 +94,7 @@ impl Ctx {
             base,
             findings: Vec::new(),
             not_applicable: None,
+            skipped: None,
         }
     }
 
@@ -125,6 +127,12 @@ impl Ctx {
         self.not_applicable = Some(reason.into());
     }
 
+    /// The check could not run for a reason that is not the document's fault (a fetch the policy does not allow):
+    /// reported as Skip with the reason, never as a pass.
+    pub fn skipped(&mut self, reason: impl Into<String>) {
+        self.skipped = Some(reason.into());
+    }
+
     fn push(&mut self, outcome: Outcome, ptr: &Ptr, message: String) -> Report<'_> {
         self.findings.push(Finding {
             outcome,
@@ -140,15 +148,25 @@ impl Ctx {
         Report(&mut self.findings[last])
     }
 
-    /// The findings, and the reason the check did not apply if it said so and found nothing.
-    pub fn finish(self) -> (Vec<Finding>, Option<String>) {
-        let na = if self.findings.is_empty() {
-            self.not_applicable
-        } else {
-            None
+    /// The findings, and — when it found nothing — why the check did not apply or was skipped.
+    pub fn finish(self) -> (Vec<Finding>, Option<NoVerdict>) {
+        if !self.findings.is_empty() {
+            return (self.findings, None);
+        }
+        let none = match (self.skipped, self.not_applicable) {
+            (Some(why), _) => Some(NoVerdict::Skipped(why)),
+            (None, Some(why)) => Some(NoVerdict::NotApplicable(why)),
+            (None, None) => None,
         };
-        (self.findings, na)
+        (self.findings, none)
     }
+}
+
+/// Why a check that found nothing gave no pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoVerdict {
+    NotApplicable(String),
+    Skipped(String),
 }
 
 /// Adds detail to a reported finding.
@@ -172,6 +190,12 @@ impl Report<'_> {
 
     pub fn hint(self, hint: impl Into<String>) -> Self {
         self.0.hint = Some(hint.into());
+        self
+    }
+
+    /// Ids of the recorded HTTP exchanges behind the finding.
+    pub fn exchanges(self, ids: Vec<String>) -> Self {
+        self.0.exchanges.extend(ids);
         self
     }
 
