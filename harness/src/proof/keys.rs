@@ -37,7 +37,8 @@ pub struct Resolved {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{kind}")]
 pub struct KeyError {
-    pub kind: KeyErrorKind,
+    /// Boxed: results carrying a `KeyError` stay small.
+    pub kind: Box<KeyErrorKind>,
     pub trace: Vec<Evidence>,
     pub exchanges: Vec<Exchange>,
 }
@@ -45,7 +46,7 @@ pub struct KeyError {
 impl KeyError {
     /// The fetch policy's reason when resolution needed a fetch the policy refused: report a Skip, not a Fail.
     pub fn skip_reason(&self) -> Option<&str> {
-        match &self.kind {
+        match &*self.kind {
             KeyErrorKind::Fetch(e) => e.not_allowed_reason(),
             _ => None,
         }
@@ -53,7 +54,7 @@ impl KeyError {
 
     /// The harness could not get an answer (timeout, connection, size limit): report an Error, not a Fail.
     pub fn is_transport(&self) -> bool {
-        matches!(&self.kind, KeyErrorKind::Fetch(e) if e.is_transport())
+        matches!(&*self.kind, KeyErrorKind::Fetch(e) if e.is_transport())
     }
 }
 
@@ -273,7 +274,7 @@ pub async fn jwks_provenance(
     });
     let (trace, exchanges) = (trail.trace, trail.exchanges);
     let listed = listed.map_err(|kind| KeyError {
-        kind,
+        kind: Box::new(kind),
         trace: trace.clone(),
         exchanges: exchanges.clone(),
     });
@@ -327,7 +328,7 @@ impl Trail {
                 })
             }
             Err(kind) => Err(KeyError {
-                kind,
+                kind: Box::new(kind),
                 trace: self.trace,
                 exchanges: self.exchanges,
             }),

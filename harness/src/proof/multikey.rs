@@ -140,7 +140,7 @@ pub fn decode_ed25519_secret(value: &str, public: Option<&[u8; 32]>) -> Result<[
         });
     }
     let (seed, embedded) = match key.len() {
-        32 => (&key[..], None),
+        32 => (key, None),
         64 => (&key[..32], Some(&key[32..])),
         actual => {
             return Err(MultikeyError::WrongLength {
