@@ -5,7 +5,7 @@
 //! the name itself, refuses non-public addresses, and pins the connection to the addresses it checked so a second
 //! DNS answer (rebinding) cannot redirect it. Every attempt, refused or not, is recorded as an [`Exchange`].
 //!
-//! The HTTP core ([`http_get`]) is shared with the command line's own URL fetch in [`crate::input`].
+//! The HTTP core (`http_get`) is shared with the command line's own URL fetch in [`crate::input`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};

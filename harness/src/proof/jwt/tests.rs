@@ -370,3 +370,25 @@ async fn header_payload_and_claim_rules_report_each_mismatch() {
     assert_eq!(outcome(&report, JwtRule::KeyReference), [Outcome::Fail]);
     assert_eq!(report.key.outcome, Outcome::Fail);
 }
+
+#[tokio::test]
+async fn a_did_key_kid_with_a_compressed_p256_key_verifies_offline() {
+    let key = keyfile::generate(KeyAlgorithm::P256, "k", None).unwrap();
+    let signing = keyfile::signing_key(&key.private_jwk).unwrap();
+    let PublicKey::P256(point) = signing.public_key() else {
+        panic!()
+    };
+    // Compress the uncompressed point: 02/03 by the parity of y, then x.
+    let compressed = [&[2 + (point[64] & 1)][..], &point[1..33]].concat();
+    let mb = crate::proof::multikey::encode_multibase(&[&crate::proof::multikey::P256_PUB[..], &compressed].concat());
+    let did = format!("did:key:{mb}");
+    let token = sign_vc_jwt(&credential(&did), &signing, &format!("{did}#{mb}")).unwrap();
+    let report = verify_vc_jwt_at(
+        &CompactJws::parse(&token).unwrap(),
+        &Fetcher::new(FetchPolicy::default()),
+        NOW,
+    )
+    .await;
+    assert!(report.signature_verified(), "{:?}", report.signature);
+    assert_eq!(outcome(&report, JwtRule::KeyController), [Outcome::Pass]);
+}
