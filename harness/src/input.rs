@@ -10,6 +10,7 @@ use std::time::Duration;
 use clr_reports::Location;
 
 use crate::decode::{CHECK_JSON, DecodeError};
+use crate::fetch::{HttpError, HttpRequest, http_get};
 
 /// Media types a credential is served as, in the order the spec prefers them (JSON-LD, JSON, JWS text, images).
 pub const ACCEPT: &str = "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.8, \
@@ -38,8 +39,8 @@ pub enum InputError {
     Connect { url: String, reason: String },
     #[error("fetch {url}: the server answered {status}{}", reason_suffix(*.status))]
     Status { url: String, status: u16 },
-    #[error("fetch {url}: redirect to another host ({to}) refused")]
-    RedirectRefused { url: String, to: String },
+    #[error("fetch {url}: redirect to {to} refused ({reason})")]
+    RedirectRefused { url: String, to: String, reason: String },
     #[error("fetch {url}: more than {max} redirects")]
     TooManyRedirects { url: String, max: usize },
     #[error("fetch {url}: {reason}")]
@@ -154,16 +155,10 @@ pub struct Fetched {
     pub bytes: Vec<u8>,
 }
 
-/// Marks a redirect the policy refused, to recognise it in reqwest's error chain.
-#[derive(Debug, thiserror::Error)]
-enum RedirectRefusal {
-    #[error("redirect to another host ({0}) refused")]
-    OtherHost(String),
-    #[error("more than {0} redirects")]
-    TooMany(usize),
-}
-
 /// Fetches `url` (http or https) within the size, time and redirect limits of `opts`.
+///
+/// The URL was named by the user, so any host is fetched (through the system proxy, if one is configured); URLs
+/// found inside documents go through [`crate::fetch::Fetcher`] instead.
 pub async fn fetch_url(url: &str, opts: &FetchOptions) -> Result<Fetched, InputError> {
     let parsed = url::Url::parse(url).map_err(|e| InputError::InvalidUrl {
         url: url.into(),
@@ -176,112 +171,48 @@ pub async fn fetch_url(url: &str, opts: &FetchOptions) -> Result<Fetched, InputE
             reason,
         });
     }
-    let max = opts.max_redirects;
-    // A credential host redirecting elsewhere could point the harness at internal services; same host only.
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        let origin = attempt.previous().first().and_then(|u| u.host_str()).map(str::to_owned);
-        if origin.as_deref() != attempt.url().host_str() {
-            let to = attempt.url().to_string();
-            attempt.error(RedirectRefusal::OtherHost(to))
-        } else if attempt.previous().len() > max {
-            attempt.error(RedirectRefusal::TooMany(max))
-        } else {
-            attempt.follow()
-        }
-    });
-    let client = reqwest::Client::builder()
-        .connect_timeout(opts.connect_timeout)
-        .timeout(opts.timeout)
-        .redirect(policy)
-        .user_agent(concat!("clr-harness/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| InputError::Http {
-            url: url.into(),
-            reason: format!("cannot set up the HTTP client: {e}"),
-        })?;
-    let mut response = client
-        .get(parsed)
-        .header(reqwest::header::ACCEPT, ACCEPT)
-        .send()
-        .await
-        .map_err(|e| classify(url, &e, opts))?;
-    let status = response.status();
-    if !status.is_success() {
+    let request = HttpRequest {
+        url: parsed,
+        accept: ACCEPT,
+        connect_timeout: opts.connect_timeout,
+        total_timeout: opts.timeout,
+        max_bytes: opts.limit,
+        max_redirects: opts.max_redirects,
+        pin: None,
+        system_proxy: true,
+    };
+    let response = http_get(request).await.map_err(|e| input_error(url, e))?;
+    if !(200..300).contains(&response.status) {
         return Err(InputError::Status {
             url: url.into(),
-            status: status.as_u16(),
+            status: response.status,
         });
     }
-    let final_url = response.url().to_string();
-    let content_type = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let what = || url.to_string();
-    if let Some(len) = response.content_length().filter(|len| *len > opts.limit) {
+    if let Some(size) = response.over_limit {
         return Err(InputError::TooLarge {
-            what: what(),
-            size: Some(len),
+            what: url.into(),
+            size,
             limit: opts.limit,
         });
     }
-    // Never trust Content-Length for the allocation: it may be absent or a lie.
-    let mut bytes = Vec::with_capacity(response.content_length().unwrap_or(0).min(opts.limit) as usize);
-    while let Some(chunk) = response.chunk().await.map_err(|e| classify(url, &e, opts))? {
-        if (bytes.len() + chunk.len()) as u64 > opts.limit {
-            return Err(InputError::TooLarge {
-                what: what(),
-                size: None,
-                limit: opts.limit,
-            });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
     Ok(Fetched {
-        url: final_url,
-        status: status.as_u16(),
-        content_type,
-        bytes,
+        url: response.url,
+        status: response.status,
+        content_type: response.content_type,
+        bytes: response.bytes,
     })
 }
 
-fn classify(url: &str, e: &reqwest::Error, opts: &FetchOptions) -> InputError {
+fn input_error(url: &str, e: HttpError) -> InputError {
     let url = url.to_string();
-    let chain = || std::iter::successors(std::error::Error::source(e), |s| s.source());
-    if let Some(refusal) = chain().find_map(|s| s.downcast_ref::<RedirectRefusal>()) {
-        return match refusal {
-            RedirectRefusal::OtherHost(to) => InputError::RedirectRefused { url, to: to.clone() },
-            RedirectRefusal::TooMany(max) => InputError::TooManyRedirects { url, max: *max },
-        };
-    }
-    if e.is_connect() && e.is_timeout() {
-        return InputError::ConnectTimeout {
-            url,
-            after: opts.connect_timeout,
-        };
-    }
-    if e.is_timeout() {
-        return InputError::Timeout {
-            url,
-            after: opts.timeout,
-        };
-    }
-    let refused = chain()
-        .filter_map(|s| s.downcast_ref::<std::io::Error>())
-        .any(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
-    if refused {
-        return InputError::ConnectionRefused { url };
-    }
-    // reqwest's own message is terse ("error sending request"); the causes say what happened.
-    let reason = std::iter::once(e.to_string())
-        .chain(chain().map(ToString::to_string))
-        .collect::<Vec<_>>()
-        .join(": ");
-    if e.is_connect() {
-        InputError::Connect { url, reason }
-    } else {
-        InputError::Http { url, reason }
+    match e {
+        HttpError::RedirectRefused { to, reason } => InputError::RedirectRefused { url, to, reason },
+        HttpError::TooManyRedirects(max) => InputError::TooManyRedirects { url, max },
+        HttpError::ConnectTimeout(after) => InputError::ConnectTimeout { url, after },
+        HttpError::Timeout(after) => InputError::Timeout { url, after },
+        HttpError::ConnectionRefused => InputError::ConnectionRefused { url },
+        HttpError::Connect(reason) => InputError::Connect { url, reason },
+        HttpError::Setup(reason) | HttpError::Other(reason) => InputError::Http { url, reason },
     }
 }
 

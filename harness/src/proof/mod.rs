@@ -3,5 +3,6 @@
 
 pub mod di;
 pub mod jwt;
+pub mod keyfile;
 pub mod keys;
 pub mod multikey;
