@@ -1,7 +1,8 @@
 //! JSON-LD → RDF dataset → RDFC-1.0 canonical N-Quads, the input of every Data Integrity hash.
 //!
 //! Expansion uses oxjsonld with a document loader that only answers the embedded contexts ([`super::contexts`]),
-//! canonicalization uses oxrdf's RDFC-1.0 with SHA-256. RDFC-1.0 is exponential in the worst case ("poison
+//! canonicalization uses the project's RDFC-1.0 ([`super::rdfc`]: oxrdf's differs from the reference implementation
+//! on named graphs, see there). RDFC-1.0 is exponential in the worst case ("poison
 //! graphs"), and credentials are hostile input, so the dataset is capped (quads, blank nodes) while it is being
 //! built and the whole computation runs on a worker thread with a deadline.
 
@@ -13,12 +14,11 @@ use std::thread;
 use std::time::Duration;
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
-use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
 use oxrdf::{Dataset, GraphName, NamedOrBlankNode, Term};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::contexts;
+use super::{contexts, rdfc};
 
 /// Limits on one canonicalization. The defaults are far above any real credential (the CLR 2.0 test vector, with
 /// an embedded OB credential, has about 60 quads and 10 blank nodes) and far below what makes RDFC-1.0 slow.
@@ -26,13 +26,20 @@ use super::contexts;
 pub struct Budget {
     pub max_quads: usize,
     pub max_blank_nodes: usize,
+    /// Calls of RDFC-1.0's Hash N-Degree Quads, the exponential part (only blank nodes that look alike need it).
+    pub max_hash_calls: usize,
     /// Wall-clock limit for expansion plus canonicalization.
     pub deadline: Duration,
 }
 
 impl Default for Budget {
     fn default() -> Self {
-        Budget { max_quads: 10_000, max_blank_nodes: 1_000, deadline: Duration::from_secs(5) }
+        Budget {
+            max_quads: 10_000,
+            max_blank_nodes: 1_000,
+            max_hash_calls: 100_000,
+            deadline: Duration::from_secs(5),
+        }
     }
 }
 
@@ -41,6 +48,7 @@ impl Default for Budget {
 pub enum BudgetLimit {
     Quads { limit: usize },
     BlankNodes { limit: usize },
+    HashCalls { limit: usize },
     Deadline { limit: Duration },
 }
 
@@ -49,6 +57,7 @@ impl fmt::Display for BudgetLimit {
         match self {
             BudgetLimit::Quads { limit } => write!(f, "more than {limit} RDF quads"),
             BudgetLimit::BlankNodes { limit } => write!(f, "more than {limit} blank nodes"),
+            BudgetLimit::HashCalls { limit } => write!(f, "more than {limit} RDFC-1.0 N-degree hash steps"),
             BudgetLimit::Deadline { limit } => write!(f, "not finished within {} ms", limit.as_millis()),
         }
     }
@@ -81,12 +90,12 @@ pub fn canonical_nquads(doc: &Value, budget: &Budget) -> Result<String, CanonErr
     match rx.recv_timeout(budget.deadline) {
         Ok(result) => result,
         // The worker cannot be stopped from outside; it is detached and its result discarded.
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            Err(CanonError::Budget { limit: BudgetLimit::Deadline { limit: budget.deadline } })
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err(CanonError::Worker { message: "the worker stopped without a result (panic)".into() })
-        }
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(CanonError::Budget {
+            limit: BudgetLimit::Deadline { limit: budget.deadline },
+        }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(CanonError::Worker {
+            message: "the worker stopped without a result (panic)".into(),
+        }),
     }
 }
 
@@ -107,16 +116,19 @@ pub fn hex(bytes: &[u8]) -> String {
 fn canonicalize_bytes(json: &[u8], budget: &Budget) -> Result<String, CanonError> {
     let unknown: Arc<Mutex<Option<String>>> = Arc::default();
     let seen = Arc::clone(&unknown);
-    let parser = JsonLdParser::new().for_slice(json).with_load_document_callback(move |url, _options| {
-        match contexts::lookup(url) {
-            Some(text) => Ok(JsonLdRemoteDocument { document: text.as_bytes().to_vec(), document_url: url.into() }),
+    let parser = JsonLdParser::new()
+        .for_slice(json)
+        .with_load_document_callback(move |url, _options| match contexts::lookup(url) {
+            Some(text) => Ok(JsonLdRemoteDocument {
+                document: text.as_bytes().to_vec(),
+                document_url: url.into(),
+            }),
             None => {
                 let mut first = seen.lock().unwrap_or_else(PoisonError::into_inner);
                 first.get_or_insert_with(|| url.to_owned());
                 Err(format!("context {url} is not embedded in the harness").into())
             }
-        }
-    });
+        });
 
     let mut dataset = Dataset::new();
     let mut blank_nodes = HashSet::new();
@@ -140,11 +152,19 @@ fn canonicalize_bytes(json: &[u8], budget: &Budget) -> Result<String, CanonError
             blank_nodes.insert(b.as_str().to_owned());
         }
         if blank_nodes.len() > budget.max_blank_nodes {
-            return Err(CanonError::Budget { limit: BudgetLimit::BlankNodes { limit: budget.max_blank_nodes } });
+            return Err(CanonError::Budget {
+                limit: BudgetLimit::BlankNodes {
+                    limit: budget.max_blank_nodes,
+                },
+            });
         }
         dataset.insert(&quad);
         if dataset.len() > budget.max_quads {
-            return Err(CanonError::Budget { limit: BudgetLimit::Quads { limit: budget.max_quads } });
+            return Err(CanonError::Budget {
+                limit: BudgetLimit::Quads {
+                    limit: budget.max_quads,
+                },
+            });
         }
     }
     if let Some(url) = unknown.lock().unwrap_or_else(PoisonError::into_inner).take() {
@@ -154,11 +174,17 @@ fn canonicalize_bytes(json: &[u8], budget: &Budget) -> Result<String, CanonError
         return Err(CanonError::Expansion { message });
     }
 
-    dataset.canonicalize(CanonicalizationAlgorithm::Rdfc10 { hash_algorithm: CanonicalizationHashAlgorithm::Sha256 });
-    let mut lines: Vec<String> = dataset.iter().map(|q| format!("{q} .\n")).collect();
-    // RDFC-1.0 defines the canonical form as the code-point order of the N-Quads lines.
-    lines.sort_unstable();
-    Ok(lines.concat())
+    canonical_nquads_of_dataset(&dataset, budget)
+}
+
+/// RDFC-1.0 canonical N-Quads of an RDF dataset already built (by any JSON-LD processor). Only the hash-call limit
+/// of `budget` applies here; the caller owns the thread and the deadline.
+pub fn canonical_nquads_of_dataset(dataset: &Dataset, budget: &Budget) -> Result<String, CanonError> {
+    rdfc::canonical_nquads(dataset, budget.max_hash_calls).map_err(|_| CanonError::Budget {
+        limit: BudgetLimit::HashCalls {
+            limit: budget.max_hash_calls,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -189,7 +215,12 @@ mod tests {
     fn unknown_context_is_named_and_never_fetched() {
         let doc = json!({"@context": ["https://www.w3.org/ns/credentials/v2", "https://example.org/ctx.json"],
             "type": "VerifiableCredential"});
-        assert_eq!(canon(&doc), Err(CanonError::UnknownContext { url: "https://example.org/ctx.json".into() }));
+        assert_eq!(
+            canon(&doc),
+            Err(CanonError::UnknownContext {
+                url: "https://example.org/ctx.json".into()
+            })
+        );
     }
 
     #[test]
@@ -205,14 +236,18 @@ mod tests {
 
     #[test]
     fn many_blank_nodes_exceed_the_budget() {
-        let items: Vec<Value> = (0..5_000).map(|i| json!({"type": "Evidence", "name": format!("e{i}")})).collect();
+        let items: Vec<Value> = (0..5_000)
+            .map(|i| json!({"type": "Evidence", "name": format!("e{i}")}))
+            .collect();
         let doc = json!({
             "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
             "evidence": items
         });
         match canon(&doc) {
-            Err(CanonError::Budget { limit: BudgetLimit::BlankNodes { limit: 1_000 } }) => {}
+            Err(CanonError::Budget {
+                limit: BudgetLimit::BlankNodes { limit: 1_000 },
+            }) => {}
             other => panic!("expected a blank-node budget error, got {other:?}"),
         }
     }
@@ -220,20 +255,31 @@ mod tests {
     #[test]
     fn quad_cap_is_configurable() {
         let doc = json!({"@context": {"n": "https://schema.org/name"}, "@id": "urn:x", "n": ["a", "b", "c"]});
-        let budget = Budget { max_quads: 2, ..Budget::default() };
+        let budget = Budget {
+            max_quads: 2,
+            ..Budget::default()
+        };
         assert_eq!(
             canonical_nquads(&doc, &budget),
-            Err(CanonError::Budget { limit: BudgetLimit::Quads { limit: 2 } })
+            Err(CanonError::Budget {
+                limit: BudgetLimit::Quads { limit: 2 }
+            })
         );
     }
 
     #[test]
     fn deadline_is_reported_as_a_budget_error() {
         let doc = json!({"@context": {"n": "https://schema.org/name"}, "@id": "urn:x", "n": "a"});
-        let budget = Budget { deadline: Duration::ZERO, ..Budget::default() };
+        let budget = Budget {
+            deadline: Duration::ZERO,
+            ..Budget::default()
+        };
         // A zero deadline may still race a very fast worker; either outcome is fine, a panic or hang is not.
         match canonical_nquads(&doc, &budget) {
-            Ok(_) | Err(CanonError::Budget { limit: BudgetLimit::Deadline { .. } }) => {}
+            Ok(_)
+            | Err(CanonError::Budget {
+                limit: BudgetLimit::Deadline { .. },
+            }) => {}
             other => panic!("unexpected {other:?}"),
         }
     }

@@ -61,15 +61,47 @@ static CONTEXTS: &[EmbeddedContext] = &[
     ctx(MULTIKEY_V1_URL, "Multikey v1", MULTIKEY_V1),
     ctx(DID_V1_URL, "DID v1", DID_V1),
     ctx(ED25519_2020_V1_URL, "Ed25519 2020 suite v1", ED25519_2020_V1),
-    ctx("https://purl.imsglobal.org/spec/ob/v3p0/context.json", "OB 3.0", OB_3_0_0),
-    ctx("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json", "OB 3.0.1", OB_3_0_1),
-    ctx("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json", "OB 3.0.2", OB_3_0_2),
-    ctx("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", "OB 3.0.3", OB_3_0_3),
+    ctx(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "OB 3.0",
+        OB_3_0_0,
+    ),
+    ctx(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        "OB 3.0.1",
+        OB_3_0_1,
+    ),
+    ctx(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "OB 3.0.2",
+        OB_3_0_2,
+    ),
+    ctx(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "OB 3.0.3",
+        OB_3_0_3,
+    ),
     // 1EdTech's validator answers this older path with its current OB context; no published copy says otherwise.
-    ctx("https://purl.imsglobal.org/spec/ob/v3p0/context/ob_v3p0.jsonld", "OB 3.0.3 (alias)", OB_3_0_3),
-    ctx("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json", "OB 3.0 extensions", OB_EXTENSIONS),
-    ctx("https://purl.imsglobal.org/spec/clr/v2p0/context.json", "CLR 2.0", CLR_2_0_0),
-    ctx("https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json", "CLR 2.0.1", CLR_2_0_1),
+    ctx(
+        "https://purl.imsglobal.org/spec/ob/v3p0/context/ob_v3p0.jsonld",
+        "OB 3.0.3 (alias)",
+        OB_3_0_3,
+    ),
+    ctx(
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        "OB 3.0 extensions",
+        OB_EXTENSIONS,
+    ),
+    ctx(
+        "https://purl.imsglobal.org/spec/clr/v2p0/context.json",
+        "CLR 2.0",
+        CLR_2_0_0,
+    ),
+    ctx(
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        "CLR 2.0.1",
+        CLR_2_0_1,
+    ),
 ];
 
 /// The embedded context served for `url` (exact match: JSON-LD compares context URLs as strings).
@@ -88,7 +120,10 @@ pub fn parsed(url: &str) -> Option<&'static Value> {
     let all = PARSED.get_or_init(|| {
         // The texts are part of the binary and checked by tests, so a parse failure is a build defect; Null keeps
         // this function total instead of panicking.
-        CONTEXTS.iter().map(|c| serde_json::from_str(c.json).unwrap_or(Value::Null)).collect()
+        CONTEXTS
+            .iter()
+            .map(|c| serde_json::from_str(c.json).unwrap_or(Value::Null))
+            .collect()
     });
     let index = CONTEXTS.iter().position(|c| c.url == url)?;
     all.get(index).filter(|v| !v.is_null())
@@ -112,7 +147,11 @@ mod tests {
     fn every_context_is_a_json_ld_context_document() {
         for c in all() {
             let v = parsed(c.url).unwrap_or_else(|| panic!("{} does not parse", c.url));
-            assert!(v.get("@context").is_some_and(Value::is_object), "{}: no @context object", c.url);
+            assert!(
+                v.get("@context").is_some_and(Value::is_object),
+                "{}: no @context object",
+                c.url
+            );
         }
     }
 
@@ -124,7 +163,10 @@ mod tests {
         urls.dedup();
         assert_eq!(urls.len(), n);
         assert!(lookup("https://example.org/context.json").is_none());
-        assert!(lookup("http://www.w3.org/ns/credentials/v2").is_none(), "no scheme folding");
+        assert!(
+            lookup("http://www.w3.org/ns/credentials/v2").is_none(),
+            "no scheme folding"
+        );
     }
 
     /// VC v2 repeats the Data Integrity v2 definitions; both are protected, so they must agree term for term.

@@ -41,9 +41,7 @@ impl Suite {
     /// Context URLs of which the document must name one, or the proof's own terms would not expand as signed.
     fn contexts(self) -> &'static [&'static str] {
         match self {
-            Suite::EddsaRdfc2022 | Suite::Eddsa2022 => {
-                &[contexts::VC_V2_URL, contexts::DI_V2_URL, contexts::DI_V1_URL]
-            }
+            Suite::EddsaRdfc2022 | Suite::Eddsa2022 => &[contexts::VC_V2_URL, contexts::DI_V2_URL, contexts::DI_V1_URL],
             Suite::Ed25519Signature2020 => &[contexts::ED25519_2020_V1_URL],
         }
     }
@@ -82,7 +80,10 @@ pub enum DiError {
     #[error("unsupported cryptosuite `{found}` (supported: eddsa-rdfc-2022, legacy eddsa-2022)")]
     UnsupportedCryptosuite { found: String },
     #[error("{suite} needs one of these contexts in the credential's @context: {expected:?}")]
-    SuiteContextMissing { suite: &'static str, expected: &'static [&'static str] },
+    SuiteContextMissing {
+        suite: &'static str,
+        expected: &'static [&'static str],
+    },
     #[error("proofValue is not base58btc multibase: it must start with `z`, found {found:?}")]
     ProofValueNotMultibaseZ { found: String },
     #[error("proofValue is not valid base58btc: {message}")]
@@ -180,9 +181,17 @@ pub fn verify(doc: &Value, proof_index: usize, public_key: &[u8; 32], budget: &B
     let key = VerifyingKey::from_bytes(public_key).map_err(|_| DiError::BadPublicKey)?;
     let transcript = transcript_for(doc, proof, suite, budget)?;
     if key.verify(transcript.hash_data(), &signature).is_err() {
-        return Err(DiError::SignatureMismatch { transcript: Box::new(transcript) });
+        return Err(DiError::SignatureMismatch {
+            transcript: Box::new(transcript),
+        });
     }
-    Ok(DiVerified { suite, legacy: suite.is_legacy(), verification_method, proof_purpose, transcript })
+    Ok(DiVerified {
+        suite,
+        legacy: suite.is_legacy(),
+        verification_method,
+        proof_purpose,
+        transcript,
+    })
 }
 
 /// The canonical forms and hashes of proof `proof_index` without checking a signature (for reports and vectors).
@@ -226,9 +235,14 @@ pub fn sign_with_suite(
     let unsecured = Value::Object(out);
     let transcript = transcript_for(&unsecured, &proof, suite, &Budget::default())?;
     let signature = SigningKey::from_bytes(secret_seed).sign(transcript.hash_data());
-    proof.insert("proofValue".into(), format!("z{}", bs58::encode(signature.to_bytes()).into_string()).into());
+    proof.insert(
+        "proofValue".into(),
+        format!("z{}", bs58::encode(signature.to_bytes()).into_string()).into(),
+    );
 
-    let Value::Object(mut out) = unsecured else { return Err(DiError::NotAnObject) };
+    let Value::Object(mut out) = unsecured else {
+        return Err(DiError::NotAnObject);
+    };
     let proof = Value::Object(proof);
     let proof = match existing {
         None => proof,
@@ -258,7 +272,10 @@ fn select(doc: &Value, index: usize) -> Result<(Suite, &Map<String, Value>), DiE
     if all.is_empty() {
         return Err(DiError::NoProof);
     }
-    let proof = all.get(index).ok_or(DiError::NoSuchProof { index, count: all.len() })?;
+    let proof = all.get(index).ok_or(DiError::NoSuchProof {
+        index,
+        count: all.len(),
+    })?;
     let proof = proof.as_object().ok_or(DiError::ProofNotAnObject { index })?;
     let suite = suite_of_map(proof)?;
     Ok((suite, proof))
@@ -273,27 +290,41 @@ fn suite_of_map(proof: &Map<String, Value>) -> Result<Suite, DiError> {
         "DataIntegrityProof" => match required(proof, "cryptosuite")? {
             "eddsa-rdfc-2022" => Ok(Suite::EddsaRdfc2022),
             "eddsa-2022" => Ok(Suite::Eddsa2022),
-            other => Err(DiError::UnsupportedCryptosuite { found: other.to_owned() }),
+            other => Err(DiError::UnsupportedCryptosuite {
+                found: other.to_owned(),
+            }),
         },
         "Ed25519Signature2020" => Ok(Suite::Ed25519Signature2020),
-        other => Err(DiError::UnsupportedProofType { found: other.to_owned() }),
+        other => Err(DiError::UnsupportedProofType {
+            found: other.to_owned(),
+        }),
     }
 }
 
 fn required<'a>(proof: &'a Map<String, Value>, field: &'static str) -> Result<&'a str, DiError> {
-    proof.get(field).and_then(Value::as_str).ok_or(DiError::MissingField { field })
+    proof
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or(DiError::MissingField { field })
 }
 
 fn decode_proof_value(value: &str) -> Result<Signature, DiError> {
     let Some(encoded) = value.strip_prefix('z') else {
-        return Err(DiError::ProofValueNotMultibaseZ { found: value.chars().take(1).collect() });
+        return Err(DiError::ProofValueNotMultibaseZ {
+            found: value.chars().take(1).collect(),
+        });
     };
     // Base58 decoding is quadratic; anything far longer than a signature's 86-88 characters is rejected unread.
     if encoded.len() > 200 {
         return Err(DiError::ProofValueTooLong { chars: value.len() });
     }
-    let bytes = bs58::decode(encoded).into_vec().map_err(|e| DiError::ProofValueBase58 { message: e.to_string() })?;
-    let bytes: [u8; 64] = bytes.as_slice().try_into().map_err(|_| DiError::ProofValueLength { len: bytes.len() })?;
+    let bytes = bs58::decode(encoded)
+        .into_vec()
+        .map_err(|e| DiError::ProofValueBase58 { message: e.to_string() })?;
+    let bytes: [u8; 64] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| DiError::ProofValueLength { len: bytes.len() })?;
     Ok(Signature::from_bytes(&bytes))
 }
 
@@ -310,7 +341,10 @@ fn check_suite_context(doc: &Map<String, Value>, suite: Suite) -> Result<(), DiE
     if suite.contexts().iter().any(|c| urls.contains(c)) {
         Ok(())
     } else {
-        Err(DiError::SuiteContextMissing { suite: suite.name(), expected: suite.contexts() })
+        Err(DiError::SuiteContextMissing {
+            suite: suite.name(),
+            expected: suite.contexts(),
+        })
     }
 }
 
@@ -334,7 +368,12 @@ fn ensure_suite_context(doc: &mut Map<String, Value>, suite: Suite) {
     doc.insert("@context".into(), ctx);
 }
 
-fn transcript_for(doc: &Value, proof: &Map<String, Value>, suite: Suite, budget: &Budget) -> Result<Transcript, DiError> {
+fn transcript_for(
+    doc: &Value,
+    proof: &Map<String, Value>,
+    suite: Suite,
+    budget: &Budget,
+) -> Result<Transcript, DiError> {
     let mut unsecured = doc.as_object().ok_or(DiError::NotAnObject)?.clone();
     unsecured.remove("proof");
     check_suite_context(&unsecured, suite)?;
@@ -431,7 +470,10 @@ mod tests {
         }
         let mut doc = signed();
         doc["proof"]["created"] = "2024-05-01T10:00:01Z".into();
-        assert!(matches!(verify0(&doc), Err(DiError::SignatureMismatch { .. })), "the proof options are signed too");
+        assert!(
+            matches!(verify0(&doc), Err(DiError::SignatureMismatch { .. })),
+            "the proof options are signed too"
+        );
     }
 
     #[test]
@@ -441,34 +483,70 @@ mod tests {
             verify0(&with_proof_value(&good.replacen('z', "u", 1))),
             Err(DiError::ProofValueNotMultibaseZ { found: "u".into() })
         );
-        assert!(matches!(verify0(&with_proof_value("z0OIl")), Err(DiError::ProofValueBase58 { .. })));
+        assert!(matches!(
+            verify0(&with_proof_value("z0OIl")),
+            Err(DiError::ProofValueBase58 { .. })
+        ));
         let short = format!("z{}", bs58::encode([1u8; 63]).into_string());
-        assert_eq!(verify0(&with_proof_value(&short)), Err(DiError::ProofValueLength { len: 63 }));
+        assert_eq!(
+            verify0(&with_proof_value(&short)),
+            Err(DiError::ProofValueLength { len: 63 })
+        );
         let long = format!("z{}", "2".repeat(10_000));
-        assert_eq!(verify0(&with_proof_value(&long)), Err(DiError::ProofValueTooLong { chars: 10_001 }));
+        assert_eq!(
+            verify0(&with_proof_value(&long)),
+            Err(DiError::ProofValueTooLong { chars: 10_001 })
+        );
     }
 
     #[test]
     fn unsupported_suites_and_missing_fields() {
         let mut doc = signed();
         doc["proof"]["cryptosuite"] = "ecdsa-rdfc-2019".into();
-        assert_eq!(verify0(&doc), Err(DiError::UnsupportedCryptosuite { found: "ecdsa-rdfc-2019".into() }));
+        assert_eq!(
+            verify0(&doc),
+            Err(DiError::UnsupportedCryptosuite {
+                found: "ecdsa-rdfc-2019".into()
+            })
+        );
         doc["proof"]["type"] = "RsaSignature2018".into();
-        assert_eq!(verify0(&doc), Err(DiError::UnsupportedProofType { found: "RsaSignature2018".into() }));
+        assert_eq!(
+            verify0(&doc),
+            Err(DiError::UnsupportedProofType {
+                found: "RsaSignature2018".into()
+            })
+        );
         let mut doc = signed();
-        doc["proof"].as_object_mut().expect("object").remove("verificationMethod");
-        assert_eq!(verify0(&doc), Err(DiError::MissingField { field: "verificationMethod" }));
+        doc["proof"]
+            .as_object_mut()
+            .expect("object")
+            .remove("verificationMethod");
+        assert_eq!(
+            verify0(&doc),
+            Err(DiError::MissingField {
+                field: "verificationMethod"
+            })
+        );
         assert_eq!(verify0(&credential()), Err(DiError::NoProof));
-        assert_eq!(verify(&signed(), 1, &public(), &Budget::default()), Err(DiError::NoSuchProof { index: 1, count: 1 }));
+        assert_eq!(
+            verify(&signed(), 1, &public(), &Budget::default()),
+            Err(DiError::NoSuchProof { index: 1, count: 1 })
+        );
         assert_eq!(verify0(&json!([1])), Err(DiError::NotAnObject));
     }
 
     #[test]
     fn unknown_context_is_a_canonicalization_error_naming_the_url() {
         let mut doc = signed();
-        doc["@context"].as_array_mut().expect("array").push("https://example.org/evil.json".into());
+        doc["@context"]
+            .as_array_mut()
+            .expect("array")
+            .push("https://example.org/evil.json".into());
         match verify0(&doc) {
-            Err(DiError::Canonicalization { source: CanonError::UnknownContext { url }, .. }) => {
+            Err(DiError::Canonicalization {
+                source: CanonError::UnknownContext { url },
+                ..
+            }) => {
                 assert_eq!(url, "https://example.org/evil.json")
             }
             other => panic!("expected UnknownContext, got {other:?}"),
@@ -478,7 +556,10 @@ mod tests {
     #[test]
     fn wrong_key_is_a_mismatch() {
         let other = SigningKey::from_bytes(&[8; 32]).verifying_key().to_bytes();
-        assert!(matches!(verify(&signed(), 0, &other, &Budget::default()), Err(DiError::SignatureMismatch { .. })));
+        assert!(matches!(
+            verify(&signed(), 0, &other, &Budget::default()),
+            Err(DiError::SignatureMismatch { .. })
+        ));
     }
 
     #[test]
