@@ -1,1 +1,286 @@
-//! canon (in progress).
+//! JSON-LD → RDF dataset → RDFC-1.0 canonical N-Quads, the input of every Data Integrity hash.
+//!
+//! Expansion uses oxjsonld with a document loader that only answers the embedded contexts ([`super::contexts`]),
+//! canonicalization uses the project's RDFC-1.0 ([`super::rdfc`]: oxrdf's differs from the reference implementation
+//! on named graphs, see there). RDFC-1.0 is exponential in the worst case ("poison
+//! graphs"), and credentials are hostile input, so the dataset is capped (quads, blank nodes) while it is being
+//! built and the whole computation runs on a worker thread with a deadline.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
+use oxrdf::{Dataset, GraphName, NamedOrBlankNode, Term};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{contexts, rdfc};
+
+/// Limits on one canonicalization. The defaults are far above any real credential (the CLR 2.0 test vector, with
+/// an embedded OB credential, has about 60 quads and 10 blank nodes) and far below what makes RDFC-1.0 slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub max_quads: usize,
+    pub max_blank_nodes: usize,
+    /// Calls of RDFC-1.0's Hash N-Degree Quads, the exponential part (only blank nodes that look alike need it).
+    pub max_hash_calls: usize,
+    /// Wall-clock limit for expansion plus canonicalization.
+    pub deadline: Duration,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_quads: 10_000,
+            max_blank_nodes: 1_000,
+            max_hash_calls: 100_000,
+            deadline: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Which budget limit was exceeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetLimit {
+    Quads { limit: usize },
+    BlankNodes { limit: usize },
+    HashCalls { limit: usize },
+    Deadline { limit: Duration },
+}
+
+impl fmt::Display for BudgetLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BudgetLimit::Quads { limit } => write!(f, "more than {limit} RDF quads"),
+            BudgetLimit::BlankNodes { limit } => write!(f, "more than {limit} blank nodes"),
+            BudgetLimit::HashCalls { limit } => write!(f, "more than {limit} RDFC-1.0 N-degree hash steps"),
+            BudgetLimit::Deadline { limit } => write!(f, "not finished within {} ms", limit.as_millis()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CanonError {
+    #[error("JSON-LD context {url} is not one the harness carries (contexts are never fetched)")]
+    UnknownContext { url: String },
+    #[error("JSON-LD expansion failed: {message}")]
+    Expansion { message: String },
+    #[error("input exceeds the canonicalization budget: {limit}")]
+    Budget { limit: BudgetLimit },
+    #[error("canonicalization worker failed: {message}")]
+    Worker { message: String },
+}
+
+/// Canonical N-Quads of a JSON-LD document (one `quad .` per line, sorted, blank nodes labelled by RDFC-1.0).
+pub fn canonical_nquads(doc: &Value, budget: &Budget) -> Result<String, CanonError> {
+    let bytes = serde_json::to_vec(doc).map_err(|e| CanonError::Expansion { message: e.to_string() })?;
+    let budget = *budget;
+    let (tx, rx) = mpsc::channel();
+    let spawned = thread::Builder::new().name("rdfc-10".into()).spawn(move || {
+        // The receiver may be gone after a timeout; the result is then simply dropped.
+        let _ = tx.send(canonicalize_bytes(&bytes, &budget));
+    });
+    if let Err(e) = spawned {
+        return Err(CanonError::Worker { message: e.to_string() });
+    }
+    match rx.recv_timeout(budget.deadline) {
+        Ok(result) => result,
+        // The worker cannot be stopped from outside; it is detached and its result discarded.
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(CanonError::Budget {
+            limit: BudgetLimit::Deadline { limit: budget.deadline },
+        }),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(CanonError::Worker {
+            message: "the worker stopped without a result (panic)".into(),
+        }),
+    }
+}
+
+/// SHA-256 of the canonical N-Quads, as the Data Integrity hashes use it.
+pub fn sha256(nquads: &str) -> [u8; 32] {
+    Sha256::digest(nquads.as_bytes()).into()
+}
+
+/// Lower-case hex, for reports.
+pub fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn canonicalize_bytes(json: &[u8], budget: &Budget) -> Result<String, CanonError> {
+    let unknown: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen = Arc::clone(&unknown);
+    let parser = JsonLdParser::new()
+        .for_slice(json)
+        .with_load_document_callback(move |url, _options| match contexts::lookup(url) {
+            Some(text) => Ok(JsonLdRemoteDocument {
+                document: text.as_bytes().to_vec(),
+                document_url: url.into(),
+            }),
+            None => {
+                let mut first = seen.lock().unwrap_or_else(PoisonError::into_inner);
+                first.get_or_insert_with(|| url.to_owned());
+                Err(format!("context {url} is not embedded in the harness").into())
+            }
+        });
+
+    let mut dataset = Dataset::new();
+    let mut blank_nodes = HashSet::new();
+    let mut first_error = None;
+    for item in parser {
+        let quad = match item {
+            Ok(quad) => quad,
+            Err(e) => {
+                // Keep going so that an unknown context found later still wins over its follow-on errors.
+                first_error.get_or_insert_with(|| e.to_string());
+                continue;
+            }
+        };
+        if let NamedOrBlankNode::BlankNode(b) = &quad.subject {
+            blank_nodes.insert(b.as_str().to_owned());
+        }
+        if let Term::BlankNode(b) = &quad.object {
+            blank_nodes.insert(b.as_str().to_owned());
+        }
+        if let GraphName::BlankNode(b) = &quad.graph_name {
+            blank_nodes.insert(b.as_str().to_owned());
+        }
+        if blank_nodes.len() > budget.max_blank_nodes {
+            return Err(CanonError::Budget {
+                limit: BudgetLimit::BlankNodes {
+                    limit: budget.max_blank_nodes,
+                },
+            });
+        }
+        dataset.insert(&quad);
+        if dataset.len() > budget.max_quads {
+            return Err(CanonError::Budget {
+                limit: BudgetLimit::Quads {
+                    limit: budget.max_quads,
+                },
+            });
+        }
+    }
+    if let Some(url) = unknown.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        return Err(CanonError::UnknownContext { url });
+    }
+    if let Some(message) = first_error {
+        return Err(CanonError::Expansion { message });
+    }
+
+    canonical_nquads_of_dataset(&dataset, budget)
+}
+
+/// RDFC-1.0 canonical N-Quads of an RDF dataset already built (by any JSON-LD processor). Only the hash-call limit
+/// of `budget` applies here; the caller owns the thread and the deadline.
+pub fn canonical_nquads_of_dataset(dataset: &Dataset, budget: &Budget) -> Result<String, CanonError> {
+    rdfc::canonical_nquads(dataset, budget.max_hash_calls).map_err(|_| CanonError::Budget {
+        limit: BudgetLimit::HashCalls {
+            limit: budget.max_hash_calls,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn canon(doc: &Value) -> Result<String, CanonError> {
+        canonical_nquads(doc, &Budget::default())
+    }
+
+    #[test]
+    fn blank_nodes_are_relabelled_and_lines_sorted() {
+        let doc = json!({
+            "@context": {"name": "https://schema.org/name", "knows": {"@id": "https://schema.org/knows"}},
+            "name": "b", "knows": {"name": "a"}
+        });
+        let out = canon(&doc).expect("canonical");
+        let lines: Vec<_> = out.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines.windows(2).all(|w| w[0] <= w[1]));
+        assert!(out.contains("_:c14n0") && out.contains("_:c14n1"), "{out}");
+        assert!(out.ends_with(" .\n"));
+    }
+
+    #[test]
+    fn unknown_context_is_named_and_never_fetched() {
+        let doc = json!({"@context": ["https://www.w3.org/ns/credentials/v2", "https://example.org/ctx.json"],
+            "type": "VerifiableCredential"});
+        assert_eq!(
+            canon(&doc),
+            Err(CanonError::UnknownContext {
+                url: "https://example.org/ctx.json".into()
+            })
+        );
+    }
+
+    #[test]
+    fn expansion_errors_carry_the_processor_message() {
+        // Redefining a protected term is a JSON-LD error, not something to canonicalize around.
+        let doc = json!({"@context": ["https://www.w3.org/ns/credentials/v2", {"type": "https://example.org/t"}],
+            "type": "VerifiableCredential"});
+        match canon(&doc) {
+            Err(CanonError::Expansion { message }) => assert!(!message.is_empty()),
+            other => panic!("expected an expansion error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn many_blank_nodes_exceed_the_budget() {
+        let items: Vec<Value> = (0..5_000)
+            .map(|i| json!({"type": "Evidence", "name": format!("e{i}")}))
+            .collect();
+        let doc = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "evidence": items
+        });
+        match canon(&doc) {
+            Err(CanonError::Budget {
+                limit: BudgetLimit::BlankNodes { limit: 1_000 },
+            }) => {}
+            other => panic!("expected a blank-node budget error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn quad_cap_is_configurable() {
+        let doc = json!({"@context": {"n": "https://schema.org/name"}, "@id": "urn:x", "n": ["a", "b", "c"]});
+        let budget = Budget {
+            max_quads: 2,
+            ..Budget::default()
+        };
+        assert_eq!(
+            canonical_nquads(&doc, &budget),
+            Err(CanonError::Budget {
+                limit: BudgetLimit::Quads { limit: 2 }
+            })
+        );
+    }
+
+    #[test]
+    fn deadline_is_reported_as_a_budget_error() {
+        let doc = json!({"@context": {"n": "https://schema.org/name"}, "@id": "urn:x", "n": "a"});
+        let budget = Budget {
+            deadline: Duration::ZERO,
+            ..Budget::default()
+        };
+        // A zero deadline may still race a very fast worker; either outcome is fine, a panic or hang is not.
+        match canonical_nquads(&doc, &budget) {
+            Ok(_)
+            | Err(CanonError::Budget {
+                limit: BudgetLimit::Deadline { .. },
+            }) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
