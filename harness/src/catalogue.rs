@@ -78,6 +78,8 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(checks::endorsement::CHECKS);
         v.extend_from_slice(checks::clr::CHECKS);
         v.extend_from_slice(checks::official_schema::CHECKS);
+        v.extend_from_slice(checks::proof::CHECKS);
+        v.extend_from_slice(checks::jwt::CHECKS);
         v.extend_from_slice(checks::verification::CHECKS);
         v
     })

@@ -34,6 +34,10 @@ pub struct Options<'a> {
     pub schemas_missing: Option<String>,
     /// Time and expected recipient for the verification steps.
     pub env: crate::verify::Env,
+    /// Verify proofs (and fetch what verification needs, under the policy of `net`). `None`: data model only.
+    pub net: Option<&'a crate::verify::Net>,
+    /// Limits on JSON-LD canonicalization.
+    pub budget: crate::jsonld::canon::Budget,
 }
 
 /// An input ready for checking, or the reason it could not be obtained.
@@ -123,6 +127,7 @@ fn check_decoded(
         name,
         source,
         value,
+        decoded.jws.as_ref(),
         &decoded.spans,
         layers,
         Scope {
@@ -151,6 +156,7 @@ fn check_value(
     name: &str,
     source: &str,
     value: &Value,
+    jws: Option<&crate::decode::CompactJws>,
     spans: &SpanIndex,
     layers: Vec<String>,
     scope: Scope,
@@ -180,12 +186,17 @@ fn check_value(
     }
     let mut children = Vec::new();
     if let Some(kind) = detected.kind {
+        let proofs = opts
+            .net
+            .map(|net| crate::verify::verify_proofs(value, jws, net, &opts.env, &opts.budget));
         let doc = Doc {
             root: value,
             kind,
             vcdm: detected.vcdm,
             walk: Walk::new(value, kind.class()),
             env: &opts.env,
+            proofs: proofs.as_ref(),
+            net: opts.net,
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             match check.runner {
@@ -262,6 +273,7 @@ fn check_value(
                     &child_name,
                     source,
                     &value,
+                    None,
                     spans,
                     layers.clone(),
                     child,
@@ -445,6 +457,7 @@ pub fn build_run(
     command: Vec<String>,
     started_at: String,
     started: Instant,
+    exchanges: Vec<clr_reports::Exchange>,
 ) -> Run {
     let mut checks: Vec<CheckInfo> = Vec::new();
     let mut results = Counts::default();
@@ -481,7 +494,7 @@ pub fn build_run(
         options,
         checks,
         subjects,
-        exchanges: vec![],
+        exchanges,
         summary: Summary {
             results,
             subjects: per_subject,

@@ -133,3 +133,216 @@ mod tests {
         assert_eq!(Env::at("1970-01-02T00:00:00Z").map(|e| e.now), Some(86400));
     }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Proofs: the expensive work of verification, done once per credential and read by the proof checks.
+
+use std::sync::Mutex;
+
+use clr_reports::{Evidence, Exchange};
+use serde_json::Value;
+
+use crate::checks::Ptr;
+use crate::decode::CompactJws;
+use crate::fetch::{FetchPolicy, Fetcher};
+use crate::jsonld::canon::Budget;
+use crate::proof::di::{self, DiError, DiVerified, ProofEntry};
+use crate::proof::jwt::{self, JwtReport};
+use crate::proof::keys::{self, KeyError};
+use crate::proof::multikey::PublicKey;
+
+/// Network access for verification: a fetcher under the run's policy, a runtime to drive it from the (synchronous)
+/// checks, and the log of every exchange for the report.
+pub struct Net {
+    fetcher: Fetcher,
+    runtime: tokio::runtime::Runtime,
+    exchanges: Mutex<Vec<Exchange>>,
+}
+
+impl Net {
+    pub fn new(policy: FetchPolicy) -> std::io::Result<Net> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        Ok(Net {
+            fetcher: Fetcher::new(policy),
+            runtime,
+            exchanges: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    /// Runs a future to completion (checks are synchronous; fetching is not).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// Keeps exchanges for the report (deduplicated by id).
+    pub fn record(&self, exchanges: &[Exchange]) {
+        if let Ok(mut log) = self.exchanges.lock() {
+            for e in exchanges {
+                if !log.iter().any(|x| x.id == e.id) {
+                    log.push(e.clone());
+                }
+            }
+        }
+    }
+
+    /// Every exchange recorded so far, in order.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.exchanges.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+/// How a verification method's key was (or was not) obtained.
+#[derive(Debug, Clone)]
+pub enum KeyOutcome {
+    /// The proof was not verifiable at all (unsupported suite, no verificationMethod): nothing to resolve.
+    NotAttempted,
+    Resolved {
+        controller: Option<String>,
+        controller_matches_issuer: Option<bool>,
+        trace: Vec<Evidence>,
+        exchanges: Vec<Exchange>,
+    },
+    /// Resolution needed a fetch the policy does not allow: a Skip with this reason.
+    Skipped(String),
+    /// The key could not be obtained (transport failures included; `transport` tells them apart).
+    Failed {
+        message: String,
+        trace: Vec<Evidence>,
+        exchanges: Vec<Exchange>,
+        transport: bool,
+    },
+}
+
+/// One embedded proof: its entry, shape, key and signature results.
+#[derive(Debug, Clone)]
+pub struct DiResult {
+    pub entry: ProofEntry,
+    /// Pointer of the proof object (relative to the credential).
+    pub ptr: Ptr,
+    /// Whether the proof is complete and of a supported suite (the reason when not).
+    pub shape: Result<(), DiError>,
+    pub key: KeyOutcome,
+    /// `None` when there was no key to verify with.
+    pub verified: Option<Result<DiVerified, DiError>>,
+}
+
+/// Proof results of one credential.
+#[derive(Debug, Clone, Default)]
+pub struct ProofReport {
+    /// The credential arrived as a compact JWS (VC-JWT).
+    pub is_jwt: bool,
+    pub embedded: Vec<DiResult>,
+    pub jwt: Option<JwtReport>,
+}
+
+impl ProofReport {
+    /// Whether some proof establishes the credential: an embedded proof that verified, or a verified VC-JWT.
+    pub fn any_valid(&self) -> bool {
+        self.embedded.iter().any(|r| matches!(r.verified, Some(Ok(_))))
+            || self.jwt.as_ref().is_some_and(JwtReport::signature_verified)
+    }
+}
+
+/// The issuer's id: `issuer` as a string or `issuer.id`.
+pub fn issuer_id(credential: &Value) -> Option<String> {
+    match credential.get("issuer")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Verifies every proof of a credential: its embedded Data Integrity proofs, and the VC-JWT it came in, if any.
+pub fn verify_proofs(
+    credential: &Value,
+    jws: Option<&CompactJws>,
+    net: &Net,
+    env: &Env,
+    budget: &Budget,
+) -> ProofReport {
+    let issuer = issuer_id(credential);
+    let mut report = ProofReport {
+        is_jwt: jws.is_some(),
+        ..ProofReport::default()
+    };
+    let single = credential.get("proof").is_some_and(Value::is_object);
+    for entry in di::list_proofs(credential) {
+        let ptr = if single {
+            Ptr::root().key("proof")
+        } else {
+            Ptr::root().key("proof").index(entry.index)
+        };
+        let shape = di::check_shape(credential, entry.index);
+        let (key, verified) = match (&shape, entry.verification_method.as_deref()) {
+            (Ok(()), Some(vm)) => {
+                let resolved = net.block_on(keys::resolve_verification_method(vm, issuer.as_deref(), net.fetcher()));
+                key_result(resolved, net, |key| di::verify(credential, entry.index, key, budget))
+            }
+            _ => (KeyOutcome::NotAttempted, None),
+        };
+        report.embedded.push(DiResult {
+            entry,
+            ptr,
+            shape,
+            key,
+            verified,
+        });
+    }
+    if let Some(jws) = jws {
+        let jwt = net.block_on(jwt::verify_vc_jwt_at(jws, net.fetcher(), env.now));
+        net.record(&jwt.exchanges);
+        report.jwt = Some(jwt);
+    }
+    report
+}
+
+/// Maps a key resolution to its outcome, verifying with `verify` when an Ed25519 key came back.
+fn key_result(
+    resolved: Result<keys::Resolved, KeyError>,
+    net: &Net,
+    verify: impl FnOnce(&[u8; 32]) -> Result<DiVerified, DiError>,
+) -> (KeyOutcome, Option<Result<DiVerified, DiError>>) {
+    match resolved {
+        Ok(r) => {
+            net.record(&r.exchanges);
+            let outcome = KeyOutcome::Resolved {
+                controller: r.controller.clone(),
+                controller_matches_issuer: r.controller_matches_issuer,
+                trace: r.trace.clone(),
+                exchanges: r.exchanges.clone(),
+            };
+            match r.key {
+                PublicKey::Ed25519(key) => (outcome, Some(verify(&key))),
+                other => (
+                    KeyOutcome::Failed {
+                        message: format!(
+                            "the key is {}, but the proof's cryptosuite needs an Ed25519 key",
+                            other.kind()
+                        ),
+                        trace: r.trace,
+                        exchanges: r.exchanges,
+                        transport: false,
+                    },
+                    None,
+                ),
+            }
+        }
+        Err(e) => {
+            net.record(&e.exchanges);
+            let outcome = match e.skip_reason() {
+                Some(why) => KeyOutcome::Skipped(why.to_string()),
+                None => KeyOutcome::Failed {
+                    message: e.to_string(),
+                    transport: e.is_transport(),
+                    trace: e.trace,
+                    exchanges: e.exchanges,
+                },
+            };
+            (outcome, None)
+        }
+    }
+}

@@ -91,6 +91,7 @@ pub mod links {
     pub const OB_FILE_FORMAT: &str = "https://www.imsglobal.org/spec/ob/v3p0/#file-format";
     pub const OB_BAKING_PNG: &str = "https://www.imsglobal.org/spec/ob/v3p0/#png";
     pub const OB_BAKING_SVG: &str = "https://www.imsglobal.org/spec/ob/v3p0/#svg";
+    pub const OB_PROOF_FORMATS: &str = "https://www.imsglobal.org/spec/ob/v3p0/#proofs-signatures";
     pub const OB_JWT_PROOF: &str = "https://www.imsglobal.org/spec/ob/v3p0/#jwt-proof";
     pub const OB_VERIFICATION: &str = "https://www.imsglobal.org/spec/ob/v3p0/#verification";
     pub const OB_SCHEMAS: &str = "https://www.imsglobal.org/spec/ob/v3p0/#json-schema";

@@ -9,8 +9,10 @@ pub mod clr;
 pub mod credential;
 pub mod endorsement;
 pub mod format;
+pub mod jwt;
 pub mod lexical;
 pub mod official_schema;
+pub mod proof;
 pub mod references;
 pub mod values;
 pub mod verification;
@@ -75,6 +77,10 @@ pub struct Doc<'a> {
     pub walk: Walk<'a>,
     /// The verification environment (time, expected recipient).
     pub env: &'a crate::verify::Env,
+    /// Proof results, when proofs are verified in this run.
+    pub proofs: Option<&'a crate::verify::ProofReport>,
+    /// Network access under the run's fetch policy (status lists, refresh services), when verification is on.
+    pub net: Option<&'a crate::verify::Net>,
 }
 
 /// Collects one check's findings on one document.
@@ -115,6 +121,14 @@ impl Ctx {
             (Level::Info, _) => Outcome::Info,
         };
         self.push(outcome, ptr, message.into())
+    }
+
+    /// Adds a finding made elsewhere (e.g. by the VC-JWT verifier), keeping its own outcome.
+    pub fn push_finding(&mut self, mut finding: Finding) {
+        if let Some(p) = &finding.location.pointer {
+            finding.location.pointer = Some(Ptr::from_escaped(p).under(&self.base).as_str().to_string());
+        }
+        self.findings.push(finding);
     }
 
     /// Reports something worth knowing that is not a violation.

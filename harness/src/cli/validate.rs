@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use clr_harness::engine::{self, Input, InputFailure, Options};
+use clr_harness::fetch::FetchPolicy;
 use clr_harness::input::{self, FetchOptions};
+use clr_harness::jsonld::canon::Budget;
 use clr_harness::schema::OfficialSchemas;
-use clr_harness::verify::{Env, Recipient};
+use clr_harness::verify::{Env, Net, Recipient};
 use clr_harness::{decode::Limits, exit};
 use clr_reports::terminal::{self, TerminalOptions};
 use clr_reports::{ReportFormat, RunOptions};
@@ -50,6 +52,24 @@ pub struct ValidateArgs {
     /// hashed identifiers are matched with their salt.
     #[arg(long, value_name = "TYPE:VALUE")]
     recipient: Option<Recipient>,
+    /// Check the data model only: do not verify proofs (no key resolution, no canonicalization).
+    #[arg(long)]
+    no_proofs: bool,
+    /// Let verification fetch public URLs found inside documents (keys, status lists, refresh services, did:web).
+    /// Off by default: a needed fetch is then a Skip with the reason, never a pass.
+    #[arg(long)]
+    allow_fetch: bool,
+    /// A host (`name` or `name:port`) verification may always fetch from, even on loopback or a private
+    /// address (a mock or a test server). Repeatable.
+    #[arg(long, value_name = "HOST")]
+    allow_host: Vec<String>,
+    /// Allow fetches to private and link-local addresses (never loopback; use --allow-host for that).
+    #[arg(long)]
+    allow_private: bool,
+    /// Resolve a did:web from another base URL, e.g. `did:web:issuer.example=http://127.0.0.1:8080` (its host is
+    /// allowed too). Repeatable.
+    #[arg(long, value_name = "DID=URL", value_parser = parse_did_web_map)]
+    did_web_map: Vec<(String, String)>,
     /// Also list passing and not-applicable checks.
     #[arg(short, long)]
     verbose: bool,
@@ -87,6 +107,11 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         max_input_bytes: args.max_input_bytes,
     };
     let inputs = gather(&args.inputs, &limits, Duration::from_secs(args.timeout))?;
+    let net = if args.no_proofs {
+        None
+    } else {
+        Some(Net::new(fetch_policy(args)).context("failed to start the fetcher")?)
+    };
     let opts = Options {
         selection: selection.clone(),
         strict: args.strict,
@@ -96,6 +121,8 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
             "needs the official artefacts: pass --spec-dir DIR (or set CLR_SPEC_DIR) to cross-check against the 1EdTech JSON Schemas".into(),
         ),
         env: Env { recipient: args.recipient.clone(), ..args.now.clone().unwrap_or_default() },
+        net: net.as_ref(),
+        budget: Budget::default(),
     };
     let subjects = engine::check_inputs(&inputs, &opts);
     let options = RunOptions {
@@ -105,7 +132,8 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         spec_dir: args.spec_dir.as_ref().map(|d| d.display().to_string()),
     };
     let command = std::env::args().collect();
-    let run = engine::build_run(subjects, options, command, started_at, started);
+    let exchanges = net.as_ref().map(Net::exchanges).unwrap_or_default();
+    let run = engine::build_run(subjects, options, command, started_at, started, exchanges);
 
     let formats = if args.format.is_empty() {
         if args.report_dir.is_some() {
@@ -193,6 +221,33 @@ fn gather(names: &[String], limits: &Limits, timeout: Duration) -> Result<Vec<In
         }
     }
     Ok(inputs)
+}
+
+fn fetch_policy(args: &ValidateArgs) -> FetchPolicy {
+    let mut policy = FetchPolicy {
+        allow_fetch: args.allow_fetch,
+        allow_private: args.allow_private,
+        did_web_map: args.did_web_map.clone(),
+        ..FetchPolicy::default()
+    };
+    for host in &args.allow_host {
+        policy.allowed_hosts.push(host.clone());
+    }
+    for (_, base) in &args.did_web_map {
+        policy.allow_host_of(base);
+    }
+    policy
+}
+
+fn parse_did_web_map(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((did, url))
+            if did.starts_with("did:web:") && (url.starts_with("http://") || url.starts_with("https://")) =>
+        {
+            Ok((did.to_string(), url.trim_end_matches('/').to_string()))
+        }
+        _ => Err(format!("expected did:web:HOST=http(s)://BASE, got `{s}`")),
+    }
 }
 
 fn parse_now(s: &str) -> Result<Env, String> {

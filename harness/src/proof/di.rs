@@ -194,6 +194,19 @@ pub fn verify(doc: &Value, proof_index: usize, public_key: &[u8; 32], budget: &B
     })
 }
 
+/// Checks that proof `proof_index` is complete enough to verify — supported suite, the credential names the suite's
+/// context, verificationMethod, proofPurpose, `created`, and a proofValue that decodes to a 64-byte signature —
+/// without resolving a key or canonicalizing anything.
+pub fn check_shape(doc: &Value, proof_index: usize) -> Result<(), DiError> {
+    let (suite, proof) = select(doc, proof_index)?;
+    required(proof, "verificationMethod")?;
+    required(proof, "proofPurpose")?;
+    required(proof, "created")?;
+    decode_proof_value(required(proof, "proofValue")?)?;
+    let map = doc.as_object().ok_or(DiError::NotAnObject)?;
+    check_suite_context(map, suite)
+}
+
 /// The canonical forms and hashes of proof `proof_index` without checking a signature (for reports and vectors).
 pub fn transcript(doc: &Value, proof_index: usize, budget: &Budget) -> Result<(Suite, Transcript), DiError> {
     let (suite, proof) = select(doc, proof_index)?;

@@ -1,0 +1,141 @@
+//! VC-JWT checks (OB 3.0 § JSON Web Token Proof Format): header, payload form, claims, key, signature and key
+//! provenance, each its own catalogue entry. The verification itself ([`crate::proof::jwt`]) runs once per
+//! credential; these checks report its parts.
+
+use clr_reports::Level::{Must, Should};
+use clr_reports::{Outcome, Role};
+
+use super::{ALL_KINDS, Ctx, Doc, rule};
+use crate::catalogue::Check;
+use crate::proof::jwt::{JwtFinding, JwtRule};
+use crate::vocab::links;
+
+const ROLES: &[Role] = &[Role::Issuer, Role::Verifier];
+
+const fn jwt_rule(
+    id: &'static str,
+    title: &'static str,
+    requirement: &'static str,
+    level: clr_reports::Level,
+    run: fn(&Doc, &mut Ctx),
+) -> Check {
+    Check {
+        roles: ROLES,
+        area: "proof",
+        ..rule(id, title, requirement, links::OB_JWT_PROOF, level, ALL_KINDS, run)
+    }
+}
+
+pub const CHECKS: &[Check] = &[
+    jwt_rule(
+        "OB30-JWT-001",
+        "JOSE header is a VC-JWT header",
+        "The header has a supported alg (never none), typ absent or \"JWT\", no members beyond alg, kid, jwk and typ, a kid or a jwk, and a jwk without private members.",
+        Must,
+        header,
+    ),
+    jwt_rule(
+        "OB30-JWT-002",
+        "alg is RS256",
+        "Certification requires RS256; ES256 and EdDSA VC-JWTs are verified but are not certifiable.",
+        Should,
+        certifiable_alg,
+    ),
+    jwt_rule(
+        "OB30-JWT-003",
+        "payload is the VCDM 2.0 credential",
+        "The JWT payload is the credential itself (VCDM 2.0), not a VCDM 1.1 `vc` claim (legacy, verified with a warning).",
+        Should,
+        payload_form,
+    ),
+    jwt_rule(
+        "OB30-JWT-004",
+        "JWT claims match the credential",
+        "iss equals issuer.id, jti the credential id, sub credentialSubject.id, nbf validFrom, and exp validUntil when present.",
+        Must,
+        claims,
+    ),
+    jwt_rule(
+        "OB30-JWT-005",
+        "the signing key can be found",
+        "The kid dereferences to a public JWK (URL of a JWK or JWKS, or a DID URL), or the header carries the jwk.",
+        Must,
+        key,
+    ),
+    jwt_rule(
+        "OB30-JWT-006",
+        "JWS signature verifies",
+        "The compact JWS signature verifies with the resolved key over the encoded header and payload (RFC 7515).",
+        Must,
+        signature,
+    ),
+    jwt_rule(
+        "OB30-JWT-007",
+        "the key is published by the issuer",
+        "The key SHOULD be controlled by the issuer and listed in the issuer's /.well-known/jwks.json (a JWK iss, if present, equals the issuer id).",
+        Should,
+        provenance,
+    ),
+];
+
+/// Reports the JWT results of `rules` (only the ones that are not passes).
+fn report(doc: &Doc, ctx: &mut Ctx, rules: &[JwtRule], keep: impl Fn(&JwtFinding) -> bool) {
+    let Some(jwt) = doc.proofs.and_then(|p| p.jwt.as_ref()) else {
+        ctx.not_applicable("the credential is not a VC-JWT");
+        return;
+    };
+    let mut skipped = Vec::new();
+    for f in jwt.findings().filter(|f| rules.contains(&f.rule) && keep(f)) {
+        match f.outcome {
+            Outcome::Pass | Outcome::NotApplicable => {}
+            Outcome::Skip => skipped.push(f.message.clone()),
+            _ => ctx.push_finding(f.to_finding()),
+        }
+    }
+    if !skipped.is_empty() {
+        ctx.skipped(skipped.join("; "));
+    }
+}
+
+fn header(doc: &Doc, ctx: &mut Ctx) {
+    let rules = [
+        JwtRule::Alg,
+        JwtRule::Typ,
+        JwtRule::HeaderMembers,
+        JwtRule::KeyReference,
+        JwtRule::JwkPublicOnly,
+    ];
+    // A non-certifiable but verified alg (ES256, EdDSA) is OB30-JWT-002's finding, not a header defect.
+    report(doc, ctx, &rules, |f| {
+        !(f.rule == JwtRule::Alg && f.outcome == Outcome::Warn)
+    });
+}
+
+fn certifiable_alg(doc: &Doc, ctx: &mut Ctx) {
+    report(doc, ctx, &[JwtRule::Alg], |f| f.outcome == Outcome::Warn);
+}
+
+fn payload_form(doc: &Doc, ctx: &mut Ctx) {
+    report(doc, ctx, &[JwtRule::PayloadForm], |_| true);
+}
+
+fn claims(doc: &Doc, ctx: &mut Ctx) {
+    report(
+        doc,
+        ctx,
+        &[JwtRule::Iss, JwtRule::Jti, JwtRule::Sub, JwtRule::Nbf, JwtRule::Exp],
+        |_| true,
+    );
+}
+
+fn key(doc: &Doc, ctx: &mut Ctx) {
+    report(doc, ctx, &[JwtRule::Key], |_| true);
+}
+
+fn signature(doc: &Doc, ctx: &mut Ctx) {
+    report(doc, ctx, &[JwtRule::Signature], |_| true);
+}
+
+fn provenance(doc: &Doc, ctx: &mut Ctx) {
+    report(doc, ctx, &[JwtRule::KeyController, JwtRule::IssuerJwks], |_| true);
+}
