@@ -20,6 +20,9 @@ pub enum Runner {
     Document(fn(&Doc, &mut Ctx)),
     /// Run by the engine against the official JSON Schemas when a spec directory is given.
     OfficialSchema,
+    /// Computed by the engine from the embedded credentials found under these properties (each checked as a
+    /// subject of its own): the parent passes when every one of them verifies.
+    Embedded(&'static [&'static str]),
 }
 
 /// A catalogue entry.
@@ -81,6 +84,7 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(checks::proof::CHECKS);
         v.extend_from_slice(checks::jwt::CHECKS);
         v.extend_from_slice(checks::verification::CHECKS);
+        v.extend_from_slice(checks::status::CHECKS);
         v
     })
 }

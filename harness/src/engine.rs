@@ -210,7 +210,7 @@ fn check_value(
                     results.push(result(check, findings, na, opts.strict));
                 }
                 Runner::OfficialSchema => results.push(schema_result(check, &doc, spans, &scope.base, opts)),
-                Runner::Decode | Runner::Detect => {}
+                Runner::Decode | Runner::Detect | Runner::Embedded(_) => {}
             }
         }
         if scope.depth < MAX_EMBEDDING_DEPTH {
@@ -223,6 +223,8 @@ fn check_value(
         }
     }
     let outcome = subject_outcome(&results);
+    let detected_kind = detected.kind;
+    let me = out.len();
     out.push(Subject {
         id: id.to_string(),
         kind: if scope.parent.is_some() {
@@ -284,6 +286,69 @@ fn check_value(
             _ => {}
         }
     }
+    if let Some(kind) = detected_kind {
+        aggregate_embedded(me, kind, opts, out);
+    }
+}
+
+/// Adds the parent's verdict on its embedded credentials (`Runner::Embedded` checks), once they have been checked.
+fn aggregate_embedded(me: usize, kind: detect::DocKind, opts: &Options, out: &mut [Subject]) {
+    let parent_id = out[me].id.clone();
+    for check in opts.selection.selected().filter(|c| c.applies(kind)) {
+        let Runner::Embedded(vias) = check.runner else { continue };
+        if opts.net.is_none() {
+            let note = "proofs are not verified in this run".to_string();
+            out[me].results.push(CheckResult {
+                check: check.id.into(),
+                outcome: Outcome::NotApplicable,
+                note: Some(note),
+                findings: vec![],
+            });
+            continue;
+        }
+        let prefixes: Vec<String> = vias.iter().map(|v| format!("{parent_id}/{}-", short_via(v))).collect();
+        let children: Vec<&Subject> = out[me + 1..]
+            .iter()
+            .filter(|s| {
+                s.parent.as_deref() == Some(parent_id.as_str()) && prefixes.iter().any(|p| s.id.starts_with(p.as_str()))
+            })
+            .collect();
+        let findings: Vec<Finding> = children
+            .iter()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .map(|c| {
+                let failing: Vec<&str> = c
+                    .results
+                    .iter()
+                    .filter(|r| r.outcome == Outcome::Fail)
+                    .map(|r| r.check.as_str())
+                    .collect();
+                Finding {
+                    outcome: if check.level == clr_reports::Level::Must {
+                        Outcome::Fail
+                    } else {
+                        Outcome::Warn
+                    },
+                    message: format!(
+                        "the embedded credential {} does not verify",
+                        c.scope.as_ref().and_then(|l| l.pointer.clone()).unwrap_or_default()
+                    ),
+                    location: c.scope.clone().unwrap_or_default(),
+                    expected: Some("an embedded credential that passes every required check".into()),
+                    actual: Some(format!("{} failed {}", c.id, failing.join(", "))),
+                    evidence: vec![],
+                    exchanges: vec![],
+                    hint: Some(format!("see the findings of {} below", c.name)),
+                }
+            })
+            .collect();
+        let none = children
+            .is_empty()
+            .then(|| NoVerdict::NotApplicable(format!("no embedded {}", vias.join("/"))));
+        let r = result(check, findings, none, opts.strict);
+        out[me].results.push(r);
+    }
+    out[me].outcome = subject_outcome(&out[me].results);
 }
 
 fn short_via(via: &str) -> &'static str {

@@ -14,6 +14,7 @@ pub mod lexical;
 pub mod official_schema;
 pub mod proof;
 pub mod references;
+pub mod status;
 pub mod values;
 pub mod verification;
 

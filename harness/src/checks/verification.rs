@@ -18,6 +18,38 @@ pub const CHECKS: &[Check] = &[
     Check {
         roles: VERIFY_ROLES,
         area: "verification",
+        applies_to: ALL_KINDS,
+        runner: crate::catalogue::Runner::Embedded(&["endorsement", "endorsementJwt"]),
+        ..rule(
+            "OB30-VER-005",
+            "embedded endorsements verify",
+            "Every embedded EndorsementCredential (endorsement and endorsementJwt, on the credential, its achievement or its issuer) passes verification on its own.",
+            links::OB_VERIFICATION,
+            Must,
+            ALL_KINDS,
+            |_, _| {},
+        )
+    },
+    Check {
+        roles: VERIFY_ROLES,
+        area: "verification",
+        applies_to: &[crate::detect::DocKind::Clr],
+        runner: crate::catalogue::Runner::Embedded(&["verifiableCredential"]),
+        spec: clr_reports::Spec::Clr20,
+        source: clr_reports::RuleSource::Inferred,
+        ..rule(
+            "CLR20-VER-001",
+            "every nested credential verifies on its own",
+            "Each credential in ClrSubject.verifiableCredential SHOULD pass verification on its own (its issuer may differ from the CLR's).",
+            links::CLR_SUBJECT,
+            clr_reports::Level::Should,
+            &[crate::detect::DocKind::Clr],
+            |_, _| {},
+        )
+    },
+    Check {
+        roles: VERIFY_ROLES,
+        area: "verification",
         ..rule(
             "OB30-VER-003",
             "credential is within its validity window",
