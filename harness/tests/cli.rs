@@ -15,6 +15,13 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("the binary runs")
 }
 
+/// `validate` of the data model only: these credentials are unsigned on purpose (proofs have their own tests).
+fn validate_dm(args: &[&str]) -> Output {
+    let mut all = vec!["validate", "--no-proofs"];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -60,12 +67,12 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
 fn a_valid_credential_exits_0_and_a_broken_one_exits_1_with_a_located_diagnostic() {
     let dir = temp_dir("verdicts");
     let ok = write(&dir, "ok.json", VALID.as_bytes());
-    let out = run(&["validate", ok.to_str().unwrap()]);
+    let out = validate_dm(&[ok.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let broken = VALID.replace(r#""type": ["Profile"]"#, r#""type": ["Issuer"]"#);
     let bad = write(&dir, "bad.json", broken.as_bytes());
-    let out = run(&["validate", bad.to_str().unwrap()]);
+    let out = validate_dm(&[bad.to_str().unwrap()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("OB30-DM-033"), "names the rule: {t}");
@@ -79,12 +86,7 @@ fn report_dir_receives_every_format_and_json_follows_its_schema() {
     let dir = temp_dir("reports");
     let ok = write(&dir, "ok.json", VALID.as_bytes());
     let reports = dir.join("out");
-    let out = run(&[
-        "validate",
-        ok.to_str().unwrap(),
-        "--report-dir",
-        reports.to_str().unwrap(),
-    ]);
+    let out = validate_dm(&[ok.to_str().unwrap(), "--report-dir", reports.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     for f in ["report.json", "junit.xml", "report.md", "report.txt"] {
         assert!(reports.join(f).is_file(), "{f} written");
@@ -101,10 +103,10 @@ fn report_dir_receives_every_format_and_json_follows_its_schema() {
 fn formats_print_to_stdout() {
     let dir = temp_dir("formats");
     let ok = write(&dir, "ok.json", VALID.as_bytes());
-    let out = run(&["validate", ok.to_str().unwrap(), "--format", "json"]);
+    let out = validate_dm(&[ok.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(v["subjects"][0]["detected"]["kind"], "ob30-achievement-credential");
-    let out = run(&["validate", ok.to_str().unwrap(), "--format", "junit"]);
+    let out = validate_dm(&[ok.to_str().unwrap(), "--format", "junit"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("<?xml"));
 }
 
@@ -113,14 +115,14 @@ fn selection_globs_and_exit_code_4_when_nothing_is_selected() {
     let dir = temp_dir("select");
     let broken = VALID.replace(r#""type": ["Profile"]"#, r#""type": ["Issuer"]"#);
     let bad = write(&dir, "bad.json", broken.as_bytes());
-    let out = run(&["validate", bad.to_str().unwrap(), "--skip", "OB30-DM-033"]);
+    let out = validate_dm(&[bad.to_str().unwrap(), "--skip", "OB30-DM-033"]);
     assert_eq!(
         out.status.code(),
         Some(0),
         "skipped rule no longer fails: {}",
         text(&out)
     );
-    let out = run(&["validate", bad.to_str().unwrap(), "--only", "NOPE-*"]);
+    let out = validate_dm(&[bad.to_str().unwrap(), "--only", "NOPE-*"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let out = run(&["checks", "--only", "CLR20-*", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("catalogue JSON");
@@ -141,10 +143,10 @@ fn strict_turns_should_warnings_into_failures() {
     let dir = temp_dir("strict");
     let older = VALID.replace("context-3.0.3.json", "context-3.0.2.json");
     let f = write(&dir, "older.json", older.as_bytes());
-    let out = run(&["validate", f.to_str().unwrap()]);
+    let out = validate_dm(&[f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "a warning passes: {}", text(&out));
     assert!(text(&out).contains("OB30-DM-021"));
-    let out = run(&["validate", f.to_str().unwrap(), "--strict"]);
+    let out = validate_dm(&[f.to_str().unwrap(), "--strict"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
 
@@ -159,7 +161,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn stdin_is_an_input() {
     let mut child = bin()
-        .args(["validate", "-"])
+        .args(["validate", "--no-proofs", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -190,7 +192,7 @@ fn hostile_inputs_give_clear_errors() {
     ];
     for (name, bytes, check) in cases {
         let p = write(&dir, name, &bytes);
-        let out = run(&["validate", p.to_str().unwrap()]);
+        let out = validate_dm(&[p.to_str().unwrap()]);
         let t = text(&out);
         assert!(
             matches!(out.status.code(), Some(1) | Some(2)),
@@ -203,7 +205,7 @@ fn hostile_inputs_give_clear_errors() {
     // 200 MB: read at most the limit, then a size error.
     let big = dir.join("big.json");
     std::fs::File::create(&big).unwrap().set_len(200 * 1024 * 1024).unwrap();
-    let out = run(&["validate", big.to_str().unwrap()]);
+    let out = validate_dm(&[big.to_str().unwrap()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("limit"), "says why: {t}");
