@@ -1,0 +1,238 @@
+//! Data Integrity verification throughput: a corpus of signed OB 3.0 and CLR 2.0 credentials (distinct ids and
+//! names, so nothing is served from a cache), verified in one process. Prints figures, asserts nothing.
+//! With the Node peer installed (`bash ../shared/peers/setup.sh node`; `CLR_PEER_NODE_DIR` points at another
+//! copy), a sample of the same files also goes through Digital Bazaar's verifier for comparison.
+//!
+//! Run: `cargo bench -p clr-harness --bench verify` (env `BENCH_OB`, `BENCH_CLR` change the corpus sizes).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use clr_harness::jsonld::canon::Budget;
+use clr_harness::proof::di;
+use ed25519_dalek::SigningKey;
+use serde_json::{Value, json};
+
+const SEED: [u8; 32] = [0x42; 32];
+const CREATED: &str = "2024-06-01T12:00:00Z";
+
+fn did_key(public: &[u8; 32]) -> String {
+    let mut bytes = vec![0xed, 0x01];
+    bytes.extend_from_slice(public);
+    format!("did:key:z{}", bs58::encode(bytes).into_string())
+}
+
+fn ob_credential(i: usize, issuer: &str) -> Value {
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"],
+        "id": format!("urn:uuid:00000000-0000-4000-8000-{i:012}"),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer, "type": ["Profile"], "name": format!("Issuer {i}")},
+        "validFrom": "2024-01-01T00:00:00Z",
+        "name": format!("Badge {i}"),
+        "credentialSubject": {
+            "id": format!("did:example:learner{i}"),
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": format!("https://example.edu/achievements/{i}"),
+                "type": ["Achievement"],
+                "criteria": {"narrative": "Team members are nominated for this badge by their peers."},
+                "description": format!("Achievement number {i} for benchmarking."),
+                "name": format!("Achievement {i}"),
+                "image": {"id": "https://example.edu/achievements/sample/image.png", "type": "Image"}
+            }
+        }
+    })
+}
+
+fn clr_credential(i: usize, issuer: &str, key: &SigningKey, vm: &str) -> Value {
+    let inner: Vec<Value> = (0..2)
+        .map(|k| {
+            di::sign(
+                &ob_credential(1_000_000 + i * 2 + k, issuer),
+                key.as_bytes(),
+                vm,
+                CREATED,
+            )
+        })
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"],
+        "id": format!("urn:uuid:11111111-0000-4000-8000-{i:012}"),
+        "type": ["VerifiableCredential", "ClrCredential"],
+        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example University"},
+        "validFrom": "2024-01-01T00:00:00Z",
+        "name": format!("Transcript {i}"),
+        "credentialSubject": {
+            "id": format!("did:example:learner{i}"),
+            "type": "ClrSubject",
+            "verifiableCredential": inner,
+            "achievement": [{
+                "id": format!("https://example.edu/programs/{i}"), "type": ["Achievement"],
+                "achievementType": "Degree", "name": format!("Program {i}"),
+                "criteria": {"narrative": "Complete the courses."}
+            }],
+            "association": [{
+                "type": "Association", "associationType": "isParentOf",
+                "sourceId": format!("https://example.edu/programs/{i}"),
+                "targetId": format!("https://example.edu/achievements/{}", 1_000_000 + i * 2)
+            }]
+        }
+    })
+}
+
+struct Stats {
+    count: usize,
+    total: Duration,
+    median: Duration,
+    p95: Duration,
+}
+
+fn stats(mut times: Vec<Duration>) -> Stats {
+    times.sort_unstable();
+    let at = |q: f64| {
+        times
+            .get(((times.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    Stats {
+        count: times.len(),
+        total: times.iter().sum(),
+        median: at(0.5),
+        p95: at(0.95),
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn run(kind: &str, corpus: &[Value], public: &[u8; 32]) -> Stats {
+    let budget = Budget::default();
+    let mut times = Vec::with_capacity(corpus.len());
+    let mut failures = 0;
+    for doc in corpus {
+        let t = Instant::now();
+        let ok = di::verify(doc, 0, public, &budget).is_ok();
+        times.push(t.elapsed());
+        failures += usize::from(!ok);
+    }
+    let s = stats(times);
+    println!(
+        "{kind:>4}: {} credentials, total {:.1} ms, median {:.3} ms, p95 {:.3} ms per credential{}",
+        s.count,
+        ms(s.total),
+        ms(s.median),
+        ms(s.p95),
+        if failures > 0 {
+            format!(" ({failures} FAILED)")
+        } else {
+            String::new()
+        }
+    );
+    s
+}
+
+fn peer_dir() -> PathBuf {
+    std::env::var_os("CLR_PEER_NODE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers/node"))
+}
+
+/// Per-credential milliseconds reported by `verify.mjs --repeat`, and how many files it verified.
+fn peer(dir: &Path, files: &[PathBuf]) -> Option<(f64, usize)> {
+    let out = Command::new("node")
+        .arg(dir.join("verify.mjs"))
+        .args(["--repeat", "2"])
+        .args(files)
+        .output()
+        .ok()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let verified = stdout.lines().filter(|l| l.starts_with("VERIFIED")).count();
+    if let Some(bad) = stdout.lines().find(|l| l.starts_with("FAILED")) {
+        println!("      peer: {bad}");
+    }
+    let each = stderr
+        .split(" = ")
+        .nth(1)?
+        .split(" ms each")
+        .next()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((each, verified))
+}
+
+fn main() {
+    let n_ob = std::env::var("BENCH_OB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
+    let n_clr = std::env::var("BENCH_CLR")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let key = SigningKey::from_bytes(&SEED);
+    let public = key.verifying_key().to_bytes();
+    let issuer = did_key(&public);
+    let vm = format!("{issuer}#{}", issuer.trim_start_matches("did:key:"));
+
+    let t = Instant::now();
+    let sign = |doc: Value| di::sign(&doc, &SEED, &vm, CREATED).unwrap_or(doc);
+    let ob: Vec<Value> = (0..n_ob).map(|i| sign(ob_credential(i, &issuer))).collect();
+    let clr: Vec<Value> = (0..n_clr)
+        .map(|i| sign(clr_credential(i, &issuer, &key, &vm)))
+        .collect();
+    println!(
+        "corpus: {n_ob} OB 3.0 + {n_clr} CLR 2.0 (2 embedded OB each) signed in {:.1} ms",
+        ms(t.elapsed())
+    );
+
+    let ob_stats = run("OB", &ob, &public);
+    let clr_stats = run("CLR", &clr, &public);
+
+    let dir = peer_dir();
+    if !dir.join("node_modules").is_dir() {
+        println!(
+            "peer: not installed at {}; install with `bash ../shared/peers/setup.sh node`",
+            dir.display()
+        );
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("clr-bench-{}", std::process::id()));
+    if std::fs::create_dir_all(&tmp).is_err() {
+        println!("peer: cannot create {}", tmp.display());
+        return;
+    }
+    let sample = 200;
+    for (kind, corpus, ours) in [("OB", &ob, &ob_stats), ("CLR", &clr, &clr_stats)] {
+        let files: Vec<PathBuf> = corpus
+            .iter()
+            .take(sample)
+            .enumerate()
+            .filter_map(|(i, doc)| {
+                let path = tmp.join(format!("{kind}-{i}.json"));
+                std::fs::write(&path, serde_json::to_vec(doc).ok()?).ok()?;
+                Some(path)
+            })
+            .collect();
+        match peer(&dir, &files) {
+            Some((each, verified)) => println!(
+                "{kind:>4} peer (Digital Bazaar verify.mjs, {} files x2, in-process): {each:.2} ms per credential, \
+                 {verified}/{} VERIFIED; ours median {:.3} ms -> peer/ours {:.1}x",
+                files.len(),
+                files.len(),
+                ms(ours.median),
+                each / ms(ours.median).max(1e-6)
+            ),
+            None => println!("{kind:>4} peer: no timing line from verify.mjs"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+}
