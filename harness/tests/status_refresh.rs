@@ -153,8 +153,12 @@ async fn a_fetch_the_policy_forbids_is_a_skip_and_an_unreachable_list_a_warning(
     assert_eq!(got, Outcome::Skip, "{text}");
     assert!(text.contains("not fetched"), "{text}");
 
-    let uri = server.uri();
-    drop(server);
+    // A port nobody listens on (wiremock pools its servers, so dropping one does not close it).
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port");
+    let uri = format!("http://{closed}");
+    let doc = signed(json!({"credentialStatus": {"id": format!("{uri}/status"), "type": "1EdTechRevocationList"}}));
     let policy = FetchPolicy {
         total_timeout: std::time::Duration::from_secs(2),
         ..FetchPolicy::allowing(&uri)
