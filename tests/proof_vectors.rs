@@ -119,12 +119,9 @@ fn load_keys() -> Keys {
 
 fn source(path: &str) -> Result<Value, String> {
     let text = std::fs::read_to_string(repo_root().join(path)).map_err(|e| format!("{path}: {e}"))?;
-    let mut v: Value = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
     // The ok vectors carry placeholder proofs: a source is the credential without them.
-    if let Some(obj) = v.as_object_mut() {
-        obj.remove("proof");
-    }
-    Ok(v)
+    Ok(sign::without_proof(&v))
 }
 
 fn di_signer(keys: &Keys, suite: Suite, vm: Option<String>) -> Signer<'_> {
@@ -316,10 +313,7 @@ fn clr_nested(keys: &Keys) -> Result<String, String> {
 /// A nested credential's grade changed after its issuer signed it, then the CLR signed over it: the CLR's own
 /// proof verifies, the nested one does not.
 fn clr_nested_tampered(keys: &Keys) -> Result<String, String> {
-    let mut clr = clr_signed(keys)?;
-    if let Some(obj) = clr.as_object_mut() {
-        obj.remove("proof");
-    }
+    let mut clr = sign::without_proof(&clr_signed(keys)?);
     clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["result"][0]["value"] = "B".into();
     Ok(json_text(&signed_json(
         &clr,

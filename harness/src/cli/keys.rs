@@ -36,6 +36,10 @@ pub struct GenerateArgs {
     /// Also write the public JWK (what goes into the issuer's /.well-known/jwks.json).
     #[arg(long, value_name = "PUB.json")]
     public_out: Option<PathBuf>,
+    /// Ed25519 only: derive the key from this 32-byte seed (64 hex digits) instead of generating one, for
+    /// reproducible demos and test vectors. A seed written down is public: never use it for real credentials.
+    #[arg(long, value_name = "HEX", value_parser = parse_seed)]
+    seed: Option<[u8; 32]>,
     /// Overwrite --out if it exists.
     #[arg(long)]
     force: bool,
@@ -75,7 +79,13 @@ fn generate(args: &GenerateArgs) -> Result<()> {
     };
     // The default id depends on the public key, which exists only after generation: generate, then name it.
     let provisional = args.id.clone().unwrap_or_default();
-    let mut key = keyfile::generate(algorithm, &provisional, args.controller.as_deref())?;
+    let mut key = match (args.seed, algorithm) {
+        (Some(seed), KeyAlgorithm::Ed25519) => {
+            keyfile::ed25519_from_seed(&seed, &provisional, args.controller.as_deref())?
+        }
+        (Some(_), _) => anyhow::bail!("--seed is for Ed25519 keys only"),
+        (None, _) => keyfile::generate(algorithm, &provisional, args.controller.as_deref())?,
+    };
     let public = keyfile::signing_key(&key.private_jwk)?.public_key().clone();
     if args.id.is_none() {
         let id = match &public {
@@ -139,4 +149,17 @@ fn thumbprint_uri(public_jwk: &Value) -> String {
         "urn:ietf:params:oauth:jwk-thumbprint:sha-256:{}",
         URL_SAFE_NO_PAD.encode(digest)
     )
+}
+
+fn parse_seed(s: &str) -> Result<[u8; 32], String> {
+    let bytes: Option<Vec<u8>> = (s.len() == 64 && s.is_ascii())
+        .then(|| {
+            (0..32)
+                .map(|i| s.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+                .collect()
+        })
+        .flatten();
+    bytes
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| format!("expected 64 hex digits (32 bytes), got `{s}`"))
 }

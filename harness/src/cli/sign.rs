@@ -44,6 +44,9 @@ pub struct SignArgs {
     /// For a ClrCredential: first sign each nested credential that has no proof (same key), then the CLR.
     #[arg(long)]
     nested: bool,
+    /// Drop the credential's existing proof (e.g. a placeholder) instead of adding the new one to the proof set.
+    #[arg(long)]
+    replace: bool,
     /// The unsigned credential (JSON).
     #[arg(value_name = "IN.json")]
     input: PathBuf,
@@ -114,8 +117,11 @@ fn run_sign(args: &SignArgs) -> Result<()> {
     }
     let bytes = clr_harness::input::read_file(&args.input, MAX_CREDENTIAL_BYTES)
         .with_context(|| format!("failed to read {}", args.input.display()))?;
-    let credential: Value = serde_json::from_slice(&bytes)
+    let mut credential: Value = serde_json::from_slice(&bytes)
         .with_context(|| format!("failed to read {}: not JSON", args.input.display()))?;
+    if args.replace {
+        credential = sign::without_proof(&credential);
+    }
     if credential.get("proof").is_some() && format != Format::Jwt {
         eprintln!("note: the credential already has a proof; the new one is added to the proof set");
     }

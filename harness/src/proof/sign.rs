@@ -110,9 +110,42 @@ pub fn sign(credential: &Value, signer: &Signer) -> Result<Signed, SignError> {
             if crate::checks::lexical::epoch_seconds(&created).is_none() {
                 return Err(SignError::BadCreated(created));
             }
-            Ok(Signed::Json(di::sign_with_suite(credential, &seed, suite, &vm, &created)?))
+            let credential = with_suite_context(credential, suite);
+            Ok(Signed::Json(di::sign_with_suite(&credential, &seed, suite, &vm, &created)?))
         }
     }
+}
+
+/// The credential with the suite's context appended to `@context` in place, when it names none of the contexts
+/// that define the proof's terms. `di::sign_with_suite` would add it too, but by removing and re-inserting
+/// `@context`, which with `preserve_order` is a swap-remove: the last member would jump to the top and `@context`
+/// to the bottom. Adding it here first keeps the issuer's member order.
+fn with_suite_context(credential: &Value, suite: Suite) -> Value {
+    use crate::jsonld::contexts::{DI_V1_URL, DI_V2_URL, ED25519_2020_V1_URL, VC_V2_URL};
+    let (defining, add): (&[&str], &str) = match suite {
+        Suite::Ed25519Signature2020 => (&[ED25519_2020_V1_URL], ED25519_2020_V1_URL),
+        Suite::EddsaRdfc2022 | Suite::Eddsa2022 => (&[VC_V2_URL, DI_V2_URL, DI_V1_URL], DI_V2_URL),
+    };
+    let mut out = credential.clone();
+    let Some(ctx) = out.get_mut("@context") else {
+        return out;
+    };
+    let named = |v: &Value| v.as_str().is_some_and(|u| defining.contains(&u));
+    match ctx {
+        Value::Array(items) if !items.iter().any(named) => items.push(add.into()),
+        Value::String(_) if !named(ctx) => *ctx = Value::Array(vec![ctx.clone(), add.into()]),
+        _ => {}
+    }
+    out
+}
+
+/// Drops a document's proof, keeping the order of the other members (`Map::remove` would swap the last one in).
+pub fn without_proof(credential: &Value) -> Value {
+    let mut out = credential.clone();
+    if let Some(obj) = out.as_object_mut() {
+        obj.shift_remove("proof");
+    }
+    out
 }
 
 /// Whether a document is a ClrCredential (its `type` names ClrCredential).
