@@ -56,16 +56,19 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     p
 }
 
+// The data-model tests below pass `--no-proofs`: `validate` verifies proofs by default, and `VALID` is unsigned on
+// purpose (the signing tests at the end sign it).
+
 #[test]
 fn a_valid_credential_exits_0_and_a_broken_one_exits_1_with_a_located_diagnostic() {
     let dir = temp_dir("verdicts");
     let ok = write(&dir, "ok.json", VALID.as_bytes());
-    let out = run(&["validate", ok.to_str().unwrap()]);
+    let out = run(&["validate", "--no-proofs", ok.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let broken = VALID.replace(r#""type": ["Profile"]"#, r#""type": ["Issuer"]"#);
     let bad = write(&dir, "bad.json", broken.as_bytes());
-    let out = run(&["validate", bad.to_str().unwrap()]);
+    let out = run(&["validate", "--no-proofs", bad.to_str().unwrap()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("OB30-DM-033"), "names the rule: {t}");
@@ -81,6 +84,7 @@ fn report_dir_receives_every_format_and_json_follows_its_schema() {
     let reports = dir.join("out");
     let out = run(&[
         "validate",
+        "--no-proofs",
         ok.to_str().unwrap(),
         "--report-dir",
         reports.to_str().unwrap(),
@@ -101,10 +105,10 @@ fn report_dir_receives_every_format_and_json_follows_its_schema() {
 fn formats_print_to_stdout() {
     let dir = temp_dir("formats");
     let ok = write(&dir, "ok.json", VALID.as_bytes());
-    let out = run(&["validate", ok.to_str().unwrap(), "--format", "json"]);
+    let out = run(&["validate", "--no-proofs", ok.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(v["subjects"][0]["detected"]["kind"], "ob30-achievement-credential");
-    let out = run(&["validate", ok.to_str().unwrap(), "--format", "junit"]);
+    let out = run(&["validate", "--no-proofs", ok.to_str().unwrap(), "--format", "junit"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("<?xml"));
 }
 
@@ -113,7 +117,7 @@ fn selection_globs_and_exit_code_4_when_nothing_is_selected() {
     let dir = temp_dir("select");
     let broken = VALID.replace(r#""type": ["Profile"]"#, r#""type": ["Issuer"]"#);
     let bad = write(&dir, "bad.json", broken.as_bytes());
-    let out = run(&["validate", bad.to_str().unwrap(), "--skip", "OB30-DM-033"]);
+    let out = run(&["validate", "--no-proofs", bad.to_str().unwrap(), "--skip", "OB30-DM-033"]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -141,10 +145,10 @@ fn strict_turns_should_warnings_into_failures() {
     let dir = temp_dir("strict");
     let older = VALID.replace("context-3.0.3.json", "context-3.0.2.json");
     let f = write(&dir, "older.json", older.as_bytes());
-    let out = run(&["validate", f.to_str().unwrap()]);
+    let out = run(&["validate", "--no-proofs", f.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "a warning passes: {}", text(&out));
     assert!(text(&out).contains("OB30-DM-021"));
-    let out = run(&["validate", f.to_str().unwrap(), "--strict"]);
+    let out = run(&["validate", "--no-proofs", f.to_str().unwrap(), "--strict"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
 
@@ -159,7 +163,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn stdin_is_an_input() {
     let mut child = bin()
-        .args(["validate", "-"])
+        .args(["validate", "--no-proofs", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -232,4 +236,139 @@ fn readme_catalogue_matches_the_registry() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// keys generate → sign → validate: the issuer's workflow end to end, offline.
+
+fn generate_key(dir: &Path, alg: &str) -> PathBuf {
+    let key = dir.join(format!("{alg}.json"));
+    let out = run(&["keys", "generate", "--alg", alg, "--out", key.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("kid:"), "prints the kid: {t}");
+    key
+}
+
+#[test]
+fn an_ed25519_signed_credential_validates_and_tampering_is_named() {
+    let dir = temp_dir("sign-di");
+    let key = generate_key(&dir, "ed25519");
+    let input = write(&dir, "in.json", VALID.as_bytes());
+    let signed = dir.join("signed.json");
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc = std::fs::read_to_string(&signed).unwrap();
+    assert!(doc.contains("eddsa-rdfc-2022"), "{doc}");
+    assert!(
+        doc.contains("\"verificationMethod\": \"https://example.edu/issuers/1#z6Mk"),
+        "the issuer controls the key by default: {doc}"
+    );
+    // Deterministic: created defaults to validFrom, and Ed25519 signatures are deterministic.
+    let again = run(&["sign", "--key", key.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), doc);
+
+    let out = run(&["validate", signed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let tampered = write(
+        &dir,
+        "tampered.json",
+        doc.replace("Completed Data 101.", "Completed Data 201.").as_bytes(),
+    );
+    let out = run(&["validate", tampered.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("OB30-PRF-005"), "names the signature check: {t}");
+}
+
+#[test]
+fn an_rsa_vc_jwt_with_its_jwk_in_the_header_validates_offline() {
+    let dir = temp_dir("sign-jwt");
+    let key = generate_key(&dir, "rsa");
+    let input = write(&dir, "in.json", VALID.as_bytes());
+    let jwt = dir.join("signed.jwt");
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--embed-jwk",
+        input.to_str().unwrap(),
+        "-o",
+        jwt.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&jwt).unwrap().trim().split('.').count(), 3);
+    let out = run(&["validate", jwt.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // The issuer's JWKS is not fetched by default: provenance is a Skip with the reason, never a pass.
+    assert!(t.contains("OB30-JWT-007"), "{t}");
+
+    // A Data Integrity proof needs an Ed25519 key: a usage error, not a broken file.
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--format",
+        "di",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("Ed25519"), "{}", text(&out));
+}
+
+#[test]
+fn nested_signing_signs_each_clr_credential_and_refuses_non_clrs() {
+    let dir = temp_dir("sign-nested");
+    let key = generate_key(&dir, "ed25519");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let clr = root.join("vectors/fixed/clr20/ok/minimal-clr-ok.json");
+    let signed = dir.join("clr.json");
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--nested",
+        clr.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&signed).unwrap().matches("\"proofValue\"").count(), 2);
+    let out = run(&["validate", signed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let input = write(&dir, "badge.json", VALID.as_bytes());
+    let out = run(&["sign", "--key", key.to_str().unwrap(), "--nested", input.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not one"), "{}", text(&out));
+}
+
+#[test]
+fn keys_generate_refuses_to_overwrite_and_a_seed_is_reproducible() {
+    let dir = temp_dir("keys");
+    let seed = "00".repeat(31) + "01";
+    let key = dir.join("k.json");
+    let generate = |extra: &[&str]| {
+        let mut args = vec!["keys", "generate", "--alg", "ed25519", "--seed", &seed, "--out", key.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let first = generate(&[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let refused = generate(&[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    let second = generate(&["--force"]);
+    assert_eq!(first.stdout, second.stdout);
+    let out = run(&["keys", "generate", "--alg", "rsa", "--seed", &seed, "--out", dir.join("r.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
