@@ -44,7 +44,11 @@ type Build = fn(&Keys) -> Result<String, String>;
 const VECTORS: &[(&str, bool, Build)] = &[
     ("ob30/proof/di-eddsa-rdfc-ok.json", true, di_ok),
     ("ob30/proof/unsigned-fail.json", true, unsigned),
-    ("ob30/proof/proofvalue-not-multibase-fail.json", true, proofvalue_not_multibase),
+    (
+        "ob30/proof/proofvalue-not-multibase-fail.json",
+        true,
+        proofvalue_not_multibase,
+    ),
     ("ob30/proof/unknown-cryptosuite-fail.json", true, unknown_cryptosuite),
     ("ob30/proof/legacy-ed25519signature2020-ok.json", true, legacy_suite),
     ("ob30/proof/vm-bad-multibase-fail.json", true, vm_bad_multibase),
@@ -57,9 +61,17 @@ const VECTORS: &[(&str, bool, Build)] = &[
     ("ob30/proof/jwt-claim-mismatch-fail.jwt", true, jwt_claim_mismatch),
     ("ob30/proof/jwt-kid-unresolvable-fail.jwt", true, jwt_kid_unresolvable),
     ("ob30/proof/jwt-bad-signature-fail.jwt", true, jwt_bad_signature),
-    ("ob30/proof/jwt-kid-controller-not-issuer-fail.jwt", true, jwt_kid_controller),
+    (
+        "ob30/proof/jwt-kid-controller-not-issuer-fail.jwt",
+        true,
+        jwt_kid_controller,
+    ),
     ("clr20/proof/clr-nested-signed-ok.json", true, clr_nested),
-    ("clr20/proof/nested-credential-tampered-fail.json", true, clr_nested_tampered),
+    (
+        "clr20/proof/nested-credential-tampered-fail.json",
+        true,
+        clr_nested_tampered,
+    ),
 ];
 
 #[test]

@@ -117,7 +117,13 @@ fn selection_globs_and_exit_code_4_when_nothing_is_selected() {
     let dir = temp_dir("select");
     let broken = VALID.replace(r#""type": ["Profile"]"#, r#""type": ["Issuer"]"#);
     let bad = write(&dir, "bad.json", broken.as_bytes());
-    let out = run(&["validate", "--no-proofs", bad.to_str().unwrap(), "--skip", "OB30-DM-033"]);
+    let out = run(&[
+        "validate",
+        "--no-proofs",
+        bad.to_str().unwrap(),
+        "--skip",
+        "OB30-DM-033",
+    ]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -342,12 +348,24 @@ fn nested_signing_signs_each_clr_credential_and_refuses_non_clrs() {
         signed.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(&signed).unwrap().matches("\"proofValue\"").count(), 2);
+    assert_eq!(
+        std::fs::read_to_string(&signed)
+            .unwrap()
+            .matches("\"proofValue\"")
+            .count(),
+        2
+    );
     let out = run(&["validate", signed.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     let input = write(&dir, "badge.json", VALID.as_bytes());
-    let out = run(&["sign", "--key", key.to_str().unwrap(), "--nested", input.to_str().unwrap()]);
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--nested",
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("not one"), "{}", text(&out));
 }
@@ -358,7 +376,16 @@ fn keys_generate_refuses_to_overwrite_and_a_seed_is_reproducible() {
     let seed = "00".repeat(31) + "01";
     let key = dir.join("k.json");
     let generate = |extra: &[&str]| {
-        let mut args = vec!["keys", "generate", "--alg", "ed25519", "--seed", &seed, "--out", key.to_str().unwrap()];
+        let mut args = vec![
+            "keys",
+            "generate",
+            "--alg",
+            "ed25519",
+            "--seed",
+            &seed,
+            "--out",
+            key.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         run(&args)
     };
@@ -369,6 +396,15 @@ fn keys_generate_refuses_to_overwrite_and_a_seed_is_reproducible() {
     assert!(text(&refused).contains("--force"), "{}", text(&refused));
     let second = generate(&["--force"]);
     assert_eq!(first.stdout, second.stdout);
-    let out = run(&["keys", "generate", "--alg", "rsa", "--seed", &seed, "--out", dir.join("r.json").to_str().unwrap()]);
+    let out = run(&[
+        "keys",
+        "generate",
+        "--alg",
+        "rsa",
+        "--seed",
+        &seed,
+        "--out",
+        dir.join("r.json").to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }

@@ -117,8 +117,8 @@ fn run_sign(args: &SignArgs) -> Result<()> {
     }
     let bytes = clr_harness::input::read_file(&args.input, MAX_CREDENTIAL_BYTES)
         .with_context(|| format!("failed to read {}", args.input.display()))?;
-    let mut credential: Value = serde_json::from_slice(&bytes)
-        .with_context(|| format!("failed to read {}: not JSON", args.input.display()))?;
+    let mut credential: Value =
+        serde_json::from_slice(&bytes).with_context(|| format!("failed to read {}: not JSON", args.input.display()))?;
     if args.replace {
         credential = sign::without_proof(&credential);
     }

@@ -253,9 +253,12 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
             // A key the document names badly is the key rule's failure (OB30-JWT-005); the signature was simply
             // not checked, as for a Data Integrity proof without a key. Policy refusals and transport failures
             // keep their Skip / Error: the verdict is open, not negative.
-            let signature_outcome = if outcome == Outcome::Fail { Outcome::Skip } else { outcome };
-            report.signature =
-                JwtFinding::new(JwtRule::Signature, signature_outcome, format!("not verified: {why}"));
+            let signature_outcome = if outcome == Outcome::Fail {
+                Outcome::Skip
+            } else {
+                outcome
+            };
+            report.signature = JwtFinding::new(JwtRule::Signature, signature_outcome, format!("not verified: {why}"));
         }
         Ok(resolved) => {
             report.exchanges.extend(resolved.exchanges.iter().cloned());

@@ -158,8 +158,7 @@ pub fn generate(algorithm: KeyAlgorithm, id: &str, controller: Option<&str>) -> 
 /// (a seed written in a test is no secret; [`generate`] is for real keys).
 pub fn ed25519_from_seed(seed: &[u8; 32], id: &str, controller: Option<&str>) -> Result<GeneratedKey, KeyFileError> {
     let pair = Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| KeyFileError::Generate("Ed25519"))?;
-    let public =
-        <[u8; 32]>::try_from(pair.public_key().as_ref()).map_err(|_| KeyFileError::Generate("Ed25519"))?;
+    let public = <[u8; 32]>::try_from(pair.public_key().as_ref()).map_err(|_| KeyFileError::Generate("Ed25519"))?;
     let multikey_doc = json!({
         "type": "Multikey",
         "id": id,
@@ -185,9 +184,12 @@ fn key_forms(algorithm: KeyAlgorithm, private: Value, id: &str, multikey: Option
     }
 }
 
+/// An Ed25519 key pair as bytes: the 32-byte seed and the 32-byte public key.
+pub type Ed25519Pair = ([u8; 32], [u8; 32]);
+
 /// The Ed25519 seed and public key of a key file (an OKP private JWK or a Multikey with secretKeyMultibase), for
 /// Data Integrity signing; `Ok(None)` for other key types.
-pub fn ed25519_secret(file: &Value) -> Result<Option<([u8; 32], [u8; 32])>, KeyFileError> {
+pub fn ed25519_secret(file: &Value) -> Result<Option<Ed25519Pair>, KeyFileError> {
     if let Some(secret) = file.get("secretKeyMultibase").and_then(Value::as_str) {
         let public_mb = file
             .get("publicKeyMultibase")

@@ -111,7 +111,13 @@ pub fn sign(credential: &Value, signer: &Signer) -> Result<Signed, SignError> {
                 return Err(SignError::BadCreated(created));
             }
             let credential = with_suite_context(credential, suite);
-            Ok(Signed::Json(di::sign_with_suite(&credential, &seed, suite, &vm, &created)?))
+            Ok(Signed::Json(di::sign_with_suite(
+                &credential,
+                &seed,
+                suite,
+                &vm,
+                &created,
+            )?))
         }
     }
 }
