@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clr_harness::catalogue::Selection;
 use clr_harness::engine::{self, Input, InputFailure, Options};
+use clr_harness::fetch::FetchPolicy;
+use clr_harness::verify::Net;
 use clr_reports::{Outcome, Subject};
 use serde::Deserialize;
 
@@ -43,6 +45,9 @@ pub struct Vector {
     /// Filled in by [`load_manifests`]: the vector's path.
     #[serde(skip)]
     pub path: PathBuf,
+    /// Filled in by [`load_manifests`]: the manifest's `verify_proofs` (run with proof verification).
+    #[serde(skip)]
+    pub verify_proofs: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -66,6 +71,10 @@ pub enum SchemaVerdict {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Manifest {
+    /// Verify proofs on this directory's vectors (offline: the default fetch policy fetches nothing). The other
+    /// directories are judged on the data model alone, so their placeholder proofs do not matter.
+    #[serde(default)]
+    verify_proofs: bool,
     vector: Vec<Vector>,
 }
 
@@ -80,6 +89,7 @@ pub fn load_manifests() -> Result<Vec<Vector>, String> {
         let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
         for mut v in parsed.vector {
             v.path = dir.join(&v.file);
+            v.verify_proofs = parsed.verify_proofs;
             out.push(v);
         }
     }
@@ -114,7 +124,13 @@ pub fn check_vector(
     if let Some(r) = &v.recipient {
         env.recipient = Some(r.parse().map_err(|e| format!("bad recipient in manifest: {e}"))?);
     }
-    Ok(check_file(&v.path, schemas, Selection::default(), env))
+    if !v.verify_proofs {
+        return Ok(check_file(&v.path, schemas, Selection::default(), env));
+    }
+    // The default policy refuses every fetch: proof vectors must verify offline (keys in the verification method,
+    // did:key, or the JWT header's jwk), and a key behind a URL is a Skip, never a pass.
+    let net = Net::new(FetchPolicy::default()).map_err(|e| format!("cannot start the fetcher: {e}"))?;
+    Ok(check_file_with(&v.path, schemas, Selection::default(), env, Some(&net)))
 }
 
 /// Runs the selected checks (schema cross-check when `schemas` is given) on one file, as `clr-harness validate` does.
@@ -123,6 +139,17 @@ pub fn check_file(
     schemas: Option<&clr_harness::schema::OfficialSchemas>,
     selection: Selection,
     env: clr_harness::verify::Env,
+) -> Vec<Subject> {
+    check_file_with(path, schemas, selection, env, None)
+}
+
+/// [`check_file`] with proof verification under `net` when it is given.
+pub fn check_file_with(
+    path: &Path,
+    schemas: Option<&clr_harness::schema::OfficialSchemas>,
+    selection: Selection,
+    env: clr_harness::verify::Env,
+    net: Option<&Net>,
 ) -> Vec<Subject> {
     let bytes = std::fs::read(path).map_err(|e| InputFailure::Unreadable(e.to_string()));
     let input = Input {
@@ -133,6 +160,7 @@ pub fn check_file(
         selection,
         schemas,
         env,
+        net,
         ..Options::default()
     };
     engine::check_inputs(&[input], &opts)

@@ -63,6 +63,9 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     p
 }
 
+// The data-model tests below pass `--no-proofs`: `validate` verifies proofs by default, and `VALID` is unsigned on
+// purpose (the signing tests at the end sign it).
+
 #[test]
 fn a_valid_credential_exits_0_and_a_broken_one_exits_1_with_a_located_diagnostic() {
     let dir = temp_dir("verdicts");
@@ -234,4 +237,169 @@ fn readme_catalogue_matches_the_registry() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// keys generate → sign → validate: the issuer's workflow end to end, offline.
+
+fn generate_key(dir: &Path, alg: &str) -> PathBuf {
+    let key = dir.join(format!("{alg}.json"));
+    let out = run(&["keys", "generate", "--alg", alg, "--out", key.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("kid:"), "prints the kid: {t}");
+    key
+}
+
+#[test]
+fn an_ed25519_signed_credential_validates_and_tampering_is_named() {
+    let dir = temp_dir("sign-di");
+    let key = generate_key(&dir, "ed25519");
+    let input = write(&dir, "in.json", VALID.as_bytes());
+    let signed = dir.join("signed.json");
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        input.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let doc = std::fs::read_to_string(&signed).unwrap();
+    assert!(doc.contains("eddsa-rdfc-2022"), "{doc}");
+    assert!(
+        doc.contains("\"verificationMethod\": \"https://example.edu/issuers/1#z6Mk"),
+        "the issuer controls the key by default: {doc}"
+    );
+    // Deterministic: created defaults to validFrom, and Ed25519 signatures are deterministic.
+    let again = run(&["sign", "--key", key.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), doc);
+
+    let out = run(&["validate", signed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let tampered = write(
+        &dir,
+        "tampered.json",
+        doc.replace("Completed Data 101.", "Completed Data 201.").as_bytes(),
+    );
+    let out = run(&["validate", tampered.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("OB30-PRF-005"), "names the signature check: {t}");
+}
+
+#[test]
+fn an_rsa_vc_jwt_with_its_jwk_in_the_header_validates_offline() {
+    let dir = temp_dir("sign-jwt");
+    let key = generate_key(&dir, "rsa");
+    let input = write(&dir, "in.json", VALID.as_bytes());
+    let jwt = dir.join("signed.jwt");
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--embed-jwk",
+        input.to_str().unwrap(),
+        "-o",
+        jwt.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&jwt).unwrap().trim().split('.').count(), 3);
+    let out = run(&["validate", jwt.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // The issuer's JWKS is not fetched by default: provenance is a Skip with the reason, never a pass.
+    assert!(t.contains("OB30-JWT-007"), "{t}");
+
+    // A Data Integrity proof needs an Ed25519 key: a usage error, not a broken file.
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--format",
+        "di",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("Ed25519"), "{}", text(&out));
+}
+
+#[test]
+fn nested_signing_signs_each_clr_credential_and_refuses_non_clrs() {
+    let dir = temp_dir("sign-nested");
+    let key = generate_key(&dir, "ed25519");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let clr = root.join("vectors/fixed/clr20/ok/minimal-clr-ok.json");
+    let signed = dir.join("clr.json");
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--nested",
+        clr.to_str().unwrap(),
+        "-o",
+        signed.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(&signed)
+            .unwrap()
+            .matches("\"proofValue\"")
+            .count(),
+        2
+    );
+    let out = run(&["validate", signed.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let input = write(&dir, "badge.json", VALID.as_bytes());
+    let out = run(&[
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--nested",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not one"), "{}", text(&out));
+}
+
+#[test]
+fn keys_generate_refuses_to_overwrite_and_a_seed_is_reproducible() {
+    let dir = temp_dir("keys");
+    let seed = "00".repeat(31) + "01";
+    let key = dir.join("k.json");
+    let generate = |extra: &[&str]| {
+        let mut args = vec![
+            "keys",
+            "generate",
+            "--alg",
+            "ed25519",
+            "--seed",
+            &seed,
+            "--out",
+            key.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let first = generate(&[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let refused = generate(&[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    let second = generate(&["--force"]);
+    assert_eq!(first.stdout, second.stdout);
+    let out = run(&[
+        "keys",
+        "generate",
+        "--alg",
+        "rsa",
+        "--seed",
+        &seed,
+        "--out",
+        dir.join("r.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }

@@ -50,7 +50,12 @@ pub async fn spawn(router: axum::Router, port: u16) -> std::io::Result<Running> 
             })
             .await
     });
-    Ok(Running { base_url: format!("http://{addr}"), addr, shutdown: Some(tx), task: Some(task) })
+    Ok(Running {
+        base_url: format!("http://{addr}"),
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }
 
 #[cfg(test)]
@@ -62,10 +67,18 @@ mod tests {
         let router = axum::Router::new().route("/ping", axum::routing::get(|| async { "pong" }));
         let running = spawn(router, 0).await.expect("binds");
         assert!(running.base_url.starts_with("http://127.0.0.1:"));
-        let body = reqwest::get(format!("{}/ping", running.base_url)).await.expect("get").text().await.expect("body");
+        let body = reqwest::get(format!("{}/ping", running.base_url))
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("body");
         assert_eq!(body, "pong");
         let url = running.base_url.clone();
         running.shutdown().await.expect("stops");
-        assert!(reqwest::get(format!("{url}/ping")).await.is_err(), "nothing listens after shutdown");
+        assert!(
+            reqwest::get(format!("{url}/ping")).await.is_err(),
+            "nothing listens after shutdown"
+        );
     }
 }

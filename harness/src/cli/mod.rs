@@ -1,5 +1,7 @@
 //! Argument parsing and the subcommands.
 
+mod keys;
+mod sign;
 mod validate;
 
 use std::ffi::OsString;
@@ -24,6 +26,11 @@ enum Command {
     Checks(ChecksArgs),
     /// Validate credentials: JSON, compact JWS (VC-JWT), baked PNG or SVG; files, directories, URLs or `-` (stdin).
     Validate(Box<validate::ValidateArgs>),
+    /// Sign a credential: an embedded Data Integrity proof (Ed25519, eddsa-rdfc-2022) or a VC-JWT.
+    Sign(Box<sign::SignArgs>),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +111,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
     match cli.command {
         Command::Checks(args) => checks(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Sign(args) => sign::run(&args),
+        Command::Keys(command) => keys::run(&command),
     }
 }
 

@@ -250,7 +250,15 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
             let why = e.skip_reason().map_or("the key could not be found".into(), |r| {
                 format!("fetch not allowed: {r}")
             });
-            report.signature = JwtFinding::new(JwtRule::Signature, outcome, format!("not verified: {why}"));
+            // A key the document names badly is the key rule's failure (OB30-JWT-005); the signature was simply
+            // not checked, as for a Data Integrity proof without a key. Policy refusals and transport failures
+            // keep their Skip / Error: the verdict is open, not negative.
+            let signature_outcome = if outcome == Outcome::Fail {
+                Outcome::Skip
+            } else {
+                outcome
+            };
+            report.signature = JwtFinding::new(JwtRule::Signature, signature_outcome, format!("not verified: {why}"));
         }
         Ok(resolved) => {
             report.exchanges.extend(resolved.exchanges.iter().cloned());
@@ -688,6 +696,33 @@ pub enum JwtError {
 /// RS256 (PKCS#1 v1.5) and EdDSA signatures are deterministic: the same credential and key give the same JWT.
 /// ES256 signatures use a fresh random nonce, so they differ on every call while all verifying.
 pub fn sign_vc_jwt(credential: &Value, key: &JwtSigningKey, kid: &str) -> Result<String, JwtError> {
+    sign_vc_jwt_with(credential, key, Some(kid), false)
+}
+
+/// [`sign_vc_jwt`] with a choice of key reference: a `kid`, the public key itself as the header's `jwk` (so a
+/// verifier needs no fetch, and provenance rests on the issuer's JWKS), or both. At least one is required.
+pub fn sign_vc_jwt_with(
+    credential: &Value,
+    key: &JwtSigningKey,
+    kid: Option<&str>,
+    embed_jwk: bool,
+) -> Result<String, JwtError> {
+    let payload = vc_jwt_payload(credential)?;
+    let mut header = json!({"alg": key.alg_name(), "typ": "JWT"});
+    if let Some(kid) = kid {
+        header["kid"] = kid.into();
+    }
+    if embed_jwk {
+        header["jwk"] = key.public_jwk();
+    }
+    if kid.is_none() && !embed_jwk {
+        return Err(JwtError::Sign("the header needs a kid or the jwk".into()));
+    }
+    sign_jws(&header, &payload, key)
+}
+
+/// The VCDM 2.0 VC-JWT payload of a credential: the credential plus iss/jti/sub/nbf/exp derived from it.
+pub fn vc_jwt_payload(credential: &Value) -> Result<Value, JwtError> {
     let mut payload = credential.as_object().cloned().ok_or(JwtError::NotAnObject)?;
     let date = |member: &'static str| -> Result<Option<i64>, JwtError> {
         match credential.get(member) {
@@ -721,12 +756,17 @@ pub fn sign_vc_jwt(credential: &Value, key: &JwtSigningKey, kid: &str) -> Result
             payload.insert(name.into(), value);
         }
     }
-    let header = json!({"alg": key.alg_name(), "typ": "JWT", "kid": kid});
+    Ok(Value::Object(payload))
+}
+
+/// Signs any header and payload as a compact JWS with `key` (the header's `alg` is taken as given, so test
+/// vectors can carry a wrong one). Serialization keeps member order: the same input gives the same bytes.
+pub fn sign_jws(header: &Value, payload: &Value, key: &JwtSigningKey) -> Result<String, JwtError> {
     let encode = |v: &Value| serde_json::to_vec(v).map(|b| URL_SAFE_NO_PAD.encode(b));
     let input = format!(
         "{}.{}",
-        encode(&header).map_err(|e| JwtError::Sign(e.to_string()))?,
-        encode(&Value::Object(payload)).map_err(|e| JwtError::Sign(e.to_string()))?
+        encode(header).map_err(|e| JwtError::Sign(e.to_string()))?,
+        encode(payload).map_err(|e| JwtError::Sign(e.to_string()))?
     );
     let signature =
         jsonwebtoken::crypto::sign(input.as_bytes(), &key.key, key.alg).map_err(|e| JwtError::Sign(e.to_string()))?;

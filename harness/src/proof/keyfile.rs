@@ -79,6 +79,11 @@ impl JwtSigningKey {
         &self.public
     }
 
+    /// The public key as a minimal JWK (`kty`, `crv`, `x`, `y` / `n`, `e`), for a VC-JWT header's `jwk`.
+    pub fn public_jwk(&self) -> Value {
+        public_key_jwk(&self.public)
+    }
+
     /// The JOSE `alg` name.
     pub fn alg_name(&self) -> &'static str {
         match self.alg {
@@ -107,7 +112,6 @@ fn b64(bytes: &[u8]) -> String {
 
 /// Generates a key; `id` becomes the JWK `kid` and the Multikey `id`, `controller` the Multikey `controller`.
 pub fn generate(algorithm: KeyAlgorithm, id: &str, controller: Option<&str>) -> Result<GeneratedKey, KeyFileError> {
-    let mut multikey_doc = None;
     let private = match algorithm {
         KeyAlgorithm::Ed25519 => {
             let pair = Ed25519KeyPair::generate().map_err(|_| KeyFileError::Generate("Ed25519"))?;
@@ -115,18 +119,8 @@ pub fn generate(algorithm: KeyAlgorithm, id: &str, controller: Option<&str>) -> 
                 .seed()
                 .and_then(|s| s.as_be_bytes())
                 .map_err(|_| KeyFileError::Generate("Ed25519"))?;
-            let (seed, public) = (seed.as_ref(), pair.public_key().as_ref());
-            let (Ok(seed32), Ok(public32)) = (<[u8; 32]>::try_from(seed), <[u8; 32]>::try_from(public)) else {
-                return Err(KeyFileError::Generate("Ed25519"));
-            };
-            multikey_doc = Some(json!({
-                "type": "Multikey",
-                "id": id,
-                "controller": controller.unwrap_or_else(|| id.split('#').next().unwrap_or(id)),
-                "publicKeyMultibase": multikey::encode_ed25519_public(&public32),
-                "secretKeyMultibase": multikey::encode_ed25519_secret(&seed32, &public32),
-            }));
-            json!({"kty": "OKP", "crv": "Ed25519", "x": b64(public), "d": b64(seed)})
+            let seed = <[u8; 32]>::try_from(seed.as_ref()).map_err(|_| KeyFileError::Generate("Ed25519"))?;
+            return ed25519_from_seed(&seed, id, controller);
         }
         KeyAlgorithm::P256 => {
             let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
@@ -157,17 +151,74 @@ pub fn generate(algorithm: KeyAlgorithm, id: &str, controller: Option<&str>) -> 
             Value::Object(jwk)
         }
     };
+    Ok(key_forms(algorithm, private, id, None))
+}
+
+/// The Ed25519 key of a 32-byte seed in its file forms: deterministic, for test vectors and reproducible demos
+/// (a seed written in a test is no secret; [`generate`] is for real keys).
+pub fn ed25519_from_seed(seed: &[u8; 32], id: &str, controller: Option<&str>) -> Result<GeneratedKey, KeyFileError> {
+    let pair = Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| KeyFileError::Generate("Ed25519"))?;
+    let public = <[u8; 32]>::try_from(pair.public_key().as_ref()).map_err(|_| KeyFileError::Generate("Ed25519"))?;
+    let multikey_doc = json!({
+        "type": "Multikey",
+        "id": id,
+        "controller": controller.unwrap_or_else(|| id.split('#').next().unwrap_or(id)),
+        "publicKeyMultibase": multikey::encode_ed25519_public(&public),
+        "secretKeyMultibase": multikey::encode_ed25519_secret(seed, &public),
+    });
+    let private = json!({"kty": "OKP", "crv": "Ed25519", "x": b64(&public), "d": b64(seed)});
+    Ok(key_forms(KeyAlgorithm::Ed25519, private, id, Some(multikey_doc)))
+}
+
+fn key_forms(algorithm: KeyAlgorithm, private: Value, id: &str, multikey: Option<Value>) -> GeneratedKey {
     let mut private_jwk = private;
     if let Some(obj) = private_jwk.as_object_mut() {
         obj.insert("kid".into(), id.into());
         obj.insert("alg".into(), algorithm.jwt_alg().into());
     }
-    Ok(GeneratedKey {
+    GeneratedKey {
         algorithm,
         public_jwk: public_jwk(&private_jwk),
         private_jwk,
-        multikey: multikey_doc,
-    })
+        multikey,
+    }
+}
+
+/// An Ed25519 key pair as bytes: the 32-byte seed and the 32-byte public key.
+pub type Ed25519Pair = ([u8; 32], [u8; 32]);
+
+/// The Ed25519 seed and public key of a key file (an OKP private JWK or a Multikey with secretKeyMultibase), for
+/// Data Integrity signing; `Ok(None)` for other key types.
+pub fn ed25519_secret(file: &Value) -> Result<Option<Ed25519Pair>, KeyFileError> {
+    if let Some(secret) = file.get("secretKeyMultibase").and_then(Value::as_str) {
+        let public_mb = file
+            .get("publicKeyMultibase")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let PublicKey::Ed25519(public) = multikey::decode_public_key(public_mb)? else {
+            return Err(KeyFileError::Inconsistent("Ed25519"));
+        };
+        let seed = multikey::decode_ed25519_secret(secret, Some(&public))?;
+        return Ok(Some((seed, public)));
+    }
+    if file.get("d").is_none() {
+        return Err(KeyFileError::NotAPrivateKey);
+    }
+    let PublicKey::Ed25519(public) = jwk_public_key(&public_jwk(file))? else {
+        return Ok(None);
+    };
+    let seed = file
+        .get("d")
+        .and_then(Value::as_str)
+        .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+        .and_then(|d| <[u8; 32]>::try_from(d).ok())
+        .ok_or(KeyFileError::Member { member: "d" })?;
+    // A seed that does not give the stated public key would sign with a key nobody can resolve.
+    let derived = ed25519_from_seed(&seed, "", None)?;
+    if jwk_public_key(&derived.public_jwk).as_ref() != Ok(&PublicKey::Ed25519(public)) {
+        return Err(KeyFileError::Inconsistent("Ed25519"));
+    }
+    Ok(Some((seed, public)))
 }
 
 /// The publishable form of a JWK: private members removed, `use: sig` added.
@@ -180,6 +231,26 @@ pub fn public_jwk(jwk: &Value) -> Value {
         obj.insert("use".into(), "sig".into());
     }
     out
+}
+
+/// The minimal public JWK of a key. EC points are expected uncompressed (as keys loaded from JWKs are); a
+/// compressed point is written as `x` alone, which verifiers will refuse rather than misread.
+pub fn public_key_jwk(key: &PublicKey) -> Value {
+    let ec = |crv: &str, point: &[u8]| {
+        let coords = point.get(1..).unwrap_or_default();
+        if point.first() == Some(&4) {
+            let (x, y) = coords.split_at(coords.len() / 2);
+            json!({"kty": "EC", "crv": crv, "x": b64(x), "y": b64(y)})
+        } else {
+            json!({"kty": "EC", "crv": crv, "x": b64(coords)})
+        }
+    };
+    match key {
+        PublicKey::Ed25519(x) => json!({"kty": "OKP", "crv": "Ed25519", "x": b64(x)}),
+        PublicKey::P256(point) => ec("P-256", point),
+        PublicKey::P384(point) => ec("P-384", point),
+        PublicKey::Rsa { n, e } => json!({"kty": "RSA", "n": b64(n), "e": b64(e)}),
+    }
 }
 
 /// A JWKS (`{"keys": [...]}`) of public JWKs, as served at `/.well-known/jwks.json`.

@@ -6,3 +6,4 @@ pub mod jwt;
 pub mod keyfile;
 pub mod keys;
 pub mod multikey;
+pub mod sign;
