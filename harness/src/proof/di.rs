@@ -228,7 +228,8 @@ pub fn sign_with_suite(
     created: &str,
 ) -> Result<Value, DiError> {
     let mut out = doc.as_object().ok_or(DiError::NotAnObject)?.clone();
-    let existing = out.remove("proof");
+    // shift_remove keeps the order of the other members (with preserve_order, `remove` swaps the last one in).
+    let existing = out.shift_remove("proof");
     ensure_suite_context(&mut out, suite);
 
     let mut proof = Map::new();
@@ -370,15 +371,14 @@ fn ensure_suite_context(doc: &mut Map<String, Value>, suite: Suite) {
         Suite::Ed25519Signature2020 => contexts::ED25519_2020_V1_URL,
         _ => contexts::DI_V2_URL,
     };
-    let ctx = match doc.remove("@context") {
-        Some(Value::Array(mut items)) => {
-            items.push(add.into());
-            Value::Array(items)
+    // Edit `@context` in place so it stays the first member of the signed document.
+    match doc.get_mut("@context") {
+        Some(Value::Array(items)) => items.push(add.into()),
+        Some(one) => *one = Value::Array(vec![one.take(), add.into()]),
+        None => {
+            doc.shift_insert(0, "@context".into(), Value::Array(vec![add.into()]));
         }
-        Some(one) => Value::Array(vec![one, add.into()]),
-        None => Value::Array(vec![add.into()]),
-    };
-    doc.insert("@context".into(), ctx);
+    }
 }
 
 fn transcript_for(
@@ -388,7 +388,7 @@ fn transcript_for(
     budget: &Budget,
 ) -> Result<Transcript, DiError> {
     let mut unsecured = doc.as_object().ok_or(DiError::NotAnObject)?.clone();
-    unsecured.remove("proof");
+    unsecured.shift_remove("proof");
     check_suite_context(&unsecured, suite)?;
 
     let mut config = Map::new();
