@@ -166,3 +166,37 @@ fn a_tampered_nested_credential_warns_the_clr() {
     assert_eq!(outcome(nested[0], "OB30-PRF-005"), Outcome::Pass);
     assert_eq!(outcome(nested[1], "OB30-PRF-005"), Outcome::Fail);
 }
+
+/// A proof set: any one valid proof establishes the credential; a second, broken proof is reported but is not a
+/// failure. With no valid proof at all, OB30-PRF-005 fails.
+#[test]
+fn one_valid_proof_of_a_proof_set_suffices() {
+    let once = achievement_credential(4, vec![]);
+    let other_seed = [12u8; 32];
+    let other_public = ed25519_dalek::SigningKey::from_bytes(&other_seed)
+        .verifying_key()
+        .to_bytes();
+    let vm = format!(
+        "https://academy.example.org/issuer#{}",
+        multikey::encode_ed25519_public(&other_public)
+    );
+    let mut twice = di::sign(&once, &other_seed, &vm, "2025-02-02T00:00:00Z").expect("signs");
+    // Break the second proof only: give it the first proof's signature.
+    let first_value = twice["proof"][0]["proofValue"].clone();
+    twice["proof"][1]["proofValue"] = first_value.clone();
+    let subjects = run(&twice);
+    assert_eq!(
+        outcome(&subjects[0], "OB30-PRF-005"),
+        Outcome::Info,
+        "one valid proof suffices"
+    );
+
+    twice["proof"][0]["proofValue"] = twice["proof"][1]["proofValue"].clone();
+    twice["name"] = json!("Module 4 (edited)");
+    let subjects = run(&twice);
+    assert_eq!(
+        outcome(&subjects[0], "OB30-PRF-005"),
+        Outcome::Fail,
+        "no valid proof: a failure"
+    );
+}

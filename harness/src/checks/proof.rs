@@ -204,24 +204,41 @@ fn signature_verifies(doc: &Doc, ctx: &mut Ctx) {
     if no_embedded(ctx, doc) {
         return;
     }
+    // Any one valid proof establishes the credential (OB 3.0 § Verification); a second proof that fails is worth
+    // knowing, not a failure.
+    let one_valid = results(doc).iter().any(|r| matches!(r.verified, Some(Ok(_))));
     let mut not_run = Vec::new();
     for r in results(doc) {
         match &r.verified {
             None => not_run.push(format!("proof {}: no key to verify with", r.entry.index)),
-            Some(Ok(v)) => {
-                let _ = v;
-            }
+            Some(Ok(_)) => {}
             Some(Err(DiError::SignatureMismatch { transcript })) => {
-                ctx.violation(&r.ptr.key("proofValue"), "the signature does not verify: the credential or its proof was changed after signing, or signed with another key")
+                let at = r.ptr.key("proofValue");
+                let message = "the signature does not verify: the credential or its proof was changed after signing, or signed with another key";
+                let report = if one_valid {
+                    ctx.note(&at, format!("{message} (another proof of this credential verifies)"))
+                } else {
+                    ctx.violation(&at, message)
+                };
+                report
                     .expected("a signature over the canonical hashes below")
                     .found("signature mismatch")
-                    .evidence("SHA-256 of canonical proof configuration", transcript.proof_config_hash.clone())
+                    .evidence(
+                        "SHA-256 of canonical proof configuration",
+                        transcript.proof_config_hash.clone(),
+                    )
                     .evidence("SHA-256 of canonical document", transcript.document_hash.clone())
                     .evidence("canonical document (N-Quads)", transcript.document_nquads.clone());
             }
             Some(Err(e)) if r.shape.is_err() => {
                 // Already reported as incomplete (OB30-PRF-002); the signature could not be checked.
                 not_run.push(format!("proof {}: {e}", r.entry.index));
+            }
+            Some(Err(e)) if one_valid => {
+                ctx.note(
+                    &r.ptr,
+                    format!("the proof could not be verified: {e} (another proof of this credential verifies)"),
+                );
             }
             Some(Err(e)) => {
                 ctx.violation(&r.ptr, format!("the proof could not be verified: {e}"));
