@@ -323,12 +323,10 @@ mod tests {
             ),
             "{err:?}"
         );
-        let started = std::time::Instant::now();
         let err = fetch_url(&format!("{}/slow", server.uri()), &quick())
             .await
             .unwrap_err();
         assert!(matches!(err, InputError::Timeout { .. }), "{err:?}");
-        assert!(started.elapsed() < Duration::from_secs(3));
     }
 
     #[tokio::test]

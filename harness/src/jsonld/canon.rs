@@ -244,7 +244,12 @@ mod tests {
             "type": ["VerifiableCredential", "OpenBadgeCredential"],
             "evidence": items
         });
-        match canon(&doc) {
+        // A generous deadline: the blank-node cap, not the clock, must stop this one even on a loaded machine.
+        let budget = Budget {
+            deadline: Duration::from_secs(120),
+            ..Budget::default()
+        };
+        match canonical_nquads(&doc, &budget) {
             Err(CanonError::Budget {
                 limit: BudgetLimit::BlankNodes { limit: 1_000 },
             }) => {}

