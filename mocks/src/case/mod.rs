@@ -1,0 +1,299 @@
+//! A CASE 1.0 provider: every GET endpoint of the 1EdTech OpenAPI under `/ims/case/v1p0`, serving a seeded
+//! [`Framework`], plus `/uri/{identifier}` so CASE `uri`s (and alignment `targetUrl`s) resolve.
+//!
+//! Routes (all GET; other methods get 405 with an imsx_StatusInfo body; a `.json` suffix on an id is tolerated, as
+//! OpenSALT does):
+//! - `/ims/case/v1p0/CFDocuments` → `{"CFDocuments": [...]}` with `limit`, `offset`, `sort`, `orderBy`, `filter`,
+//!   `fields`, and `X-Total-Count` / `Link` (first, last, prev, next) headers
+//! - `/ims/case/v1p0/CFDocuments/{id}`, `/CFItems/{id}`, `/CFAssociations/{id}`, `/CFLicenses/{id}`,
+//!   `/CFAssociationGroupings/{id}`, `/CFRubrics/{id}` → the object
+//! - `/ims/case/v1p0/CFPackages/{document id}` → `{CFDocument, CFItems, CFAssociations, CFDefinitions, CFRubrics}`
+//! - `/ims/case/v1p0/CFItemAssociations/{item id}` → `{CFItem, CFAssociations}` (the item as origin or destination)
+//! - `/ims/case/v1p0/CFConcepts/{id}`, `/CFSubjects/{id}`, `/CFItemTypes/{id}` → `{"CFConcepts": [...]}` etc.: the
+//!   object then its children by `hierarchyCode`
+//! - `/uri/{id}` → whichever object has that identifier
+//!
+//! Errors are imsx_StatusInfo (failure/error): 404 `unknownobject` for an unknown id, 404 `invaliduuid` for an id
+//! that is not a UUID, 400 `invalid_selection_field` / `invalid_sort_field` / `invalid_filter_field` for bad
+//! query parameters. URIs name the host the request was sent to (the port is only known after binding).
+
+mod framework;
+mod query;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+pub use framework::{BASE, Framework, uuid};
+use query::{Query, QueryError};
+
+const API: &str = "/ims/case/v1p0";
+
+/// A request that gets an imsx_StatusInfo answer.
+#[derive(Debug, thiserror::Error)]
+#[error("{description}")]
+pub struct StatusInfo {
+    status: StatusCode,
+    minor: &'static str,
+    description: String,
+}
+
+impl StatusInfo {
+    fn new(status: StatusCode, minor: &'static str, description: impl Into<String>) -> Self {
+        StatusInfo {
+            status,
+            minor,
+            description: description.into(),
+        }
+    }
+
+    fn unknown(id: &str) -> Self {
+        if is_uuid(id) {
+            StatusInfo::new(
+                StatusCode::NOT_FOUND,
+                "unknownobject",
+                format!("no object has the identifier {id:?}"),
+            )
+        } else {
+            StatusInfo::new(StatusCode::NOT_FOUND, "invaliduuid", format!("{id:?} is not a UUID"))
+        }
+    }
+}
+
+impl From<QueryError> for StatusInfo {
+    fn from(e: QueryError) -> Self {
+        StatusInfo::new(StatusCode::BAD_REQUEST, e.code_minor(), e.to_string())
+    }
+}
+
+impl IntoResponse for StatusInfo {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "imsx_codeMajor": "failure",
+            "imsx_severity": "error",
+            "imsx_description": self.description,
+            "imsx_codeMinor": {"imsx_codeMinorField": [
+                {"imsx_codeMinorFieldName": "sourcedId", "imsx_codeMinorFieldValue": self.minor}
+            ]},
+        });
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+fn is_uuid(id: &str) -> bool {
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// The CASE server for `framework`.
+pub fn router(framework: Framework) -> Router {
+    let state = Arc::new(framework);
+    Router::new()
+        .route(
+            &format!("{API}/CFDocuments"),
+            get(documents).fallback(method_not_allowed),
+        )
+        .route(
+            &format!("{API}/{{kind}}/{{id}}"),
+            get(object).fallback(method_not_allowed),
+        )
+        .route("/uri/{id}", get(by_uri).fallback(method_not_allowed))
+        .fallback(|| async { StatusInfo::new(StatusCode::NOT_FOUND, "unknownobject", "no such endpoint") })
+        .with_state(state)
+}
+
+async fn method_not_allowed() -> Response {
+    let mut r = StatusInfo::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "unsupported",
+        "CASE 1.0 endpoints are GET only",
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    r
+}
+
+type Fw = State<Arc<Framework>>;
+
+/// The base URL the client reached us at; stored URIs carry [`BASE`] in its place.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    // Only an authority goes into the JSON text, so a hostile Host header cannot inject anything.
+    let plain = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    format!("http://{}", if plain { host } else { "localhost" })
+}
+
+fn json_response(headers: &HeaderMap, body: &Value) -> Response {
+    let text = body.to_string().replace(BASE, &base_url(headers));
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+async fn documents(State(fw): Fw, headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, StatusInfo> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
+    let query = Query::parse(&pairs)?;
+    let selected = query.select(&fw.documents)?;
+    let page = query.page(&selected);
+    let mut response = json_response(&headers, &json!({"CFDocuments": page}));
+    let total = selected.len();
+    let links = paging_links(&base_url(&headers), &pairs, &query, total);
+    let h = response.headers_mut();
+    h.insert("X-Total-Count", HeaderValue::from(total));
+    if let Ok(v) = HeaderValue::from_str(&links) {
+        h.insert(header::LINK, v);
+    }
+    Ok(response)
+}
+
+/// RFC 8288 links to the first, last, previous and next pages, keeping the other parameters.
+fn paging_links(base: &str, pairs: &[(String, String)], q: &Query, total: usize) -> String {
+    let limit = q.limit.unwrap_or(query::DEFAULT_LIMIT);
+    let url = |offset: usize| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs.iter().filter(|(k, _)| k != "limit" && k != "offset") {
+            s.append_pair(k, v);
+        }
+        s.append_pair("limit", &limit.to_string())
+            .append_pair("offset", &offset.to_string());
+        format!("<{base}{API}/CFDocuments?{}>", s.finish())
+    };
+    let last = total.saturating_sub(1) / limit * limit;
+    let mut links = vec![
+        format!("{}; rel=\"first\"", url(0)),
+        format!("{}; rel=\"last\"", url(last)),
+    ];
+    if q.offset > 0 {
+        links.push(format!("{}; rel=\"prev\"", url(q.offset.saturating_sub(limit))));
+    }
+    if q.offset + limit < total {
+        links.push(format!("{}; rel=\"next\"", url(q.offset + limit)));
+    }
+    links.join(", ")
+}
+
+fn find<'a>(list: &'a [Value], id: &str) -> Option<&'a Value> {
+    list.iter().find(|v| v["identifier"] == id)
+}
+
+async fn object(
+    State(fw): Fw,
+    headers: HeaderMap,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Response, StatusInfo> {
+    let id = id.strip_suffix(".json").unwrap_or(&id);
+    let one = |list: &[Value]| find(list, id).cloned().ok_or_else(|| StatusInfo::unknown(id));
+    let body = match kind.as_str() {
+        "CFDocuments" => one(&fw.documents)?,
+        "CFItems" => one(&fw.items)?,
+        "CFAssociations" => one(&fw.associations)?,
+        "CFLicenses" => one(&fw.licenses)?,
+        "CFAssociationGroupings" => one(&fw.groupings)?,
+        "CFRubrics" => one(&fw.rubrics)?,
+        "CFConcepts" => json!({"CFConcepts": with_children(&fw.concepts, id)?}),
+        "CFSubjects" => json!({"CFSubjects": with_children(&fw.subjects, id)?}),
+        "CFItemTypes" => json!({"CFItemTypes": with_children(&fw.item_types, id)?}),
+        "CFItemAssociations" => {
+            let item = one(&fw.items)?;
+            let touches =
+                |a: &&Value| a["originNodeURI"]["identifier"] == id || a["destinationNodeURI"]["identifier"] == id;
+            let associations: Vec<Value> = fw
+                .associations
+                .iter()
+                .filter(touches)
+                .map(|a| framework::without(a, &["CFDocumentURI"]))
+                .collect();
+            json!({"CFItem": item, "CFAssociations": associations})
+        }
+        "CFPackages" => package(&fw, id)?,
+        _ => {
+            return Err(StatusInfo::new(
+                StatusCode::NOT_FOUND,
+                "unknownobject",
+                format!("no endpoint {kind:?}"),
+            ));
+        }
+    };
+    Ok(json_response(&headers, &body))
+}
+
+/// The object then its children: those whose `hierarchyCode` extends its own.
+fn with_children(list: &[Value], id: &str) -> Result<Vec<Value>, StatusInfo> {
+    let first = find(list, id).ok_or_else(|| StatusInfo::unknown(id))?;
+    let prefix = format!("{}.", first["hierarchyCode"].as_str().unwrap_or_default());
+    let children = list
+        .iter()
+        .filter(|v| v["hierarchyCode"].as_str().is_some_and(|c| c.starts_with(&prefix)));
+    Ok(std::iter::once(first).chain(children).cloned().collect())
+}
+
+fn package(fw: &Framework, id: &str) -> Result<Value, StatusInfo> {
+    let document = find(&fw.documents, id).ok_or_else(|| StatusInfo::unknown(id))?;
+    let in_document = |v: &&Value| v["CFDocumentURI"]["identifier"] == id;
+    let items: Vec<Value> = fw
+        .items
+        .iter()
+        .filter(in_document)
+        .map(|i| framework::without(i, &["CFDocumentURI"]))
+        .collect();
+    let associations: Vec<Value> = fw
+        .associations
+        .iter()
+        .filter(in_document)
+        .map(|a| framework::without(a, &["CFDocumentURI"]))
+        .collect();
+    // The rubric assesses items of the main framework only.
+    let rubrics: Vec<Value> = if fw.documents.first() == Some(document) {
+        fw.rubrics.clone()
+    } else {
+        vec![]
+    };
+    Ok(json!({
+        "CFDocument": framework::without(document, &["CFPackageURI"]),
+        "CFItems": items,
+        "CFAssociations": associations,
+        "CFDefinitions": {
+            "CFConcepts": fw.concepts, "CFSubjects": fw.subjects, "CFLicenses": fw.licenses,
+            "CFItemTypes": fw.item_types, "CFAssociationGroupings": fw.groupings,
+        },
+        "CFRubrics": rubrics,
+    }))
+}
+
+async fn by_uri(State(fw): Fw, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, StatusInfo> {
+    let id = id.strip_suffix(".json").unwrap_or(&id);
+    let lists = [
+        &fw.items,
+        &fw.documents,
+        &fw.associations,
+        &fw.concepts,
+        &fw.subjects,
+        &fw.licenses,
+        &fw.item_types,
+        &fw.groupings,
+        &fw.rubrics,
+    ];
+    let found = lists
+        .iter()
+        .find_map(|l| find(l, id))
+        .ok_or_else(|| StatusInfo::unknown(id))?;
+    Ok(json_response(&headers, found))
+}

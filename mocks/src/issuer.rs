@@ -1,1 +1,0 @@
-//! issuer (in progress).

@@ -1,0 +1,311 @@
+//! A mock university issuer: its Profile, keys and signed OB 3.0 / CLR 2.0 credentials, deterministic from a seed.
+//!
+//! Routes (GET):
+//! - `/issuers/university` → the issuer Profile; `/issuers/university/keys/1` → its Ed25519 Multikey document
+//! - `/.well-known/did.json` → the `did:web` DID document (Ed25519); `/.well-known/jwks.json` → RSA + P-256 JWKS
+//! - `/credentials/{slug}` (`application/vc+ld+json`), `/credentials/{slug}.jwt` (RS256 VC-JWT, `text/plain`,
+//!   only where offered), `/credentials/{slug}.png` and `.svg` (baked)
+//! - `/status/revocations` → 1EdTechRevocationList (one revoked credential); `/status/bitstring/1` → a signed
+//!   BitstringStatusListCredential with one bit set; `/refresh/{slug}` → a newer signed version of the credential
+//!
+//! Data Integrity proofs are eddsa-rdfc-2022 with the verification method `<issuer id>#<multibase>`, which the
+//! harness resolves offline. RSA and P-256 keys cannot be derived from a seed, so fixed test keys live in
+//! `mocks/data/`.
+
+mod credentials;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use clr_harness::decode::{png, svg};
+use clr_harness::proof::{di, jwt, keyfile, multikey};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::case::Framework;
+use crate::server::{self, Running};
+use credentials::Ctx;
+
+/// Why the issuer could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum IssuerError {
+    #[error("issuer key: {0}")]
+    Key(#[from] keyfile::KeyFileError),
+    #[error("issuer signing: {0}")]
+    Di(#[from] di::DiError),
+    #[error("issuer signing: {0}")]
+    Jwt(#[from] jwt::JwtError),
+    #[error("issuer key file: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("issuer baking: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Slugs of credentials whose status is revoked (the verifier must fail them).
+pub const REVOKED: [&str; 2] = ["course-revoked", "datathon-revoked"];
+
+/// Everything the issuer serves, built once.
+#[derive(Debug)]
+pub struct MockIssuer {
+    pub base_url: String,
+    pub issuer_id: String,
+    pub did: String,
+    profile: Value,
+    key_document: Value,
+    did_document: Value,
+    jwks: Value,
+    /// Signed credentials by slug.
+    pub credentials: BTreeMap<String, Value>,
+    pub jwts: BTreeMap<String, String>,
+    refreshed: BTreeMap<String, Value>,
+    revocations: Value,
+    status_list: Value,
+}
+
+const RSA_KEY: &str = include_str!("../../data/issuer-rsa-test-key.json");
+const P256_KEY: &str = include_str!("../../data/issuer-p256-test-key.json");
+
+impl MockIssuer {
+    /// The issuer at `base_url`, without CASE alignments.
+    pub fn new(seed: u64, base_url: &str) -> Result<MockIssuer, IssuerError> {
+        MockIssuer::with_case(seed, base_url, None)
+    }
+
+    /// The issuer at `base_url`; the competency credential aligns to a CFItem at `{case_base}/uri/{id}`.
+    pub fn with_case(seed: u64, base_url: &str, case_base: Option<&str>) -> Result<MockIssuer, IssuerError> {
+        let base = base_url.trim_end_matches('/');
+        let issuer_id = format!("{base}/issuers/university");
+        let ed_seed: [u8; 32] = Sha256::new()
+            .chain_update(seed.to_le_bytes())
+            .chain_update(b"ed25519")
+            .finalize()
+            .into();
+        let ed = keyfile::ed25519_from_seed(&ed_seed, &format!("{issuer_id}/keys/1"), Some(&issuer_id))?;
+        let ed_key = keyfile::signing_key(&ed.private_jwk)?;
+        let multibase = match ed_key.public_key() {
+            multikey::PublicKey::Ed25519(p) => multikey::encode_ed25519_public(p),
+            _ => String::new(),
+        };
+        let vm = format!("{issuer_id}#{multibase}");
+        let host = base.trim_start_matches("http://").trim_start_matches("https://");
+        let did = format!("did:web:{}", host.replace(':', "%3A"));
+        let rsa = keyfile::signing_key(&serde_json::from_str(RSA_KEY)?)?;
+        let jwks_url = format!("{base}/.well-known/jwks.json");
+        let jwks = keyfile::jwks(&[
+            keyfile::public_jwk(&serde_json::from_str(RSA_KEY)?),
+            keyfile::public_jwk(&serde_json::from_str(P256_KEY)?),
+        ]);
+        let profile = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "id": issuer_id, "type": ["Profile"], "name": "Northfield University",
+            "url": base, "email": "registrar@northfield.example.edu",
+        });
+        let framework = Framework::seeded(seed);
+        let ctx = Ctx {
+            seed,
+            base,
+            issuer: json!({"id": issuer_id, "type": ["Profile"], "name": "Northfield University", "url": base}),
+            learner: format!("did:example:learner-{}", crate::case::uuid(seed, "learner")),
+            case_base,
+            framework: &framework,
+        };
+        let sign = |doc: &Value| di::sign(doc, &ed_seed, &vm, credentials::VALID_FROM);
+
+        let mut unsigned: BTreeMap<String, Value> = BTreeMap::new();
+        let mut course = ctx.course("statistics", "course-statistics", "Statistical Inference");
+        course["credentialStatus"] = ctx.revocation_entry();
+        unsigned.insert("course-statistics".into(), course);
+        unsigned.insert(
+            "course-machine-learning".into(),
+            ctx.course("ml", "course-machine-learning", "Machine Learning"),
+        );
+        let mut datathon = ctx.co_curricular();
+        datathon["credentialStatus"] = ctx.bitstring_entry(credentials::OK_INDEX);
+        unsigned.insert("datathon".into(), datathon);
+        let mut competency = ctx.competency(credentials::VALID_FROM);
+        competency["refreshService"] = ctx.refresh_service("competency");
+        unsigned.insert("competency".into(), competency);
+        unsigned.insert("endorsement".into(), ctx.endorsement());
+        let mut revoked = ctx.course("revoked", "course-revoked", "Research Methods");
+        revoked["credentialStatus"] = ctx.revocation_entry();
+        unsigned.insert("course-revoked".into(), revoked);
+        let mut revoked_bit = ctx.co_curricular();
+        revoked_bit["id"] = format!("urn:uuid:{}", crate::case::uuid(seed, "credential/datathon-revoked")).into();
+        revoked_bit["credentialStatus"] = ctx.bitstring_entry(credentials::REVOKED_INDEX);
+        unsigned.insert("datathon-revoked".into(), revoked_bit);
+
+        let mut signed = BTreeMap::new();
+        for (slug, doc) in &unsigned {
+            signed.insert(slug.clone(), sign(doc)?);
+        }
+        let nested: Vec<Value> = ["course-statistics", "course-machine-learning", "competency"]
+            .iter()
+            .filter_map(|s| signed.get(*s).cloned())
+            .collect();
+        signed.insert("clr".into(), sign(&ctx.clr(nested))?);
+
+        let mut jwts = BTreeMap::new();
+        if let Some(c) = unsigned.get("course-machine-learning") {
+            jwts.insert(
+                "course-machine-learning".into(),
+                jwt::sign_vc_jwt(c, &rsa, &format!("{jwks_url}#rsa-1"))?,
+            );
+        }
+        let mut refreshed = BTreeMap::new();
+        let mut newer = ctx.competency(credentials::REFRESHED_FROM);
+        newer["refreshService"] = ctx.refresh_service("competency");
+        refreshed.insert(
+            "competency".into(),
+            di::sign(&newer, &ed_seed, &vm, credentials::REFRESHED_FROM)?,
+        );
+
+        let revoked_id = signed
+            .get("course-revoked")
+            .map(|c| c["id"].clone())
+            .unwrap_or_default();
+        let revocations = json!({"revokedCredential": [
+            {"id": revoked_id, "revoked": true, "revocationReason": "Issued in error: the grade was corrected."}
+        ]});
+        let status_list = sign(&ctx.status_list(&bitstring(credentials::REVOKED_INDEX)?))?;
+        let key_document = json!({
+            "@context": ["https://w3id.org/security/multikey/v1"],
+            "id": format!("{issuer_id}/keys/1"), "type": "Multikey", "controller": issuer_id,
+            "publicKeyMultibase": multibase,
+        });
+        let did_document = json!({
+            "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+            "id": did,
+            "verificationMethod": [{"id": format!("{did}#key-1"), "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}],
+            "assertionMethod": [format!("{did}#key-1")],
+        });
+        Ok(MockIssuer {
+            base_url: base.into(),
+            issuer_id,
+            did,
+            profile,
+            key_document,
+            did_document,
+            jwks,
+            credentials: signed,
+            jwts,
+            refreshed,
+            revocations,
+            status_list,
+        })
+    }
+}
+
+/// A 16 KiB status list with one bit set: multibase `u` + base64url of its GZIP.
+fn bitstring(set: usize) -> Result<String, std::io::Error> {
+    let mut bits = vec![0u8; 16 * 1024];
+    if let Some(b) = bits.get_mut(set / 8) {
+        *b |= 0x80 >> (set % 8);
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&bits)?;
+    Ok(format!(
+        "u{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(gz.finish()?)
+    ))
+}
+
+/// The issuer's routes.
+pub fn router(state: Arc<MockIssuer>) -> Router {
+    Router::new()
+        .route("/issuers/university", get(|State(s): St| async move { ld(&s.profile) }))
+        .route(
+            "/issuers/university/keys/1",
+            get(|State(s): St| async move { ld(&s.key_document) }),
+        )
+        .route(
+            "/.well-known/did.json",
+            get(|State(s): St| async move { typed("application/did+json", s.did_document.to_string()) }),
+        )
+        .route(
+            "/.well-known/jwks.json",
+            get(|State(s): St| async move { typed("application/jwk-set+json", s.jwks.to_string()) }),
+        )
+        .route(
+            "/status/revocations",
+            get(|State(s): St| async move { typed("application/json", s.revocations.to_string()) }),
+        )
+        .route(
+            "/status/bitstring/1",
+            get(|State(s): St| async move { vc(&s.status_list) }),
+        )
+        .route("/credentials/{file}", get(credential))
+        .route("/refresh/{slug}", get(refresh))
+        .with_state(state)
+}
+
+type St = State<Arc<MockIssuer>>;
+
+fn typed(content_type: &'static str, body: impl IntoResponse) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+fn ld(doc: &Value) -> Response {
+    typed("application/ld+json", doc.to_string())
+}
+
+fn vc(doc: &Value) -> Response {
+    typed("application/vc+ld+json", doc.to_string())
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "no such credential").into_response()
+}
+
+async fn credential(State(s): St, Path(file): Path<String>) -> Response {
+    let (slug, ext) = file.rsplit_once('.').unwrap_or((&file, "json"));
+    let Some(doc) = s.credentials.get(slug) else {
+        return not_found();
+    };
+    let text = doc.to_string();
+    match ext {
+        "json" => vc(doc),
+        "jwt" => s
+            .jwts
+            .get(slug)
+            .map_or_else(not_found, |j| typed("text/plain", j.clone())),
+        "png" => match png::bake_png(&png::minimal_png(), "openbadgecredential", &text) {
+            Ok(bytes) => typed("image/png", bytes),
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        },
+        "svg" => match svg::bake_svg(&svg::minimal_svg(), &text, false) {
+            Ok(s) => typed("image/svg+xml", s),
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        },
+        _ => not_found(),
+    }
+}
+
+async fn refresh(State(s): St, Path(slug): Path<String>) -> Response {
+    s.refreshed.get(&slug).map_or_else(not_found, vc)
+}
+
+/// Binds a loopback port, then builds the issuer for that address (its ids name the port).
+pub async fn spawn(seed: u64) -> Result<(Running, Arc<MockIssuer>), IssuerError> {
+    spawn_with_case(seed, None).await
+}
+
+/// [`spawn`] with alignments to the CASE mock at `case_base`.
+pub async fn spawn_with_case(seed: u64, case_base: Option<&str>) -> Result<(Running, Arc<MockIssuer>), IssuerError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    drop(listener);
+    let issuer = Arc::new(MockIssuer::with_case(
+        seed,
+        &format!("http://127.0.0.1:{port}"),
+        case_base,
+    )?);
+    let running = server::spawn(router(issuer.clone()), port).await?;
+    Ok((running, issuer))
+}
