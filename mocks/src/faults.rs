@@ -35,8 +35,10 @@ macro_rules! faults {
 }
 
 faults! {
-    PkceNotVerified = "pkce-not-verified": "token endpoint issues tokens without checking code_verifier against the S256 code_challenge",
-    AuthCodeReusable = "auth-code-reusable": "an authorization code can be redeemed more than once and reuse revokes nothing",
+    PkceNotVerified = "pkce-not-verified":
+        "token endpoint issues tokens without checking code_verifier against the S256 code_challenge",
+    AuthCodeReusable = "auth-code-reusable":
+        "an authorization code can be redeemed more than once and reuse revokes nothing",
     RedirectUriNotChecked = "redirect-uri-not-checked": "authorize redirects to any redirect_uri, registered or not",
     StateNotEchoed = "state-not-echoed": "the authorization success redirect omits the client's state",
     ScopeNotEnforced = "scope-not-enforced": "API endpoints accept a token lacking the operation's scope",
@@ -47,8 +49,10 @@ faults! {
     PagingOverlaps = "paging-overlaps": "the Link rel=\"next\" offset repeats the last item of the current page",
     SinceIgnored = "since-ignored": "getCredentials ignores the since query parameter",
     UpsertAlways200 = "upsert-always-200": "upsertCredential answers 200 for a new credential instead of 201",
-    ErrorWithoutStatusInfo = "error-without-statusinfo": "API error responses carry a plain-text body instead of imsx_StatusInfo",
-    DiscoveryRequiresAuth = "discovery-requires-auth": "the Service Description Document is only served with a bearer token",
+    ErrorWithoutStatusInfo = "error-without-statusinfo":
+        "API error responses carry a plain-text body instead of imsx_StatusInfo",
+    DiscoveryRequiresAuth = "discovery-requires-auth":
+        "the Service Description Document is only served with a bearer token",
     WrongContentType = "wrong-content-type": "API responses are labelled text/html whatever their representation",
     TokenCacheControlMissing = "token-cache-control-missing": "token responses lack Cache-Control: no-store",
     UnsignedCredentials = "unsigned-credentials": "issued credentials carry no proof (mock issuer)",

@@ -82,7 +82,10 @@ fn query_of(location: &str) -> HashMap<String, String> {
 
 fn vc(issuer: &str, id: &str, valid_from: &str) -> Value {
     json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ],
         "id": id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": { "id": issuer, "type": ["Profile"] },

@@ -22,8 +22,10 @@ pub(super) fn routes(family: Family) -> Router<Arc<Provider>> {
     Router::new()
         .route(
             &format!("{prefix}/discovery"),
-            get(move |State(p): State<Arc<Provider>>, h: HeaderMap| async move { super::oauth::discovery(&p, family, &h) })
-                .fallback(na),
+            get(move |State(p): State<Arc<Provider>>, h: HeaderMap| async move {
+                super::register::discovery(&p, family, &h)
+            })
+            .fallback(na),
         )
         .route(
             &format!("{prefix}/credentials"),

@@ -3,7 +3,9 @@
 //! commit any of the [`crate::faults`] so each API-P-* / OA-* check can be shown to fail.
 
 mod api;
+mod authorize;
 mod oauth;
+mod register;
 pub mod store;
 
 use std::hash::{BuildHasher, Hasher};
@@ -239,10 +241,10 @@ pub(crate) async fn read_body(mut body: Body) -> Result<Bytes, BodyError> {
 
 fn router(p: Arc<Provider>) -> Router {
     let mut r = Router::new()
-        .route("/oauth/register", post(oauth::register).fallback(oauth::not_allowed))
+        .route("/oauth/register", post(register::register).fallback(oauth::not_allowed))
         .route(
             "/oauth/authorize",
-            get(oauth::authorize_get).post(oauth::authorize_post),
+            get(authorize::authorize_get).post(authorize::authorize_post),
         )
         .route("/oauth/token", post(oauth::token).fallback(oauth::not_allowed))
         .route("/oauth/revoke", post(oauth::revoke).fallback(oauth::not_allowed));
