@@ -1,1 +1,151 @@
-//! faults (in progress).
+//! Named misbehaviours a mock can be told to commit, so that each harness check can be shown to fail against a
+//! server that breaks exactly the rule it tests (and pass against the same server without the fault).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! faults {
+    ($($variant:ident = $name:literal : $desc:literal,)*) => {
+        /// One named misbehaviour.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Fault {
+            $($variant,)*
+        }
+
+        impl Fault {
+            /// Every fault, in catalogue order.
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
+
+            /// The kebab-case name used on the command line and in reports.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $name,)*
+                }
+            }
+
+            /// One line saying which rule the fault breaks.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $desc,)*
+                }
+            }
+        }
+    };
+}
+
+faults! {
+    PkceNotVerified = "pkce-not-verified":
+        "token endpoint issues tokens without checking code_verifier against the S256 code_challenge",
+    AuthCodeReusable = "auth-code-reusable":
+        "an authorization code can be redeemed more than once and reuse revokes nothing",
+    RedirectUriNotChecked = "redirect-uri-not-checked": "authorize redirects to any redirect_uri, registered or not",
+    StateNotEchoed = "state-not-echoed": "the authorization success redirect omits the client's state",
+    ScopeNotEnforced = "scope-not-enforced": "API endpoints accept a token lacking the operation's scope",
+    ExpiredTokenAccepted = "expired-token-accepted": "API endpoints accept expired access tokens",
+    RevokedTokenAccepted = "revoked-token-accepted": "API endpoints accept revoked access tokens",
+    WrongTotalCount = "wrong-total-count": "getCredentials sends an X-Total-Count one higher than the real total",
+    MissingLinkNext = "missing-link-next": "getCredentials omits the Link rel=\"next\" on incomplete pages",
+    PagingOverlaps = "paging-overlaps": "the Link rel=\"next\" offset repeats the last item of the current page",
+    SinceIgnored = "since-ignored": "getCredentials ignores the since query parameter",
+    UpsertAlways200 = "upsert-always-200": "upsertCredential answers 200 for a new credential instead of 201",
+    ErrorWithoutStatusInfo = "error-without-statusinfo":
+        "API error responses carry a plain-text body instead of imsx_StatusInfo",
+    DiscoveryRequiresAuth = "discovery-requires-auth":
+        "the Service Description Document is only served with a bearer token",
+    WrongContentType = "wrong-content-type": "API responses are labelled text/html whatever their representation",
+    TokenCacheControlMissing = "token-cache-control-missing": "token responses lack Cache-Control: no-store",
+    UnsignedCredentials = "unsigned-credentials": "issued credentials carry no proof (mock issuer)",
+    TamperedCredentials = "tampered-credentials": "issued credentials are altered after signing (mock issuer)",
+}
+
+/// The fault catalogue: `(name, description)` for every fault, for `--help` output and reports.
+pub fn catalogue() -> Vec<(&'static str, &'static str)> {
+    Fault::ALL.iter().map(|f| (f.name(), f.description())).collect()
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault `{0}` (see the fault catalogue)")]
+pub struct UnknownFault(pub String);
+
+impl FromStr for Fault {
+    type Err = UnknownFault;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Fault::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+/// The set of faults a mock commits; empty means a conforming server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Faults(BTreeSet<Fault>);
+
+impl Faults {
+    pub fn none() -> Self {
+        Faults::default()
+    }
+
+    pub fn one(fault: Fault) -> Self {
+        Faults(BTreeSet::from([fault]))
+    }
+
+    pub fn with(mut self, fault: Fault) -> Self {
+        self.0.insert(fault);
+        self
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.0.contains(&fault)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Fault> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Parses a comma-separated list of fault names (the CLI form); blank entries are ignored.
+    pub fn parse_list(list: &str) -> Result<Self, UnknownFault> {
+        let mut set = BTreeSet::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            set.insert(name.parse()?);
+        }
+        Ok(Faults(set))
+    }
+}
+
+impl FromIterator<Fault> for Faults {
+    fn from_iter<I: IntoIterator<Item = Fault>>(iter: I) -> Self {
+        Faults(iter.into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let names: BTreeSet<_> = catalogue().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names.len(), Fault::ALL.len());
+        for f in Fault::ALL {
+            assert_eq!(f.name().parse::<Fault>(), Ok(*f));
+            assert!(!f.description().is_empty());
+        }
+        assert!(Faults::parse_list("pkce-not-verified, nope").is_err());
+        let fs = Faults::parse_list("pkce-not-verified,state-not-echoed").expect("known names");
+        assert!(fs.has(Fault::StateNotEchoed) && !fs.has(Fault::SinceIgnored));
+    }
+}

@@ -1,0 +1,403 @@
+//! The resource server: discovery, getCredentials (paged), upsertCredential, getProfile and putProfile, each
+//! guarded by a bearer token carrying the operation's scope; errors are imsx_StatusInfo bodies.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use super::store::Token;
+use super::{BodyError, Family, Provider, read_body};
+use crate::faults::Fault;
+
+pub(super) fn routes(family: Family) -> Router<Arc<Provider>> {
+    let prefix = family.prefix();
+    let na = move |State(p): State<Arc<Provider>>| async move { not_allowed(&p) };
+    Router::new()
+        .route(
+            &format!("{prefix}/discovery"),
+            get(move |State(p): State<Arc<Provider>>, h: HeaderMap| async move {
+                super::register::discovery(&p, family, &h)
+            })
+            .fallback(na),
+        )
+        .route(
+            &format!("{prefix}/credentials"),
+            get(move |State(p): State<Arc<Provider>>, req: Request| async move { get_credentials(&p, family, req) })
+                .post(move |State(p): State<Arc<Provider>>, req: Request| upsert(p, family, req))
+                .fallback(na),
+        )
+        .route(
+            &format!("{prefix}/profile"),
+            get(move |State(p): State<Arc<Provider>>, h: HeaderMap| async move { get_profile(&p, family, &h) })
+                .put(move |State(p): State<Arc<Provider>>, req: Request| put_profile(p, family, req))
+                .fallback(na),
+        )
+}
+
+/// An imsx_StatusInfo error response (or, under `error-without-statusinfo`, a bare text one).
+pub(super) fn status_info(p: &Provider, status: StatusCode, minor: &str, description: &str) -> Response {
+    if p.has(Fault::ErrorWithoutStatusInfo) {
+        return (status, description.to_string()).into_response();
+    }
+    let body = json!({
+        "imsx_codeMajor": "failure",
+        "imsx_severity": "error",
+        "imsx_description": description,
+        "imsx_codeMinor": { "imsx_codeMinorField": [
+            { "imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": minor }
+        ] }
+    });
+    json_response(p, status, &body)
+}
+
+pub(super) fn json_response(p: &Provider, status: StatusCode, body: &Value) -> Response {
+    raw_response(p, status, "application/json", body.to_string())
+}
+
+fn raw_response(p: &Provider, status: StatusCode, content_type: &'static str, body: String) -> Response {
+    let ct = if p.has(Fault::WrongContentType) {
+        "text/html"
+    } else {
+        content_type
+    };
+    (status, [(header::CONTENT_TYPE, ct)], body).into_response()
+}
+
+fn not_allowed(p: &Provider) -> Response {
+    status_info(
+        p,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "not_allowed",
+        "method not allowed on this endpoint",
+    )
+}
+
+fn internal(p: &Provider, e: impl std::fmt::Display) -> Response {
+    status_info(
+        p,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_server_error",
+        &e.to_string(),
+    )
+}
+
+fn unauthorized(p: &Provider, challenge: &'static str, description: &str) -> Response {
+    let mut r = status_info(p, StatusCode::UNAUTHORIZED, "unauthorizedrequest", description);
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    r
+}
+
+/// The live access token on the request, if it carries `scope` (RFC 6750 §3.1 errors otherwise).
+pub(super) fn authorize(p: &Provider, headers: &HeaderMap, scope: Option<&str>) -> Result<Token, Box<Response>> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim());
+    let Some(bearer) = bearer else {
+        return Err(Box::new(unauthorized(
+            p,
+            "Bearer realm=\"clr-mocks\"",
+            "a bearer access token is required",
+        )));
+    };
+    let invalid = "Bearer realm=\"clr-mocks\", error=\"invalid_token\"";
+    let token = match p.store.token(bearer) {
+        Ok(Some(t)) if !t.refresh => t,
+        Ok(_) => return Err(Box::new(unauthorized(p, invalid, "unknown access token"))),
+        Err(e) => return Err(Box::new(internal(p, e))),
+    };
+    if token.revoked && !p.has(Fault::RevokedTokenAccepted) {
+        return Err(Box::new(unauthorized(p, invalid, "the access token was revoked")));
+    }
+    if token.expires_at.is_some_and(|at| at <= p.now()) && !p.has(Fault::ExpiredTokenAccepted) {
+        return Err(Box::new(unauthorized(p, invalid, "the access token has expired")));
+    }
+    if let Some(scope) = scope
+        && !token.scope.split_whitespace().any(|s| s == scope)
+        && !p.has(Fault::ScopeNotEnforced)
+    {
+        let mut r = status_info(
+            p,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            &format!("the token lacks scope {scope}"),
+        );
+        let challenge = format!("Bearer realm=\"clr-mocks\", error=\"insufficient_scope\", scope=\"{scope}\"");
+        if let Ok(v) = HeaderValue::from_str(&challenge) {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        return Err(Box::new(r));
+    }
+    Ok(token)
+}
+
+struct Query {
+    limit: Option<u64>,
+    offset: u64,
+    since: Option<(String, i64)>,
+}
+
+fn parse_query(raw: Option<&str>) -> Result<Query, String> {
+    let mut q = Query {
+        limit: None,
+        offset: 0,
+        since: None,
+    };
+    for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "limit" => match v.parse::<u64>() {
+                Ok(n) if n >= 1 => q.limit = Some(n),
+                _ => return Err(format!("limit must be a positive integer, got `{v}`")),
+            },
+            "offset" => {
+                q.offset = v
+                    .parse()
+                    .map_err(|_| format!("offset must be a non-negative integer, got `{v}`"))?
+            }
+            "since" => {
+                let secs = clr_harness::checks::lexical::epoch_seconds(&v)
+                    .ok_or_else(|| format!("since must be an RFC 3339 date-time, got `{v}`"))?;
+                q.since = Some((v.to_string(), secs.floor() as i64));
+            }
+            _ => {}
+        }
+    }
+    Ok(q)
+}
+
+fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
+    let token = match authorize(p, req.headers(), Some(&family.scope("credential.readonly"))) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    let q = match parse_query(req.uri().query()) {
+        Ok(q) => q,
+        Err(e) => return status_info(p, StatusCode::BAD_REQUEST, "invalid_query_parameter", &e),
+    };
+    let since = if p.has(Fault::SinceIgnored) {
+        None
+    } else {
+        q.since.as_ref().map(|s| s.1)
+    };
+    let (total, page) = match p
+        .store
+        .credentials(family.key(), &token.user_id, since, q.offset, q.limit)
+    {
+        Ok(x) => x,
+        Err(e) => return internal(p, e),
+    };
+    let (mut creds, mut jws) = (Vec::new(), Vec::new());
+    for c in page {
+        if c.json {
+            creds.push(serde_json::from_str::<Value>(&c.body).unwrap_or(Value::Null));
+        } else {
+            jws.push(Value::String(c.body));
+        }
+    }
+    let body = json!({ "credential": creds, "compactJwsString": jws });
+    let mut r = json_response(p, StatusCode::OK, &body);
+    let shown_total = if p.has(Fault::WrongTotalCount) {
+        total + 1
+    } else {
+        total
+    };
+    r.headers_mut().insert("x-total-count", HeaderValue::from(shown_total));
+    if let Some(link) = link_header(p, family, &q, total)
+        && let Ok(v) = HeaderValue::from_str(&link)
+    {
+        r.headers_mut().insert(header::LINK, v);
+    }
+    r
+}
+
+/// RFC 8288 links for the paging rels the spec names; only sent when a limit pages the list.
+fn link_header(p: &Provider, family: Family, q: &Query, total: u64) -> Option<String> {
+    let limit = q.limit?;
+    let url = |offset: u64| {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        s.append_pair("limit", &limit.to_string())
+            .append_pair("offset", &offset.to_string());
+        if let Some((since, _)) = &q.since {
+            s.append_pair("since", since);
+        }
+        format!("{}{}/credentials?{}", p.base_url(), family.prefix(), s.finish())
+    };
+    let last = if total == 0 { 0 } else { (total - 1) / limit * limit };
+    let mut links = Vec::new();
+    if q.offset.saturating_add(limit) < total && !p.has(Fault::MissingLinkNext) {
+        let step = if p.has(Fault::PagingOverlaps) {
+            limit.saturating_sub(1).max(1)
+        } else {
+            limit
+        };
+        links.push(format!("<{}>; rel=\"next\"", url(q.offset + step)));
+    }
+    links.push(format!("<{}>; rel=\"last\"", url(last)));
+    links.push(format!("<{}>; rel=\"first\"", url(0)));
+    if q.offset > 0 {
+        links.push(format!("<{}>; rel=\"prev\"", url(q.offset.saturating_sub(limit))));
+    }
+    Some(links.join(", "))
+}
+
+/// Identity and issuance date of an uploaded credential: (issuer id, credential id, validFrom as epoch seconds).
+fn identify(vc: &Value) -> Option<(String, String, Option<i64>)> {
+    let id = vc.get("id")?.as_str()?.to_string();
+    let issuer = match vc.get("issuer")? {
+        Value::String(s) => s.clone(),
+        other => other.get("id")?.as_str()?.to_string(),
+    };
+    let date = vc
+        .get("validFrom")
+        .or_else(|| vc.get("issuanceDate"))
+        .and_then(Value::as_str)
+        .and_then(clr_harness::checks::lexical::epoch_seconds)
+        .map(|s| s.floor() as i64);
+    Some((issuer, id, date))
+}
+
+/// The credential inside a compact JWS payload (`vc` claim for VC-JWT 1.1 style, the payload itself otherwise).
+fn jws_credential(text: &str) -> Option<Value> {
+    let parts: Vec<&str> = text.split('.').collect();
+    let [h, payload, sig] = parts.as_slice() else {
+        return None;
+    };
+    if h.is_empty() || sig.is_empty() {
+        return None;
+    }
+    URL_SAFE_NO_PAD.decode(h).ok()?;
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    match claims.get("vc") {
+        Some(vc) if vc.is_object() => Some(vc.clone()),
+        _ if claims.is_object() => Some(claims),
+        _ => None,
+    }
+}
+
+async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
+    let p = &*p;
+    let token = match authorize(p, req.headers(), Some(&family.scope("credential.upsert"))) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    let media = media_type(req.headers());
+    let json = match media.as_str() {
+        "application/json" | "application/vc+ld+json" => true,
+        "text/plain" => false,
+        other => {
+            let msg =
+                format!("Content-Type must be application/json, application/vc+ld+json or text/plain, not `{other}`");
+            return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", &msg);
+        }
+    };
+    let body = match read_body(req.into_body()).await {
+        Ok(b) => b,
+        Err(e) => return body_error(p, e),
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", "the body is not UTF-8");
+    };
+    let vc = if json {
+        serde_json::from_str::<Value>(text).ok().filter(Value::is_object)
+    } else {
+        jws_credential(text.trim())
+    };
+    let Some((issuer, id, date)) = vc.as_ref().and_then(identify) else {
+        let msg = "the body is not a credential with an id and an issuer in the declared representation";
+        return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", msg);
+    };
+    let stored = if json { text } else { text.trim() };
+    let created = match p
+        .store
+        .upsert_credential(family.key(), &token.user_id, &issuer, &id, json, stored, date)
+    {
+        Ok(c) => c,
+        Err(e) => return internal(p, e),
+    };
+    let status = if created && !p.has(Fault::UpsertAlways200) {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let ct = match media.as_str() {
+        "application/vc+ld+json" => "application/vc+ld+json",
+        "text/plain" => "text/plain",
+        _ => "application/json",
+    };
+    raw_response(p, status, ct, text.to_string())
+}
+
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+pub(super) fn body_error(p: &Provider, e: BodyError) -> Response {
+    match e {
+        BodyError::TooLarge => status_info(
+            p,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_data",
+            &format!("request bodies are limited to {} bytes", super::MAX_BODY),
+        ),
+        BodyError::Read => status_info(
+            p,
+            StatusCode::BAD_REQUEST,
+            "invalid_data",
+            "the request body could not be read",
+        ),
+    }
+}
+
+fn get_profile(p: &Provider, family: Family, headers: &HeaderMap) -> Response {
+    let token = match authorize(p, headers, Some(&family.scope("profile.readonly"))) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    match p.store.profile(&token.user_id) {
+        Ok(Some(profile)) => json_response(p, StatusCode::OK, &profile),
+        Ok(None) => status_info(p, StatusCode::NOT_FOUND, "unknown", "the user has no profile"),
+        Err(e) => internal(p, e),
+    }
+}
+
+async fn put_profile(p: Arc<Provider>, family: Family, req: Request) -> Response {
+    let p = &*p;
+    let token = match authorize(p, req.headers(), Some(&family.scope("profile.update"))) {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    let body = match read_body(req.into_body()).await {
+        Ok(b) => b,
+        Err(e) => return body_error(p, e),
+    };
+    let profile = serde_json::from_slice::<Value>(&body).ok().filter(|v| {
+        let is_profile = |t: &Value| t.as_str() == Some("Profile");
+        v.get("id").is_some_and(Value::is_string)
+            && v.get("type")
+                .is_some_and(|t| is_profile(t) || t.as_array().is_some_and(|a| a.iter().any(is_profile)))
+    });
+    let Some(profile) = profile else {
+        let msg = "the body must be a whole Profile (JSON object with id and type Profile)";
+        return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", msg);
+    };
+    if let Err(e) = p.store.put_profile(&token.user_id, &profile) {
+        return internal(p, e);
+    }
+    json_response(p, StatusCode::OK, &profile)
+}

@@ -1,0 +1,197 @@
+//! The Service Description Document and dynamic client registration (RFC 7591 as profiled by the 1EdTech
+//! Security Framework): every required field, arrays as arrays, https URLs on one host, supported values only.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::api::{authorize, json_response};
+use super::oauth::oauth_error;
+use super::store::Client;
+use super::{Family, Provider, SCOPE_OPS, read_body, supported_scopes};
+use crate::faults::Fault;
+
+pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Response {
+    if p.has(Fault::DiscoveryRequiresAuth)
+        && let Err(r) = authorize(p, headers, None)
+    {
+        return *r;
+    }
+    let base = p.base_url();
+    let scopes: Map<String, Value> = SCOPE_OPS
+        .iter()
+        .map(|op| (family.scope(op), Value::String(format!("Permission to {op}"))))
+        .collect();
+    let title = match family {
+        Family::Ob => "clr-mocks reference provider (Open Badges 3.0)",
+        Family::Clr => "clr-mocks reference provider (CLR 2.0)",
+    };
+    let sdd = json!({
+        "openapi": "3.0.1",
+        "info": {
+            "title": title,
+            "version": "1.0",
+            "termsOfService": format!("{base}/terms"),
+            "x-imssf-privacyPolicyUrl": format!("{base}/privacy"),
+        },
+        "servers": [ { "url": format!("{base}{}", family.prefix()) } ],
+        "paths": {},
+        "components": {
+            "securitySchemes": {
+                "OAuth2ACG": {
+                    "type": "oauth2",
+                    "description": "OAuth 2.0 Authorization Code Grant with PKCE",
+                    "x-imssf-registrationUrl": format!("{base}/oauth/register"),
+                    "flows": { "authorizationCode": {
+                        "authorizationUrl": format!("{base}/oauth/authorize"),
+                        "tokenUrl": format!("{base}/oauth/token"),
+                        "refreshUrl": format!("{base}/oauth/token"),
+                        "scopes": scopes,
+                    } }
+                }
+            },
+            "schemas": {}
+        }
+    });
+    json_response(p, StatusCode::OK, &sdd)
+}
+
+fn metadata_error(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", description)
+}
+
+fn redirect_error(description: &str) -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_redirect_uri", description)
+}
+
+/// An absolute http(s) URL; plain http only on loopback, where the harness's own clients listen.
+fn web_url(s: &str) -> Option<url::Url> {
+    let u = url::Url::parse(s).ok()?;
+    let loopback = matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    (u.scheme() == "https" || (u.scheme() == "http" && loopback)).then_some(u)
+}
+
+fn string_array<'a>(v: Option<&'a Value>, name: &str) -> Result<Option<Vec<&'a str>>, String> {
+    match v {
+        None => Ok(None),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| x.as_str().ok_or_else(|| format!("{name} must be an array of strings")))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some),
+        Some(_) => Err(format!("{name} must be an array, even for one value")),
+    }
+}
+
+pub(super) async fn register(State(p): State<Arc<Provider>>, req: Request) -> Response {
+    let body = match read_body(req.into_body()).await {
+        Ok(b) => b,
+        Err(_) => return metadata_error("the registration request body is too large or unreadable"),
+    };
+    let Ok(Value::Object(mut meta)) = serde_json::from_slice::<Value>(&body) else {
+        return metadata_error("the registration request must be a JSON object");
+    };
+    let mut host = None;
+    for name in [
+        "client_name",
+        "client_uri",
+        "logo_uri",
+        "tos_uri",
+        "policy_uri",
+        "software_id",
+        "software_version",
+    ] {
+        let Some(value) = meta.get(name).and_then(Value::as_str).filter(|s| !s.trim().is_empty()) else {
+            return metadata_error(&format!("{name} is required and must be a non-empty string"));
+        };
+        if name.ends_with("_uri") {
+            let Some(u) = web_url(value) else {
+                return metadata_error(&format!("{name} must be an https URL"));
+            };
+            let h = u.host_str().unwrap_or("").to_string();
+            if host.get_or_insert_with(|| h.clone()) != &h {
+                return metadata_error("all client URLs must share one hostname");
+            }
+        }
+    }
+    match string_array(meta.get("redirect_uris"), "redirect_uris") {
+        Ok(Some(uris)) if !uris.is_empty() => {
+            for uri in uris {
+                match web_url(uri) {
+                    Some(u) if u.fragment().is_none() && host.as_deref() == u.host_str() => {}
+                    _ => {
+                        return redirect_error(&format!(
+                            "redirect URI `{uri}` is not an https URL on the client's host"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(_) => return redirect_error("redirect_uris is required"),
+        Err(e) => return redirect_error(&e),
+    }
+    let Some(scope) = meta
+        .get("scope")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+    else {
+        return metadata_error("scope is required");
+    };
+    let known = supported_scopes();
+    if let Some(bad) = scope.split_whitespace().find(|s| !known.iter().any(|k| k == s)) {
+        return metadata_error(&format!("unsupported scope `{bad}`"));
+    }
+    let checks: [(&str, &[&str]); 3] = [
+        ("grant_types", &["authorization_code", "refresh_token"]),
+        ("response_types", &["code"]),
+        ("contacts", &[]),
+    ];
+    for (name, allowed) in checks {
+        match string_array(meta.get(name), name) {
+            Err(e) => return metadata_error(&e),
+            Ok(Some(values)) if !allowed.is_empty() => {
+                if let Some(bad) = values.iter().find(|v| !allowed.contains(v)) {
+                    return metadata_error(&format!("{name} value `{bad}` is not supported"));
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    match meta.get("token_endpoint_auth_method") {
+        None => {}
+        Some(Value::String(m)) if m == "client_secret_basic" => {}
+        Some(_) => return metadata_error("token_endpoint_auth_method must be client_secret_basic"),
+    }
+    let client_id = p.random();
+    let secret = p.random();
+    meta.insert("client_id".into(), json!(client_id));
+    meta.insert("client_secret".into(), json!(secret));
+    meta.insert("client_id_issued_at".into(), json!(p.now()));
+    meta.insert("client_secret_expires_at".into(), json!(0));
+    meta.entry("token_endpoint_auth_method")
+        .or_insert(json!("client_secret_basic"));
+    meta.entry("grant_types")
+        .or_insert(json!(["authorization_code", "refresh_token"]));
+    meta.entry("response_types").or_insert(json!(["code"]));
+    let metadata = Value::Object(meta);
+    let client = Client {
+        id: client_id,
+        secret,
+        metadata: metadata.clone(),
+    };
+    if let Err(e) = p.store.insert_client(&client) {
+        return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string());
+    }
+    (
+        StatusCode::CREATED,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        metadata.to_string(),
+    )
+        .into_response()
+}
