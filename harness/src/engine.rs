@@ -453,26 +453,28 @@ fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
         exchanges: vec![],
         hint: None,
     };
-    Subject {
-        id: id.into(),
-        kind: SubjectKind::Document,
-        name: source.into(),
-        source: source.into(),
-        parent: None,
-        scope: None,
-        layers: vec![],
-        detected: None,
-        outcome: Outcome::Fail,
-        results: vec![CheckResult {
-            check: err.check.into(),
-            outcome: Outcome::Fail,
-            note: Some("the document could not be decoded; no other check ran".into()),
-            findings: vec![finding],
-        }],
-    }
+    let note = "the document could not be decoded; no other check ran".to_string();
+    lone_result(id, source, err.check, finding, note)
 }
 
 fn unreadable(id: &str, source: &str, why: &str) -> Subject {
+    let message = format!("could not read the input: {why}");
+    let finding = Finding {
+        outcome: Outcome::Error,
+        message: message.clone(),
+        location: Location::default(),
+        expected: None,
+        actual: None,
+        evidence: vec![],
+        exchanges: vec![],
+        hint: None,
+    };
+    lone_result(id, source, "OB30-FMT-001", finding, message)
+}
+
+/// A document subject with one result: the input could not be decoded or read, so nothing else ran.
+fn lone_result(id: &str, source: &str, check: &str, finding: Finding, note: String) -> Subject {
+    let outcome = finding.outcome;
     Subject {
         id: id.into(),
         kind: SubjectKind::Document,
@@ -482,21 +484,12 @@ fn unreadable(id: &str, source: &str, why: &str) -> Subject {
         scope: None,
         layers: vec![],
         detected: None,
-        outcome: Outcome::Error,
+        outcome,
         results: vec![CheckResult {
-            check: "OB30-FMT-001".into(),
-            outcome: Outcome::Error,
-            note: Some(format!("could not read the input: {why}")),
-            findings: vec![Finding {
-                outcome: Outcome::Error,
-                message: format!("could not read the input: {why}"),
-                location: Location::default(),
-                expected: None,
-                actual: None,
-                evidence: vec![],
-                exchanges: vec![],
-                hint: None,
-            }],
+            check: check.into(),
+            outcome,
+            note: Some(note),
+            findings: vec![finding],
         }],
     }
 }

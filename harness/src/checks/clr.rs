@@ -198,16 +198,10 @@ fn clr_contexts(doc: &Doc, ctx: &mut Ctx) {
 }
 
 fn clr_context_current(doc: &Doc, ctx: &mut Ctx) {
-    let Some(Value::Array(items)) = doc.root.get("@context") else {
-        ctx.not_applicable("no @context array");
-        return;
-    };
-    let found = items
-        .iter()
-        .enumerate()
-        .find_map(|(i, v)| v.as_str().filter(|s| vocab::is_clr_context(s)).map(|s| (i, s)));
+    let missing = "no CLR 2.0 context present (reported by CLR20-DM-001)";
+    let found = super::credential::family_context(doc, ctx, vocab::is_clr_context, missing);
     match found {
-        None => ctx.not_applicable("no CLR 2.0 context present (reported by CLR20-DM-001)"),
+        None => {}
         Some((_, vocab::CLR_CONTEXT_CURRENT)) => {}
         Some((i, older)) => {
             let uses_new_terms =

@@ -196,18 +196,31 @@ fn context_ob_second(doc: &Doc, ctx: &mut Ctx) {
     }
 }
 
-fn context_ob_current(doc: &Doc, ctx: &mut Ctx) {
+/// The first `@context` entry of a family (OB or CLR) and its index, or `None` after saying why it does not apply.
+pub(crate) fn family_context<'a>(
+    doc: &Doc<'a>,
+    ctx: &mut Ctx,
+    is_family: fn(&str) -> bool,
+    missing: &str,
+) -> Option<(usize, &'a str)> {
     let Some(Value::Array(items)) = doc.root.get("@context") else {
         ctx.not_applicable("no @context array");
-        return;
+        return None;
     };
     let found = items
         .iter()
         .enumerate()
-        .find_map(|(i, v)| v.as_str().filter(|s| vocab::is_ob_context(s)).map(|s| (i, s)));
-    match found {
-        None => ctx.not_applicable("no OB 3.0 context present (reported by the context-order checks)"),
-        Some((_, vocab::OB_CONTEXT_CURRENT)) => {}
+        .find_map(|(i, v)| v.as_str().filter(|s| is_family(s)).map(|s| (i, s)));
+    if found.is_none() {
+        ctx.not_applicable(missing);
+    }
+    found
+}
+
+fn context_ob_current(doc: &Doc, ctx: &mut Ctx) {
+    let missing = "no OB 3.0 context present (reported by the context-order checks)";
+    match family_context(doc, ctx, vocab::is_ob_context, missing) {
+        None | Some((_, vocab::OB_CONTEXT_CURRENT)) => {}
         Some((i, older)) => {
             ctx.violation(
                 &Ptr::from_escaped("/@context").index(i),

@@ -3,14 +3,12 @@
 //! credential; these checks report its parts.
 
 use clr_reports::Level::{Must, Should};
-use clr_reports::{Outcome, Role};
+use clr_reports::Outcome;
 
 use super::{ALL_KINDS, Ctx, Doc, rule};
 use crate::catalogue::Check;
 use crate::proof::jwt::{JwtFinding, JwtRule};
 use crate::vocab::links;
-
-const ROLES: &[Role] = &[Role::Issuer, Role::Verifier];
 
 const fn jwt_rule(
     id: &'static str,
@@ -19,11 +17,7 @@ const fn jwt_rule(
     level: clr_reports::Level,
     run: fn(&Doc, &mut Ctx),
 ) -> Check {
-    Check {
-        roles: ROLES,
-        area: "proof",
-        ..rule(id, title, requirement, links::OB_JWT_PROOF, level, ALL_KINDS, run)
-    }
+    rule(id, title, requirement, links::OB_JWT_PROOF, level, ALL_KINDS, run).in_area("proof")
 }
 
 pub const CHECKS: &[Check] = &[

@@ -306,6 +306,12 @@ impl Check {
         self
     }
 
+    /// The rule belongs to another area of the catalogue than the data model (`proof`, `verification` …).
+    pub const fn in_area(mut self, area: &'static str) -> Self {
+        self.area = area;
+        self
+    }
+
     /// The rule is inferred (by analogy, or a harness heuristic): reported as a warning at most.
     pub const fn inferred(mut self) -> Self {
         self.source = RuleSource::Inferred;

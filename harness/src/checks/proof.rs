@@ -5,15 +5,12 @@
 //! [`crate::verify::verify_proofs`]; these checks only report its parts, each as its own catalogue entry.
 
 use clr_reports::Level::{Must, Should};
-use clr_reports::Role;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
 use crate::catalogue::Check;
 use crate::proof::di::{DiError, Suite};
 use crate::verify::{DiResult, KeyOutcome};
 use crate::vocab::links;
-
-const PROOF_ROLES: &[Role] = &[Role::Issuer, Role::Verifier];
 
 const fn proof_rule(
     id: &'static str,
@@ -22,11 +19,7 @@ const fn proof_rule(
     level: clr_reports::Level,
     run: fn(&Doc, &mut Ctx),
 ) -> Check {
-    Check {
-        roles: PROOF_ROLES,
-        area: "proof",
-        ..rule(id, title, requirement, links::OB_PROOF_FORMATS, level, ALL_KINDS, run)
-    }
+    rule(id, title, requirement, links::OB_PROOF_FORMATS, level, ALL_KINDS, run).in_area("proof")
 }
 
 pub const CHECKS: &[Check] = &[

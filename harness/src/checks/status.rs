@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use clr_reports::Level::{Info, Must};
-use clr_reports::{Outcome, Role};
+use clr_reports::Outcome;
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule, show};
@@ -15,38 +15,30 @@ use crate::fetch::{FetchError, Fetched};
 use crate::verify::{Net, verify_proofs};
 use crate::vocab::{self, links};
 
-const ROLES: &[Role] = &[Role::Verifier, Role::Issuer];
-
 /// Largest decompressed bitstring status list accepted (a gzip bomb stops here).
 const MAX_BITSTRING_BYTES: u64 = 8 * 1024 * 1024;
 
 pub const CHECKS: &[Check] = &[
-    Check {
-        roles: ROLES,
-        area: "verification",
-        ..rule(
-            "OB30-VER-001",
-            "refresh service yields a verifiable credential",
-            "After a valid proof, and at most once, a 1EdTechCredentialRefresh service is asked for the current credential; a refreshed credential must verify, and on any failure the original is kept (informational).",
-            links::OB_VERIFICATION,
-            Info,
-            ALL_KINDS,
-            refresh,
-        )
-    },
-    Check {
-        roles: ROLES,
-        area: "verification",
-        ..rule(
-            "OB30-VER-002",
-            "credential is not revoked",
-            "A credential whose credentialStatus is a 1EdTechRevocationList listing its id (revoked absent or true), or a BitstringStatusListEntry whose bit is set for revocation/suspension, is not valid.",
-            links::OB_VERIFICATION,
-            Must,
-            ALL_KINDS,
-            status,
-        )
-    },
+    rule(
+        "OB30-VER-001",
+        "refresh service yields a verifiable credential",
+        "After a valid proof, and at most once, a 1EdTechCredentialRefresh service is asked for the current credential; a refreshed credential must verify, and on any failure the original is kept (informational).",
+        links::OB_VERIFICATION,
+        Info,
+        ALL_KINDS,
+        refresh,
+    )
+    .in_area("verification"),
+    rule(
+        "OB30-VER-002",
+        "credential is not revoked",
+        "A credential whose credentialStatus is a 1EdTechRevocationList listing its id (revoked absent or true), or a BitstringStatusListEntry whose bit is set for revocation/suspension, is not valid.",
+        links::OB_VERIFICATION,
+        Must,
+        ALL_KINDS,
+        status,
+    )
+    .in_area("verification"),
 ];
 
 /// Fetches `url`, mapping a refused fetch to a Skip and a failed one to a warning; returns the body on success.

@@ -2,7 +2,6 @@
 //! situation rather than its shape: the validity window at "now" and the expected recipient.
 
 use clr_reports::Level::Must;
-use clr_reports::Role;
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
@@ -12,11 +11,8 @@ use crate::detect::Vcdm;
 use crate::verify::identity_hash;
 use crate::vocab::links;
 
-const VERIFY_ROLES: &[Role] = &[Role::Verifier, Role::Issuer];
-
 pub const CHECKS: &[Check] = &[
     Check {
-        roles: VERIFY_ROLES,
         area: "verification",
         applies_to: ALL_KINDS,
         runner: crate::catalogue::Runner::Embedded(&["endorsement", "endorsementJwt"]),
@@ -31,7 +27,6 @@ pub const CHECKS: &[Check] = &[
         )
     },
     Check {
-        roles: VERIFY_ROLES,
         area: "verification",
         applies_to: &[crate::detect::DocKind::Clr],
         runner: crate::catalogue::Runner::Embedded(&["verifiableCredential"]),
@@ -47,32 +42,26 @@ pub const CHECKS: &[Check] = &[
             |_, _| {},
         )
     },
-    Check {
-        roles: VERIFY_ROLES,
-        area: "verification",
-        ..rule(
-            "OB30-VER-003",
-            "credential is within its validity window",
-            "At verification time the credential is valid: now is not before validFrom (issuanceDate for VCDM 1.1) and not after validUntil (expirationDate).",
-            links::OB_VERIFICATION,
-            Must,
-            ALL_KINDS,
-            validity_window,
-        )
-    },
-    Check {
-        roles: VERIFY_ROLES,
-        area: "verification",
-        ..rule(
-            "OB30-VER-004",
-            "credential is about the expected recipient",
-            "With an expected recipient (--recipient), the subject's id equals it, or one of its identifiers of the same identityType matches it (plain, or hashed with salt as md5/sha256).",
-            links::OB_VERIFICATION,
-            Must,
-            ALL_KINDS,
-            recipient,
-        )
-    },
+    rule(
+        "OB30-VER-003",
+        "credential is within its validity window",
+        "At verification time the credential is valid: now is not before validFrom (issuanceDate for VCDM 1.1) and not after validUntil (expirationDate).",
+        links::OB_VERIFICATION,
+        Must,
+        ALL_KINDS,
+        validity_window,
+    )
+    .in_area("verification"),
+    rule(
+        "OB30-VER-004",
+        "credential is about the expected recipient",
+        "With an expected recipient (--recipient), the subject's id equals it, or one of its identifiers of the same identityType matches it (plain, or hashed with salt as md5/sha256).",
+        links::OB_VERIFICATION,
+        Must,
+        ALL_KINDS,
+        recipient,
+    )
+    .in_area("verification"),
 ];
 
 fn validity_window(doc: &Doc, ctx: &mut Ctx) {
