@@ -1,6 +1,7 @@
 //! Argument parsing and the subcommands.
 
 mod keys;
+mod mocks;
 mod sign;
 mod validate;
 
@@ -31,6 +32,8 @@ enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// The mock ecosystem: CASE server, mock issuer, reference provider with its OAuth 2.0 server.
+    Mocks(mocks::MocksArgs),
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +116,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Validate(args) => validate::run(&args),
         Command::Sign(args) => sign::run(&args),
         Command::Keys(command) => keys::run(&command),
+        Command::Mocks(args) => mocks::run(&args),
     }
 }
 

@@ -403,3 +403,63 @@ fn keys_generate_refuses_to_overwrite_and_a_seed_is_reproducible() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
+
+/// Kills the mock ecosystem when the test ends, however it ends.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `mocks serve` brings the ecosystem up and prints where; what its issuer issues verifies through `validate`
+/// (fetching only from the allowed mock host), and its revoked credential fails the status check.
+#[test]
+fn mocks_serve_starts_the_ecosystem_and_its_credentials_verify() {
+    use std::io::{BufRead, BufReader};
+    let out = run(&["mocks", "faults"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pkce-not-verified"));
+
+    let mut child = bin()
+        .args(["mocks", "serve", "--seed", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let serving = Serving(child);
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        let ready = line.starts_with("ready");
+        lines.push(line);
+        if ready {
+            break;
+        }
+    }
+    let issuer_line = lines
+        .iter()
+        .find(|l| l.starts_with("mock issuer"))
+        .expect("issuer URL printed");
+    let issuer_id = issuer_line.split_whitespace().last().expect("url");
+    let base = issuer_id.split("/issuers/").next().expect("base");
+    let host = base.trim_start_matches("http://");
+    let ok = run(&[
+        "validate",
+        &format!("{base}/credentials/course-statistics"),
+        "--allow-host",
+        host,
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let revoked = run(&[
+        "validate",
+        &format!("{base}/credentials/course-revoked"),
+        "--allow-host",
+        host,
+    ]);
+    assert_eq!(revoked.status.code(), Some(1), "{}", text(&revoked));
+    assert!(text(&revoked).contains("OB30-VER-002"), "{}", text(&revoked));
+    drop(serving);
+}
