@@ -23,6 +23,8 @@ pub enum Runner {
     /// Computed by the engine from the embedded credentials found under these properties (each checked as a
     /// subject of its own): the parent passes when every one of them verifies.
     Embedded(&'static [&'static str]),
+    /// Run by the provider conformance run ([`crate::api`]) against a live REST API and its OAuth 2.0 server.
+    Provider,
 }
 
 /// A catalogue entry.
@@ -85,6 +87,9 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(checks::jwt::CHECKS);
         v.extend_from_slice(checks::verification::CHECKS);
         v.extend_from_slice(checks::status::CHECKS);
+        v.extend_from_slice(crate::api::checks::OAUTH);
+        v.extend_from_slice(crate::api::checks::OB_API);
+        v.extend_from_slice(crate::api::checks::CLR_API);
         v
     })
 }

@@ -210,7 +210,7 @@ fn check_value(
                     results.push(result(check, findings, na, opts.strict));
                 }
                 Runner::OfficialSchema => results.push(schema_result(check, &doc, spans, &scope.base, opts)),
-                Runner::Decode | Runner::Detect | Runner::Embedded(_) => {}
+                Runner::Decode | Runner::Detect | Runner::Embedded(_) | Runner::Provider => {}
             }
         }
         if scope.depth < MAX_EMBEDDING_DEPTH {

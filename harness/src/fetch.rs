@@ -98,7 +98,7 @@ pub enum AddressClass {
 }
 
 impl AddressClass {
-    fn describe(self) -> &'static str {
+    pub fn describe(self) -> &'static str {
         match self {
             AddressClass::Public => "a public address",
             AddressClass::Loopback => "a loopback address",

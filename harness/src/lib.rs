@@ -4,6 +4,7 @@
 //! input ([`input`]) → decode ([`decode`]: JSON, compact JWS, baked PNG/SVG) → detect ([`detect`]) → checks
 //! ([`checks`], registered in [`catalogue`]) → findings → run model (`clr-reports`) → reporters.
 
+pub mod api;
 pub mod catalogue;
 pub mod checks;
 pub mod datamodel;

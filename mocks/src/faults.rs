@@ -55,8 +55,9 @@ faults! {
         "the Service Description Document is only served with a bearer token",
     WrongContentType = "wrong-content-type": "API responses are labelled text/html whatever their representation",
     TokenCacheControlMissing = "token-cache-control-missing": "token responses lack Cache-Control: no-store",
-    UnsignedCredentials = "unsigned-credentials": "issued credentials carry no proof (mock issuer)",
-    TamperedCredentials = "tampered-credentials": "issued credentials are altered after signing (mock issuer)",
+    UnsignedCredentials = "unsigned-credentials": "getCredentials returns credentials stripped of their proof",
+    TamperedCredentials = "tampered-credentials":
+        "getCredentials returns credentials altered after signing (JSON name changed, JWS signature changed)",
 }
 
 /// The fault catalogue: `(name, description)` for every fault, for `--help` output and reports.

@@ -2,6 +2,7 @@
 
 mod keys;
 mod mocks;
+mod run;
 mod sign;
 mod validate;
 
@@ -34,6 +35,11 @@ enum Command {
     Keys(keys::KeysCommand),
     /// The mock ecosystem: CASE server, mock issuer, reference provider with its OAuth 2.0 server.
     Mocks(mocks::MocksArgs),
+    /// Provider conformance: check an OB 3.0 / CLR 2.0 provider's REST API and OAuth 2.0 server, and verify every
+    /// credential it returns. Without a target, runs against the embedded reference provider and mocks.
+    Run(Box<run::RunArgs>),
+    /// Write a commented target file for `clr-harness run --target`.
+    Init(run::InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +123,8 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Sign(args) => sign::run(&args),
         Command::Keys(command) => keys::run(&command),
         Command::Mocks(args) => mocks::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Init(args) => run::init(&args),
     }
 }
 
@@ -154,4 +162,44 @@ fn checks(args: &ChecksArgs) -> i32 {
         println!();
     }
     exit::OK
+}
+
+/// Prints the terminal report and writes (or prints) the other formats: all formats into `report_dir` when one is
+/// given and `formats` is empty, else `formats` (default text) to stdout.
+pub fn emit_reports(
+    run: &clr_reports::Run,
+    formats: &[clr_reports::ReportFormat],
+    report_dir: Option<&std::path::Path>,
+    terminal_opts: &clr_reports::terminal::TerminalOptions,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use clr_reports::{ReportFormat, terminal};
+    let formats = match (formats.is_empty(), report_dir.is_some()) {
+        (true, true) => ReportFormat::ALL.to_vec(),
+        (true, false) => vec![ReportFormat::Text],
+        (false, _) => formats.to_vec(),
+    };
+    match report_dir {
+        Some(dir) => {
+            let written = clr_reports::write_reports(run, dir, &formats)
+                .with_context(|| format!("failed to write reports to {}", dir.display()))?;
+            print!("{}", terminal::render(run, terminal_opts));
+            for path in written {
+                println!("wrote {}", path.display());
+            }
+        }
+        None => {
+            for format in formats {
+                let out = match format {
+                    ReportFormat::Text => terminal::render(run, terminal_opts),
+                    other => other.render(run).context("failed to render the report")?,
+                };
+                print!("{out}");
+                if !out.ends_with('\n') {
+                    println!();
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -13,10 +13,10 @@ use clr_harness::jsonld::canon::Budget;
 use clr_harness::schema::OfficialSchemas;
 use clr_harness::verify::{Env, Net, Recipient};
 use clr_harness::{decode::Limits, exit};
-use clr_reports::terminal::{self, TerminalOptions};
+use clr_reports::terminal::TerminalOptions;
 use clr_reports::{ReportFormat, RunOptions};
 
-use super::{ColorArgs, SelectArgs, report_selection};
+use super::{ColorArgs, SelectArgs, emit_reports, report_selection};
 
 /// File extensions a directory input is searched for.
 const CREDENTIAL_EXTENSIONS: &[&str] = &["json", "jsonld", "jwt", "jws", "png", "svg"];
@@ -135,41 +135,11 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     let exchanges = net.as_ref().map(Net::exchanges).unwrap_or_default();
     let run = engine::build_run(subjects, options, command, started_at, started, exchanges);
 
-    let formats = if args.format.is_empty() {
-        if args.report_dir.is_some() {
-            ReportFormat::ALL.to_vec()
-        } else {
-            vec![ReportFormat::Text]
-        }
-    } else {
-        args.format.clone()
-    };
     let terminal_opts = TerminalOptions {
         color: args.color.enabled(),
         verbose: args.verbose,
     };
-    match &args.report_dir {
-        Some(dir) => {
-            let written = clr_reports::write_reports(&run, dir, &formats)
-                .with_context(|| format!("failed to write reports to {}", dir.display()))?;
-            print!("{}", terminal::render(&run, &terminal_opts));
-            for path in written {
-                println!("wrote {}", path.display());
-            }
-        }
-        None => {
-            for format in formats {
-                let out = match format {
-                    ReportFormat::Text => terminal::render(&run, &terminal_opts),
-                    other => other.render(&run).context("failed to render the report")?,
-                };
-                print!("{out}");
-                if !out.ends_with('\n') {
-                    println!();
-                }
-            }
-        }
-    }
+    emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
     Ok(run.summary.exit_code)
 }
 

@@ -199,7 +199,14 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
     let (mut creds, mut jws) = (Vec::new(), Vec::new());
     for c in page {
         if c.json {
-            creds.push(serde_json::from_str::<Value>(&c.body).unwrap_or(Value::Null));
+            creds.push(served(p, serde_json::from_str::<Value>(&c.body).unwrap_or(Value::Null)));
+        } else if p.has(Fault::TamperedCredentials) {
+            // Change the last signature character: the JWS still parses but no longer verifies.
+            let mut body = c.body;
+            let flipped = if body.ends_with('A') { 'B' } else { 'A' };
+            body.pop();
+            body.push(flipped);
+            jws.push(Value::String(body));
         } else {
             jws.push(Value::String(c.body));
         }
@@ -218,6 +225,24 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
         r.headers_mut().insert(header::LINK, v);
     }
     r
+}
+
+/// A stored JSON credential as getCredentials serves it: unchanged, or broken by the credential faults.
+fn served(p: &Provider, mut vc: Value) -> Value {
+    if let Some(obj) = vc.as_object_mut() {
+        if p.has(Fault::UnsignedCredentials) {
+            obj.remove("proof");
+        }
+        if p.has(Fault::TamperedCredentials) {
+            let name = obj
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("credential")
+                .to_string();
+            obj.insert("name".into(), Value::String(format!("{name} (altered after signing)")));
+        }
+    }
+    vc
 }
 
 /// RFC 8288 links for the paging rels the spec names; only sent when a limit pages the list.

@@ -1,0 +1,342 @@
+//! `clr-harness run`: provider conformance. With a target (file or flags) the harness is the client of that
+//! provider; with none it starts the reference provider, mock issuer and CASE server in-process and runs the whole
+//! catalogue against them (the demo and the smoke test). `clr-harness init` writes a commented target file.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use clr_harness::api::{self, AuthMode, Family, Hooks, Target, Upload};
+use clr_harness::catalogue::{self, Runner};
+use clr_harness::engine::{self, Options};
+use clr_harness::exit;
+use clr_harness::fetch::FetchPolicy;
+use clr_harness::jsonld::canon::Budget;
+use clr_harness::verify::{Env, Net};
+use clr_mocks::faults::Faults;
+use clr_mocks::provider::{Provider, ProviderConfig, TestUser};
+use clr_mocks::{case, issuer, server};
+use clr_reports::terminal::TerminalOptions;
+use clr_reports::{ReportFormat, RunOptions};
+use serde_json::json;
+
+use super::{ColorArgs, SelectArgs, emit_reports, report_selection};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The provider to test, as a target file (see `clr-harness init`). Without it and without --base-url the
+    /// embedded reference provider and mocks are started and tested.
+    #[arg(long, value_name = "FILE")]
+    target: Option<PathBuf>,
+    /// The provider's base URL (instead of, or overriding, the target file's).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Which APIs the provider claims: ob30, clr20 (comma-separated; overrides the target file).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_family)]
+    spec: Vec<Family>,
+    /// How to obtain tokens: interactive, auto-consent or token (overrides the target file).
+    #[arg(long, value_name = "MODE", value_parser = parse_auth)]
+    auth: Option<AuthMode>,
+    /// A pre-issued access token (implies --auth token).
+    #[arg(long, value_name = "TOKEN", env = "CLR_ACCESS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Extra CA certificate (PEM) to trust for the provider, e.g. the mocks' --ca-out file.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// Embedded run only: make the reference provider misbehave (see `clr-harness mocks faults`). Repeatable.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    fault: Vec<String>,
+    /// Embedded run only: seed of the mocks' generated content.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// List the checks the run would perform and exit.
+    #[arg(long)]
+    list: bool,
+    /// Report formats: text, json, junit, md, html (comma-separated). Printed to stdout, or written to --report-dir.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    format: Vec<ReportFormat>,
+    /// Write every report format (or the --format subset) into this directory.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// SHOULD-level violations count as failures (exit code 1).
+    #[arg(long)]
+    strict: bool,
+    /// Check returned credentials' data model only (no proofs).
+    #[arg(long)]
+    no_proofs: bool,
+    /// Let verification of returned credentials fetch public URLs (keys, status lists).
+    #[arg(long)]
+    allow_fetch: bool,
+    /// Also list passing and not-applicable checks.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    color: ColorArgs,
+}
+
+fn parse_family(s: &str) -> Result<Family, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "ob30" | "ob" => Ok(Family::Ob30),
+        "clr20" | "clr" => Ok(Family::Clr20),
+        other => Err(format!("unknown spec `{other}` (expected ob30 or clr20)")),
+    }
+}
+
+fn parse_auth(s: &str) -> Result<AuthMode, String> {
+    match s {
+        "interactive" => Ok(AuthMode::Interactive),
+        "auto-consent" => Ok(AuthMode::AutoConsent),
+        "token" => Ok(AuthMode::Token),
+        other => Err(format!(
+            "unknown auth mode `{other}` (interactive, auto-consent, token)"
+        )),
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the target file.
+    #[arg(default_value = "target.toml")]
+    output: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn init(args: &InitArgs) -> i32 {
+    if args.output.exists() && !args.force {
+        eprintln!("error: {} exists (use --force to overwrite)", args.output.display());
+        return exit::USAGE;
+    }
+    match std::fs::write(&args.output, api::target::TEMPLATE) {
+        Ok(()) => {
+            println!(
+                "wrote {}; edit base_url and [auth], then: clr-harness run --target {}",
+                args.output.display(),
+                args.output.display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", args.output.display());
+            exit::USAGE
+        }
+    }
+}
+
+pub fn run(args: &RunArgs) -> i32 {
+    match run_inner(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+/// The provider's test user in the embedded run.
+const USER: (&str, &str) = ("https://learners.example.edu/people/ada", "ada");
+
+/// The mock ecosystem of an embedded run, kept alive until the reports are written.
+struct Embedded {
+    servers: Vec<server::Running>,
+    provider: Arc<Provider>,
+    uploads: Vec<Upload>,
+    allowed_hosts: Vec<String>,
+}
+
+async fn start_embedded(seed: u64, faults: Faults) -> Result<Embedded> {
+    let case = server::spawn(case::router(case::Framework::seeded(seed)), 0)
+        .await
+        .context("failed to start the CASE server")?;
+    let (issuer, issuer_state) = issuer::spawn_with_case(seed, Some(&case.base_url))
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to start the mock issuer: {e}"))?;
+    let (id, username) = USER;
+    let config = ProviderConfig {
+        users: vec![TestUser {
+            id: id.into(),
+            username: username.into(),
+            password: "ada-password".into(),
+            profile: json!({"id": id, "type": ["Profile"], "name": "Ada Learner", "email": "ada@learners.example.edu"}),
+        }],
+        auto_consent_user: Some(username.into()),
+        faults,
+        data_dir: None,
+    };
+    let (provider, state) = Provider::spawn(config)
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to start the provider: {e}"))?;
+    // What the run upserts: the issuer's valid credentials (one as a VC-JWT) and the signed samples.
+    let mut uploads = Vec::new();
+    for slug in ["course-statistics", "datathon", "competency", "clr"] {
+        if let Some(vc) = issuer_state.credentials.get(slug) {
+            uploads.push(Upload::from_bytes(slug, vc.to_string().as_bytes()).map_err(anyhow::Error::msg)?);
+        }
+    }
+    if let Some(jwt) = issuer_state.jwts.get("course-machine-learning") {
+        uploads.push(Upload::from_bytes("course-machine-learning.jwt", jwt.as_bytes()).map_err(anyhow::Error::msg)?);
+    }
+    uploads.extend(Upload::samples());
+    let host = |u: &str| {
+        u.trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .to_string()
+    };
+    Ok(Embedded {
+        allowed_hosts: vec![host(&issuer.base_url), host(&case.base_url)],
+        servers: vec![provider, issuer, case],
+        provider: state,
+        uploads,
+    })
+}
+
+fn run_inner(args: &RunArgs) -> Result<i32> {
+    let started = Instant::now();
+    let started_at = engine::now_rfc3339();
+    let selection = args.select.selection();
+    if !report_selection(&selection) {
+        return Ok(exit::NO_CHECKS);
+    }
+    let embedded_run = args.target.is_none() && args.base_url.is_none();
+    if !embedded_run && !args.fault.is_empty() {
+        bail!("--fault applies to the embedded run only (the mocks misbehave, not your provider)");
+    }
+    let faults = Faults::parse_list(&args.fault.join(","))
+        .map_err(|e| anyhow::anyhow!("{e} (see `clr-harness mocks faults`)"))?;
+    if args.list {
+        for c in catalogue::all().iter().filter(|c| selection.selects(c.id)) {
+            let kind = if matches!(c.runner, Runner::Provider) {
+                "provider"
+            } else {
+                "document"
+            };
+            println!("{:<18} {:<6} {:<8} {}", c.id, c.level.as_str(), kind, c.title);
+        }
+        return Ok(exit::OK);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let progress = std::io::stderr().is_terminal() && std::env::var("CI").is_err();
+    let log = move |msg: &str| {
+        // Interactive prompts always reach the person; step lines only on a terminal outside CI.
+        if progress || msg.contains("Open this URL") {
+            eprintln!("{msg}");
+        }
+    };
+
+    let (mut target, embedded, hooks) = if embedded_run {
+        let env = runtime.block_on(start_embedded(args.seed, faults))?;
+        let base = env.servers[0].base_url.clone();
+        let mut t = Target::new(&base);
+        t.auth.mode = AuthMode::AutoConsent;
+        t.oauth.revocation_url = Some(format!("{base}/oauth/revoke"));
+        t.oauth.registration_url = Some(format!("{base}/oauth/register"));
+        t.oauth.authorization_url = Some(format!("{base}/oauth/authorize"));
+        t.oauth.token_url = Some(format!("{base}/oauth/token"));
+        let provider = env.provider.clone();
+        let hooks = Hooks {
+            advance_clock: Some(Box::new(move |secs| provider.advance_clock(secs))),
+        };
+        (t, Some(env), hooks)
+    } else {
+        let mut t = match &args.target {
+            Some(path) => Target::load(path).map_err(anyhow::Error::msg)?,
+            None => Target::new(args.base_url.as_deref().unwrap_or_default()),
+        };
+        if let Some(b) = &args.base_url {
+            t.base_url = b.clone();
+        }
+        (t, None, Hooks::default())
+    };
+    if !args.spec.is_empty() {
+        target.specs = args.spec.clone();
+    }
+    if let Some(mode) = args.auth {
+        target.auth.mode = mode;
+    }
+    if let Some(token) = &args.token {
+        target.auth.mode = AuthMode::Token;
+        target.auth.access_token = Some(token.clone());
+    }
+    if let Some(ca) = &args.ca_file {
+        target.tls.ca_file = Some(ca.clone());
+    }
+    target.validate().map_err(anyhow::Error::msg)?;
+    let uploads = match &embedded {
+        Some(env) => env.uploads.clone(),
+        None if target.credentials.upsert.is_empty() => Upload::samples(),
+        None => {
+            let mut v = Vec::new();
+            for path in &target.credentials.upsert {
+                let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                v.push(Upload::from_bytes(&path.display().to_string(), &bytes).map_err(anyhow::Error::msg)?);
+            }
+            v
+        }
+    };
+    let allowed = embedded.as_ref().map(|e| e.allowed_hosts.clone()).unwrap_or_default();
+
+    let provider_run = runtime.block_on(api::run(&target, uploads, &hooks, &log));
+    let net = if args.no_proofs {
+        None
+    } else {
+        let mut policy = FetchPolicy {
+            allow_fetch: args.allow_fetch,
+            ..FetchPolicy::default()
+        };
+        for h in allowed.iter().chain(target.allowed_hosts.iter()) {
+            policy.allowed_hosts.push(h.clone());
+        }
+        Some(Net::new(policy).context("failed to start the fetcher")?)
+    };
+    let opts = Options {
+        selection: selection.clone(),
+        strict: args.strict,
+        env: Env::default(),
+        net: net.as_ref(),
+        budget: Budget::default(),
+        schemas_missing: Some("the official schema cross-check runs with `clr-harness validate --spec-dir`".into()),
+        ..Options::default()
+    };
+    let mut exchanges = provider_run.exchanges.clone();
+    let subjects = api::into_subjects(provider_run, &opts);
+    exchanges.extend(net.as_ref().map(Net::exchanges).unwrap_or_default());
+    let options = RunOptions {
+        strict: args.strict,
+        only: selection.only,
+        skip: selection.skip,
+        spec_dir: None,
+    };
+    let run = engine::build_run(
+        subjects,
+        options,
+        std::env::args().collect(),
+        started_at,
+        started,
+        exchanges,
+    );
+    if let Some(env) = embedded {
+        runtime.block_on(async {
+            for s in env.servers {
+                let _ = s.shutdown().await;
+            }
+        });
+    }
+
+    let terminal_opts = TerminalOptions {
+        color: args.color.enabled(),
+        verbose: args.verbose,
+    };
+    emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
+    eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
+    Ok(run.summary.exit_code)
+}

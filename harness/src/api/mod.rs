@@ -1,0 +1,349 @@
+//! Provider conformance: the harness acts as the client a certification suite would be and checks a provider's
+//! OB 3.0 / CLR 2.0 REST API and its OAuth 2.0 authorization server.
+//!
+//! Data flow: a [`Target`] → [`run`] (async: discovery, registration, authorization, tokens, every API operation;
+//! each request recorded by [`http::ApiClient`], each observation recorded per check id by [`record::Recorder`])
+//! → [`ProviderRun`] → [`into_subjects`] (sync: every credential the provider returned goes through the document
+//! checks and the verifier, and their verdicts decide `*-API-009`) → subjects of the run model.
+
+pub mod checks;
+pub mod http;
+mod interactive;
+mod oauth;
+pub mod record;
+mod resources;
+pub mod target;
+pub mod upload;
+
+use std::time::{Duration, Instant};
+
+use clr_reports::{CheckResult, Exchange, Outcome, Subject, SubjectKind};
+use url::Url;
+
+use crate::catalogue::{self, Runner};
+use crate::engine::{self, Options};
+use http::{ApiClient, HttpFailure, Req, Resp};
+use record::Recorder;
+pub use target::{AuthMode, Family, Target};
+pub use upload::Upload;
+
+/// What only an embedded provider offers: moving its clock, so expiry checks need no waiting.
+#[derive(Default)]
+pub struct Hooks {
+    pub advance_clock: Option<Box<dyn Fn(i64) + Send + Sync>>,
+}
+
+/// A credential the provider returned, to be checked as a document of its own.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub family: Family,
+    /// Where it came from, e.g. `OB 3.0 getCredentials /credential/2`.
+    pub source: String,
+    /// JSON pointer inside the getCredentials body.
+    pub pointer: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The observations of a provider run, before the received credentials are checked.
+pub struct ProviderRun {
+    pub base_url: String,
+    pub families: Vec<Family>,
+    pub recorder: Recorder,
+    pub received: Vec<Received>,
+    pub exchanges: Vec<Exchange>,
+}
+
+/// Tokens and endpoints found along the run.
+#[derive(Debug, Default, Clone)]
+struct Endpoints {
+    registration: Option<String>,
+    authorization: Option<String>,
+    token: Option<String>,
+    revocation: Option<String>,
+    /// Scope URIs the SDDs advertise.
+    advertised_scopes: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Tokens {
+    access: String,
+    refresh: Option<String>,
+    expires_in: Option<i64>,
+}
+
+/// State shared by the steps of one run.
+struct Session<'a> {
+    target: &'a Target,
+    base: Url,
+    http: ApiClient,
+    rec: Recorder,
+    hooks: &'a Hooks,
+    endpoints: Endpoints,
+    client: Option<oauth::RegisteredClient>,
+    main: Option<Tokens>,
+    readonly: Option<Tokens>,
+    received: Vec<Received>,
+    log: &'a (dyn Fn(&str) + Sync),
+    nonce: u64,
+    /// Families whose discovery failed without a token: fetched again with one for the field checks.
+    sdd_retry: Vec<Family>,
+    callback: Option<interactive::Callback>,
+}
+
+impl Session<'_> {
+    /// Sends a request; a transport failure is recorded as an Error of `check` and returned as `None`.
+    async fn send(&mut self, check: &str, req: Req) -> Option<Resp> {
+        match self.http.send(req).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.transport_error(check, &e);
+                None
+            }
+        }
+    }
+
+    fn transport_error(&mut self, check: &str, e: &HttpFailure) {
+        match e {
+            // A URL we refuse to contact is the provider's choice, not an outage.
+            HttpFailure::NotAllowed(why) => {
+                self.rec.violation(
+                    check,
+                    format!("the provider sent the harness to a URL it must not contact: {why}"),
+                );
+            }
+            _ => self.rec.error(check, e.to_string()),
+        }
+    }
+
+    fn api_url(&self, family: Family, rest: &str) -> String {
+        format!("{}{}{rest}", self.base.as_str().trim_end_matches('/'), family.path())
+    }
+
+    /// A fresh unguessable-enough value (state, verifier); unpredictability is not what the checks test.
+    fn fresh(&mut self, what: &str) -> String {
+        use sha2::{Digest, Sha256};
+        self.nonce += 1;
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let digest = Sha256::new()
+            .chain_update(what.as_bytes())
+            .chain_update(self.nonce.to_le_bytes())
+            .chain_update(t.to_le_bytes())
+            .chain_update(std::process::id().to_le_bytes())
+            .finalize();
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, digest)
+    }
+
+    fn say(&self, msg: &str) {
+        (self.log)(msg);
+    }
+
+    fn families(&self) -> Vec<Family> {
+        self.target.specs.clone()
+    }
+}
+
+/// Runs every provider check against `target`. `uploads` are the credentials the write checks upsert; `log` gets
+/// one line per step (and, in interactive mode, the authorization URLs a person must open).
+pub async fn run(target: &Target, uploads: Vec<Upload>, hooks: &Hooks, log: &(dyn Fn(&str) + Sync)) -> ProviderRun {
+    let families = target.specs.clone();
+    let base_url = target.base_url.clone();
+    let mut rec = Recorder::default();
+    let (base, http) = match prepare(target) {
+        Ok(p) => p,
+        Err(why) => {
+            for c in provider_checks(&families) {
+                rec.error(c.id, why.clone());
+            }
+            return ProviderRun {
+                base_url,
+                families,
+                recorder: rec,
+                received: Vec::new(),
+                exchanges: Vec::new(),
+            };
+        }
+    };
+    let mut s = Session {
+        target,
+        base,
+        http,
+        rec,
+        hooks,
+        endpoints: Endpoints::default(),
+        client: None,
+        main: None,
+        readonly: None,
+        received: Vec::new(),
+        log,
+        nonce: 0,
+        sdd_retry: Vec::new(),
+        callback: None,
+    };
+    let budget = target.run_timeout();
+    let started = Instant::now();
+    if tokio::time::timeout(budget, steps(&mut s, uploads)).await.is_err() {
+        let why = format!(
+            "the run's time budget ({}) ran out after {:?}",
+            describe(budget),
+            started.elapsed()
+        );
+        for c in provider_checks(&families) {
+            let r = s.rec.result(c.id, false);
+            if r.outcome == Outcome::Skip {
+                s.rec.error(c.id, why.clone());
+            }
+        }
+    }
+    ProviderRun {
+        base_url,
+        families,
+        exchanges: s.http.exchanges(),
+        recorder: s.rec,
+        received: s.received,
+    }
+}
+
+fn describe(d: Duration) -> String {
+    format!("{} s", d.as_secs())
+}
+
+fn prepare(target: &Target) -> Result<(Url, ApiClient), String> {
+    target.validate().map_err(|e| e.to_string())?;
+    let base = target.base().map_err(|e| e.to_string())?;
+    let mut ca = Vec::new();
+    if let Some(path) = &target.tls.ca_file {
+        ca.push(std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?);
+    }
+    let http =
+        ApiClient::new(&base, target.allowed_hosts.clone(), &ca, target.http_limits()).map_err(|e| e.to_string())?;
+    Ok((base, http))
+}
+
+async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
+    s.say(&format!("provider {}: discovery", s.base));
+    oauth::discovery(s).await;
+    oauth::tls(s);
+    oauth::authorize_all(s).await;
+    for family in s.families() {
+        let mine: Vec<Upload> = uploads.iter().filter(|u| u.family == family).cloned().collect();
+        s.say(&format!("provider {}: {} API", s.base, family.label()));
+        resources::family(s, family, mine).await;
+    }
+    oauth::revocation(s).await;
+    oauth::expiry(s).await;
+}
+
+/// The provider checks that apply to the claimed families (OAuth ones always).
+pub fn provider_checks(families: &[Family]) -> impl Iterator<Item = &'static catalogue::Check> + '_ {
+    catalogue::all().iter().filter(move |c| {
+        matches!(c.runner, Runner::Provider)
+            && (c.id.starts_with("OAUTH-") || families.iter().any(|f| c.id.starts_with(&format!("{}-", f.prefix()))))
+    })
+}
+
+/// Checks the credentials the provider returned (document checks and proofs), decides `*-API-009` from their
+/// verdicts, and returns the subjects: the authorization server, one per claimed API, and the received credentials
+/// (children of their API's subject).
+pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
+    let mut documents: Vec<(Family, Vec<Subject>)> = Vec::new();
+    for (i, r) in run.received.iter().enumerate() {
+        let mut out = Vec::new();
+        engine::check_bytes(
+            &format!("{}-received-{}", r.family.prefix().to_lowercase(), i + 1),
+            &r.source,
+            &r.bytes,
+            opts,
+            &mut out,
+        );
+        let check = checks::api_id(r.family.prefix(), 9);
+        let failed: Vec<&CheckResult> = out
+            .iter()
+            .flat_map(|s| s.results.iter())
+            .filter(|c| matches!(c.outcome, Outcome::Fail | Outcome::Error))
+            .collect();
+        if !failed.is_empty() {
+            let ids: Vec<&str> = failed.iter().map(|c| c.check.as_str()).collect();
+            run.recorder
+                .violation(&check, format!("{} does not pass the verifier", r.source))
+                .pointer(r.pointer.clone())
+                .expected("every required document check passes")
+                .found(format!("failed: {}", ids.join(", ")));
+        }
+        run.recorder.evaluated(&check);
+        documents.push((r.family, out));
+    }
+    let strict = opts.strict;
+    let selected = |id: &str| opts.selection.selects(id);
+    let mut subjects = Vec::new();
+    let oauth_results: Vec<CheckResult> = provider_checks(&[])
+        .filter(|c| selected(c.id))
+        .map(|c| run.recorder.result(c.id, strict))
+        .collect();
+    if !oauth_results.is_empty() {
+        subjects.push(provider_subject(
+            "provider-oauth",
+            format!("OAuth 2.0 authorization server of {}", run.base_url),
+            &run.base_url,
+            None,
+            oauth_results,
+        ));
+    }
+    for family in &run.families {
+        let id = format!("provider-{}", family.prefix().to_lowercase());
+        let results: Vec<CheckResult> = provider_checks(std::slice::from_ref(family))
+            .filter(|c| !c.id.starts_with("OAUTH-") && selected(c.id))
+            .map(|c| run.recorder.result(c.id, strict))
+            .collect();
+        subjects.push(provider_subject(
+            &id,
+            format!(
+                "{} API at {}{}",
+                family.label(),
+                run.base_url.trim_end_matches('/'),
+                family.path()
+            ),
+            &run.base_url,
+            None,
+            results,
+        ));
+        for (f, docs) in &documents {
+            if f == family {
+                for mut d in docs.iter().cloned() {
+                    if d.parent.is_none() {
+                        d.parent = Some(id.clone());
+                    }
+                    subjects.push(d);
+                }
+            }
+        }
+    }
+    subjects
+}
+
+fn provider_subject(
+    id: &str,
+    name: String,
+    source: &str,
+    parent: Option<String>,
+    results: Vec<CheckResult>,
+) -> Subject {
+    let outcome = results
+        .iter()
+        .map(|r| r.outcome)
+        .max_by_key(|o| o.rank())
+        .unwrap_or(Outcome::Pass);
+    Subject {
+        id: id.to_string(),
+        kind: SubjectKind::Provider,
+        name,
+        source: source.to_string(),
+        parent,
+        scope: None,
+        layers: Vec::new(),
+        detected: None,
+        outcome,
+        results,
+    }
+}

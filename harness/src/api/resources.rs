@@ -1,0 +1,985 @@
+//! The API checks of one family (`OB30-API-*` or `CLR20-API-*`): tokens on every protected endpoint, upserts,
+//! getCredentials with its paging, profile, wrong methods and the error bodies.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::Received;
+use super::Session;
+use super::checks::api_id;
+use super::http::{Req, Resp};
+use super::oauth::{expect_json_label, read_sdd};
+use super::target::Family;
+use super::upload::Upload;
+
+/// Credentials the harness verifies per family; the rest are counted but not opened.
+const MAX_VERIFIED: usize = 100;
+/// Pages walked at most in one listing.
+const MAX_PAGES: usize = 50;
+
+/// One credential as getCredentials listed it.
+#[derive(Debug, Clone)]
+struct Item {
+    /// The credential id (or the JWS text when its payload cannot be read).
+    key: String,
+    json: Option<Value>,
+    jws: Option<String>,
+    pointer: String,
+}
+
+/// An error response kept for the imsx_StatusInfo check, with the codeMinor it should carry.
+struct ErrorResp {
+    resp: Resp,
+    what: String,
+    minor: Option<&'static str>,
+}
+
+struct Ctx {
+    family: Family,
+    token: String,
+    errors: Vec<ErrorResp>,
+}
+
+impl Ctx {
+    fn id(&self, n: usize) -> String {
+        api_id(self.family.prefix(), n)
+    }
+}
+
+pub(super) async fn family(s: &mut Session<'_>, family: Family, uploads: Vec<Upload>) {
+    let Some(main) = s.main.clone() else {
+        for n in 4..=22 {
+            s.rec.skip(
+                &api_id(family.prefix(), n),
+                "no access token: the authorization steps failed",
+            );
+        }
+        return;
+    };
+    let mut c = Ctx {
+        family,
+        token: main.access,
+        errors: Vec::new(),
+    };
+    if s.sdd_retry.contains(&family) {
+        sdd_with_token(s, &c).await;
+    }
+    let before: HashSet<String> = walk(s, &c, None, &c.id(8))
+        .await
+        .map(|w| w.items.into_iter().map(|i| i.key).collect())
+        .unwrap_or_default();
+    let read_only = s.target.credentials.read_only;
+    if read_only {
+        for n in [15, 16, 17, 18, 20] {
+            s.rec
+                .not_applicable(&c.id(n), "the target is read-only (credentials.read_only)");
+        }
+    } else {
+        upserts(s, &mut c, &uploads, &before).await;
+    }
+    token_probes(s, &mut c, uploads.first()).await;
+    let Some(full) = walk(s, &c, None, &c.id(8)).await else {
+        return;
+    };
+    shape(s, &c, &full);
+    receive(s, &c, &full.items);
+    if !read_only {
+        preserved(s, &c, &uploads, &full.items);
+    }
+    paging(s, &mut c, full.items.len()).await;
+    queries(s, &mut c).await;
+    profile(s, &mut c, read_only).await;
+    wrong_methods(s, &mut c).await;
+    status_infos(s, &c);
+}
+
+async fn sdd_with_token(s: &mut Session<'_>, c: &Ctx) {
+    let url = s.api_url(c.family, "/discovery");
+    let req = Req::new("GET", url)
+        .header("Accept", "application/json")
+        .bearer(&c.token);
+    if let Some(resp) = s.send(&c.id(2), req).await
+        && let (200, Ok(sdd)) = (resp.status, resp.json())
+    {
+        read_sdd(s, c.family, &sdd, &resp);
+    }
+}
+
+/// The items of a getCredentials listing and how it was paged.
+struct Listing {
+    items: Vec<Item>,
+    /// The first page's body (for the shape check) and exchange.
+    first_body: Value,
+    first_exchange: String,
+    pages: Vec<Page>,
+    /// Why the walk stopped early (a loop, too many pages).
+    stopped: Option<String>,
+}
+
+struct Page {
+    offset: u64,
+    len: usize,
+    total: Option<String>,
+    link: Option<String>,
+    url: String,
+    exchange: String,
+}
+
+/// Walks getCredentials from offset 0, following rel=next (or offset arithmetic when there is none).
+async fn walk(s: &mut Session<'_>, c: &Ctx, limit: Option<u64>, check: &str) -> Option<Listing> {
+    let base = s.api_url(c.family, "/credentials");
+    let mut url = match limit {
+        Some(l) => format!("{base}?limit={l}&offset=0"),
+        None => base.clone(),
+    };
+    let mut offset = 0u64;
+    let mut seen_urls = HashSet::new();
+    let mut out = Listing {
+        items: Vec::new(),
+        first_body: Value::Null,
+        first_exchange: String::new(),
+        pages: Vec::new(),
+        stopped: None,
+    };
+    loop {
+        if !seen_urls.insert(url.clone()) {
+            out.stopped = Some(format!("rel=next leads back to {url}, a page already read"));
+            break;
+        }
+        if out.pages.len() >= MAX_PAGES {
+            out.stopped = Some(format!("stopped after {MAX_PAGES} pages"));
+            break;
+        }
+        let req = Req::new("GET", &url)
+            .header("Accept", "application/json")
+            .bearer(&c.token);
+        let resp = s.send(check, req).await?;
+        let body = match (resp.status, resp.json()) {
+            (200, Ok(b)) => b,
+            (status, body) => {
+                let id = c.id(8);
+                s.rec
+                    .violation(&id, format!("getCredentials answered {status}"))
+                    .at(format!("GET {url} → {status}"))
+                    .expected("200 with a GetCredentialsResponse")
+                    .found(match body {
+                        Ok(b) => b.to_string(),
+                        Err(e) => e,
+                    })
+                    .exchange(&resp.exchange);
+                return None;
+            }
+        };
+        expect_json_label(s, c.family, &resp, "GET credentials");
+        let page_items = items(&body, out.items.len());
+        if out.pages.is_empty() {
+            out.first_body = body.clone();
+            out.first_exchange = resp.exchange.clone();
+        }
+        let len = page_items.len();
+        out.items.extend(page_items);
+        let link = resp.header("link").map(str::to_string);
+        out.pages.push(Page {
+            offset,
+            len,
+            total: resp.header("x-total-count").map(str::to_string),
+            link: link.clone(),
+            url: url.clone(),
+            exchange: resp.exchange.clone(),
+        });
+        let next = link.as_deref().and_then(|l| link_rel(l, "next"));
+        match (next, limit) {
+            (Some(n), _) => {
+                url = resolve(&url, &n);
+                offset = query_u64(&url, "offset").unwrap_or(offset.saturating_add(len as u64));
+            }
+            (None, Some(l)) if len as u64 == l && len > 0 => {
+                offset = offset.saturating_add(l);
+                url = format!("{base}?limit={l}&offset={offset}");
+            }
+            _ => break,
+        }
+    }
+    Some(out)
+}
+
+fn items(body: &Value, start: usize) -> Vec<Item> {
+    let mut out = Vec::new();
+    if let Some(list) = body.get("credential").and_then(Value::as_array) {
+        for (i, v) in list.iter().enumerate() {
+            let key = v
+                .get("id")
+                .and_then(Value::as_str)
+                .map_or_else(|| v.to_string(), str::to_string);
+            out.push(Item {
+                key,
+                json: Some(v.clone()),
+                jws: None,
+                pointer: format!("/credential/{}", i + start),
+            });
+        }
+    }
+    if let Some(list) = body.get("compactJwsString").and_then(Value::as_array) {
+        for (i, v) in list.iter().enumerate() {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            let key = Upload::from_bytes("jws", text.as_bytes()).map_or_else(|_| text.clone(), |u| u.id);
+            out.push(Item {
+                key,
+                json: None,
+                jws: Some(text),
+                pointer: format!("/compactJwsString/{i}"),
+            });
+        }
+    }
+    out
+}
+
+/// The target of the first link with relation `rel` in a `Link` header.
+fn link_rel(header: &str, rel: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once('>')?;
+        let target = target.trim().strip_prefix('<')?;
+        let has = params.split(';').any(|p| {
+            let p = p.trim();
+            p.strip_prefix("rel=")
+                .map(|v| {
+                    v.trim_matches('"')
+                        .split_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case(rel))
+                })
+                .unwrap_or(false)
+        });
+        has.then(|| target.to_string())
+    })
+}
+
+fn resolve(base: &str, target: &str) -> String {
+    url::Url::parse(base)
+        .and_then(|b| b.join(target))
+        .map_or_else(|_| target.to_string(), |u| u.to_string())
+}
+
+fn query_u64(url: &str, key: &str) -> Option<u64> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// `*-API-008`: the response object has only `credential` (objects) and `compactJwsString` (JWS strings).
+fn shape(s: &mut Session<'_>, c: &Ctx, l: &Listing) {
+    let id = c.id(8);
+    s.rec.evaluated(&id);
+    let Some(obj) = l.first_body.as_object() else {
+        s.rec
+            .violation(&id, "the getCredentials body is not a JSON object")
+            .found(l.first_body.to_string())
+            .exchange(&l.first_exchange);
+        return;
+    };
+    let mut problems: Vec<(String, String)> = Vec::new();
+    for (k, v) in obj {
+        match (k.as_str(), v) {
+            ("credential", Value::Array(a)) => {
+                for (i, x) in a.iter().enumerate() {
+                    if !x.is_object() {
+                        problems.push((
+                            format!("/credential/{i}"),
+                            "a JSON credential object (a VC-JWT belongs in compactJwsString)".into(),
+                        ));
+                    }
+                }
+            }
+            ("compactJwsString", Value::Array(a)) => {
+                for (i, x) in a.iter().enumerate() {
+                    let ok = x
+                        .as_str()
+                        .is_some_and(|t| t.split('.').count() == 3 && !t.contains(char::is_whitespace));
+                    if !ok {
+                        problems.push((
+                            format!("/compactJwsString/{i}"),
+                            "a compact JWS string (JSON credentials belong in credential)".into(),
+                        ));
+                    }
+                }
+            }
+            ("credential" | "compactJwsString", _) => problems.push((format!("/{k}"), "an array".into())),
+            _ => problems.push((
+                format!("/{k}"),
+                "no other property than credential and compactJwsString".into(),
+            )),
+        }
+    }
+    for (ptr, expected) in problems {
+        s.rec
+            .violation(
+                &id,
+                format!("the getCredentials body is not a GetCredentialsResponse at {ptr}"),
+            )
+            .pointer(ptr.clone())
+            .expected(expected)
+            .found(
+                l.first_body
+                    .pointer(&ptr)
+                    .map_or("?".into(), |v| truncate(&v.to_string())),
+            )
+            .exchange(&l.first_exchange);
+    }
+    if let Some(why) = &l.stopped {
+        s.rec.warning(&id, format!("listing every credential stopped: {why}"));
+    }
+}
+
+fn truncate(s: &str) -> String {
+    if s.len() <= 200 {
+        return s.to_string();
+    }
+    let mut end = 200;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Hands every listed credential to the verifier (`*-API-009`, decided in `into_subjects`).
+fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item]) {
+    let id = c.id(9);
+    if items.is_empty() {
+        s.rec.not_applicable(&id, "the user holds no credentials to verify");
+        return;
+    }
+    if items.len() > MAX_VERIFIED {
+        s.rec.warning(
+            &id,
+            format!(
+                "{} credentials listed; the first {MAX_VERIFIED} were verified",
+                items.len()
+            ),
+        );
+    }
+    for item in items.iter().take(MAX_VERIFIED) {
+        let bytes = match (&item.json, &item.jws) {
+            (Some(v), _) => serde_json::to_vec_pretty(v).unwrap_or_default(),
+            (None, Some(t)) => t.clone().into_bytes(),
+            (None, None) => continue,
+        };
+        if let Some(v) = &item.json {
+            let types = v.get("type").map(Value::to_string).unwrap_or_default();
+            if !c.family.credential_types().iter().any(|t| types.contains(t)) {
+                s.rec
+                    .violation(
+                        &id,
+                        format!("the {} API returned a credential of another family", c.family.label()),
+                    )
+                    .pointer(item.pointer.clone())
+                    .expected(c.family.credential_types().join(" or "))
+                    .found(types);
+            }
+        }
+        s.received.push(Received {
+            family: c.family,
+            source: format!("{} getCredentials {}", c.family.label(), item.pointer),
+            pointer: item.pointer.clone(),
+            bytes,
+        });
+    }
+}
+
+async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &HashSet<String>) {
+    if uploads.is_empty() {
+        for n in [15, 16, 18] {
+            s.rec.skip(
+                &c.id(n),
+                format!("no {} credential to upsert (credentials.upsert)", c.family.label()),
+            );
+        }
+    }
+    let url = s.api_url(c.family, "/credentials");
+    let mut held: HashSet<String> = before.clone();
+    for u in uploads {
+        let new = !held.contains(&u.id);
+        let check = if u.jws {
+            c.id(17)
+        } else if new {
+            c.id(15)
+        } else {
+            c.id(16)
+        };
+        let Some(resp) = post(s, c, &check, &url, u.content_type(), u.body.clone()).await else {
+            continue;
+        };
+        let created = if new { c.id(15) } else { c.id(16) };
+        let want = if new { 201 } else { 200 };
+        upsert_answer(s, c, &created, u, &resp, want);
+        if u.jws {
+            s.rec.evaluated(&c.id(17));
+            if !(200..300).contains(&resp.status) {
+                s.rec
+                    .violation(&c.id(17), "a compact JWS sent as text/plain was not accepted")
+                    .at(format!("POST credentials (text/plain) → {}", resp.status))
+                    .expected("200 or 201")
+                    .found(resp.status.to_string())
+                    .exchange(&resp.exchange);
+            }
+        }
+        if !new {
+            s.rec.evaluated(&c.id(15));
+        }
+        held.insert(u.id.clone());
+    }
+    match uploads.iter().find(|u| !u.jws) {
+        Some(u) => {
+            if let Some(resp) = post(s, c, &c.id(16), &url, u.content_type(), u.body.clone()).await {
+                upsert_answer(s, c, &c.id(16), u, &resp, 200);
+            }
+        }
+        None => s.rec.skip(&c.id(16), "no JSON credential to upsert twice"),
+    }
+    if !uploads.iter().any(|u| u.jws) {
+        s.rec.evaluated(&c.id(17));
+    }
+    let malformed = br#"{"@context": ["https://www.w3.org/ns/credentials/v2""#.to_vec();
+    if let Some(resp) = post(s, c, &c.id(17), &url, "application/json", malformed).await {
+        s.rec.evaluated(&c.id(17));
+        if resp.status != 400 {
+            s.rec
+                .violation(&c.id(17), "a malformed JSON body was not refused with 400")
+                .at(format!("POST credentials → {}", resp.status))
+                .expected("400 with imsx_StatusInfo")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        } else {
+            keep_error(c, resp, "POST credentials with a malformed body", None);
+        }
+    }
+}
+
+async fn post(s: &mut Session<'_>, c: &Ctx, check: &str, url: &str, ct: &str, body: Vec<u8>) -> Option<Resp> {
+    let req = Req::new("POST", url)
+        .header("Accept", ct)
+        .bearer(&c.token)
+        .body(ct, body);
+    s.send(check, req).await
+}
+
+/// Status, echoed body and mirrored Content-Type of an upsert answer.
+fn upsert_answer(s: &mut Session<'_>, c: &Ctx, check: &str, u: &Upload, resp: &Resp, want: u16) {
+    s.rec.evaluated(check);
+    let what = if want == 201 {
+        "a credential the user did not hold"
+    } else {
+        "a credential the user already holds"
+    };
+    if resp.status != want {
+        s.rec
+            .violation(
+                check,
+                format!("upserting {what} ({}) was answered {}", u.name, resp.status),
+            )
+            .at(format!("POST credentials → {}", resp.status))
+            .expected(want.to_string())
+            .found(resp.status.to_string())
+            .exchange(&resp.exchange);
+    }
+    if !(200..300).contains(&resp.status) {
+        return;
+    }
+    let echoed = if u.jws {
+        resp.text().trim() == String::from_utf8_lossy(&u.body).trim()
+    } else {
+        resp.json().ok().as_ref() == Some(&u.credential)
+    };
+    if !echoed {
+        s.rec
+            .violation(
+                check,
+                format!("the upsert answer's body is not the credential sent ({})", u.name),
+            )
+            .at("POST credentials → body")
+            .expected(String::from_utf8_lossy(&u.body).into_owned())
+            .found(resp.text())
+            .exchange(&resp.exchange);
+    }
+    let label = c.id(7);
+    s.rec.evaluated(&label);
+    if resp.media_type().as_deref() != Some(u.content_type()) {
+        s.rec
+            .violation(&label, "the upsert answer is not in the request's Content-Type")
+            .at("POST credentials → header Content-Type")
+            .expected(u.content_type())
+            .found(resp.media_type().unwrap_or_else(|| "(none)".into()))
+            .exchange(&resp.exchange);
+    }
+}
+
+fn keep_error(c: &mut Ctx, resp: Resp, what: &str, minor: Option<&'static str>) {
+    c.errors.push(ErrorResp {
+        resp,
+        what: what.to_string(),
+        minor,
+    });
+}
+
+/// `004` (no token), `005` (unknown token), `006` (read-only token on other operations).
+async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>) {
+    let creds = s.api_url(c.family, "/credentials");
+    let profile = s.api_url(c.family, "/profile");
+    let read_only = s.target.credentials.read_only;
+    let body = sample.map_or_else(|| b"{}".to_vec(), |u| u.body.clone());
+    let ct = sample.map_or("application/json", Upload::content_type);
+    let mut endpoints: Vec<(&'static str, String, bool)> =
+        vec![("GET", creds.clone(), false), ("GET", profile.clone(), false)];
+    if !read_only {
+        endpoints.push(("POST", creds.clone(), true));
+        endpoints.push(("PUT", profile.clone(), true));
+    }
+    let profile_body = br#"{"id":"urn:example:clr-harness","type":"Profile"}"#.to_vec();
+    let req_for = |m: &'static str, url: &str, write: bool| {
+        let r = Req::new(m, url).header("Accept", "application/json");
+        match (write, m) {
+            (true, "POST") => r.body(ct, body.clone()),
+            (true, _) => r.body("application/json", profile_body.clone()),
+            _ => r,
+        }
+    };
+    let missing = c.id(4);
+    for (m, url, write) in &endpoints {
+        let Some(resp) = s.send(&missing, req_for(m, url, *write)).await else {
+            continue;
+        };
+        s.rec.evaluated(&missing);
+        let challenge = resp.header("www-authenticate").unwrap_or("").to_string();
+        if resp.status != 401 || !challenge.to_ascii_lowercase().starts_with("bearer") {
+            s.rec
+                .violation(
+                    &missing,
+                    format!("{m} {url} without a token was not refused with 401 and a Bearer challenge"),
+                )
+                .at(format!("{m} {url} → {}", resp.status))
+                .expected("401 with WWW-Authenticate: Bearer …")
+                .found(format!(
+                    "{} {}",
+                    resp.status,
+                    if challenge.is_empty() {
+                        "(no WWW-Authenticate)"
+                    } else {
+                        &challenge
+                    }
+                ))
+                .exchange(&resp.exchange);
+        }
+        if resp.status == 401 {
+            keep_error(c, resp, &format!("{m} without a token"), Some("unauthorizedrequest"));
+        }
+    }
+    let invalid = c.id(5);
+    for url in [&creds, &profile] {
+        let req = Req::new("GET", url.as_str())
+            .header("Accept", "application/json")
+            .bearer("clr-harness-unknown-token");
+        let Some(resp) = s.send(&invalid, req).await else {
+            continue;
+        };
+        s.rec.evaluated(&invalid);
+        if resp.status != 401 {
+            s.rec
+                .violation(
+                    &invalid,
+                    format!("GET {url} with an unknown token was not refused with 401"),
+                )
+                .at(format!("GET {url} → {}", resp.status))
+                .expected("401")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        } else {
+            keep_error(c, resp, "GET with an unknown token", Some("unauthorizedrequest"));
+        }
+    }
+    let scoped = c.id(6);
+    let Some(ro) = s.readonly.clone() else {
+        s.rec.skip(
+            &scoped,
+            "no credential.readonly-only token (auth.readonly_access_token in token mode)",
+        );
+        return;
+    };
+    for (m, url, write) in endpoints.iter().filter(|(m, u, _)| !(*m == "GET" && *u == creds)) {
+        let Some(resp) = s.send(&scoped, req_for(m, url, *write).bearer(&ro.access)).await else {
+            continue;
+        };
+        s.rec.evaluated(&scoped);
+        if resp.status != 403 {
+            s.rec
+                .violation(
+                    &scoped,
+                    format!("{m} {url} with a token lacking its scope was not refused with 403"),
+                )
+                .at(format!("{m} {url} → {}", resp.status))
+                .expected("403 (insufficient_scope)")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        } else {
+            keep_error(c, resp, &format!("{m} with too little scope"), Some("forbidden"));
+        }
+    }
+}
+
+/// `*-API-018`: every upserted credential comes back as it was sent (the last representation sent per id).
+fn preserved(s: &mut Session<'_>, c: &Ctx, uploads: &[Upload], items: &[Item]) {
+    let id = c.id(18);
+    let mut last: Vec<&Upload> = Vec::new();
+    for u in uploads {
+        last.retain(|x| x.id != u.id);
+        last.push(u);
+    }
+    for u in last {
+        s.rec.evaluated(&id);
+        let Some(item) = items.iter().find(|i| i.key == u.id) else {
+            s.rec
+                .violation(
+                    &id,
+                    format!("the upserted credential {} is not returned by getCredentials", u.id),
+                )
+                .expected(format!("a credential with id {}", u.id))
+                .found("none");
+            continue;
+        };
+        let same = if u.jws {
+            item.jws.as_deref().map(str::trim) == Some(String::from_utf8_lossy(&u.body).trim())
+        } else {
+            item.json.as_ref() == Some(&u.credential)
+        };
+        if !same {
+            let got = item
+                .json
+                .as_ref()
+                .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+                .or_else(|| item.jws.clone())
+                .unwrap_or_default();
+            let sent = if u.jws {
+                String::from_utf8_lossy(&u.body).into_owned()
+            } else {
+                serde_json::to_string_pretty(&u.credential).unwrap_or_default()
+            };
+            s.rec
+                .violation(&id, format!("getCredentials returns {} changed", u.id))
+                .pointer(item.pointer.clone())
+                .expected(sent)
+                .found(got)
+                .hint("providers must store credentials exactly; any change breaks their proofs");
+        }
+    }
+}
+
+/// `010`–`012`: X-Total-Count, Link rels and a complete, duplicate-free walk.
+async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
+    let limit = (total.div_ceil(MAX_PAGES - 10)).max(1) as u64;
+    let Some(l) = walk(s, c, Some(limit), &c.id(12)).await else {
+        return;
+    };
+    let (count, links, complete) = (c.id(10), c.id(11), c.id(12));
+    for id in [&count, &links, &complete] {
+        s.rec.evaluated(id);
+    }
+    for p in &l.pages {
+        if let Some(t) = &p.total
+            && t.trim().parse::<usize>().ok() != Some(total)
+        {
+            s.rec
+                .violation(&count, "X-Total-Count is not the number of credentials the pages hold")
+                .at(format!("GET {} → header X-Total-Count", p.url))
+                .expected(total.to_string())
+                .found(t.clone())
+                .exchange(&p.exchange);
+            break;
+        }
+    }
+    for p in &l.pages {
+        let incomplete = p.offset.saturating_add(p.len as u64) < total as u64;
+        let mut wanted: Vec<&str> = Vec::new();
+        if incomplete {
+            wanted.extend(["next", "first", "last"]);
+        }
+        if p.offset > 0 && p.link.is_some() {
+            wanted.push("prev");
+        }
+        let have = p.link.clone().unwrap_or_default();
+        let missing: Vec<&str> = wanted.into_iter().filter(|r| link_rel(&have, r).is_none()).collect();
+        if !missing.is_empty() {
+            s.rec
+                .violation(
+                    &links,
+                    format!("the page at offset {} lacks Link rel {}", p.offset, missing.join(", ")),
+                )
+                .at(format!("GET {} → header Link", p.url))
+                .expected(format!("rel {}", missing.join(", ")))
+                .found(if have.is_empty() {
+                    "(no Link header)".into()
+                } else {
+                    have
+                })
+                .exchange(&p.exchange);
+        }
+        if p.len as u64 > limit {
+            s.rec
+                .violation(
+                    &complete,
+                    format!("a page holds {} credentials with limit={limit}", p.len),
+                )
+                .at(format!("GET {}", p.url))
+                .expected(format!("at most {limit}"))
+                .found(p.len.to_string())
+                .exchange(&p.exchange);
+        }
+    }
+    if let Some(why) = &l.stopped {
+        s.rec.violation(&complete, format!("walking the pages failed: {why}"));
+    }
+    let mut seen = HashSet::new();
+    let dups: Vec<&str> = l
+        .items
+        .iter()
+        .filter(|i| !seen.insert(i.key.as_str()))
+        .map(|i| i.key.as_str())
+        .collect();
+    if !dups.is_empty() {
+        s.rec
+            .violation(&complete, "pages repeat credentials")
+            .expected("each credential once")
+            .found(format!("repeated: {}", dups.join(", ")));
+    }
+    if seen.len() < total && l.stopped.is_none() {
+        s.rec
+            .violation(&complete, "the pages miss credentials the full listing has")
+            .expected(format!("{total} credentials"))
+            .found(format!("{} distinct", seen.len()));
+    }
+}
+
+/// `013` (since) and `014` (invalid query parameters).
+async fn queries(s: &mut Session<'_>, c: &mut Ctx) {
+    let base = s.api_url(c.family, "/credentials");
+    let since = c.id(13);
+    let url = format!("{base}?since=2999-12-31T23:59:59Z");
+    let req = Req::new("GET", &url)
+        .header("Accept", "application/json")
+        .bearer(&c.token);
+    if let Some(resp) = s.send(&since, req).await {
+        s.rec.evaluated(&since);
+        let n = resp.json().map(|b| items(&b, 0).len()).unwrap_or(0);
+        if resp.status != 200 || n > 0 {
+            s.rec
+                .violation(
+                    &since,
+                    "getCredentials with since in the year 2999 returned credentials issued before it",
+                )
+                .at(format!("GET {url} → {}", resp.status))
+                .expected("200 with no credentials")
+                .found(format!("{} with {n} credentials", resp.status))
+                .exchange(&resp.exchange);
+        }
+    }
+    let bad = c.id(14);
+    for q in ["limit=0", "offset=-1", "since=not-a-date"] {
+        let url = format!("{base}?{q}");
+        let req = Req::new("GET", &url)
+            .header("Accept", "application/json")
+            .bearer(&c.token);
+        let Some(resp) = s.send(&bad, req).await else { continue };
+        s.rec.evaluated(&bad);
+        if resp.status != 400 {
+            s.rec
+                .violation(&bad, format!("getCredentials with {q} was not refused with 400"))
+                .at(format!("GET {url} → {}", resp.status))
+                .expected("400 with imsx_codeMinor invalid_query_parameter")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        } else {
+            keep_error(
+                c,
+                resp,
+                &format!("GET credentials?{q}"),
+                Some("invalid_query_parameter"),
+            );
+        }
+    }
+}
+
+/// `019` getProfile and `020` putProfile.
+async fn profile(s: &mut Session<'_>, c: &mut Ctx, read_only: bool) {
+    let url = s.api_url(c.family, "/profile");
+    let get = c.id(19);
+    let req = Req::new("GET", &url)
+        .header("Accept", "application/json")
+        .bearer(&c.token);
+    let Some(resp) = s.send(&get, req).await else { return };
+    s.rec.evaluated(&get);
+    let body = resp.json().ok().filter(|_| resp.status == 200);
+    let is_profile = body.as_ref().is_some_and(|b| {
+        let typed = match &b["type"] {
+            Value::String(t) => t == "Profile",
+            Value::Array(a) => a.iter().any(|t| t == "Profile"),
+            _ => false,
+        };
+        b["id"].is_string() && typed
+    });
+    if !is_profile {
+        s.rec
+            .violation(&get, "getProfile did not answer a Profile")
+            .at(format!("GET {url} → {}", resp.status))
+            .expected("200 with {\"id\": …, \"type\": \"Profile\" (or a list including it), …}")
+            .found(truncate(&resp.text()))
+            .exchange(&resp.exchange);
+    } else {
+        expect_json_label(s, c.family, &resp, "GET profile");
+    }
+    if read_only {
+        return;
+    }
+    let put = c.id(20);
+    let Some(profile) = body.filter(|_| is_profile) else {
+        s.rec.skip(&put, "getProfile gave no Profile to send back");
+        return;
+    };
+    let req = Req::new("PUT", &url)
+        .header("Accept", "application/json")
+        .bearer(&c.token)
+        .body("application/json", profile.to_string());
+    let Some(resp) = s.send(&put, req).await else { return };
+    s.rec.evaluated(&put);
+    match resp.status {
+        200 if resp.json().is_ok_and(|b| b.is_object()) => expect_json_label(s, c.family, &resp, "PUT profile"),
+        202 => {}
+        status => {
+            s.rec
+                .violation(&put, format!("putProfile of the user's own Profile answered {status}"))
+                .at(format!("PUT {url} → {status}"))
+                .expected("200 with the Profile, or 202")
+                .found(truncate(&resp.text()))
+                .exchange(&resp.exchange);
+        }
+    }
+}
+
+/// `022`: methods the API does not define.
+async fn wrong_methods(s: &mut Session<'_>, c: &mut Ctx) {
+    let id = c.id(22);
+    for (m, path) in [
+        ("DELETE", "/credentials"),
+        ("DELETE", "/profile"),
+        ("PATCH", "/credentials"),
+    ] {
+        let url = s.api_url(c.family, path);
+        let req = Req::new(m, &url).header("Accept", "application/json").bearer(&c.token);
+        let Some(resp) = s.send(&id, req).await else { continue };
+        s.rec.evaluated(&id);
+        if resp.status != 405 {
+            s.rec
+                .violation(&id, format!("{m} {path} was not answered 405"))
+                .at(format!("{m} {url} → {}", resp.status))
+                .expected("405 with imsx_StatusInfo")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        } else {
+            keep_error(c, resp, &format!("{m} {path}"), Some("not_allowed"));
+        }
+    }
+}
+
+/// `021`: every error response collected is an imsx_StatusInfo; also `007` for their labels.
+fn status_infos(s: &mut Session<'_>, c: &Ctx) {
+    let id = c.id(21);
+    const MAJOR: [&str; 4] = ["failure", "processing", "success", "unsupported"];
+    const SEVERITY: [&str; 3] = ["error", "status", "warning"];
+    for e in &c.errors {
+        s.rec.evaluated(&id);
+        expect_json_label(s, c.family, &e.resp, &e.what);
+        let body = match e.resp.json() {
+            Ok(b) if b.is_object() => b,
+            Ok(b) => {
+                s.rec
+                    .violation(
+                        &id,
+                        format!("the error answer to {} is not an imsx_StatusInfo object", e.what),
+                    )
+                    .at(format!("{} → body", e.what))
+                    .expected("{\"imsx_codeMajor\": …, \"imsx_severity\": …}")
+                    .found(truncate(&b.to_string()))
+                    .exchange(&e.resp.exchange);
+                continue;
+            }
+            Err(why) => {
+                s.rec
+                    .violation(
+                        &id,
+                        format!("the error answer to {} is not an imsx_StatusInfo: {why}", e.what),
+                    )
+                    .at(format!("{} → body", e.what))
+                    .expected("an imsx_StatusInfo JSON body")
+                    .found(truncate(&e.resp.text()))
+                    .exchange(&e.resp.exchange);
+                continue;
+            }
+        };
+        for (field, allowed) in [("imsx_codeMajor", &MAJOR[..]), ("imsx_severity", &SEVERITY[..])] {
+            if !body[field].as_str().is_some_and(|v| allowed.contains(&v)) {
+                s.rec
+                    .violation(&id, format!("the error answer to {} has no valid {field}", e.what))
+                    .pointer(format!("/{field}"))
+                    .expected(format!("one of {}", allowed.join(", ")))
+                    .found(body[field].to_string())
+                    .exchange(&e.resp.exchange);
+            }
+        }
+        if let Some(minor) = e.minor {
+            let values: Vec<&str> = body
+                .pointer("/imsx_codeMinor/imsx_codeMinorField")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f["imsx_codeMinorFieldValue"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !values.contains(&minor) {
+                s.rec
+                    .warning(
+                        &id,
+                        format!("the error answer to {} does not carry codeMinor {minor}", e.what),
+                    )
+                    .pointer("/imsx_codeMinor")
+                    .expected(minor)
+                    .found(format!("{values:?}"))
+                    .exchange(&e.resp.exchange);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_headers_are_read_by_relation() {
+        let h = r#"<https://p.example/c?limit=2&offset=2>; rel="next", <https://p.example/c?limit=2&offset=0>; rel="first prev", <x>; rel=last"#;
+        assert_eq!(
+            link_rel(h, "next").as_deref(),
+            Some("https://p.example/c?limit=2&offset=2")
+        );
+        assert_eq!(
+            link_rel(h, "prev").as_deref(),
+            Some("https://p.example/c?limit=2&offset=0")
+        );
+        assert_eq!(link_rel(h, "last").as_deref(), Some("x"));
+        assert_eq!(link_rel(h, "up"), None);
+        assert_eq!(link_rel("garbage", "next"), None);
+        assert_eq!(
+            resolve("https://p.example/a/b?x=1", "c?y=2"),
+            "https://p.example/a/c?y=2"
+        );
+        assert_eq!(query_u64("https://p.example/c?limit=2&offset=4", "offset"), Some(4));
+    }
+}
