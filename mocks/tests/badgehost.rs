@@ -344,13 +344,12 @@ async fn badgecheck_verifies_the_valid_badges_and_flags_each_broken_one_for_its_
     let reports = run_badgecheck(&peer, Some(RECIPIENT_EMAIL), &inputs).await;
 
     let mut verdicts = Vec::new();
-    for ((entry, input), result) in entries.iter().zip(&inputs).zip(&reports) {
+    for ((entry, input), report) in entries.iter().zip(&inputs).zip(&reports) {
         let (name, form) = (str_of(entry, "name"), str_of(entry, "form"));
         assert!(
-            result.get("crash").is_none(),
-            "{name} ({form}) crashed badgecheck: {result}"
+            report.get("crash").is_none(),
+            "{name} ({form}) crashed badgecheck: {report}"
         );
-        let report = &result;
         let errs = errors(report);
         if entry["expected"] == "valid" {
             assert_eq!(report["valid"], true, "{name} ({form}, {input}): {errs:#?}");
