@@ -4,6 +4,7 @@
 //! (tests, the embedded default run) and from the CLI (`clr-harness mocks serve`). Content is deterministic from a
 //! seed, and each server can be told to misbehave in one named way at a time ([`faults`]).
 
+pub mod badgehost;
 pub mod case;
 pub mod faults;
 pub mod issuer;

@@ -86,6 +86,9 @@ fn serve(args: &ServeArgs) -> Result<()> {
             data_dir: args.data_dir.clone(),
         };
         let (provider, _) = Provider::spawn(config).await.map_err(|e| anyhow::anyhow!("failed to start the provider: {e}"))?;
+        let (badgehost, _) = clr_mocks::badgehost::spawn(args.seed)
+            .await
+            .map_err(|e| anyhow::anyhow!("failed to start the OB 2.0 badge host: {e}"))?;
 
         println!("CASE 1.0 server   {}/ims/case/v1p0/CFDocuments", case.base_url);
         println!("mock issuer       {}", issuer_state.issuer_id);
@@ -100,8 +103,11 @@ fn serve(args: &ServeArgs) -> Result<()> {
         );
         let active: Vec<&str> = faults.iter().map(|f| f.name()).collect();
         println!("  faults          {}", if active.is_empty() { "none".to_string() } else { active.join(", ") });
+        println!("OB 2.0 badge host {}/issuer", badgehost.base_url);
+        println!("  badges          {}/index.json (every badge URL, expected verdict, reason)", badgehost.base_url);
         println!("ready; Ctrl-C stops");
         tokio::signal::ctrl_c().await.context("failed to wait for Ctrl-C")?;
+        badgehost.shutdown().await.ok();
         provider.shutdown().await.ok();
         issuer.shutdown().await.ok();
         case.shutdown().await.ok();
