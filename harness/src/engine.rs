@@ -563,13 +563,27 @@ pub fn build_run(
 }
 
 fn verdict(subjects: &[Subject], results: &Counts) -> String {
-    let docs = subjects.iter().filter(|s| s.parent.is_none()).count();
+    let is_provider = |s: &Subject| s.kind == clr_reports::SubjectKind::Provider;
+    let providers = subjects.iter().filter(|s| is_provider(s)).count();
+    let docs = subjects
+        .iter()
+        .filter(|s| s.parent.is_none() && !is_provider(s))
+        .count();
     let failed = subjects
         .iter()
         .filter(|s| s.parent.is_none() && s.outcome == Outcome::Fail)
         .count();
-    let embedded = subjects.len() - docs;
-    let mut parts = vec![format!("{docs} document{}", if docs == 1 { "" } else { "s" })];
+    let embedded = subjects.len() - docs - providers;
+    let mut parts = Vec::new();
+    if providers > 0 {
+        parts.push(format!(
+            "{providers} provider part{}",
+            if providers == 1 { "" } else { "s" }
+        ));
+    }
+    if docs > 0 || providers == 0 {
+        parts.push(format!("{docs} document{}", if docs == 1 { "" } else { "s" }));
+    }
     if embedded > 0 {
         parts.push(format!(
             "{embedded} embedded credential{}",
@@ -594,8 +608,9 @@ fn verdict(subjects: &[Subject], results: &Counts) -> String {
         } else {
             String::new()
         };
+        let noun = if providers > 0 { "part" } else { "document" };
         format!(
-            "{head}: {failed} document{} failed, {} required check{} failed{errors}",
+            "{head}: {failed} {noun}{} failed, {} required check{} failed{errors}",
             if failed == 1 { "" } else { "s" },
             results.fail,
             if results.fail == 1 { "" } else { "s" }

@@ -6,6 +6,7 @@
 
 pub mod badgehost;
 pub mod case;
+pub mod ecosystem;
 pub mod faults;
 pub mod issuer;
 pub mod provider;

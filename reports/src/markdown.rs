@@ -97,10 +97,7 @@ fn table(run: &Run, out: &mut Vec<String>) {
         } else {
             format!("{}↳ ", "&nbsp;&nbsp;".repeat(depth - 1))
         };
-        let detected = s
-            .detected
-            .as_ref()
-            .map_or("not recognised".to_string(), |d| text(&d.label));
+        let detected = text(&s.what());
         out.push(format!(
             "| {nest}{} | {detected} | {} {} | {} | {} | {} | {} | {} | {} | {} |",
             code(&s.name),

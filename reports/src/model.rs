@@ -255,6 +255,19 @@ pub struct CheckResult {
     pub findings: Vec<Finding>,
 }
 
+impl Subject {
+    /// What the subject was recognised as, for headings: the detection label, or the kind for subjects that are not
+    /// documents.
+    pub fn what(&self) -> String {
+        match (&self.detected, self.kind) {
+            (Some(d), _) => d.label.clone(),
+            (None, SubjectKind::Provider) => "provider (REST API and OAuth 2.0)".into(),
+            (None, SubjectKind::Consumer) => "consumer".into(),
+            (None, _) => "not recognised".into(),
+        }
+    }
+}
+
 /// What kind of thing a subject is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -129,7 +129,7 @@ impl Renderer<'_> {
         let ind = "  ".repeat(depth);
         let what = match &s.detected {
             Some(d) => format!("{}: {}", clean(&d.label), clean(&d.reason)),
-            None => "not recognised".to_string(),
+            None => s.what(),
         };
         let tag = self.p.paint(outcome_style(s.outcome), outcome_tag(s.outcome));
         let name = self.p.paint(Style::Bold, &clean(&s.name));

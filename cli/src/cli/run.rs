@@ -4,7 +4,6 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -16,12 +15,10 @@ use clr_harness::exit;
 use clr_harness::fetch::FetchPolicy;
 use clr_harness::jsonld::canon::Budget;
 use clr_harness::verify::{Env, Net};
+use clr_mocks::ecosystem::Ecosystem;
 use clr_mocks::faults::Faults;
-use clr_mocks::provider::{Provider, ProviderConfig, TestUser};
-use clr_mocks::{case, issuer, server};
 use clr_reports::terminal::TerminalOptions;
 use clr_reports::{ReportFormat, RunOptions};
-use serde_json::json;
 
 use super::{ColorArgs, SelectArgs, emit_reports, report_selection};
 
@@ -139,63 +136,6 @@ pub fn run(args: &RunArgs) -> i32 {
     }
 }
 
-/// The provider's test user in the embedded run.
-const USER: (&str, &str) = ("https://learners.example.edu/people/ada", "ada");
-
-/// The mock ecosystem of an embedded run, kept alive until the reports are written.
-struct Embedded {
-    servers: Vec<server::Running>,
-    provider: Arc<Provider>,
-    uploads: Vec<Upload>,
-    allowed_hosts: Vec<String>,
-}
-
-async fn start_embedded(seed: u64, faults: Faults) -> Result<Embedded> {
-    let case = server::spawn(case::router(case::Framework::seeded(seed)), 0)
-        .await
-        .context("failed to start the CASE server")?;
-    let (issuer, issuer_state) = issuer::spawn_with_case(seed, Some(&case.base_url))
-        .await
-        .map_err(|e| anyhow::anyhow!("failed to start the mock issuer: {e}"))?;
-    let (id, username) = USER;
-    let config = ProviderConfig {
-        users: vec![TestUser {
-            id: id.into(),
-            username: username.into(),
-            password: "ada-password".into(),
-            profile: json!({"id": id, "type": ["Profile"], "name": "Ada Learner", "email": "ada@learners.example.edu"}),
-        }],
-        auto_consent_user: Some(username.into()),
-        faults,
-        data_dir: None,
-    };
-    let (provider, state) = Provider::spawn(config)
-        .await
-        .map_err(|e| anyhow::anyhow!("failed to start the provider: {e}"))?;
-    // What the run upserts: the issuer's valid credentials (one as a VC-JWT) and the signed samples.
-    let mut uploads = Vec::new();
-    for slug in ["course-statistics", "datathon", "competency", "clr"] {
-        if let Some(vc) = issuer_state.credentials.get(slug) {
-            uploads.push(Upload::from_bytes(slug, vc.to_string().as_bytes()).map_err(anyhow::Error::msg)?);
-        }
-    }
-    if let Some(jwt) = issuer_state.jwts.get("course-machine-learning") {
-        uploads.push(Upload::from_bytes("course-machine-learning.jwt", jwt.as_bytes()).map_err(anyhow::Error::msg)?);
-    }
-    uploads.extend(Upload::samples());
-    let host = |u: &str| {
-        u.trim_start_matches("http://")
-            .trim_start_matches("https://")
-            .to_string()
-    };
-    Ok(Embedded {
-        allowed_hosts: vec![host(&issuer.base_url), host(&case.base_url)],
-        servers: vec![provider, issuer, case],
-        provider: state,
-        uploads,
-    })
-}
-
 fn run_inner(args: &RunArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = engine::now_rfc3339();
@@ -234,18 +174,10 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     };
 
     let (mut target, embedded, hooks) = if embedded_run {
-        let env = runtime.block_on(start_embedded(args.seed, faults))?;
-        let base = env.servers[0].base_url.clone();
-        let mut t = Target::new(&base);
-        t.auth.mode = AuthMode::AutoConsent;
-        t.oauth.revocation_url = Some(format!("{base}/oauth/revoke"));
-        t.oauth.registration_url = Some(format!("{base}/oauth/register"));
-        t.oauth.authorization_url = Some(format!("{base}/oauth/authorize"));
-        t.oauth.token_url = Some(format!("{base}/oauth/token"));
-        let provider = env.provider.clone();
-        let hooks = Hooks {
-            advance_clock: Some(Box::new(move |secs| provider.advance_clock(secs))),
-        };
+        let env = runtime
+            .block_on(Ecosystem::start(args.seed, faults))
+            .context("failed to start the embedded ecosystem")?;
+        let (t, hooks) = (env.target(), env.hooks());
         (t, Some(env), hooks)
     } else {
         let mut t = match &args.target {
@@ -283,7 +215,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
             v
         }
     };
-    let allowed = embedded.as_ref().map(|e| e.allowed_hosts.clone()).unwrap_or_default();
+    let allowed = embedded.as_ref().map(Ecosystem::allowed_hosts).unwrap_or_default();
 
     let provider_run = runtime.block_on(api::run(&target, uploads, &hooks, &log));
     let net = if args.no_proofs {
@@ -325,11 +257,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         exchanges,
     );
     if let Some(env) = embedded {
-        runtime.block_on(async {
-            for s in env.servers {
-                let _ = s.shutdown().await;
-            }
-        });
+        runtime.block_on(env.shutdown());
     }
 
     let terminal_opts = TerminalOptions {
