@@ -55,6 +55,32 @@ faults! {
         "the Service Description Document is only served with a bearer token",
     WrongContentType = "wrong-content-type": "API responses are labelled text/html whatever their representation",
     TokenCacheControlMissing = "token-cache-control-missing": "token responses lack Cache-Control: no-store",
+    SddMissingFields = "sdd-missing-fields": "the Service Description Document lacks info.termsOfService",
+    SddMissingScopes = "sdd-missing-scopes": "the Service Description Document does not advertise the profile.update scope",
+    AnonymousAccess = "anonymous-access": "API requests without an access token are served as the first test user",
+    ExtraResponseProperty = "extra-response-property": "the getCredentials body carries a property besides credential and compactJwsString",
+    BadQueryAccepted = "bad-query-accepted": "getCredentials ignores invalid limit, offset and since values instead of answering 400",
+    UpsertAlways201 = "upsert-always-201": "upsertCredential answers 201 when it replaces a credential instead of 200",
+    MalformedUpsertAccepted = "malformed-upsert-accepted": "upsertCredential answers 200 to a body that is not a credential",
+    ProfileWithoutType = "profile-without-type": "getProfile returns the Profile without its type",
+    PutProfileRefused = "put-profile-refused": "putProfile fails with 500 whatever the body",
+    WrongMethodAllowed = "wrong-method-allowed": "unsupported methods on API endpoints answer 204 instead of 405",
+    RegistrationResponseIncomplete = "registration-response-incomplete":
+        "the registration response lacks client_id_issued_at",
+    RegistrationAcceptsIncomplete = "registration-accepts-incomplete":
+        "registration fills in a missing client_name instead of refusing the request",
+    RegistrationAcceptsBadRedirect = "registration-accepts-bad-redirect":
+        "registration accepts redirect URIs that are not https on the client's host",
+    ScopeNotReturned = "scope-not-returned": "the authorization success redirect omits the granted scope",
+    PkceOptional = "pkce-optional": "authorization requests without an S256 code_challenge are granted a code",
+    ClientSecretNotChecked = "client-secret-not-checked": "the token endpoint accepts a wrong client secret",
+    CodesNeverExpire = "codes-never-expire": "authorization codes never expire",
+    UnknownScopeGranted = "unknown-scope-granted": "authorization grants scopes the client did not register",
+    RefreshedTokenUnusable = "refreshed-token-unusable":
+        "a refresh answers an access token the API does not know",
+    RefreshWidensScope = "refresh-widens-scope":
+        "a refresh asking for more scope than granted is answered (with the old scope) instead of invalid_scope",
+    RevocationRejectsUnknown = "revocation-rejects-unknown": "revoking an unknown token answers 400 instead of 200",
     UnsignedCredentials = "unsigned-credentials": "getCredentials returns credentials stripped of their proof",
     TamperedCredentials = "tampered-credentials":
         "getCredentials returns credentials altered after signing (JSON name changed, JWS signature changed)",

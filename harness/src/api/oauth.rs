@@ -892,21 +892,37 @@ async fn refresh_probes(s: &mut Session<'_>) {
                 if let Some(mut t) = fresh {
                     let family = s.families()[0];
                     let url = s.api_url(family, "/credentials");
-                    if let Some(api) = s
+                    let old = s.main.as_ref().map(|m| m.access.clone()).unwrap_or_default();
+                    if t.access == old {
+                        s.rec
+                            .violation("OAUTH-REFRESH-001", "the refresh answered the same access token again")
+                            .at("POST token (refresh_token) → body access_token")
+                            .expected("a new access token")
+                            .found("the token being refreshed")
+                            .exchange(&resp.exchange);
+                    }
+                    let works = match s
                         .send("OAUTH-REFRESH-001", Req::new("GET", url).bearer(&t.access))
                         .await
-                        && api.status != 200
                     {
-                        s.rec
-                            .violation("OAUTH-REFRESH-001", "the refreshed access token is refused by the API")
-                            .at(format!("GET {} credentials → {}", family.label(), api.status))
-                            .expected("200")
-                            .found(api.status.to_string())
-                            .exchange(&api.exchange);
+                        Some(api) if api.status != 200 => {
+                            s.rec
+                                .violation("OAUTH-REFRESH-001", "the refreshed access token is refused by the API")
+                                .at(format!("GET {} credentials → {}", family.label(), api.status))
+                                .expected("200")
+                                .found(api.status.to_string())
+                                .exchange(&api.exchange);
+                            false
+                        }
+                        Some(_) => true,
+                        None => false,
+                    };
+                    // Go on with the refreshed token only when it works, so one broken refresh fails one check.
+                    if works {
+                        // The old refresh token may have been rotated away; keep the newest.
+                        t.refresh = t.refresh.or(Some(rt));
+                        s.main = Some(t);
                     }
-                    // The old refresh token may have been rotated away; keep the newest.
-                    t.refresh = t.refresh.or(Some(rt));
-                    s.main = Some(t);
                 }
             }
         }

@@ -71,6 +71,9 @@ fn raw_response(p: &Provider, status: StatusCode, content_type: &'static str, bo
 }
 
 fn not_allowed(p: &Provider) -> Response {
+    if p.has(Fault::WrongMethodAllowed) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
     status_info(
         p,
         StatusCode::METHOD_NOT_ALLOWED,
@@ -104,6 +107,20 @@ pub(super) fn authorize(p: &Provider, headers: &HeaderMap, scope: Option<&str>) 
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim());
     let Some(bearer) = bearer else {
+        if p.has(Fault::AnonymousAccess)
+            && let Some(user) = p.users.first()
+        {
+            return Ok(Token {
+                token: String::new(),
+                refresh: false,
+                client_id: String::new(),
+                user_id: user.id.clone(),
+                scope: super::supported_scopes().join(" "),
+                expires_at: None,
+                revoked: false,
+                grant: String::new(),
+            });
+        }
         return Err(Box::new(unauthorized(
             p,
             "Bearer realm=\"clr-mocks\"",
@@ -182,6 +199,11 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
     };
     let q = match parse_query(req.uri().query()) {
         Ok(q) => q,
+        Err(_) if p.has(Fault::BadQueryAccepted) => Query {
+            limit: None,
+            offset: 0,
+            since: None,
+        },
         Err(e) => return status_info(p, StatusCode::BAD_REQUEST, "invalid_query_parameter", &e),
     };
     let since = if p.has(Fault::SinceIgnored) {
@@ -211,7 +233,10 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
             jws.push(Value::String(c.body));
         }
     }
-    let body = json!({ "credential": creds, "compactJwsString": jws });
+    let mut body = json!({ "credential": creds, "compactJwsString": jws });
+    if p.has(Fault::ExtraResponseProperty) {
+        body["total"] = json!(total);
+    }
     let mut r = json_response(p, StatusCode::OK, &body);
     let shown_total = if p.has(Fault::WrongTotalCount) {
         total + 1
@@ -338,6 +363,9 @@ async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
         jws_credential(text.trim())
     };
     let Some((issuer, id, date)) = vc.as_ref().and_then(identify) else {
+        if p.has(Fault::MalformedUpsertAccepted) {
+            return raw_response(p, StatusCode::OK, "application/json", text.to_string());
+        }
         let msg = "the body is not a credential with an id and an issuer in the declared representation";
         return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", msg);
     };
@@ -349,7 +377,7 @@ async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
         Ok(c) => c,
         Err(e) => return internal(p, e),
     };
-    let status = if created && !p.has(Fault::UpsertAlways200) {
+    let status = if (created && !p.has(Fault::UpsertAlways200)) || p.has(Fault::UpsertAlways201) {
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -395,7 +423,14 @@ fn get_profile(p: &Provider, family: Family, headers: &HeaderMap) -> Response {
         Err(r) => return *r,
     };
     match p.store.profile(&token.user_id) {
-        Ok(Some(profile)) => json_response(p, StatusCode::OK, &profile),
+        Ok(Some(mut profile)) => {
+            if p.has(Fault::ProfileWithoutType)
+                && let Some(obj) = profile.as_object_mut()
+            {
+                obj.remove("type");
+            }
+            json_response(p, StatusCode::OK, &profile)
+        }
         Ok(None) => status_info(p, StatusCode::NOT_FOUND, "unknown", "the user has no profile"),
         Err(e) => internal(p, e),
     }
@@ -411,6 +446,9 @@ async fn put_profile(p: Arc<Provider>, family: Family, req: Request) -> Response
         Ok(b) => b,
         Err(e) => return body_error(p, e),
     };
+    if p.has(Fault::PutProfileRefused) {
+        return internal(p, "putProfile is broken (fault put-profile-refused)");
+    }
     let profile = serde_json::from_slice::<Value>(&body).ok().filter(|v| {
         let is_profile = |t: &Value| t.as_str() == Some("Profile");
         v.get("id").is_some_and(Value::is_string)

@@ -93,17 +93,18 @@ fn validate(p: &Provider, q: &HashMap<String, String>) -> Result<AuthzRequest, B
         Some(_) => return fail("unsupported_response_type", "only response_type=code is supported"),
     }
     let challenge = get("code_challenge").filter(|c| (43..=128).contains(&c.len()));
-    let Some(challenge) = challenge else {
+    let pkce_optional = p.has(Fault::PkceOptional);
+    let Some(challenge) = challenge.or(pkce_optional.then_some("")) else {
         return fail("invalid_request", "code_challenge (PKCE) is required");
     };
-    if get("code_challenge_method") != Some("S256") {
+    if get("code_challenge_method") != Some("S256") && !pkce_optional {
         return fail("invalid_request", "code_challenge_method must be S256");
     }
     let Some(scope) = get("scope") else {
         return fail("invalid_request", "scope is required");
     };
     let allowed = client.scopes();
-    if scope.split_whitespace().any(|s| !allowed.contains(&s)) {
+    if scope.split_whitespace().any(|s| !allowed.contains(&s)) && !p.has(Fault::UnknownScopeGranted) {
         return fail("invalid_scope", "scope exceeds the client's registered scope");
     }
     Ok(AuthzRequest {
@@ -131,7 +132,10 @@ fn grant_code(p: &Provider, a: &AuthzRequest, user_id: &str) -> Response {
             &[("error", "server_error"), ("error_description", &e.to_string())],
         );
     }
-    let mut pairs = vec![("code", grant.code.as_str()), ("scope", a.scope.as_str())];
+    let mut pairs = vec![("code", grant.code.as_str())];
+    if !p.has(Fault::ScopeNotReturned) {
+        pairs.push(("scope", a.scope.as_str()));
+    }
     if !p.has(Fault::StateNotEchoed) {
         pairs.push(("state", a.state.as_str()));
     }

@@ -53,7 +53,7 @@ fn client_auth(p: &Provider, headers: &HeaderMap) -> Result<Client, Box<Response
         .as_deref()
         .and_then(|c| c.split_once(':'))
         .and_then(|(id, secret)| match p.store.client(id) {
-            Ok(Some(c)) if c.secret == secret => Some(c),
+            Ok(Some(c)) if c.secret == secret || p.has(Fault::ClientSecretNotChecked) => Some(c),
             _ => None,
         });
     client.ok_or_else(|| {
@@ -123,7 +123,11 @@ pub(super) async fn token(State(p): State<Arc<Provider>>, req: Request) -> Respo
                 client_id: &client.id,
                 redirect_uri,
                 verifier: get("code_verifier"),
-                now: p.now(),
+                now: if p.has(Fault::CodesNeverExpire) {
+                    i64::MIN
+                } else {
+                    p.now()
+                },
                 check_pkce: !p.has(Fault::PkceNotVerified),
                 single_use: !p.has(Fault::AuthCodeReusable),
             };
@@ -137,8 +141,18 @@ pub(super) async fn token(State(p): State<Arc<Provider>>, req: Request) -> Respo
             let Some(refresh) = get("refresh_token") else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is required");
             };
-            match p.store.refresh(refresh, &client.id, get("scope"), &access, expires_at) {
-                Ok(Ok(t)) => (t, refresh.to_string()),
+            let scope = if p.has(Fault::RefreshWidensScope) {
+                None
+            } else {
+                get("scope")
+            };
+            match p.store.refresh(refresh, &client.id, scope, &access, expires_at) {
+                Ok(Ok(mut t)) => {
+                    if p.has(Fault::RefreshedTokenUnusable) {
+                        t.token = p.random();
+                    }
+                    (t, refresh.to_string())
+                }
                 Ok(Err(e)) => return grant_error(e),
                 Err(e) => return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
             }
@@ -199,6 +213,9 @@ pub(super) async fn revoke(State(p): State<Arc<Provider>>, req: Request) -> Resp
                 "unsupported token_type_hint",
             );
         }
+    }
+    if p.has(Fault::RevocationRejectsUnknown) && matches!(p.store.token(token), Ok(None)) {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "unknown token");
     }
     match p.store.revoke(token, &client.id) {
         Ok(()) => StatusCode::OK.into_response(),

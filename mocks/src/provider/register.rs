@@ -23,6 +23,7 @@ pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Re
     let base = p.base_url();
     let scopes: Map<String, Value> = SCOPE_OPS
         .iter()
+        .filter(|op| !(p.has(Fault::SddMissingScopes) && **op == "profile.update"))
         .map(|op| (family.scope(op), Value::String(format!("Permission to {op}"))))
         .collect();
     let title = match family {
@@ -56,6 +57,12 @@ pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Re
             "schemas": {}
         }
     });
+    let mut sdd = sdd;
+    if p.has(Fault::SddMissingFields)
+        && let Some(info) = sdd.get_mut("info").and_then(Value::as_object_mut)
+    {
+        info.remove("termsOfService");
+    }
     json_response(p, StatusCode::OK, &sdd)
 }
 
@@ -94,6 +101,9 @@ pub(super) async fn register(State(p): State<Arc<Provider>>, req: Request) -> Re
     let Ok(Value::Object(mut meta)) = serde_json::from_slice::<Value>(&body) else {
         return metadata_error("the registration request must be a JSON object");
     };
+    if p.has(Fault::RegistrationAcceptsIncomplete) {
+        meta.entry("client_name").or_insert(json!("unnamed client"));
+    }
     let mut host = None;
     for name in [
         "client_name",
@@ -122,6 +132,7 @@ pub(super) async fn register(State(p): State<Arc<Provider>>, req: Request) -> Re
             for uri in uris {
                 match web_url(uri) {
                     Some(u) if u.fragment().is_none() && host.as_deref() == u.host_str() => {}
+                    _ if p.has(Fault::RegistrationAcceptsBadRedirect) => {}
                     _ => {
                         return redirect_error(&format!(
                             "redirect URI `{uri}` is not an https URL on the client's host"
@@ -169,7 +180,9 @@ pub(super) async fn register(State(p): State<Arc<Provider>>, req: Request) -> Re
     let secret = p.random();
     meta.insert("client_id".into(), json!(client_id));
     meta.insert("client_secret".into(), json!(secret));
-    meta.insert("client_id_issued_at".into(), json!(p.now()));
+    if !p.has(Fault::RegistrationResponseIncomplete) {
+        meta.insert("client_id_issued_at".into(), json!(p.now()));
+    }
     meta.insert("client_secret_expires_at".into(), json!(0));
     meta.entry("token_endpoint_auth_method")
         .or_insert(json!("client_secret_basic"));

@@ -1,0 +1,235 @@
+//! The fault table: against the reference provider every provider check passes, and against each fault profile of
+//! the mocks exactly the checks that fault targets do not pass — nothing else. Together the rows trip every provider
+//! check, so none of them is a check nothing can fail.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use clr_harness::api::{self, Family};
+use clr_harness::engine::Options;
+use clr_harness::fetch::FetchPolicy;
+use clr_harness::verify::Net;
+use clr_mocks::ecosystem::Ecosystem;
+use clr_mocks::faults::{Fault, Faults};
+use clr_reports::{Outcome, SubjectKind};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// Checks that do not pass against the faultless reference provider (none; the table must say why otherwise).
+const BASELINE: &[&str] = &["API-023"];
+
+/// One row: a fault and the checks it trips. `API-NNN` names the check in both families.
+struct Row {
+    fault: &'static str,
+    trips: &'static [&'static str],
+    /// The returned credentials themselves fail their document checks.
+    documents_fail: bool,
+}
+
+const fn row(fault: &'static str, trips: &'static [&'static str]) -> Row {
+    Row {
+        fault,
+        trips,
+        documents_fail: false,
+    }
+}
+
+const ROWS: &[Row] = &[
+    row("pkce-not-verified", &["OAUTH-PKCE-002"]),
+    row("auth-code-reusable", &["OAUTH-TOKEN-002"]),
+    row("redirect-uri-not-checked", &["OAUTH-AUTHZ-003"]),
+    row("state-not-echoed", &["OAUTH-AUTHZ-002"]),
+    row("scope-not-enforced", &["API-006"]),
+    row("expired-token-accepted", &["API-005"]),
+    // A revoked token is also what a reused code's tokens should become, so the reuse check's SHOULD part warns.
+    row("revoked-token-accepted", &["OAUTH-REVOKE-002", "OAUTH-TOKEN-002"]),
+    row("wrong-total-count", &["API-010"]),
+    row("missing-link-next", &["API-011"]),
+    row("paging-overlaps", &["API-012"]),
+    row("since-ignored", &["API-013"]),
+    row("upsert-always-200", &["API-015"]),
+    row("error-without-statusinfo", &["API-021"]),
+    row("discovery-requires-auth", &["API-001"]),
+    row("wrong-content-type", &["API-007"]),
+    row("token-cache-control-missing", &["OAUTH-TOKEN-004"]),
+    // A credential changed on the way out is both unverifiable and not what was stored.
+    Row {
+        fault: "unsigned-credentials",
+        trips: &["API-009", "API-018"],
+        documents_fail: true,
+    },
+    Row {
+        fault: "tampered-credentials",
+        trips: &["API-009", "API-018"],
+        documents_fail: true,
+    },
+    row("sdd-missing-fields", &["API-002"]),
+    row("sdd-missing-scopes", &["API-003"]),
+    row("anonymous-access", &["API-004"]),
+    row("extra-response-property", &["API-008"]),
+    row("bad-query-accepted", &["API-014"]),
+    row("upsert-always-201", &["API-016"]),
+    row("malformed-upsert-accepted", &["API-017"]),
+    // putProfile sends back what getProfile gave; without a Profile there is nothing to send (Skip).
+    row("profile-without-type", &["API-019", "API-020"]),
+    row("put-profile-refused", &["API-020"]),
+    row("wrong-method-allowed", &["API-022"]),
+    row("registration-response-incomplete", &["OAUTH-DCR-001"]),
+    row("registration-accepts-incomplete", &["OAUTH-DCR-002"]),
+    row("registration-accepts-bad-redirect", &["OAUTH-DCR-003"]),
+    row("scope-not-returned", &["OAUTH-AUTHZ-001"]),
+    row("pkce-optional", &["OAUTH-PKCE-001"]),
+    row("client-secret-not-checked", &["OAUTH-TOKEN-001"]),
+    row("codes-never-expire", &["OAUTH-TOKEN-003"]),
+    row("unknown-scope-granted", &["OAUTH-TOKEN-005"]),
+    row("refreshed-token-unusable", &["OAUTH-REFRESH-001"]),
+    row("refresh-widens-scope", &["OAUTH-REFRESH-002"]),
+    row("revocation-rejects-unknown", &["OAUTH-REVOKE-001"]),
+];
+
+/// Full check ids of a row entry.
+fn expand(entry: &str) -> Vec<String> {
+    if entry.starts_with("API-") {
+        Family::ALL.iter().map(|f| format!("{}-{entry}", f.prefix())).collect()
+    } else {
+        vec![entry.to_string()]
+    }
+}
+
+/// What one conformance run against the ecosystem with `faults` produced.
+struct Observed {
+    /// Outcome of every provider check.
+    provider: BTreeMap<String, Outcome>,
+    /// Why each non-passing check did not pass (first finding or note), for failure messages.
+    why: BTreeMap<String, String>,
+    documents_failed: usize,
+    documents: usize,
+}
+
+fn conformance_run(faults: Faults) -> Result<Observed, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let eco = runtime
+        .block_on(Ecosystem::start(1, faults))
+        .map_err(|e| e.to_string())?;
+    let target = eco.target();
+    let hooks = eco.hooks();
+    let run = runtime.block_on(api::run(&target, eco.uploads.clone(), &hooks, &|_| {}));
+    let policy = FetchPolicy {
+        allowed_hosts: eco.allowed_hosts(),
+        ..FetchPolicy::default()
+    };
+    let net = Net::new(policy).map_err(|e| e.to_string())?;
+    let opts = Options {
+        net: Some(&net),
+        ..Options::default()
+    };
+    let subjects = api::into_subjects(run, &opts);
+    runtime.block_on(eco.shutdown());
+    let mut observed = Observed {
+        provider: BTreeMap::new(),
+        why: BTreeMap::new(),
+        documents_failed: 0,
+        documents: 0,
+    };
+    for s in &subjects {
+        if s.kind == SubjectKind::Provider {
+            for r in &s.results {
+                observed.provider.insert(r.check.clone(), r.outcome);
+                if r.outcome != Outcome::Pass {
+                    let why = r
+                        .findings
+                        .first()
+                        .map(|f| f.message.clone())
+                        .or_else(|| r.note.clone())
+                        .unwrap_or_default();
+                    observed.why.insert(r.check.clone(), why);
+                }
+            }
+        } else {
+            observed.documents += 1;
+            if matches!(s.outcome, Outcome::Fail | Outcome::Error) {
+                observed.documents_failed += 1;
+            }
+        }
+    }
+    Ok(observed)
+}
+
+fn not_passing(o: &Observed) -> BTreeSet<String> {
+    o.provider
+        .iter()
+        .filter(|(_, out)| **out != Outcome::Pass)
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+fn explain(o: &Observed, ids: &BTreeSet<String>) -> String {
+    ids.iter()
+        .map(|id| format!("\n    {id}: {:?} — {}", o.provider.get(id), o.why.get(id).cloned().unwrap_or_default()))
+        .collect()
+}
+
+fn check_row(trips: &[&str], faults: Faults, documents_fail: bool) -> Result<(), Failed> {
+    let o = conformance_run(faults)?;
+    let expected: BTreeSet<String> = BASELINE.iter().chain(trips).flat_map(|e| expand(e)).collect();
+    let got = not_passing(&o);
+    let unexpected: BTreeSet<String> = got.difference(&expected).cloned().collect();
+    let missing: BTreeSet<String> = expected.difference(&got).cloned().collect();
+    if !unexpected.is_empty() || !missing.is_empty() {
+        return Err(format!(
+            "not passing, but not targeted:{}\n  targeted, but passing:{}",
+            explain(&o, &unexpected),
+            explain(&o, &missing)
+        )
+        .into());
+    }
+    if o.documents == 0 {
+        return Err("the provider returned no credentials to verify".into());
+    }
+    match (documents_fail, o.documents_failed) {
+        (true, 0) => Err("the returned credentials were expected to fail verification, and all passed".into()),
+        (false, n) if n > 0 => Err(format!("{n} returned credential(s) failed verification").into()),
+        _ => Ok(()),
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = vec![Trial::test("reference provider: every provider check passes", || {
+        check_row(&[], Faults::none(), false)
+    })];
+    for r in ROWS {
+        trials.push(Trial::test(format!("fault {}", r.fault), move || {
+            let fault: Fault = r.fault.parse().map_err(|e| format!("{e}"))?;
+            check_row(r.trips, Faults::one(fault), r.documents_fail)
+        }));
+    }
+    trials.push(Trial::test("coverage: every fault has a row", || {
+        let missing: Vec<&str> = Fault::ALL
+            .iter()
+            .map(|f| f.name())
+            .filter(|n| !ROWS.iter().any(|r| r.fault == *n))
+            .collect();
+        if missing.is_empty() { Ok(()) } else { Err(format!("faults without a row: {missing:?}").into()) }
+    }));
+    trials.push(Trial::test("coverage: every provider check is tripped by some row", || {
+        let tripped: BTreeSet<String> = ROWS
+            .iter()
+            .flat_map(|r| r.trips.iter())
+            .chain(BASELINE)
+            .flat_map(|e| expand(e))
+            .collect();
+        let untripped: Vec<&str> = api::provider_checks(&Family::ALL)
+            .map(|c| c.id)
+            .filter(|id| !tripped.contains(*id))
+            .collect();
+        if untripped.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("provider checks no fault trips: {untripped:?}").into())
+        }
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}
