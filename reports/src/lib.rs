@@ -2,8 +2,9 @@
 //!
 //! Data flow: checks produce [`model::Finding`]s → grouped into [`model::CheckResult`]s per [`model::Subject`] →
 //! one [`model::Run`] → reporters ([`terminal`], [`json`], [`junit`], [`markdown`]; `html` comes with provider
-//! runs). [`catalogue`] renders the check list itself. [`write_reports`] writes the file formats in one go.
+//! runs). [`catalogue`] renders the check list itself; [`bundles`] groups checks into certification bundles. [`write_reports`] writes the file formats in one go.
 
+pub mod bundles;
 pub mod catalogue;
 mod common;
 pub mod json;
