@@ -107,7 +107,7 @@ impl Page<'_> {
         let _ = writeln!(
             self.out,
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; \
-             script-src '{SCRIPT_HASH}'; img-src data:; form-action 'none'; base-uri 'none'\">"
+             script-src '{SCRIPT_HASH}'; form-action 'none'; base-uri 'none'\">"
         );
         self.w("<meta name=\"referrer\" content=\"no-referrer\">\n");
         let _ = writeln!(
