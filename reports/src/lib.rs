@@ -1,11 +1,14 @@
 //! clr-reports: the run model every part of clr-harness reports into, and the reporters that render it.
 //!
 //! Data flow: checks produce [`model::Finding`]s → grouped into [`model::CheckResult`]s per [`model::Subject`] →
-//! one [`model::Run`] → reporters ([`terminal`], [`json`], [`junit`], [`markdown`]; `html` comes with provider
-//! runs). [`catalogue`] renders the check list itself. [`write_reports`] writes the file formats in one go.
+//! one [`model::Run`] → reporters ([`terminal`], [`json`], [`junit`], [`markdown`], [`html`]). [`catalogue`] renders
+//! the check list itself; [`bundles`] groups checks into certification bundles. [`write_reports`] writes the file
+//! formats in one go.
 
+pub mod bundles;
 pub mod catalogue;
 mod common;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -35,7 +38,7 @@ pub enum ReportError {
         #[source]
         source: std::io::Error,
     },
-    #[error("unknown report format `{0}` (expected one of: json, junit, md, markdown, text)")]
+    #[error("unknown report format `{0}` (expected one of: html, json, junit, md, markdown, text)")]
     UnknownFormat(String),
 }
 
@@ -50,14 +53,17 @@ pub enum ReportFormat {
     Markdown,
     /// `report.txt`, the terminal output without colour.
     Text,
+    /// `report.html`, one self-contained page with transcripts, for people.
+    Html,
 }
 
 impl ReportFormat {
-    pub const ALL: [ReportFormat; 4] = [
+    pub const ALL: [ReportFormat; 5] = [
         ReportFormat::Json,
         ReportFormat::Junit,
         ReportFormat::Markdown,
         ReportFormat::Text,
+        ReportFormat::Html,
     ];
 
     /// The file name the format is written to inside the report directory.
@@ -67,6 +73,7 @@ impl ReportFormat {
             ReportFormat::Junit => "junit.xml",
             ReportFormat::Markdown => "report.md",
             ReportFormat::Text => "report.txt",
+            ReportFormat::Html => "report.html",
         }
     }
 
@@ -76,6 +83,7 @@ impl ReportFormat {
             ReportFormat::Junit => "junit",
             ReportFormat::Markdown => "md",
             ReportFormat::Text => "text",
+            ReportFormat::Html => "html",
         }
     }
 
@@ -86,6 +94,7 @@ impl ReportFormat {
             ReportFormat::Junit => junit::render(run),
             ReportFormat::Markdown => Ok(markdown::render(run)),
             ReportFormat::Text => Ok(terminal::render(run, &terminal::TerminalOptions::default())),
+            ReportFormat::Html => Ok(html::render(run)),
         }
     }
 }
@@ -105,6 +114,7 @@ impl FromStr for ReportFormat {
             "junit" => Ok(ReportFormat::Junit),
             "md" | "markdown" => Ok(ReportFormat::Markdown),
             "text" => Ok(ReportFormat::Text),
+            "html" => Ok(ReportFormat::Html),
             _ => Err(ReportError::UnknownFormat(s.to_string())),
         }
     }
@@ -148,10 +158,13 @@ mod tests {
         assert_eq!("md".parse::<ReportFormat>().ok(), Some(ReportFormat::Markdown));
         assert_eq!("markdown".parse::<ReportFormat>().ok(), Some(ReportFormat::Markdown));
         assert_eq!("text".parse::<ReportFormat>().ok(), Some(ReportFormat::Text));
-        let err = "html"
-            .parse::<ReportFormat>()
-            .expect_err("html is not a report format yet");
-        assert!(err.to_string().contains("`html`"), "{err}");
+        assert_eq!(" HTML ".parse::<ReportFormat>().ok(), Some(ReportFormat::Html));
+        let err = "pdf".parse::<ReportFormat>().expect_err("pdf is not a report format");
+        assert!(err.to_string().contains("`pdf`"), "{err}");
+        assert!(err.to_string().contains("html, json"), "the error lists html: {err}");
+        for format in ReportFormat::ALL {
+            assert_eq!(format.as_str().parse::<ReportFormat>().ok(), Some(format), "{format}");
+        }
     }
 
     #[test]
@@ -166,11 +179,17 @@ mod tests {
             ReportFormat::Junit,
             ReportFormat::Markdown,
             ReportFormat::Text,
+            ReportFormat::Html,
             ReportFormat::Json,
         ];
         let paths = write_reports(&run, &dir, &formats).expect("reports are written");
         let names: Vec<_> = paths.iter().filter_map(|p| p.file_name()?.to_str()).collect();
-        assert_eq!(names, ["report.json", "junit.xml", "report.md", "report.txt"]);
+        assert_eq!(
+            names,
+            ["report.json", "junit.xml", "report.md", "report.txt", "report.html"]
+        );
+        let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html exists");
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
 
         let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json exists");
         let back: Run = serde_json::from_str(&json).expect("report.json is the model");

@@ -1,5 +1,7 @@
 //! One realistic run that every reporter test renders: two documents, one of them a CLR with an embedded
-//! credential decoded from a compact JWS, and every outcome a reporter has to handle.
+//! credential decoded from a compact JWS, and every outcome a reporter has to handle. [`sample_run_with_provider`]
+//! adds a provider whose failures rest on recorded HTTP exchanges (for the HTML report and its browser test, which
+//! compiles this file into its own crate).
 
 use crate::model::*;
 
@@ -323,4 +325,213 @@ pub(crate) fn sample_run() -> Run {
         }],
         summary,
     }
+}
+
+fn provider_info(id: &str, title: &str, requirement: &str, url: &str, spec: Spec, area: &str) -> CheckInfo {
+    CheckInfo {
+        spec_url: url.into(),
+        roles: vec![Role::Provider],
+        ..info(id, title, requirement, "", Level::Must, spec, area)
+    }
+}
+
+fn provider_catalogue() -> Vec<CheckInfo> {
+    vec![
+        provider_info(
+            "OB30-API-004",
+            "getProfile returns the Profile",
+            "GET /ims/ob/v3p0/profile returns 200 with the authenticated user's Profile",
+            "https://www.imsglobal.org/spec/ob/v3p0/#getprofile",
+            Spec::Ob30,
+            "api",
+        ),
+        provider_info(
+            "OB30-API-002",
+            "getCredentials pages with Link",
+            "A paged getCredentials response carries a Link header with rel=\"next\" and an X-Total-Count header",
+            "https://www.imsglobal.org/spec/ob/v3p0/#getcredentials",
+            Spec::Ob30,
+            "api",
+        ),
+        provider_info(
+            "CLR20-API-001",
+            "getCredentials returns CLR credentials",
+            "GET /ims/clr/v2p0/credentials returns 200 with a compactJwsStrings or clrCredentials array",
+            "https://www.imsglobal.org/spec/clr/v2p0/#getcredentials",
+            Spec::Clr20,
+            "api",
+        ),
+        provider_info(
+            "OAUTH-TOKEN-003",
+            "Token responses are not cached",
+            "The token endpoint answers with Cache-Control: no-store",
+            "https://www.rfc-editor.org/rfc/rfc6749#section-5.1",
+            Spec::OAuth,
+            "oauth",
+        ),
+        provider_info(
+            "OAUTH-PKCE-001",
+            "PKCE S256 is enforced",
+            "The authorization server rejects a token request whose code_verifier does not match",
+            "https://www.rfc-editor.org/rfc/rfc7636#section-4.6",
+            Spec::OAuth,
+            "oauth",
+        ),
+    ]
+}
+
+const PROVIDER: &str = "https://provider.example";
+
+fn provider_exchanges() -> Vec<Exchange> {
+    let bearer = ("Authorization".to_string(), "Bearer [redacted]".to_string());
+    vec![
+        Exchange {
+            id: "ex-2".into(),
+            method: "GET".into(),
+            url: format!("{PROVIDER}/ims/ob/v3p0/profile"),
+            request_headers: vec![bearer.clone(), ("Accept".into(), "application/json".into())],
+            request_body: None,
+            status: Some(200),
+            response_headers: vec![("Content-Type".into(), "application/json".into())],
+            response_body: Some(
+                "{\"@context\":[\"https://www.w3.org/ns/credentials/v2\"],\"id\":\"https://provider.example/u/1\",\
+                 \"type\":\"Issuer\",\"name\":\"Tom & Jerry's <School>\"}"
+                    .into(),
+            ),
+            response_body_truncated: false,
+            error: None,
+            duration_ms: 12,
+            curl: format!(
+                "curl -H 'Authorization: Bearer [redacted]' -H 'Accept: application/json' {PROVIDER}/ims/ob/v3p0/profile"
+            ),
+        },
+        Exchange {
+            id: "ex-3".into(),
+            method: "GET".into(),
+            url: format!("{PROVIDER}/ims/ob/v3p0/credentials?limit=1&offset=0"),
+            request_headers: vec![bearer],
+            request_body: None,
+            status: Some(200),
+            response_headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("X-Total-Count".into(), "3".into()),
+            ],
+            response_body: Some("{\"compactJwsStrings\":[\"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOi".into()),
+            response_body_truncated: true,
+            error: None,
+            duration_ms: 31,
+            curl: format!(
+                "curl -H 'Authorization: Bearer [redacted]' '{PROVIDER}/ims/ob/v3p0/credentials?limit=1&offset=0'"
+            ),
+        },
+        Exchange {
+            id: "ex-4".into(),
+            method: "POST".into(),
+            url: format!("{PROVIDER}/oauth/token"),
+            request_headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
+            request_body: Some("grant_type=authorization_code&code=abc&code_verifier=[redacted]".into()),
+            status: Some(200),
+            response_headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("Cache-Control".into(), "private, max-age=60".into()),
+            ],
+            response_body: Some(
+                "{\"access_token\":\"[redacted]\",\"token_type\":\"Bearer\",\"expires_in\":3600}".into(),
+            ),
+            response_body_truncated: false,
+            error: None,
+            duration_ms: 8,
+            curl: format!(
+                "curl -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+                 --data 'grant_type=authorization_code&code=abc&code_verifier=[redacted]' {PROVIDER}/oauth/token"
+            ),
+        },
+    ]
+}
+
+fn provider() -> Subject {
+    let profile = Finding {
+        location: Location {
+            http: Some("GET /ims/ob/v3p0/profile → body".into()),
+            ..Location::pointer("/type")
+        },
+        expected: Some("{\n  \"id\": \"https://provider.example/u/1\",\n  \"type\": [\n    \"Profile\"\n  ]\n}".into()),
+        actual: Some("{\"id\":\"https://provider.example/u/1\",\"type\":\"Issuer\"}".into()),
+        exchanges: vec!["ex-2".into()],
+        hint: Some("return the Profile object with \"type\": [\"Profile\"]".into()),
+        ..finding(Outcome::Fail, "the profile is not a Profile: type is \"Issuer\"")
+    };
+    let paging = Finding {
+        location: Location {
+            http: Some("GET /ims/ob/v3p0/credentials?limit=1 → header Link".into()),
+            ..Location::default()
+        },
+        expected: Some("a Link header with rel=\"next\"".into()),
+        actual: Some("no Link header (X-Total-Count: 3)".into()),
+        evidence: vec![Evidence {
+            label: "X-Total-Count".into(),
+            value: "3".into(),
+        }],
+        exchanges: vec!["ex-3".into()],
+        ..finding(
+            Outcome::Fail,
+            "3 credentials in total but the first page of 1 has no Link header",
+        )
+    };
+    let cache = Finding {
+        location: Location {
+            http: Some("POST /oauth/token → header Cache-Control".into()),
+            ..Location::default()
+        },
+        expected: Some("Cache-Control: no-store".into()),
+        actual: Some("Cache-Control: private, max-age=60".into()),
+        exchanges: vec!["ex-4".into()],
+        ..finding(Outcome::Fail, "the token response may be cached")
+    };
+    Subject {
+        id: "provider-1".into(),
+        kind: SubjectKind::Provider,
+        name: PROVIDER.into(),
+        source: PROVIDER.into(),
+        parent: None,
+        scope: None,
+        layers: vec![],
+        detected: None,
+        outcome: Outcome::Fail,
+        results: vec![
+            result("OB30-API-004", Outcome::Fail, None, vec![profile]),
+            result("OB30-API-002", Outcome::Fail, None, vec![paging]),
+            result("CLR20-API-001", Outcome::Pass, None, vec![]),
+            result("OAUTH-PKCE-001", Outcome::Pass, None, vec![]),
+            result("OAUTH-TOKEN-003", Outcome::Fail, None, vec![cache]),
+        ],
+    }
+}
+
+/// The shared run plus a provider (REST API + OAuth 2.0) whose failing checks rest on recorded exchanges and
+/// compare JSON, so the HTML report's transcripts and diffs have something to show.
+pub(crate) fn sample_run_with_provider() -> Run {
+    let mut run = sample_run();
+    run.checks.extend(provider_catalogue());
+    run.exchanges.extend(provider_exchanges());
+    let provider = provider();
+    run.summary.subjects.add(provider.outcome);
+    for r in &provider.results {
+        run.summary.results.add(r.outcome);
+    }
+    run.subjects.push(provider);
+    run.command = [
+        "clr-harness",
+        "validate",
+        "samples/bad.json",
+        "samples/clr.json",
+        "--provider",
+        PROVIDER,
+    ]
+    .map(Into::into)
+    .to_vec();
+    run.summary.verdict = "2 documents (1 embedded credential) and 1 provider, 3 failed: 6 MUST failures, 1 warning, \
+                           1 harness error"
+        .into();
+    run
 }
