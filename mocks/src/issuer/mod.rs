@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use crate::case::Framework;
 use crate::server::{self, Running};
+use crate::tls::MockCa;
 use credentials::Ctx;
 
 /// Why the issuer could not be built.
@@ -298,14 +299,21 @@ pub async fn spawn(seed: u64) -> Result<(Running, Arc<MockIssuer>), IssuerError>
 
 /// [`spawn`] with alignments to the CASE mock at `case_base`.
 pub async fn spawn_with_case(seed: u64, case_base: Option<&str>) -> Result<(Running, Arc<MockIssuer>), IssuerError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let port = listener.local_addr()?.port();
-    drop(listener);
-    let issuer = Arc::new(MockIssuer::with_case(
-        seed,
-        &format!("http://127.0.0.1:{port}"),
-        case_base,
-    )?);
-    let running = server::spawn(router(issuer.clone()), port).await?;
+    spawn_on(server::bind(0).await?, seed, case_base, None).await
+}
+
+/// Builds the issuer for the address of `listener` (its ids name that origin, `https://` when `tls` is given) and
+/// serves it there. The listener stays bound throughout, so no other process can take the port in between.
+pub async fn spawn_on(
+    listener: impl server::IntoListener,
+    seed: u64,
+    case_base: Option<&str>,
+    tls: Option<&MockCa>,
+) -> Result<(Running, Arc<MockIssuer>), IssuerError> {
+    let listener = listener.into_listener()?;
+    let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let issuer = Arc::new(MockIssuer::with_case(seed, &format!("{scheme}://{addr}"), case_base)?);
+    let running = server::spawn_on(listener, router(issuer.clone()), tls).await?;
     Ok((running, issuer))
 }
