@@ -10,6 +10,7 @@
 //! ([`rustls::ServerConfig::builder_with_provider`]) so no process-wide default provider is needed or installed.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
@@ -48,10 +49,15 @@ impl std::fmt::Debug for MockCa {
 impl MockCa {
     /// Generates a P-256 CA ("clr-harness mock CA") and a leaf for [`SERVER_NAMES`] signed by it.
     pub fn generate() -> Result<MockCa, TlsError> {
+        let day = Duration::from_secs(24 * 3600);
+        let now = rcgen::date_time_ymd(1970, 1, 1) + SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
         let ca_key = KeyPair::generate()?;
         let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
         ca_params.distinguished_name = name("clr-harness mock CA");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        // A day back absorbs clock skew between the mocks and a client on another machine.
+        ca_params.not_before = now - day;
+        ca_params.not_after = now + 3650 * day;
         ca_params.key_usages = vec![
             KeyUsagePurpose::KeyCertSign,
             KeyUsagePurpose::CrlSign,
@@ -66,6 +72,9 @@ impl MockCa {
         let mut leaf_params = CertificateParams::new(names)?;
         leaf_params.distinguished_name = name("clr-harness mock server");
         leaf_params.is_ca = IsCa::ExplicitNoCa;
+        // Within the 398 days browsers accept for a server certificate.
+        leaf_params.not_before = now - day;
+        leaf_params.not_after = now + 365 * day;
         leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         leaf_params.use_authority_key_identifier_extension = true;

@@ -203,6 +203,29 @@ impl MockIssuer {
     }
 }
 
+impl MockIssuer {
+    /// The ids of the keys that verify what the issuer signs: the Ed25519 Multikey (as its document and as the
+    /// did:web verification method) and the JWKS keys (as `<jwks url>#<kid>`).
+    pub fn key_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = [
+            &self.key_document["id"],
+            &self.did_document["verificationMethod"][0]["id"],
+        ]
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+        let jwks_url = format!("{}/.well-known/jwks.json", self.base_url);
+        if let Some(keys) = self.jwks["keys"].as_array() {
+            ids.extend(
+                keys.iter()
+                    .filter_map(|k| k["kid"].as_str())
+                    .map(|kid| format!("{jwks_url}#{kid}")),
+            );
+        }
+        ids
+    }
+}
+
 /// A 16 KiB status list with one bit set: multibase `u` + base64url of its GZIP.
 fn bitstring(set: usize) -> Result<String, std::io::Error> {
     let mut bits = vec![0u8; 16 * 1024];
