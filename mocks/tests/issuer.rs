@@ -173,3 +173,27 @@ async fn over_https_the_harness_verifies_with_the_generated_ca_and_reports_a_tls
     assert!(policy.extra_roots_pem.is_empty());
     running.shutdown().await.expect("stops");
 }
+
+#[tokio::test]
+async fn unknown_credentials_and_paths_are_json_404s() {
+    let (running, iss) = issuer::spawn(9).await.expect("issuer");
+    for path in [
+        "/credentials/no-such-slug",
+        "/credentials/course-statistics.gif",
+        "/credentials/course-statistics.jwt",
+        "/refresh/no-such-slug",
+        "/nothing/here",
+    ] {
+        let r = reqwest::get(format!("{}{path}", iss.base_url)).await.expect("get");
+        assert_eq!(r.status().as_u16(), 404, "{path}");
+        let content_type = r.headers()["content-type"].to_str().expect("ascii").to_string();
+        assert_eq!(content_type, "application/json", "{path}");
+        let body: serde_json::Value = r.json().await.expect("a JSON body");
+        assert_eq!(body["imsx_codeMajor"], "failure", "{path}");
+        assert_eq!(
+            body["imsx_codeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"], "unknownobject",
+            "{path}"
+        );
+    }
+    running.shutdown().await.expect("stops");
+}

@@ -266,6 +266,7 @@ pub fn router(state: Arc<MockIssuer>) -> Router {
         )
         .route("/credentials/{file}", get(credential))
         .route("/refresh/{slug}", get(refresh))
+        .fallback(no_route)
         .with_state(state)
 }
 
@@ -283,8 +284,27 @@ fn vc(doc: &Value) -> Response {
     typed("application/vc+ld+json", doc.to_string())
 }
 
+/// A JSON error body, like the other mocks' (imsx_StatusInfo).
+fn status_info(status: StatusCode, minor: &str, description: &str) -> Response {
+    let body = json!({
+        "imsx_codeMajor": "failure",
+        "imsx_severity": "error",
+        "imsx_description": description,
+        "imsx_codeMinor": {"imsx_codeMinorField": [{"imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": minor}]},
+    });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
 fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "no such credential").into_response()
+    status_info(StatusCode::NOT_FOUND, "unknownobject", "no such credential")
+}
+
+async fn no_route() -> Response {
+    status_info(
+        StatusCode::NOT_FOUND,
+        "unknownobject",
+        "the mock issuer serves nothing here",
+    )
 }
 
 async fn credential(State(s): St, Path(file): Path<String>) -> Response {
@@ -301,11 +321,19 @@ async fn credential(State(s): St, Path(file): Path<String>) -> Response {
             .map_or_else(not_found, |j| typed("text/plain", j.clone())),
         "png" => match png::bake_png(&png::minimal_png(), "openbadgecredential", &text) {
             Ok(bytes) => typed("image/png", bytes),
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+            Err(e) => status_info(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_server_error",
+                &e.to_string(),
+            ),
         },
         "svg" => match svg::bake_svg(&svg::minimal_svg(), &text, false) {
             Ok(s) => typed("image/svg+xml", s),
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+            Err(e) => status_info(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_server_error",
+                &e.to_string(),
+            ),
         },
         _ => not_found(),
     }
