@@ -92,6 +92,19 @@ async fn full_flow_discovery_register_authorize_token_api_refresh_revoke() {
     let t2: Value = r.json().await.expect("json");
     let access2 = t2["access_token"].as_str().expect("new access").to_string();
     assert_ne!(access2, access);
+    // Rotation: the refresh answers a new refresh token, and the old one is then refused.
+    let rotated = t2["refresh_token"].as_str().expect("new refresh").to_string();
+    assert_ne!(rotated, refresh);
+    let r = h
+        .token_request(&c, &[("grant_type", "refresh_token"), ("refresh_token", &refresh)])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error_of(r).await,
+        "invalid_grant",
+        "a rotated-out refresh token is refused"
+    );
+    let refresh = rotated;
     let wider = format!(
         "{} https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.readonly",
         all_ob_scopes()

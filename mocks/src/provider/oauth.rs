@@ -137,8 +137,14 @@ pub(super) async fn token(State(p): State<Arc<Provider>>, req: Request) -> Respo
             let Some(refresh) = get("refresh_token") else {
                 return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is required");
             };
-            match p.store.refresh(refresh, &client.id, get("scope"), &access, expires_at) {
-                Ok(Ok(t)) => (t, refresh.to_string()),
+            // Rotation: every refresh answers a new refresh token and retires the one presented.
+            let new = NewTokens {
+                access,
+                refresh: p.random(),
+                access_expires_at: expires_at,
+            };
+            match p.store.refresh_rotating(refresh, &client.id, get("scope"), &new) {
+                Ok(Ok(t)) => (t, new.refresh),
                 Ok(Err(e)) => return grant_error(e),
                 Err(e) => return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),
             }
