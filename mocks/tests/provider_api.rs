@@ -200,3 +200,45 @@ async fn restart_with_data_dir_keeps_clients_tokens_and_credentials() {
     assert_eq!(r.status(), StatusCode::OK, "client and refresh token survive");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn each_api_refuses_the_other_familys_credentials() {
+    let h = H::start(Faults::none()).await;
+    let c = h
+        .register_with(&format!(
+            "{} https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.upsert",
+            all_ob_scopes()
+        ))
+        .await;
+    let scope = format!("{OB}credential.upsert https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.upsert");
+    let t = h.login_with(&c, &[("scope", &scope)]).await;
+    let mut clr = vc("https://issuer.example", "urn:uuid:clr-1", "2024-01-01T00:00:00Z");
+    clr["type"] = json!(["VerifiableCredential", "ClrCredential"]);
+    let ob = vc("https://issuer.example", "urn:uuid:ob-1", "2024-01-01T00:00:00Z");
+    let post = |path: &'static str, body: String| {
+        h.http
+            .post(h.url(path))
+            .bearer_auth(&t.access)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (path, body) in [
+        ("/ims/ob/v3p0/credentials", clr.to_string()),
+        ("/ims/clr/v2p0/credentials", ob.to_string()),
+    ] {
+        let r = post(path, body).await.expect("upsert");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(minor_of(r).await, "invalid_data", "{path}");
+    }
+    // As a compact JWS too.
+    let r = h.upsert(&t.access, "text/plain", jws(&json!({ "vc": clr }))).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    for (path, body) in [
+        ("/ims/ob/v3p0/credentials", ob.to_string()),
+        ("/ims/clr/v2p0/credentials", clr.to_string()),
+    ] {
+        let r = post(path, body).await.expect("upsert");
+        assert_eq!(r.status(), StatusCode::CREATED, "{path}");
+    }
+}
