@@ -463,3 +463,84 @@ fn mocks_serve_starts_the_ecosystem_and_its_credentials_verify() {
     assert!(text(&revoked).contains("OB30-VER-002"), "{}", text(&revoked));
     drop(serving);
 }
+
+/// `mocks serve --config mocks.example.toml --https --ca-out FILE`: every URL printed is https, the CA written to
+/// FILE is what a client needs to reach discovery (and an untrusting client is refused), and `validate --ca-cert`
+/// verifies the HTTPS issuer's credentials, its keys and status list fetched over HTTPS.
+#[test]
+fn mocks_serve_with_the_example_config_over_https_is_trusted_through_the_ca_file() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir("mocks-https");
+    let ca_file = dir.join("ca.pem");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mocks.example.toml");
+    let mut child = bin()
+        .args(["mocks", "serve", "--config"])
+        .arg(&example)
+        .args(["--https", "--ca-out"])
+        .arg(&ca_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let serving = Serving(child);
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        let ready = line.starts_with("ready");
+        lines.push(line);
+        if ready {
+            break;
+        }
+    }
+    let all = lines.join("\n");
+    assert!(all.contains("test user        grace / grace-password"), "{all}");
+    let url = |prefix: &str| -> String {
+        let line = lines.iter().find(|l| l.starts_with(prefix)).expect(prefix);
+        line.split_whitespace().last().expect("url").to_string()
+    };
+    let discovery = url("provider (OB 3.0)");
+    assert!(discovery.starts_with("https://127.0.0.1:"), "{all}");
+    let issuer_id = url("mock issuer");
+    assert!(issuer_id.starts_with("https://127.0.0.1:"), "{all}");
+    let pem = std::fs::read(&ca_file).expect("--ca-out written");
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (trusted, untrusted) = runtime.block_on(async {
+        let cert = reqwest::Certificate::from_pem(&pem).expect("a PEM certificate");
+        let trusting = reqwest::Client::builder()
+            .no_proxy()
+            .tls_certs_merge([cert])
+            .build()
+            .expect("client");
+        let sdd: serde_json::Value = trusting
+            .get(&discovery)
+            .send()
+            .await
+            .expect("discovery over https")
+            .json()
+            .await
+            .expect("json");
+        let untrusting = reqwest::Client::builder().no_proxy().build().expect("client");
+        (sdd, untrusting.get(&discovery).send().await)
+    });
+    let token_url = &trusted["components"]["securitySchemes"]["OAuth2ACG"]["flows"]["authorizationCode"]["tokenUrl"];
+    assert!(
+        token_url.as_str().is_some_and(|u| u.starts_with("https://127.0.0.1:")),
+        "{trusted}"
+    );
+    assert!(untrusted.is_err(), "a client without the CA is refused");
+
+    let base = issuer_id.split("/issuers/").next().expect("base");
+    let host = base.trim_start_matches("https://");
+    let jwt = format!("{base}/credentials/course-machine-learning.jwt");
+    let ok = run(&[
+        "validate",
+        &jwt,
+        "--allow-host",
+        host,
+        "--ca-cert",
+        ca_file.to_str().expect("path"),
+    ]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    drop(serving);
+}

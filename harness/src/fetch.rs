@@ -38,6 +38,9 @@ pub struct FetchPolicy {
     pub max_redirects: usize,
     /// `did:web` DIDs served from somewhere else, e.g. (`did:web:issuer.example`, `http://127.0.0.1:8080`).
     pub did_web_map: Vec<(String, String)>,
+    /// Certificate authorities (PEM) trusted for https besides the system's, e.g. the CA a mock ecosystem generated
+    /// at start. Add them with [`FetchPolicy::trust_pem`], which checks them.
+    pub extra_roots_pem: Vec<String>,
 }
 
 impl Default for FetchPolicy {
@@ -51,6 +54,7 @@ impl Default for FetchPolicy {
             max_bytes: 2 * 1024 * 1024,
             max_redirects: 3,
             did_web_map: Vec::new(),
+            extra_roots_pem: Vec::new(),
         }
     }
 }
@@ -71,6 +75,13 @@ impl FetchPolicy {
         {
             self.allowed_hosts.push(format!("{host}:{port}"));
         }
+    }
+
+    /// Trusts the certificates in `pem` (one or more `CERTIFICATE` blocks) as extra roots for https fetches.
+    pub fn trust_pem(&mut self, pem: &str) -> Result<(), String> {
+        parse_roots(pem)?;
+        self.extra_roots_pem.push(pem.to_string());
+        Ok(())
     }
 
     fn host_is_allowed(&self, host: &str, port: u16) -> bool {
@@ -316,6 +327,7 @@ impl Fetcher {
             max_redirects: self.policy.max_redirects,
             pin,
             system_proxy: false,
+            extra_roots_pem: &self.policy.extra_roots_pem,
         };
         let response = http_get(request).await.map_err(|e| e.into_fetch_error(url))?;
         exchange.status = Some(response.status);
@@ -453,6 +465,18 @@ pub(crate) struct HttpRequest<'a> {
     /// Go through the proxy the environment configures. Never for policy-checked fetches: the proxy, not the
     /// checked address, would be where the connection goes.
     pub system_proxy: bool,
+    /// Certificate authorities (PEM) trusted besides the system's.
+    pub extra_roots_pem: &'a [String],
+}
+
+/// The certificates of a PEM text, refused when it holds none.
+pub(crate) fn parse_roots(pem: &str) -> Result<Vec<reqwest::Certificate>, String> {
+    let certs =
+        reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| format!("not a PEM certificate: {e}"))?;
+    if certs.is_empty() {
+        return Err("no certificate in the PEM text".into());
+    }
+    Ok(certs)
 }
 
 /// A response, any status. The body stops at the limit: `over_limit` is then `Some(declared length)`.
@@ -532,6 +556,9 @@ pub(crate) async fn http_get(req: HttpRequest<'_>) -> Result<HttpResponse, HttpE
         .timeout(req.total_timeout)
         .redirect(policy)
         .user_agent(USER_AGENT);
+    for pem in req.extra_roots_pem {
+        builder = builder.tls_certs_merge(parse_roots(pem).map_err(HttpError::Setup)?);
+    }
     if let Some((host, addrs)) = &req.pin {
         // Port 0 keeps the port of the URL.
         let addrs: Vec<SocketAddr> = addrs.iter().map(|a| SocketAddr::new(a.ip(), 0)).collect();
@@ -608,6 +635,13 @@ fn classify(e: &reqwest::Error, connect_timeout: Duration, total_timeout: Durati
     if refused {
         return HttpError::ConnectionRefused;
     }
+    if let Some(tls) = chain().find_map(rustls_error) {
+        let hint = match tls {
+            rustls::Error::InvalidCertificate(_) => "; if a private CA signed it (a mock's), trust that CA (--ca-cert)",
+            _ => "",
+        };
+        return HttpError::Connect(format!("TLS handshake failed: {tls}{hint}"));
+    }
     // reqwest's own message is terse ("error sending request"); the causes say what happened.
     let reason = std::iter::once(e.to_string())
         .chain(chain().map(ToString::to_string))
@@ -618,6 +652,20 @@ fn classify(e: &reqwest::Error, connect_timeout: Duration, total_timeout: Durati
     } else {
         HttpError::Other(reason)
     }
+}
+
+/// The rustls error behind an error in reqwest's chain. I/O errors carry it as their payload (not as their
+/// source), sometimes one I/O error inside another.
+fn rustls_error<'e>(e: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    let mut current: &(dyn std::error::Error + 'static) = e;
+    for _ in 0..8 {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        let inner = current.downcast_ref::<std::io::Error>()?.get_ref()?;
+        current = inner;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -132,6 +132,8 @@ pub struct FetchOptions {
     pub timeout: Duration,
     /// Redirects followed, all to the same host as the URL asked for.
     pub max_redirects: usize,
+    /// Certificate authorities (PEM) trusted for https besides the system's.
+    pub extra_roots_pem: Vec<String>,
 }
 
 impl Default for FetchOptions {
@@ -141,6 +143,7 @@ impl Default for FetchOptions {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             max_redirects: 5,
+            extra_roots_pem: Vec::new(),
         }
     }
 }
@@ -180,6 +183,7 @@ pub async fn fetch_url(url: &str, opts: &FetchOptions) -> Result<Fetched, InputE
         max_redirects: opts.max_redirects,
         pin: None,
         system_proxy: true,
+        extra_roots_pem: &opts.extra_roots_pem,
     };
     let response = http_get(request).await.map_err(|e| input_error(url, e))?;
     if !(200..300).contains(&response.status) {
@@ -228,6 +232,7 @@ mod tests {
             connect_timeout: Duration::from_secs(2),
             timeout: Duration::from_millis(300),
             max_redirects: 5,
+            extra_roots_pem: Vec::new(),
         }
     }
 

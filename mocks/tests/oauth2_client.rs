@@ -1,13 +1,16 @@
 //! An OAuth 2.0 client nobody here wrote — the `oauth2` crate — completes the whole flow against the reference
-//! provider: dynamic registration → authorization with PKCE S256 and state → token → refresh; then revocation
-//! (RFC 7009), after which the API refuses the revoked token.
+//! provider served over HTTPS (the client trusts the CA generated at start): dynamic registration → authorization
+//! with PKCE S256 and state → token → refresh → revocation (RFC 7009; the crate refuses non-HTTPS revocation URLs),
+//! after which the API refuses the revoked access token and the token endpoint the revoked refresh token.
 
 use clr_mocks::faults::Faults;
 use clr_mocks::provider::{Provider, ProviderConfig, TestUser};
-use oauth2::basic::BasicClient;
+use clr_mocks::server;
+use clr_mocks::tls::MockCa;
+use oauth2::basic::{BasicClient, BasicErrorResponseType};
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, RedirectUrl, RefreshToken,
-    RevocationUrl, Scope, TokenResponse, TokenUrl,
+    RequestTokenError, RevocationUrl, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
 };
 use serde_json::{Value, json};
 
@@ -43,9 +46,17 @@ async fn the_oauth2_crate_completes_registration_pkce_token_refresh_and_revocati
         faults: Faults::none(),
         data_dir: None,
     };
-    let (running, _) = Provider::spawn(config).await.expect("provider starts");
+    let ca = MockCa::generate().expect("CA");
+    let listener = server::bind(0).await.expect("binds");
+    let (running, _) = Provider::spawn_on(listener, config, Some(&ca))
+        .await
+        .expect("provider starts");
     let base = running.base_url.clone();
+    assert!(base.starts_with("https://"), "{base}");
+    let ca_pem = running.ca_pem.as_deref().expect("served with a CA");
     let http = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_merge([reqwest::Certificate::from_pem(ca_pem.as_bytes()).expect("PEM")])
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
@@ -141,25 +152,13 @@ async fn the_oauth2_crate_completes_registration_pkce_token_refresh_and_revocati
         "a new access token"
     );
 
-    // The oauth2 crate refuses a revocation URL that is not HTTPS (InsecureUrl), and the mocks serve plain HTTP on
-    // loopback until they gain TLS, so revocation is the RFC 7009 request itself: form body, HTTP Basic client auth.
-    let revoked = http
-        .post(format!("{base}/oauth/revoke"))
-        .basic_auth(
-            client.client_id().as_str(),
-            Some(registered["client_secret"].as_str().expect("secret")),
-        )
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("token", refreshed.access_token().secret())
-                .append_pair("token_type_hint", "access_token")
-                .finish(),
-        )
-        .send()
+    // Revocation through the crate: the access token, then the refresh token.
+    client
+        .revoke_token(StandardRevocableToken::AccessToken(refreshed.access_token().clone()))
+        .expect("an https revocation URL is accepted")
+        .request_async(&oauth_http)
         .await
-        .expect("revoke");
-    assert_eq!(revoked.status().as_u16(), 200);
+        .expect("access token revoked");
     let refused = http
         .get(&api)
         .bearer_auth(refreshed.access_token().secret())
@@ -167,5 +166,27 @@ async fn the_oauth2_crate_completes_registration_pkce_token_refresh_and_revocati
         .await
         .expect("api");
     assert_eq!(refused.status().as_u16(), 401, "a revoked token is refused");
+
+    let refresh_token = refreshed
+        .refresh_token()
+        .or(token.refresh_token())
+        .expect("refresh token")
+        .clone();
+    client
+        .revoke_token(StandardRevocableToken::RefreshToken(refresh_token.clone()))
+        .expect("revocation request")
+        .request_async(&oauth_http)
+        .await
+        .expect("refresh token revoked");
+    match client
+        .exchange_refresh_token(&refresh_token)
+        .request_async(&oauth_http)
+        .await
+    {
+        Err(RequestTokenError::ServerResponse(e)) => {
+            assert_eq!(e.error(), &BasicErrorResponseType::InvalidGrant, "{e:?}");
+        }
+        other => panic!("a revoked refresh token must be refused with invalid_grant, got {other:?}"),
+    }
     running.shutdown().await.expect("stops");
 }

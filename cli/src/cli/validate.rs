@@ -70,6 +70,10 @@ pub struct ValidateArgs {
     /// allowed too). Repeatable.
     #[arg(long, value_name = "DID=URL", value_parser = parse_did_web_map)]
     did_web_map: Vec<(String, String)>,
+    /// Trust the certificate authority in this PEM file for https, besides the system's: e.g. the one
+    /// `clr-harness mocks serve --https --ca-out FILE` wrote. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Vec<PathBuf>,
     /// Also list passing and not-applicable checks.
     #[arg(short, long)]
     verbose: bool,
@@ -106,11 +110,19 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     let limits = Limits {
         max_input_bytes: args.max_input_bytes,
     };
-    let inputs = gather(&args.inputs, &limits, Duration::from_secs(args.timeout))?;
+    let mut policy = fetch_policy(args);
+    for file in &args.ca_cert {
+        let pem = std::fs::read_to_string(file).with_context(|| format!("failed to read {}", file.display()))?;
+        policy
+            .trust_pem(&pem)
+            .map_err(|e| anyhow::anyhow!("--ca-cert {}: {e}", file.display()))?;
+    }
+    let timeout = Duration::from_secs(args.timeout);
+    let inputs = gather(&args.inputs, &limits, timeout, &policy.extra_roots_pem)?;
     let net = if args.no_proofs {
         None
     } else {
-        Some(Net::new(fetch_policy(args)).context("failed to start the fetcher")?)
+        Some(Net::new(policy).context("failed to start the fetcher")?)
     };
     let opts = Options {
         selection: selection.clone(),
@@ -144,7 +156,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
 }
 
 /// Reads every input; an unreadable file is a usage error, an unreachable URL an `Error` subject.
-fn gather(names: &[String], limits: &Limits, timeout: Duration) -> Result<Vec<Input>> {
+fn gather(names: &[String], limits: &Limits, timeout: Duration, roots: &[String]) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -160,6 +172,7 @@ fn gather(names: &[String], limits: &Limits, timeout: Duration) -> Result<Vec<In
             let opts = FetchOptions {
                 limit: limits.max_input_bytes,
                 timeout,
+                extra_roots_pem: roots.to_vec(),
                 ..FetchOptions::default()
             };
             let fetched = runtime.block_on(input::fetch_url(name, &opts));

@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use crate::case::Framework;
 use crate::server::{self, Running};
+use crate::tls::MockCa;
 use credentials::Ctx;
 
 /// Why the issuer could not be built.
@@ -202,6 +203,29 @@ impl MockIssuer {
     }
 }
 
+impl MockIssuer {
+    /// The ids of the keys that verify what the issuer signs: the Ed25519 Multikey (as its document and as the
+    /// did:web verification method) and the JWKS keys (as `<jwks url>#<kid>`).
+    pub fn key_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = [
+            &self.key_document["id"],
+            &self.did_document["verificationMethod"][0]["id"],
+        ]
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+        let jwks_url = format!("{}/.well-known/jwks.json", self.base_url);
+        if let Some(keys) = self.jwks["keys"].as_array() {
+            ids.extend(
+                keys.iter()
+                    .filter_map(|k| k["kid"].as_str())
+                    .map(|kid| format!("{jwks_url}#{kid}")),
+            );
+        }
+        ids
+    }
+}
+
 /// A 16 KiB status list with one bit set: multibase `u` + base64url of its GZIP.
 fn bitstring(set: usize) -> Result<String, std::io::Error> {
     let mut bits = vec![0u8; 16 * 1024];
@@ -242,6 +266,7 @@ pub fn router(state: Arc<MockIssuer>) -> Router {
         )
         .route("/credentials/{file}", get(credential))
         .route("/refresh/{slug}", get(refresh))
+        .fallback(no_route)
         .with_state(state)
 }
 
@@ -259,8 +284,27 @@ fn vc(doc: &Value) -> Response {
     typed("application/vc+ld+json", doc.to_string())
 }
 
+/// A JSON error body, like the other mocks' (imsx_StatusInfo).
+fn status_info(status: StatusCode, minor: &str, description: &str) -> Response {
+    let body = json!({
+        "imsx_codeMajor": "failure",
+        "imsx_severity": "error",
+        "imsx_description": description,
+        "imsx_codeMinor": {"imsx_codeMinorField": [{"imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": minor}]},
+    });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
 fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "no such credential").into_response()
+    status_info(StatusCode::NOT_FOUND, "unknownobject", "no such credential")
+}
+
+async fn no_route() -> Response {
+    status_info(
+        StatusCode::NOT_FOUND,
+        "unknownobject",
+        "the mock issuer serves nothing here",
+    )
 }
 
 async fn credential(State(s): St, Path(file): Path<String>) -> Response {
@@ -277,11 +321,19 @@ async fn credential(State(s): St, Path(file): Path<String>) -> Response {
             .map_or_else(not_found, |j| typed("text/plain", j.clone())),
         "png" => match png::bake_png(&png::minimal_png(), "openbadgecredential", &text) {
             Ok(bytes) => typed("image/png", bytes),
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+            Err(e) => status_info(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_server_error",
+                &e.to_string(),
+            ),
         },
         "svg" => match svg::bake_svg(&svg::minimal_svg(), &text, false) {
             Ok(s) => typed("image/svg+xml", s),
-            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+            Err(e) => status_info(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_server_error",
+                &e.to_string(),
+            ),
         },
         _ => not_found(),
     }
@@ -298,14 +350,21 @@ pub async fn spawn(seed: u64) -> Result<(Running, Arc<MockIssuer>), IssuerError>
 
 /// [`spawn`] with alignments to the CASE mock at `case_base`.
 pub async fn spawn_with_case(seed: u64, case_base: Option<&str>) -> Result<(Running, Arc<MockIssuer>), IssuerError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let port = listener.local_addr()?.port();
-    drop(listener);
-    let issuer = Arc::new(MockIssuer::with_case(
-        seed,
-        &format!("http://127.0.0.1:{port}"),
-        case_base,
-    )?);
-    let running = server::spawn(router(issuer.clone()), port).await?;
+    spawn_on(server::bind(0).await?, seed, case_base, None).await
+}
+
+/// Builds the issuer for the address of `listener` (its ids name that origin, `https://` when `tls` is given) and
+/// serves it there. The listener stays bound throughout, so no other process can take the port in between.
+pub async fn spawn_on(
+    listener: impl server::IntoListener,
+    seed: u64,
+    case_base: Option<&str>,
+    tls: Option<&MockCa>,
+) -> Result<(Running, Arc<MockIssuer>), IssuerError> {
+    let listener = listener.into_listener()?;
+    let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let issuer = Arc::new(MockIssuer::with_case(seed, &format!("{scheme}://{addr}"), case_base)?);
+    let running = server::spawn_on(listener, router(issuer.clone()), tls).await?;
     Ok((running, issuer))
 }

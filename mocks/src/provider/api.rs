@@ -316,6 +316,30 @@ fn identify(vc: &Value) -> Option<(String, String, Option<i64>)> {
     Some((issuer, id, date))
 }
 
+/// Why a credential does not belong on `family`'s endpoint: a ClrCredential on the OB API, or an Open Badge
+/// (OpenBadgeCredential / AchievementCredential, not a ClrCredential) on the CLR API.
+fn wrong_family(family: Family, vc: &Value) -> Option<String> {
+    let types: Vec<&str> = match vc.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let clr = types.contains(&"ClrCredential");
+    let ob = types
+        .iter()
+        .any(|t| matches!(*t, "OpenBadgeCredential" | "AchievementCredential"));
+    match family {
+        Family::Ob if clr => {
+            Some("a ClrCredential is upserted at /ims/clr/v2p0/credentials, not the OB 3.0 API".into())
+        }
+        Family::Clr if ob && !clr => Some(
+            "an OpenBadgeCredential is upserted at /ims/ob/v3p0/credentials; the CLR 2.0 API takes ClrCredentials"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 /// The credential inside a compact JWS payload (`vc` claim for VC-JWT 1.1 style, the payload itself otherwise).
 fn jws_credential(text: &str) -> Option<Value> {
     let parts: Vec<&str> = text.split('.').collect();
@@ -369,6 +393,9 @@ async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
         let msg = "the body is not a credential with an id and an issuer in the declared representation";
         return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", msg);
     };
+    if let Some(msg) = vc.as_ref().and_then(|vc| wrong_family(family, vc)) {
+        return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", &msg);
+    }
     let stored = if json { text } else { text.trim() };
     let created = match p
         .store

@@ -10,8 +10,8 @@ pub mod store;
 
 use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 
 use crate::faults::{Fault, Faults};
 use crate::server::{self, Running};
+use crate::tls::MockCa;
 use store::Store;
 
 /// A resource owner who can log in at the authorization endpoint.
@@ -111,8 +112,8 @@ pub struct Provider {
     auto_consent_user: Option<String>,
     faults: Faults,
     store: Store,
-    // Set right after the listener is bound; the router has to exist before that because `server::spawn` binds.
-    base_url: OnceLock<String>,
+    /// `http(s)://127.0.0.1:PORT`, known before serving because the listener is bound first.
+    base_url: String,
     clock_offset: AtomicI64,
     counter: AtomicU64,
     seed: [u8; 32],
@@ -121,7 +122,7 @@ pub struct Provider {
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Provider")
-            .field("base_url", &self.base_url.get())
+            .field("base_url", &self.base_url)
             .field("faults", &self.faults)
             .finish_non_exhaustive()
     }
@@ -130,6 +131,19 @@ impl std::fmt::Debug for Provider {
 impl Provider {
     /// Opens the store, starts the server on an ephemeral loopback port and returns its handle and state.
     pub async fn spawn(config: ProviderConfig) -> Result<(Running, Arc<Provider>), ProviderError> {
+        Provider::spawn_on(server::bind(0).await?, config, None).await
+    }
+
+    /// [`Provider::spawn`] on an already-bound listener (a fixed port), over HTTPS with a certificate from `tls`
+    /// when given; discovery then advertises `https://` endpoints.
+    pub async fn spawn_on(
+        listener: impl server::IntoListener,
+        config: ProviderConfig,
+        tls: Option<&MockCa>,
+    ) -> Result<(Running, Arc<Provider>), ProviderError> {
+        let listener = listener.into_listener()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{}", listener.local_addr()?);
         let store = Store::open(config.data_dir.as_deref())?;
         for u in &config.users {
             store.seed_profile(&u.id, &u.profile)?;
@@ -139,18 +153,17 @@ impl Provider {
             auto_consent_user: config.auto_consent_user,
             faults: config.faults,
             store,
-            base_url: OnceLock::new(),
+            base_url,
             clock_offset: AtomicI64::new(0),
             counter: AtomicU64::new(0),
             seed: seed(),
         });
-        let running = server::spawn(router(provider.clone()), 0).await?;
-        let _ = provider.base_url.set(running.base_url.clone());
+        let running = server::spawn_on(listener, router(provider.clone()), tls).await?;
         Ok((running, provider))
     }
 
     pub fn base_url(&self) -> &str {
-        self.base_url.get().map_or("http://127.0.0.1", String::as_str)
+        &self.base_url
     }
 
     pub fn faults(&self) -> &Faults {

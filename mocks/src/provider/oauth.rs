@@ -146,12 +146,18 @@ pub(super) async fn token(State(p): State<Arc<Provider>>, req: Request) -> Respo
             } else {
                 get("scope")
             };
-            match p.store.refresh(refresh, &client.id, scope, &access, expires_at) {
+            // Rotation: every refresh answers a new refresh token and retires the one presented.
+            let new = NewTokens {
+                access,
+                refresh: p.random(),
+                access_expires_at: expires_at,
+            };
+            match p.store.refresh_rotating(refresh, &client.id, scope, &new) {
                 Ok(Ok(mut t)) => {
                     if p.has(Fault::RefreshedTokenUnusable) {
                         t.token = p.random();
                     }
-                    (t, refresh.to_string())
+                    (t, new.refresh)
                 }
                 Ok(Err(e)) => return grant_error(e),
                 Err(e) => return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string()),

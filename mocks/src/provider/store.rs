@@ -262,7 +262,8 @@ impl Store {
         Ok(Ok(access))
     }
 
-    /// A new access token from a live refresh token; the scope may narrow but never widen.
+    /// A new access token from a live refresh token; the scope may narrow but never widen. The refresh token stays
+    /// valid (see [`Store::refresh_rotating`] for rotation).
     pub fn refresh(
         &self,
         refresh_token: &str,
@@ -270,6 +271,38 @@ impl Store {
         scope: Option<&str>,
         new_access: &str,
         expires_at: i64,
+    ) -> Result<std::result::Result<Token, GrantError>> {
+        self.refresh_inner(refresh_token, client_id, scope, new_access, expires_at, None)
+    }
+
+    /// [`Store::refresh`] with rotation: `new.refresh` replaces the refresh token, which is revoked in the same
+    /// transaction, so a replayed old one is refused (`invalid_grant`). `new.access_expires_at` is the access
+    /// token's expiry.
+    pub fn refresh_rotating(
+        &self,
+        refresh_token: &str,
+        client_id: &str,
+        scope: Option<&str>,
+        new: &NewTokens,
+    ) -> Result<std::result::Result<Token, GrantError>> {
+        self.refresh_inner(
+            refresh_token,
+            client_id,
+            scope,
+            &new.access,
+            new.access_expires_at,
+            Some(&new.refresh),
+        )
+    }
+
+    fn refresh_inner(
+        &self,
+        refresh_token: &str,
+        client_id: &str,
+        scope: Option<&str>,
+        new_access: &str,
+        expires_at: i64,
+        new_refresh: Option<&str>,
     ) -> Result<std::result::Result<Token, GrantError>> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -291,6 +324,15 @@ impl Store {
             Some(s) if !s.trim().is_empty() => s.split_whitespace().collect::<Vec<_>>().join(" "),
             _ => old.scope.clone(),
         };
+        if let Some(next) = new_refresh {
+            // The new refresh token keeps the grant's original scope: a narrowed access token does not narrow it.
+            let rotated = Token {
+                token: next.to_string(),
+                ..old.clone()
+            };
+            tx.execute("UPDATE tokens SET revoked = 1 WHERE token = ?1", [refresh_token])?;
+            insert_token(&tx, &rotated)?;
+        }
         let access = Token {
             token: new_access.to_string(),
             refresh: false,
