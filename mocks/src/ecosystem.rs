@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::faults::Faults;
 use crate::provider::{Provider, ProviderConfig, ProviderError, TestUser};
 use crate::server::Running;
+use crate::tls::MockCa;
 use crate::{case, issuer, server};
 
 /// The provider's test user: id, login, password.
@@ -22,6 +23,8 @@ const UPSERTED: [&str; 4] = ["course-statistics", "datathon", "competency", "clr
 pub enum EcosystemError {
     #[error("starting the CASE server: {0}")]
     Case(#[from] std::io::Error),
+    #[error("generating the mocks' CA: {0}")]
+    Tls(#[from] crate::tls::TlsError),
     #[error("starting the mock issuer: {0}")]
     Issuer(#[from] issuer::IssuerError),
     #[error("starting the provider: {0}")]
@@ -39,13 +42,27 @@ pub struct Ecosystem {
     pub case: Running,
     /// What the run upserts: the issuer's valid credentials (one as a VC-JWT) and the harness's signed samples.
     pub uploads: Vec<Upload>,
+    /// The CA the servers' certificates chain to, when they serve https.
+    pub ca_pem: Option<String>,
 }
 
 impl Ecosystem {
-    /// Starts every server; `faults` apply to the provider.
+    /// Starts every server over https with a CA generated now; `faults` apply to the provider.
     pub async fn start(seed: u64, faults: Faults) -> Result<Ecosystem, EcosystemError> {
-        let case = server::spawn(case::router(case::Framework::seeded(seed)), 0).await?;
-        let (issuer, issuer_state) = issuer::spawn_with_case(seed, Some(&case.base_url)).await?;
+        Ecosystem::start_with(seed, faults, true).await
+    }
+
+    /// [`Ecosystem::start`], over plain http when `https` is false (what the TLS check must catch).
+    pub async fn start_with(seed: u64, faults: Faults, https: bool) -> Result<Ecosystem, EcosystemError> {
+        let ca = if https { Some(MockCa::generate()?) } else { None };
+        let case = server::spawn_on(
+            server::bind(0).await?,
+            case::router(case::Framework::seeded(seed)),
+            ca.as_ref(),
+        )
+        .await?;
+        let (issuer, issuer_state) =
+            issuer::spawn_on(server::bind(0).await?, seed, Some(&case.base_url), ca.as_ref()).await?;
         let (id, username, password) = USER;
         let config = ProviderConfig {
             users: vec![TestUser {
@@ -58,7 +75,7 @@ impl Ecosystem {
             faults,
             data_dir: None,
         };
-        let (provider, provider_state) = Provider::spawn(config).await?;
+        let (provider, provider_state) = Provider::spawn_on(server::bind(0).await?, config, ca.as_ref()).await?;
         let mut uploads = Vec::new();
         for slug in UPSERTED {
             if let Some(vc) = issuer_state.credentials.get(slug) {
@@ -80,6 +97,7 @@ impl Ecosystem {
             issuer_state,
             case,
             uploads,
+            ca_pem: ca.map(|c| c.ca_pem().to_string()),
         })
     }
 
@@ -93,6 +111,7 @@ impl Ecosystem {
         t.oauth.registration_url = Some(format!("{base}/oauth/register"));
         t.oauth.authorization_url = Some(format!("{base}/oauth/authorize"));
         t.oauth.token_url = Some(format!("{base}/oauth/token"));
+        t.tls.ca_pem.extend(self.ca_pem.clone());
         t
     }
 

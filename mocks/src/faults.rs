@@ -46,7 +46,7 @@ faults! {
     RevokedTokenAccepted = "revoked-token-accepted": "API endpoints accept revoked access tokens",
     WrongTotalCount = "wrong-total-count": "getCredentials sends an X-Total-Count one higher than the real total",
     MissingLinkNext = "missing-link-next": "getCredentials omits the Link rel=\"next\" on incomplete pages",
-    PagingOverlaps = "paging-overlaps": "the Link rel=\"next\" offset repeats the last item of the current page",
+    PagingOverlaps = "paging-overlaps": "the Link rel=\"next\" offset repeats the last item of the current page (with limit=1: the same page)",
     SinceIgnored = "since-ignored": "getCredentials ignores the since query parameter",
     UpsertAlways200 = "upsert-always-200": "upsertCredential answers 200 for a new credential instead of 201",
     ErrorWithoutStatusInfo = "error-without-statusinfo":

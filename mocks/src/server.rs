@@ -18,6 +18,9 @@ use crate::tls::MockCa;
 /// Time a client gets to complete the TLS handshake before its connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long [`Running::shutdown`] waits for open connections to close.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A running mock server.
 #[derive(Debug)]
 pub struct Running {
@@ -31,14 +34,21 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops the server and waits for it to finish.
+    /// Stops the server and waits for it to finish: open connections get [`SHUTDOWN_GRACE`] to close, then the
+    /// server is aborted, so a client that keeps an idle connection open cannot hold the shutdown forever.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        match self.task.take() {
-            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
-            None => Ok(()),
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+            Ok(joined) => joined.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            Err(_) => {
+                task.abort();
+                Ok(())
+            }
         }
     }
 }

@@ -228,6 +228,14 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         for h in allowed.iter().chain(target.allowed_hosts.iter()) {
             policy.allowed_hosts.push(h.clone());
         }
+        // Credentials name their keys and status lists on the same servers, behind the same CA.
+        for pem in &target.tls.ca_pem {
+            policy.trust_pem(pem).map_err(anyhow::Error::msg)?;
+        }
+        if let Some(path) = &target.tls.ca_file {
+            let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            policy.trust_pem(&pem).map_err(anyhow::Error::msg)?;
+        }
         Some(Net::new(policy).context("failed to start the fetcher")?)
     };
     let opts = Options {
@@ -256,6 +264,8 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         started,
         exchanges,
     );
+    // The fetcher's runtime holds idle connections to the mocks; close them before the mocks wait for them.
+    drop(net);
     if let Some(env) = embedded {
         runtime.block_on(env.shutdown());
     }

@@ -212,7 +212,7 @@ fn describe(d: Duration) -> String {
 fn prepare(target: &Target) -> Result<(Url, ApiClient), String> {
     target.validate().map_err(|e| e.to_string())?;
     let base = target.base().map_err(|e| e.to_string())?;
-    let mut ca = Vec::new();
+    let mut ca: Vec<Vec<u8>> = target.tls.ca_pem.iter().map(|p| p.as_bytes().to_vec()).collect();
     if let Some(path) = &target.tls.ca_file {
         ca.push(std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?);
     }

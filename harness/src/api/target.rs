@@ -122,6 +122,9 @@ pub struct OAuthEndpoints {
 pub struct TlsConfig {
     /// Extra CA certificates (PEM) to trust, e.g. the mocks' `--ca-out` file.
     pub ca_file: Option<PathBuf>,
+    /// CA certificates (PEM) given in code, e.g. by the embedded mocks.
+    #[serde(skip)]
+    pub ca_pem: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -286,7 +286,8 @@ fn link_header(p: &Provider, family: Family, q: &Query, total: u64) -> Option<St
     let mut links = Vec::new();
     if q.offset.saturating_add(limit) < total && !p.has(Fault::MissingLinkNext) {
         let step = if p.has(Fault::PagingOverlaps) {
-            limit.saturating_sub(1).max(1)
+            // With limit=1 the next link names the same page again: a loop a client must notice.
+            limit.saturating_sub(1)
         } else {
             limit
         };
