@@ -272,6 +272,8 @@ enum Answer {
     Silent,
     /// Sends the head at once, then the body one byte every 200 ms, forever.
     Drip,
+    /// Raw bytes as the whole answer (a malformed head, say), then the connection closes.
+    Garbage(Vec<u8>),
     /// A body of `total` bytes, streamed in 64 KiB chunks (never held in memory), with a Content-Length or chunked.
     Huge { total: u64, chunked: bool },
 }
@@ -360,6 +362,10 @@ async fn serve(
             out.push_str("\r\n");
             stream.write_all(out.as_bytes()).await?;
             stream.write_all(&body).await?;
+            stream.shutdown().await
+        }
+        Answer::Garbage(bytes) => {
+            stream.write_all(&bytes).await?;
             stream.shutdown().await
         }
         Answer::Silent => {
@@ -931,4 +937,68 @@ async fn oauth_urls_at_forbidden_addresses_are_not_contacted() {
         &["revocation URL is not https"],
     );
     assert_only_target_answered(&exchanges);
+}
+
+/// Nothing listens at the target: every request is an Error saying the connection failed, nothing is a Fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_is_not_there_is_an_error_not_a_failure() {
+    let base_url = {
+        let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        format!("http://{}", l.local_addr().expect("address"))
+    };
+    let t = with_token(target(&base_url, &[Family::Ob30]));
+    let (exchanges, subjects) = conformance(&t).await;
+    assert_outcome(&subjects, "OB30-API-001", Outcome::Error, &["connection failed"]);
+    assert_outcome(&subjects, "OB30-API-008", Outcome::Error, &["connection failed"]);
+    for r in subjects.iter().flat_map(|s| s.results.iter()) {
+        assert!(
+            !matches!(r.outcome, Outcome::Fail) || r.check == "OB30-API-023",
+            "{}: {}",
+            r.check,
+            said(r)
+        );
+    }
+    assert!(exchanges.iter().all(|e| e.status.is_none() && e.error.is_some()));
+}
+
+/// A response head of 300 one-kilobyte headers, a status line that is not HTTP, a body cut short of its
+/// Content-Length: Errors that say what was wrong with the answer, not just that a request failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_responses_are_errors_that_say_why() {
+    let mut oversized = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n".to_vec();
+    for i in 0..300 {
+        oversized.extend_from_slice(format!("x-junk-{i}: {}\r\n", "j".repeat(1024)).as_bytes());
+    }
+    oversized.extend_from_slice(b"content-length: 2\r\n\r\n{}");
+    let server = raw_server(move |m, p| match (m, p) {
+        (_, "/ims/ob/v3p0/discovery") => Answer::Garbage(oversized.clone()),
+        (_, "/ims/clr/v2p0/discovery") => Answer::Garbage(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec()),
+        ("GET", "/ims/ob/v3p0/credentials") => Answer::Garbage(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"id\": \"urn:x\""
+                .to_vec(),
+        ),
+        _ => not_found(),
+    })
+    .await;
+    let t = with_token(target(&server.base_url, &[Family::Ob30, Family::Clr20]));
+    let (exchanges, subjects) = conformance(&t).await;
+    assert_outcome(&subjects, "OB30-API-001", Outcome::Error, &["head is too large"]);
+    assert_outcome(&subjects, "CLR20-API-001", Outcome::Error, &["invalid HTTP"]);
+    assert_outcome(&subjects, "OB30-API-008", Outcome::Error, &["message length"]);
+    for (path, why) in [
+        ("/ims/ob/v3p0/discovery", "head is too large"),
+        ("/ims/clr/v2p0/discovery", "invalid HTTP"),
+        ("/ims/ob/v3p0/credentials", "message length"),
+    ] {
+        let gets = requests_to(&exchanges, "GET", path);
+        assert!(!gets.is_empty(), "{path} was requested");
+        for e in gets {
+            assert_eq!(e.status, None);
+            assert!(
+                e.error.as_deref().is_some_and(|m| m.contains(why)),
+                "{path}: {:?}",
+                e.error
+            );
+        }
+    }
 }

@@ -388,17 +388,20 @@ fn recorded(b: &[u8]) -> &[u8] {
 
 fn classify(e: &reqwest::Error, connect_timeout: Duration) -> HttpFailure {
     if e.is_timeout() {
-        HttpFailure::Timeout(connect_timeout)
-    } else if e.is_connect() {
-        let mut msg = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
-            msg = format!("{msg}: {s}");
-            src = s.source();
-        }
+        return HttpFailure::Timeout(connect_timeout);
+    }
+    // reqwest's own message ("error sending request for url …") does not say why; its causes do (a refused
+    // connection, a TLS failure, an oversized or malformed response head), so every failure carries them.
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    if e.is_connect() {
         HttpFailure::Connect(msg)
     } else {
-        HttpFailure::Other(e.to_string())
+        HttpFailure::Other(msg)
     }
 }
 
