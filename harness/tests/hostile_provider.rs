@@ -1002,3 +1002,54 @@ async fn malformed_responses_are_errors_that_say_why() {
         }
     }
 }
+
+/// Pages of `{},{},…` (three bytes a credential, 87 000 a page) with a rel=next that never ends.
+struct CrowdedPages(Vec<u8>);
+
+impl Respond for CrowdedPages {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let offset: u64 = req
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "offset")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        ResponseTemplate::new(200)
+            .set_body_raw(self.0.clone(), "application/json")
+            .insert_header("Link", format!(r#"<?offset={}>; rel="next""#, offset + 87_000))
+    }
+}
+
+/// Millions of tiny credentials: a listing keeps at most 10 000 and stops there, so memory stays bounded whatever
+/// the pages hold; the early stop is reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_of_millions_of_tiny_credentials_is_cut_short() {
+    let mut page = br#"{"credential": [{}"#.to_vec();
+    while page.len() < 256 * 1024 {
+        page.extend_from_slice(b",{}");
+    }
+    page.extend_from_slice(b"]}");
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ims/ob/v3p0/credentials"))
+        .respond_with(CrowdedPages(page))
+        .mount(&server)
+        .await;
+    let mut t = with_token(target(&server.uri(), &[Family::Ob30]));
+    t.limits.max_body_bytes = Some(512 * 1024);
+    let (exchanges, subjects) = conformance(&t).await;
+
+    assert!(
+        said(result(&subjects, "OB30-API-008")).contains("10000 credentials read; the listing was not read further"),
+        "{}",
+        said(result(&subjects, "OB30-API-008"))
+    );
+    assert_outcome(&subjects, "OB30-API-012", Outcome::Fail, &["10000 credentials read"]);
+    // The 100 verified are not credentials at all.
+    assert_outcome(&subjects, "OB30-API-009", Outcome::Fail, &["another family"]);
+    let listings = requests_to(&exchanges, "GET", "/ims/ob/v3p0/credentials").len();
+    assert!(
+        listings <= 10,
+        "each walk stopped at its first page: {listings} requests"
+    );
+}
