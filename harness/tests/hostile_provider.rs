@@ -45,7 +45,7 @@ fn with_token(mut t: Target) -> Target {
 }
 
 /// The provider run and the subjects it yields, exactly as `clr-harness run` does it: `api::run` on the runtime,
-/// `api::into_subjects` outside it.
+/// `api::into_subjects` outside it. `HOSTILE_DEBUG=1` prints every exchange and result (with `--nocapture`).
 async fn conformance(target: &Target) -> (Vec<Exchange>, Vec<Subject>) {
     let started = Instant::now();
     let log = |line: &str| eprintln!("  {line}");
