@@ -207,25 +207,29 @@ impl ApiClient {
             duration_ms: 0,
             curl: curl(req.method, &req.url, &headers, req.body.as_deref()),
         };
-        let started = Instant::now();
+        exchange.error = Some(ABANDONED.into());
+        // The run's time budget drops this future mid-request when a provider stalls; the guard then still records
+        // the exchange (as abandoned), so the report shows which request the run was waiting for.
+        let mut pending = Pending {
+            exchanges: &self.exchanges,
+            exchange: Some(exchange),
+            started: Instant::now(),
+        };
         let deadline = self.limits.request_timeout;
         let result = match tokio::time::timeout(deadline, self.exchange(&req, &headers)).await {
             Ok(r) => r,
             Err(_) => Err(HttpFailure::Timeout(deadline)),
         };
-        exchange.duration_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
-        match &result {
+        pending.record(|exchange| match &result {
             Ok(resp) => {
+                exchange.error = None;
                 exchange.status = Some(resp.status);
                 exchange.response_headers = resp.headers.clone();
                 exchange.response_body = Some(String::from_utf8_lossy(recorded(&resp.body)).into_owned());
                 exchange.response_body_truncated = resp.over_limit || resp.body.len() > RECORDED_BODY_BYTES;
             }
             Err(e) => exchange.error = Some(e.to_string()),
-        }
-        if let Ok(mut all) = self.exchanges.lock() {
-            all.push(exchange);
-        }
+        });
         result.map(|mut r| {
             r.exchange = id;
             r
@@ -348,23 +352,56 @@ impl ApiClient {
     }
 }
 
+/// What an exchange records when its request was dropped before an answer came.
+const ABANDONED: &str = "abandoned without an answer: the run's time budget ran out while waiting";
+
+/// An exchange on its way: recorded when the answer (or failure) comes, or when the request is dropped.
+struct Pending<'a> {
+    exchanges: &'a Mutex<Vec<Exchange>>,
+    exchange: Option<Exchange>,
+    started: Instant,
+}
+
+impl Pending<'_> {
+    /// Records the exchange once, after `fill` has added the outcome.
+    fn record(&mut self, fill: impl FnOnce(&mut Exchange)) {
+        if let Some(mut e) = self.exchange.take() {
+            e.duration_ms = self.started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+            fill(&mut e);
+            if let Ok(mut all) = self.exchanges.lock() {
+                all.push(e);
+            }
+        }
+    }
+}
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        // Not recorded yet: the request was dropped mid-flight; the error set up front says so.
+        self.record(|_| {});
+    }
+}
+
 fn recorded(b: &[u8]) -> &[u8] {
     &b[..b.len().min(RECORDED_BODY_BYTES)]
 }
 
 fn classify(e: &reqwest::Error, connect_timeout: Duration) -> HttpFailure {
     if e.is_timeout() {
-        HttpFailure::Timeout(connect_timeout)
-    } else if e.is_connect() {
-        let mut msg = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
-            msg = format!("{msg}: {s}");
-            src = s.source();
-        }
+        return HttpFailure::Timeout(connect_timeout);
+    }
+    // reqwest's own message ("error sending request for url …") does not say why; its causes do (a refused
+    // connection, a TLS failure, an oversized or malformed response head), so every failure carries them.
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    if e.is_connect() {
         HttpFailure::Connect(msg)
     } else {
-        HttpFailure::Other(e.to_string())
+        HttpFailure::Other(msg)
     }
 }
 

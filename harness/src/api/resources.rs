@@ -17,6 +17,9 @@ use super::upload::Upload;
 const MAX_VERIFIED: usize = 100;
 /// Pages walked at most in one listing.
 const MAX_PAGES: usize = 50;
+/// Credentials one listing keeps at most. Without it a page of `{},{},…` (three bytes a credential) made each
+/// page up to the body limit into millions of items, and 50 such pages into tens of gigabytes.
+const MAX_ITEMS: usize = 10_000;
 
 /// One credential as getCredentials listed it.
 #[derive(Debug, Clone)]
@@ -179,6 +182,8 @@ async fn walk(s: &mut Session<'_>, c: &Ctx, limit: Option<u64>, check: &str) -> 
         }
         let len = page_items.len();
         out.items.extend(page_items);
+        let full = out.items.len() >= MAX_ITEMS;
+        out.items.truncate(MAX_ITEMS);
         let link = resp.header("link").map(str::to_string);
         out.pages.push(Page {
             offset,
@@ -188,6 +193,12 @@ async fn walk(s: &mut Session<'_>, c: &Ctx, limit: Option<u64>, check: &str) -> 
             url: url.clone(),
             exchange: resp.exchange.clone(),
         });
+        if full {
+            out.stopped = Some(format!(
+                "{MAX_ITEMS} credentials read; the listing was not read further"
+            ));
+            break;
+        }
         let next = link.as_deref().and_then(|l| link_rel(l, "next"));
         match (next, limit) {
             (Some(n), _) => {
@@ -207,7 +218,7 @@ async fn walk(s: &mut Session<'_>, c: &Ctx, limit: Option<u64>, check: &str) -> 
 fn items(body: &Value, start: usize) -> Vec<Item> {
     let mut out = Vec::new();
     if let Some(list) = body.get("credential").and_then(Value::as_array) {
-        for (i, v) in list.iter().enumerate() {
+        for (i, v) in list.iter().enumerate().take(MAX_ITEMS) {
             let key = v
                 .get("id")
                 .and_then(Value::as_str)
@@ -221,7 +232,7 @@ fn items(body: &Value, start: usize) -> Vec<Item> {
         }
     }
     if let Some(list) = body.get("compactJwsString").and_then(Value::as_array) {
-        for (i, v) in list.iter().enumerate() {
+        for (i, v) in list.iter().enumerate().take(MAX_ITEMS) {
             let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
             let key = Upload::from_bytes("jws", text.as_bytes()).map_or_else(|_| text.clone(), |u| u.id);
             out.push(Item {
