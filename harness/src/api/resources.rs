@@ -904,6 +904,12 @@ fn status_infos(s: &mut Session<'_>, c: &Ctx) {
     let id = c.id(21);
     const MAJOR: [&str; 4] = ["failure", "processing", "success", "unsupported"];
     const SEVERITY: [&str; 3] = ["error", "status", "warning"];
+    if c.errors.is_empty() {
+        s.rec.skip(
+            &id,
+            "the provider gave no error response to judge (the probes that expect one were answered otherwise)",
+        );
+    }
     for e in &c.errors {
         s.rec.evaluated(&id);
         let body = match e.resp.json() {

@@ -1,0 +1,184 @@
+//! `clr-harness run` and `init` as a user meets them: the embedded conformance run and its reports, a fault making
+//! it fail with a reproducible finding, the dry-run list, target files, and an unreachable provider.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clr-harness"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("CI", "true")
+        .env_remove("CLR_ACCESS_TOKEN")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("clr-harness-run-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn report(dir: &std::path::Path) -> serde_json::Value {
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    serde_json::from_str(&json).expect("report.json is JSON")
+}
+
+#[test]
+fn the_embedded_run_passes_every_check_and_writes_every_format() {
+    let dir = temp_dir("embedded");
+    let out = run(&["run", "--report-dir", dir.to_str().expect("utf-8 path")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("all required checks passed"), "{t}");
+    assert!(t.contains("finished in"), "the run prints its duration: {t}");
+    for f in ["report.json", "junit.xml", "report.md", "report.txt", "report.html"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let r = report(&dir);
+    let providers: Vec<&serde_json::Value> = r["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .filter(|s| s["kind"] == "provider")
+        .collect();
+    assert_eq!(providers.len(), 3, "the OAuth server and both APIs");
+    let results: Vec<&serde_json::Value> = providers
+        .iter()
+        .flat_map(|s| s["results"].as_array().expect("results"))
+        .collect();
+    assert!(results.len() >= 60, "every provider check reports: {}", results.len());
+    for r in &results {
+        assert_eq!(r["outcome"], "pass", "{r}");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    assert!(html.contains("OB 3.0 Host") && html.contains("OAUTH-PKCE-002"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_fault_fails_its_check_with_a_transcript_and_a_curl_command() {
+    let dir = temp_dir("fault");
+    let out = run(&[
+        "run",
+        "--fault",
+        "scope-not-enforced",
+        "--report-dir",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("error[OB30-API-006]"), "{}", text(&out));
+    let r = report(&dir);
+    let failed: Vec<&serde_json::Value> = r["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .flat_map(|s| s["results"].as_array().expect("results"))
+        .filter(|c| c["outcome"] == "fail")
+        .collect();
+    let ids: Vec<&str> = failed.iter().filter_map(|c| c["check"].as_str()).collect();
+    assert_eq!(ids, ["OB30-API-006"], "exactly the targeted check fails");
+    let exchange = failed[0]["findings"][0]["exchanges"][0]
+        .as_str()
+        .expect("the finding names its exchange");
+    let recorded = r["exchanges"]
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .find(|e| e["id"] == exchange)
+        .expect("the exchange is in the report");
+    assert!(
+        recorded["curl"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("curl ") && c.contains("Authorization: Bearer"))
+    );
+    assert!(
+        recorded["status"].as_u64().is_some_and(|s| s < 300),
+        "the provider let the request through"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn list_is_a_dry_run_and_selection_narrows_it() {
+    let out = run(&["run", "--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let t = text(&out);
+    assert!(
+        t.contains("OAUTH-PKCE-002") && t.contains("CLR20-API-012") && t.contains("OB30-DM-001"),
+        "{t}"
+    );
+    let only = run(&["run", "--list", "--only", "OAUTH-*"]);
+    let t = text(&only);
+    assert!(t.contains("OAUTH-REVOKE-002") && !t.contains("OB30-API-001"), "{t}");
+    assert_eq!(run(&["run", "--list", "--only", "NOPE-*"]).status.code(), Some(4));
+}
+
+#[test]
+fn init_writes_a_target_file_that_run_reads_and_an_unreachable_provider_exits_3() {
+    let dir = temp_dir("init");
+    let file = dir.join("target.toml");
+    let path = file.to_str().expect("utf-8 path");
+    assert_eq!(run(&["init", path]).status.code(), Some(0));
+    assert_eq!(
+        run(&["init", path]).status.code(),
+        Some(2),
+        "init never overwrites without --force"
+    );
+    // A port nobody listens on: bind, read the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let template = std::fs::read_to_string(&file).expect("target written");
+    let edited = template
+        .replace("https://provider.example", &format!("https://127.0.0.1:{port}"))
+        .replace("# request_timeout_secs = 15", "request_timeout_secs = 2");
+    std::fs::write(&file, edited).expect("target edited");
+    let out = run(&[
+        "run",
+        "--target",
+        path,
+        "--token",
+        "not-a-real-token",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "unreachable is exit 3: {}", text(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let discovery = r["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .flat_map(|s| s["results"].as_array().expect("results"))
+        .find(|c| c["check"] == "OB30-API-001")
+        .expect("discovery reported");
+    assert_eq!(
+        discovery["outcome"], "error",
+        "an unreachable provider is an Error, never a Fail"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn faults_need_the_embedded_run() {
+    let out = run(&[
+        "run",
+        "--base-url",
+        "https://provider.example",
+        "--fault",
+        "pkce-not-verified",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("embedded run only"), "{}", text(&out));
+}
