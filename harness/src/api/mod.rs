@@ -7,12 +7,15 @@
 //! checks and the verifier, and their verdicts decide `*-API-009`) → subjects of the run model.
 
 pub mod checks;
+mod discovery;
 pub mod http;
 mod interactive;
+mod listing;
 mod oauth;
 pub mod record;
 mod resources;
 pub mod target;
+mod tokens;
 pub mod upload;
 
 use std::time::{Duration, Instant};
@@ -223,16 +226,16 @@ fn prepare(target: &Target) -> Result<(Url, ApiClient), String> {
 
 async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
     s.say(&format!("provider {}: discovery", s.base));
-    oauth::discovery(s).await;
-    oauth::tls(s);
+    discovery::discovery(s).await;
+    discovery::tls(s);
     oauth::authorize_all(s).await;
     for family in s.families() {
         let mine: Vec<Upload> = uploads.iter().filter(|u| u.family == family).cloned().collect();
         s.say(&format!("provider {}: {} API", s.base, family.label()));
         resources::family(s, family, mine).await;
     }
-    oauth::revocation(s).await;
-    oauth::expiry(s).await;
+    tokens::revocation(s).await;
+    tokens::expiry(s).await;
 }
 
 /// The provider checks that apply to the claimed families (OAuth ones always).

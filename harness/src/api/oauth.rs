@@ -1,18 +1,20 @@
-//! Discovery and the OAuth 2.0 checks: registration, authorization (PKCE, state, redirect URIs), tokens, refresh,
-//! revocation and expiry. Each negative check uses a fresh authorization code, so one refusal never hides another.
+//! The OAuth 2.0 authorization checks: registration, authorization probes (redirect URIs, PKCE, scopes) and the
+//! codes every token check needs. Each negative check uses a fresh authorization code, so one refusal never hides
+//! another.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::checks::api_id;
+use super::discovery::{full_scope, http_at, readonly_scope};
 use super::http::{Req, Resp};
 use super::interactive::Callback;
-use super::target::{AuthMode, Family, SCOPE_OPS};
+use super::target::AuthMode;
+use super::tokens::{client_auth_probes, redeem, refresh_probes, reuse_probe, token};
 use super::{Session, Tokens};
 
 /// The client the harness registered.
@@ -24,210 +26,13 @@ pub struct RegisteredClient {
 }
 
 /// An authorization code with what is needed to redeem it.
-struct Grant {
-    code: String,
-    verifier: String,
-    scope: String,
+pub(super) struct Grant {
+    pub(super) code: String,
+    pub(super) verifier: String,
+    pub(super) scope: String,
 }
 
 const UNREGISTERED_REDIRECT: &str = "https://clr-harness.invalid/not-registered";
-
-fn http_at(resp: &Resp, what: &str) -> String {
-    format!("{what} → {}", resp.status)
-}
-
-/// Checks that a JSON response is labelled `application/json` (`*-API-007`).
-pub(super) fn expect_json_label(s: &mut Session<'_>, family: Family, resp: &Resp, what: &str) {
-    let id = api_id(family.prefix(), 7);
-    match resp.media_type() {
-        Some(m) if m == "application/json" => s.rec.evaluated(&id),
-        other => {
-            s.rec
-                .violation(
-                    &id,
-                    format!("{what} is JSON but labelled {}", other.as_deref().unwrap_or("nothing")),
-                )
-                .at(format!("{what} → header Content-Type"))
-                .expected("application/json")
-                .found(other.unwrap_or_else(|| "no Content-Type".into()))
-                .exchange(&resp.exchange);
-        }
-    }
-}
-
-/// GET discovery for every family without a token (`*-API-001`), then its fields and scopes (`002`, `003`).
-pub(super) async fn discovery(s: &mut Session<'_>) {
-    let mut retry = Vec::new();
-    for family in s.families() {
-        let id = api_id(family.prefix(), 1);
-        let url = s.api_url(family, "/discovery");
-        let Some(resp) = s
-            .send(&id, Req::new("GET", &url).header("Accept", "application/json"))
-            .await
-        else {
-            continue;
-        };
-        match (resp.status, resp.json()) {
-            (200, Ok(sdd)) if sdd.is_object() => {
-                s.rec.evaluated(&id);
-                expect_json_label(s, family, &resp, "GET discovery");
-                read_sdd(s, family, &sdd, &resp);
-            }
-            (status, body) => {
-                s.rec
-                    .violation(&id, format!("discovery without a token answered {status}"))
-                    .at(http_at(&resp, &format!("GET {url}")))
-                    .expected("200 with the Service Description Document, no token needed")
-                    .found(match body {
-                        Ok(_) => format!("{status}"),
-                        Err(e) => format!("{status}: {e}"),
-                    })
-                    .exchange(&resp.exchange);
-                retry.push(family);
-            }
-        }
-    }
-    let o = &s.target.oauth;
-    let e = &mut s.endpoints;
-    e.registration = e.registration.take().or_else(|| o.registration_url.clone());
-    e.authorization = e.authorization.take().or_else(|| o.authorization_url.clone());
-    e.token = e.token.take().or_else(|| o.token_url.clone());
-    e.revocation = o.revocation_url.clone();
-    s.sdd_retry = retry;
-}
-
-/// Reads the Service Description Document: required fields (`002`), scopes (`003`), OAuth endpoints.
-pub(super) fn read_sdd(s: &mut Session<'_>, family: Family, sdd: &Value, resp: &Resp) {
-    let fields = api_id(family.prefix(), 2);
-    let acg = "/components/securitySchemes/OAuth2ACG";
-    let flow = format!("{acg}/flows/authorizationCode");
-    let required = [
-        "/openapi".to_string(),
-        "/info/title".into(),
-        "/info/version".into(),
-        "/info/termsOfService".into(),
-        "/info/x-imssf-privacyPolicyUrl".into(),
-        format!("{acg}/x-imssf-registrationUrl"),
-        format!("{flow}/authorizationUrl"),
-        format!("{flow}/tokenUrl"),
-    ];
-    s.rec.evaluated(&fields);
-    for p in &required {
-        if sdd
-            .pointer(p)
-            .and_then(Value::as_str)
-            .is_none_or(|v| v.trim().is_empty())
-        {
-            s.rec
-                .violation(&fields, format!("the Service Description Document lacks {p}"))
-                .pointer(p.clone())
-                .expected("a non-empty string")
-                .found(sdd.pointer(p).map_or("absent".into(), Value::to_string))
-                .exchange(&resp.exchange);
-        }
-    }
-    if sdd.pointer(&format!("{acg}/type")).and_then(Value::as_str) != Some("oauth2") {
-        s.rec
-            .violation(&fields, "OAuth2ACG.type is not \"oauth2\"")
-            .pointer(format!("{acg}/type"))
-            .expected("\"oauth2\"")
-            .found(
-                sdd.pointer(&format!("{acg}/type"))
-                    .map_or("absent".into(), Value::to_string),
-            )
-            .exchange(&resp.exchange);
-    }
-    let scopes_id = api_id(family.prefix(), 3);
-    s.rec.evaluated(&scopes_id);
-    let advertised: Vec<String> = sdd
-        .pointer(&format!("{flow}/scopes"))
-        .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default();
-    let needed: Vec<String> = wanted_ops(s)
-        .iter()
-        .map(|op| family.scope(op))
-        .filter(|sc| !advertised.contains(sc))
-        .collect();
-    if !needed.is_empty() {
-        s.rec
-            .violation(&scopes_id, format!("the SDD does not advertise {}", needed.join(", ")))
-            .pointer(format!("{flow}/scopes"))
-            .expected(format!("keys including {}", needed.join(", ")))
-            .found(format!("{advertised:?}"))
-            .exchange(&resp.exchange);
-    }
-    for sc in advertised {
-        if !s.endpoints.advertised_scopes.contains(&sc) {
-            s.endpoints.advertised_scopes.push(sc);
-        }
-    }
-    let get = |p: String| sdd.pointer(&p).and_then(Value::as_str).map(str::to_string);
-    let e = &mut s.endpoints;
-    e.registration = e
-        .registration
-        .take()
-        .or_else(|| get(format!("{acg}/x-imssf-registrationUrl")));
-    e.authorization = e
-        .authorization
-        .take()
-        .or_else(|| get(format!("{flow}/authorizationUrl")));
-    e.token = e.token.take().or_else(|| get(format!("{flow}/tokenUrl")));
-}
-
-/// The scope operations the run needs: read-only providers are not asked for write scopes.
-fn wanted_ops(s: &Session<'_>) -> Vec<&'static str> {
-    SCOPE_OPS
-        .into_iter()
-        .filter(|op| !s.target.credentials.read_only || op.ends_with("readonly"))
-        .collect()
-}
-
-fn full_scope(s: &Session<'_>) -> String {
-    let ops = wanted_ops(s);
-    s.families()
-        .iter()
-        .flat_map(|f| ops.iter().map(|op| f.scope(op)))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn readonly_scope(s: &Session<'_>) -> String {
-    s.families()
-        .iter()
-        .map(|f| f.scope("credential.readonly"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Every API and OAuth URL is https (`*-API-023`).
-pub(super) fn tls(s: &mut Session<'_>) {
-    let mut urls = vec![("base URL", s.base.to_string())];
-    let e = s.endpoints.clone();
-    for (what, u) in [
-        ("registration URL", e.registration),
-        ("authorization URL", e.authorization),
-        ("token URL", e.token),
-        ("revocation URL", e.revocation),
-    ] {
-        if let Some(u) = u {
-            urls.push((what, u));
-        }
-    }
-    for family in s.families() {
-        let id = api_id(family.prefix(), 23);
-        s.rec.evaluated(&id);
-        for (what, u) in &urls {
-            if !u.starts_with("https://") {
-                s.rec
-                    .violation(&id, format!("the {what} is not https"))
-                    .at(what.to_string())
-                    .expected("https://…")
-                    .found(u.clone());
-            }
-        }
-    }
-}
 
 const OAUTH_CHECKS: [&str; 17] = [
     "OAUTH-DCR-001",
@@ -442,7 +247,14 @@ async fn post_json(s: &mut Session<'_>, check: &str, url: &str, body: &Value) ->
 }
 
 /// Records a violation unless `resp` is an OAuth error with one of `statuses` and `error`.
-fn expect_oauth_error(s: &mut Session<'_>, check: &str, resp: &Resp, statuses: &[u16], error: &str, what: &str) {
+pub(super) fn expect_oauth_error(
+    s: &mut Session<'_>,
+    check: &str,
+    resp: &Resp,
+    statuses: &[u16],
+    error: &str,
+    what: &str,
+) {
     s.rec.evaluated(check);
     let got = resp
         .json()
@@ -600,7 +412,7 @@ async fn probe_unknown_scope(s: &mut Session<'_>) {
 }
 
 /// Obtains an authorization code for `scope` (auto-consent or a person), checking the redirect (`AUTHZ-001/002`).
-async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Option<Grant> {
+pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Option<Grant> {
     let client = s.client.clone()?;
     let state = s.fresh("state");
     let verifier = format!("{}{}", s.fresh("verifier-a"), s.fresh("verifier-b"));
@@ -702,353 +514,4 @@ async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Option<Grant>
         verifier,
         scope: granted,
     })
-}
-
-fn basic(client: &super::oauth::RegisteredClient) -> String {
-    format!("Basic {}", STANDARD.encode(format!("{}:{}", client.id, client.secret)))
-}
-
-/// POSTs the token endpoint with an authorization_code grant. `auth`: send HTTP Basic client authentication.
-async fn redeem(s: &mut Session<'_>, check: &str, code: &str, verifier: &str, scope: &str, auth: bool) -> Option<Resp> {
-    let client = s.client.clone()?;
-    let Some(url) = s.endpoints.token.clone() else {
-        s.rec.skip(check, "no token URL");
-        return None;
-    };
-    let form = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "authorization_code")
-        .append_pair("code", code)
-        .append_pair("redirect_uri", &client.redirect_uri)
-        .append_pair("scope", scope)
-        .append_pair("code_verifier", verifier)
-        .finish();
-    let mut req = Req::new("POST", url)
-        .header("Accept", "application/json")
-        .body("application/x-www-form-urlencoded", form);
-    if auth {
-        req = req.header("Authorization", basic(&client));
-    }
-    s.send(check, req).await
-}
-
-/// Redeems a code properly and checks the token response (`TOKEN-004`).
-async fn token(s: &mut Session<'_>, g: &Grant) -> Option<Tokens> {
-    let resp = redeem(s, "OAUTH-TOKEN-004", &g.code, &g.verifier, &g.scope, true).await?;
-    token_response(s, "OAUTH-TOKEN-004", &resp)
-}
-
-/// Checks a successful token response and returns its tokens.
-fn token_response(s: &mut Session<'_>, check: &str, resp: &Resp) -> Option<Tokens> {
-    s.rec.evaluated("OAUTH-TOKEN-004");
-    let body = match (resp.status, resp.json()) {
-        (200, Ok(b)) => b,
-        (status, body) => {
-            s.rec
-                .violation(check, "the token request was not answered with tokens")
-                .at(format!("POST token → {status}"))
-                .expected("200 with access_token")
-                .found(match body {
-                    Ok(b) => format!("{status} {b}"),
-                    Err(e) => format!("{status}: {e}"),
-                })
-                .exchange(&resp.exchange);
-            return None;
-        }
-    };
-    let access = body["access_token"].as_str().map(str::to_string);
-    let mut problems = Vec::new();
-    if access.is_none() {
-        problems.push("access_token is missing".to_string());
-    }
-    if !body["token_type"]
-        .as_str()
-        .is_some_and(|t| t.eq_ignore_ascii_case("bearer"))
-    {
-        problems.push(format!("token_type is {} (expected bearer)", body["token_type"]));
-    }
-    if !body["scope"].is_string() {
-        problems.push("scope is missing".into());
-    }
-    for p in problems {
-        s.rec
-            .violation("OAUTH-TOKEN-004", p)
-            .at("POST token → body")
-            .found(body.to_string())
-            .exchange(&resp.exchange);
-    }
-    let cache = resp.header("cache-control").unwrap_or("").to_ascii_lowercase();
-    if !cache.contains("no-store") {
-        s.rec
-            .violation("OAUTH-TOKEN-004", "the token response may be cached")
-            .at("POST token → header Cache-Control")
-            .expected("no-store")
-            .found(if cache.is_empty() { "(absent)".into() } else { cache })
-            .exchange(&resp.exchange);
-    }
-    if body.get("expires_in").is_none() {
-        s.rec
-            .warning("OAUTH-TOKEN-004", "the token response has no expires_in")
-            .at("POST token → body")
-            .expected("expires_in (3600 recommended)")
-            .exchange(&resp.exchange);
-    }
-    Some(Tokens {
-        access: access?,
-        refresh: body["refresh_token"].as_str().map(str::to_string),
-        expires_in: body["expires_in"].as_i64(),
-    })
-}
-
-async fn client_auth_probes(s: &mut Session<'_>, g: &Grant) {
-    if let Some(resp) = redeem(s, "OAUTH-TOKEN-001", &g.code, &g.verifier, &g.scope, false).await {
-        expect_oauth_error(
-            s,
-            "OAUTH-TOKEN-001",
-            &resp,
-            &[400, 401],
-            "invalid_client",
-            "a token request without client authentication",
-        );
-    }
-    let Some(mut client) = s.client.clone() else { return };
-    client.secret = "clr-harness-wrong-secret".into();
-    let real = s.client.replace(client);
-    let resp = redeem(s, "OAUTH-TOKEN-001", &g.code, &g.verifier, &g.scope, true).await;
-    s.client = real;
-    if let Some(resp) = resp {
-        expect_oauth_error(
-            s,
-            "OAUTH-TOKEN-001",
-            &resp,
-            &[400, 401],
-            "invalid_client",
-            "a token request with a wrong client secret",
-        );
-    }
-}
-
-async fn reuse_probe(s: &mut Session<'_>, g: &Grant, first: &Tokens) {
-    let Some(resp) = redeem(s, "OAUTH-TOKEN-002", &g.code, &g.verifier, &g.scope, true).await else {
-        return;
-    };
-    expect_oauth_error(
-        s,
-        "OAUTH-TOKEN-002",
-        &resp,
-        &[400],
-        "invalid_grant",
-        "a second redemption of the same code",
-    );
-    // RFC 6749 §4.1.2: the server SHOULD revoke what the code already produced.
-    let family = s.families()[0];
-    let url = s.api_url(family, "/credentials");
-    let Some(api) = s
-        .send("OAUTH-TOKEN-002", Req::new("GET", url).bearer(&first.access))
-        .await
-    else {
-        return;
-    };
-    if api.status == 200 {
-        s.rec
-            .warning(
-                "OAUTH-TOKEN-002",
-                "after the code was reused, the token first issued for it still works",
-            )
-            .at(format!("GET {} credentials → 200", family.label()))
-            .expected("401: tokens issued from a reused code revoked")
-            .found("200")
-            .exchange(&api.exchange);
-    }
-}
-
-async fn refresh(s: &mut Session<'_>, check: &str, refresh_token: &str, scope: Option<&str>) -> Option<Resp> {
-    let client = s.client.clone()?;
-    let url = s.endpoints.token.clone()?;
-    let mut form = url::form_urlencoded::Serializer::new(String::new());
-    form.append_pair("grant_type", "refresh_token")
-        .append_pair("refresh_token", refresh_token);
-    if let Some(sc) = scope {
-        form.append_pair("scope", sc);
-    }
-    let req = Req::new("POST", url)
-        .header("Accept", "application/json")
-        .header("Authorization", basic(&client))
-        .body("application/x-www-form-urlencoded", form.finish());
-    s.send(check, req).await
-}
-
-async fn refresh_probes(s: &mut Session<'_>) {
-    match s.main.as_ref().and_then(|t| t.refresh.clone()) {
-        None => {
-            for id in ["OAUTH-REFRESH-001", "OAUTH-REFRESH-002"] {
-                s.rec
-                    .not_applicable(id, "the provider issued no refresh token (refresh is optional)");
-            }
-        }
-        Some(rt) => {
-            if let Some(resp) = refresh(s, "OAUTH-REFRESH-001", &rt, None).await {
-                let fresh = token_response(s, "OAUTH-REFRESH-001", &resp);
-                s.rec.evaluated("OAUTH-REFRESH-001");
-                if let Some(mut t) = fresh {
-                    let family = s.families()[0];
-                    let url = s.api_url(family, "/credentials");
-                    let old = s.main.as_ref().map(|m| m.access.clone()).unwrap_or_default();
-                    if t.access == old {
-                        s.rec
-                            .violation("OAUTH-REFRESH-001", "the refresh answered the same access token again")
-                            .at("POST token (refresh_token) → body access_token")
-                            .expected("a new access token")
-                            .found("the token being refreshed")
-                            .exchange(&resp.exchange);
-                    }
-                    let works = match s
-                        .send("OAUTH-REFRESH-001", Req::new("GET", url).bearer(&t.access))
-                        .await
-                    {
-                        Some(api) if api.status != 200 => {
-                            s.rec
-                                .violation("OAUTH-REFRESH-001", "the refreshed access token is refused by the API")
-                                .at(format!("GET {} credentials → {}", family.label(), api.status))
-                                .expected("200")
-                                .found(api.status.to_string())
-                                .exchange(&api.exchange);
-                            false
-                        }
-                        Some(_) => true,
-                        None => false,
-                    };
-                    // Go on with the refreshed token only when it works, so one broken refresh fails one check.
-                    if works {
-                        // The old refresh token may have been rotated away; keep the newest.
-                        t.refresh = t.refresh.or(Some(rt));
-                        s.main = Some(t);
-                    }
-                }
-            }
-        }
-    }
-    let widen = s.readonly.as_ref().and_then(|t| t.refresh.clone());
-    if let Some(rt) = widen {
-        let all = full_scope(s);
-        if let Some(resp) = refresh(s, "OAUTH-REFRESH-002", &rt, Some(&all)).await {
-            expect_oauth_error(
-                s,
-                "OAUTH-REFRESH-002",
-                &resp,
-                &[400],
-                "invalid_scope",
-                "a refresh asking for more scope than granted",
-            );
-        }
-    }
-}
-
-/// Revocation (`REVOKE-001`) and its effect on the API (`REVOKE-002`), with a token of its own.
-pub(super) async fn revocation(s: &mut Session<'_>) {
-    if s.target.auth.mode == AuthMode::Token {
-        return;
-    }
-    let Some(url) = s.endpoints.revocation.clone() else {
-        for id in ["OAUTH-REVOKE-001", "OAUTH-REVOKE-002"] {
-            s.rec.not_applicable(
-                id,
-                "no revocation endpoint configured (oauth.revocation_url); revocation is optional",
-            );
-        }
-        return;
-    };
-    let Some(client) = s.client.clone() else { return };
-    let full = full_scope(s);
-    let Some(g) = grant(s, &full, "token to revoke").await else {
-        return;
-    };
-    let Some(t) = token(s, &g).await else { return };
-    for (what, tok) in [
-        ("a valid access token", t.access.as_str()),
-        ("an unknown token", "clr-harness-unknown-token"),
-    ] {
-        let form = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", tok)
-            .append_pair("token_type_hint", "access_token")
-            .finish();
-        let req = Req::new("POST", &url)
-            .header("Authorization", basic(&client))
-            .body("application/x-www-form-urlencoded", form);
-        let Some(resp) = s.send("OAUTH-REVOKE-001", req).await else {
-            return;
-        };
-        s.rec.evaluated("OAUTH-REVOKE-001");
-        if resp.status != 200 {
-            s.rec
-                .violation("OAUTH-REVOKE-001", format!("revoking {what} was not answered 200"))
-                .at(format!("POST revoke → {}", resp.status))
-                .expected("200")
-                .found(resp.status.to_string())
-                .exchange(&resp.exchange);
-        }
-    }
-    for family in s.families() {
-        let url = s.api_url(family, "/credentials");
-        let Some(api) = s.send("OAUTH-REVOKE-002", Req::new("GET", url).bearer(&t.access)).await else {
-            return;
-        };
-        s.rec.evaluated("OAUTH-REVOKE-002");
-        if api.status != 401 {
-            s.rec
-                .violation(
-                    "OAUTH-REVOKE-002",
-                    format!("the {} API accepts a revoked access token", family.label()),
-                )
-                .at(format!("GET {} credentials → {}", family.label(), api.status))
-                .expected("401")
-                .found(api.status.to_string())
-                .exchange(&api.exchange);
-        }
-    }
-}
-
-/// Expired codes (`TOKEN-003`) and expired tokens (`*-API-005`): only with a provider whose clock the harness can
-/// move; waiting out real lifetimes is not a conformance run's business.
-pub(super) async fn expiry(s: &mut Session<'_>) {
-    let hooks = s.hooks;
-    let Some(advance) = hooks.advance_clock.as_ref() else {
-        s.rec.skip(
-            "OAUTH-TOKEN-003",
-            "testing code expiry means waiting 600 s on a real provider; only the embedded provider is tested",
-        );
-        return;
-    };
-    if s.target.auth.mode != AuthMode::Token
-        && let Some(g) = grant(s, &full_scope(s), "expired code").await
-    {
-        advance(601);
-        if let Some(resp) = redeem(s, "OAUTH-TOKEN-003", &g.code, &g.verifier, &g.scope, true).await {
-            expect_oauth_error(
-                s,
-                "OAUTH-TOKEN-003",
-                &resp,
-                &[400],
-                "invalid_grant",
-                "redeeming a code 601 s after it was issued",
-            );
-        }
-    }
-    let Some(main) = s.main.clone() else { return };
-    advance(main.expires_in.unwrap_or(3600) + 1);
-    for family in s.families() {
-        let id = api_id(family.prefix(), 5);
-        let url = s.api_url(family, "/credentials");
-        let Some(resp) = s.send(&id, Req::new("GET", url).bearer(&main.access)).await else {
-            continue;
-        };
-        s.rec.evaluated(&id);
-        if resp.status != 401 {
-            s.rec
-                .violation(&id, "an expired access token was accepted")
-                .at(format!("GET {} credentials → {}", family.label(), resp.status))
-                .expected("401")
-                .found(resp.status.to_string())
-                .exchange(&resp.exchange);
-        }
-    }
 }
