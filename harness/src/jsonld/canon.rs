@@ -212,6 +212,23 @@ mod tests {
     }
 
     #[test]
+    fn the_local_contexts_of_several_types_accumulate() {
+        // ClrCredential's context defines `partial`; VerifiableCredential's follows it in lexicographic order and
+        // must not undo it (oxjsonld 0.2.7 did, see third_party/README.md).
+        let doc = json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"],
+            "id": "urn:example:clr",
+            "type": ["VerifiableCredential", "ClrCredential"],
+            "partial": true
+        });
+        let nq = canon(&doc).expect("canonicalizes");
+        assert!(
+            nq.contains("<urn:example:clr> <https://purl.imsglobal.org/spec/vc/clr/vocab.html#partial> \"true\"^^<xsd:boolean> ."),
+            "{nq}"
+        );
+    }
+
+    #[test]
     fn unknown_context_is_named_and_never_fetched() {
         let doc = json!({"@context": ["https://www.w3.org/ns/credentials/v2", "https://example.org/ctx.json"],
             "type": "VerifiableCredential"});
