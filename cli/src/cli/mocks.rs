@@ -301,8 +301,8 @@ fn serve(config: &MocksConfig) -> Result<()> {
         if running.is_empty() {
             bail!("the config enables no server");
         }
-        // The badge host serves plain http only: badgecheck, its peer, fetches with its own CA store.
-        let (badgehost, _) = clr_mocks::badgehost::spawn(seed)
+        let listener = bind("OB 2.0 badge host", 0).await?;
+        let (badgehost, _) = clr_mocks::badgehost::spawn_on(listener, seed, ca.as_ref())
             .await
             .map_err(|e| anyhow::anyhow!("failed to start the OB 2.0 badge host: {e}"))?;
         println!("OB 2.0 badge host  {}/issuer", badgehost.base_url);

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::server::{self, Running};
+use crate::tls::MockCa;
 pub use baking::OB_NAMESPACE;
 pub use content::{CONTEXT, RECIPIENT_EMAIL};
 pub use routes::router;
@@ -319,12 +320,22 @@ fn index(ctx: &content::Ctx) -> Value {
     })
 }
 
-/// Binds a loopback port, then builds the badge host for that address (its ids name the port).
+/// Serves the badge host over plain http on an ephemeral loopback port.
 pub async fn spawn(seed: u64) -> Result<(Running, Arc<BadgeHost>), BadgeHostError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let port = listener.local_addr()?.port();
-    drop(listener);
-    let host = Arc::new(BadgeHost::new(seed, &format!("http://127.0.0.1:{port}"))?);
-    let running = server::spawn(router(host.clone()), port).await?;
+    spawn_on(server::bind(0).await?, seed, None).await
+}
+
+/// Builds the badge host for the address of `listener` (its ids name that origin, `https://` when `tls` is given)
+/// and serves it there. The listener stays bound throughout, so no other process can take the port in between.
+pub async fn spawn_on(
+    listener: impl server::IntoListener,
+    seed: u64,
+    tls: Option<&MockCa>,
+) -> Result<(Running, Arc<BadgeHost>), BadgeHostError> {
+    let listener = listener.into_listener()?;
+    let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let host = Arc::new(BadgeHost::new(seed, &format!("{scheme}://{addr}"))?);
+    let running = server::spawn_on(listener, router(host.clone()), tls).await?;
     Ok((running, host))
 }
