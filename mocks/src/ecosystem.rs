@@ -17,7 +17,13 @@ use crate::{case, issuer, server};
 pub const USER: (&str, &str, &str) = ("https://learners.example.edu/people/ada", "ada", "ada-password");
 
 /// Credentials of the mock issuer the run upserts (its valid ones; revoked ones would rightly fail verification).
-const UPSERTED: [&str; 4] = ["course-statistics", "datathon", "competency", "clr"];
+const UPSERTED: [&str; 5] = [
+    "course-statistics",
+    "datathon",
+    "competency",
+    "bootcamp-capstone",
+    "clr",
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum EcosystemError {

@@ -1,7 +1,9 @@
-//! A mock university issuer: its Profile, keys and signed OB 3.0 / CLR 2.0 credentials, deterministic from a seed.
+//! A mock university issuer: its Profile, keys and signed OB 3.0 / CLR 2.0 credentials, deterministic from a seed;
+//! with two partner issuers on the same server, a bootcamp and an employer ([`partners`]).
 //!
 //! Routes (GET):
-//! - `/issuers/university` → the issuer Profile; `/issuers/university/keys/1` → its Ed25519 Multikey document
+//! - `/issuers/university` → the issuer Profile; `/issuers/university/keys/1` → its Ed25519 Multikey document;
+//!   `/issuers/bootcamp`, `/issuers/employer` → the partners' Profiles
 //! - `/.well-known/did.json` → the `did:web` DID document (Ed25519); `/.well-known/jwks.json` → RSA + P-256 JWKS
 //! - `/credentials/{slug}` (`application/vc+ld+json`), `/credentials/{slug}.jwt` (RS256 VC-JWT, `text/plain`,
 //!   only where offered), `/credentials/{slug}.png` and `.svg` (baked)
@@ -13,6 +15,7 @@
 //! `mocks/data/`.
 
 mod credentials;
+mod partners;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -59,6 +62,8 @@ pub struct MockIssuer {
     pub issuer_id: String,
     pub did: String,
     profile: Value,
+    /// Profiles of the partner issuers (bootcamp, employer) by path, as served.
+    partner_profiles: BTreeMap<String, Value>,
     key_document: Value,
     did_document: Value,
     jwks: Value,
@@ -104,7 +109,7 @@ impl MockIssuer {
             keyfile::public_jwk(&serde_json::from_str(P256_KEY)?),
         ]);
         let profile = json!({
-            "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+            "@context": credentials_context(),
             "id": issuer_id, "type": ["Profile"], "name": "Northfield University",
             "url": base, "email": "registrar@northfield.example.edu",
         });
@@ -151,6 +156,15 @@ impl MockIssuer {
             .filter_map(|s| signed.get(*s).cloned())
             .collect();
         signed.insert("clr".into(), sign(&ctx.clr(nested))?);
+        let mut partner_profiles = BTreeMap::new();
+        for p in partners::partners(seed, base, &ctx.learner)? {
+            let mut served = json!({"@context": credentials_context()});
+            if let (Some(doc), Some(fields)) = (served.as_object_mut(), p.profile.as_object()) {
+                doc.extend(fields.clone());
+            }
+            partner_profiles.insert(p.path, served);
+            signed.extend(p.credentials);
+        }
 
         let mut jwts = BTreeMap::new();
         if let Some(c) = unsigned.get("course-machine-learning") {
@@ -191,6 +205,7 @@ impl MockIssuer {
             issuer_id,
             did,
             profile,
+            partner_profiles,
             key_document,
             did_document,
             jwks,
@@ -264,6 +279,7 @@ pub fn router(state: Arc<MockIssuer>) -> Router {
             "/status/bitstring/1",
             get(|State(s): St| async move { vc(&s.status_list) }),
         )
+        .route("/issuers/{name}", get(partner_profile))
         .route("/credentials/{file}", get(credential))
         .route("/refresh/{slug}", get(refresh))
         .fallback(no_route)
@@ -297,6 +313,20 @@ fn status_info(status: StatusCode, minor: &str, description: &str) -> Response {
 
 fn not_found() -> Response {
     status_info(StatusCode::NOT_FOUND, "unknownobject", "no such credential")
+}
+
+fn credentials_context() -> Value {
+    json!([
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+    ])
+}
+
+async fn partner_profile(State(s): St, Path(name): Path<String>) -> Response {
+    match s.partner_profiles.get(&format!("/issuers/{name}")) {
+        Some(p) => ld(p),
+        None => status_info(StatusCode::NOT_FOUND, "unknownobject", "no such issuer"),
+    }
 }
 
 async fn no_route() -> Response {
