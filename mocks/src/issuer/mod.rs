@@ -1,5 +1,5 @@
 //! A mock university issuer: its Profile, keys and signed OB 3.0 / CLR 2.0 credentials, deterministic from a seed;
-//! with two partner issuers on the same server, a bootcamp and an employer ([`partners`]).
+//! with two partner issuers on the same server, a bootcamp and an employer (in `partners.rs`).
 //!
 //! Routes (GET):
 //! - `/issuers/university` → the issuer Profile; `/issuers/university/keys/1` → its Ed25519 Multikey document;
