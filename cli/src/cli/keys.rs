@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Subcommand, ValueEnum};
-use clr_harness::exit;
 use clr_harness::proof::keyfile::{self, GeneratedKey, KeyAlgorithm};
 use clr_harness::proof::multikey::{self, PublicKey};
 use serde_json::Value;
@@ -56,13 +55,7 @@ pub fn run(command: &KeysCommand) -> i32 {
     let result = match command {
         KeysCommand::Generate(args) => generate(args),
     };
-    match result {
-        Ok(()) => exit::OK,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            exit::USAGE
-        }
-    }
+    super::exit_code(result)
 }
 
 fn generate(args: &GenerateArgs) -> Result<()> {

@@ -146,13 +146,7 @@ pub fn run(args: &MocksArgs) -> i32 {
             }
             exit::OK
         }
-        MocksCommand::Serve(serve_args) => match settings(serve_args).and_then(|s| serve(&s)) {
-            Ok(()) => exit::OK,
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                exit::USAGE
-            }
-        },
+        MocksCommand::Serve(serve_args) => super::exit_code(settings(serve_args).and_then(|s| serve(&s))),
     }
 }
 

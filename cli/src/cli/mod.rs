@@ -164,6 +164,33 @@ fn checks(args: &ChecksArgs) -> i32 {
     exit::OK
 }
 
+/// The exit code of a subcommand: its own on success; on an error, the error with its context on stderr and
+/// [`exit::USAGE`] (errors at this edge are the user's input or environment, never a finding).
+pub fn exit_code<T: Into<ExitWith>>(result: anyhow::Result<T>) -> i32 {
+    match result {
+        Ok(done) => done.into().0,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            exit::USAGE
+        }
+    }
+}
+
+/// What a subcommand's success means for the exit code: `()` is 0, an `i32` is itself.
+pub struct ExitWith(i32);
+
+impl From<()> for ExitWith {
+    fn from(_: ()) -> Self {
+        ExitWith(exit::OK)
+    }
+}
+
+impl From<i32> for ExitWith {
+    fn from(code: i32) -> Self {
+        ExitWith(code)
+    }
+}
+
 /// Prints the terminal report and writes (or prints) the other formats: all formats into `report_dir` when one is
 /// given and `formats` is empty, else `formats` (default text) to stdout.
 pub fn emit_reports(

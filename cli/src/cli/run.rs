@@ -20,7 +20,7 @@ use clr_mocks::faults::Faults;
 use clr_reports::terminal::TerminalOptions;
 use clr_reports::{ReportFormat, RunOptions};
 
-use super::{ColorArgs, SelectArgs, emit_reports, report_selection};
+use super::{ColorArgs, SelectArgs, emit_reports, exit_code, report_selection};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -127,13 +127,7 @@ pub fn init(args: &InitArgs) -> i32 {
 }
 
 pub fn run(args: &RunArgs) -> i32 {
-    match run_inner(args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            exit::USAGE
-        }
-    }
+    exit_code(run_inner(args))
 }
 
 fn run_inner(args: &RunArgs) -> Result<i32> {

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use clr_harness::exit;
 use clr_harness::proof::di::Suite;
 use clr_harness::proof::keyfile;
 use clr_harness::proof::multikey::{self, PublicKey};
@@ -72,13 +71,7 @@ enum SuiteArg {
 }
 
 pub fn run(args: &SignArgs) -> i32 {
-    match run_sign(args) {
-        Ok(()) => exit::OK,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            exit::USAGE
-        }
-    }
+    super::exit_code(run_sign(args))
 }
 
 fn run_sign(args: &SignArgs) -> Result<()> {

@@ -16,7 +16,7 @@ use clr_harness::{decode::Limits, exit};
 use clr_reports::terminal::TerminalOptions;
 use clr_reports::{ReportFormat, RunOptions};
 
-use super::{ColorArgs, SelectArgs, emit_reports, report_selection};
+use super::{ColorArgs, SelectArgs, emit_reports, exit_code, report_selection};
 
 /// File extensions a directory input is searched for.
 const CREDENTIAL_EXTENSIONS: &[&str] = &["json", "jsonld", "jwt", "jws", "png", "svg"];
@@ -84,13 +84,7 @@ pub struct ValidateArgs {
 }
 
 pub fn run(args: &ValidateArgs) -> i32 {
-    match validate(args) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            exit::USAGE
-        }
-    }
+    exit_code(validate(args))
 }
 
 fn validate(args: &ValidateArgs) -> Result<i32> {
