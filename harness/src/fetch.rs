@@ -428,9 +428,14 @@ impl Fetcher {
     }
 }
 
+/// `s` as one POSIX shell word, for the curl commands in reports.
+pub(crate) fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
 /// A curl command repeating the request; `pin` adds `--resolve` so it reaches the same address.
 fn curl_command(url: &str, headers: &[(String, String)], pin: Option<(&str, SocketAddr)>) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let quote = shell_quote;
     let mut cmd = String::from("curl -sS -i --max-redirs 0");
     for (name, value) in headers {
         cmd.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));

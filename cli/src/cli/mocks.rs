@@ -54,9 +54,6 @@ struct ServeArgs {
     ca_out: Option<PathBuf>,
 }
 
-/// The provider's default test user (printed at start so a person or a partner system can log in).
-const USER: (&str, &str, &str) = ("https://learners.example.edu/people/ada", "ada", "ada-password");
-
 /// `mocks.toml`: every key is optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -184,7 +181,7 @@ fn settings(args: &ServeArgs) -> Result<MocksConfig> {
         }
     }
     if config.provider.users.is_empty() {
-        let (id, username, password) = USER;
+        let (id, username, password) = clr_mocks::ecosystem::USER;
         config.provider.users.push(UserConfig {
             id: id.into(),
             username: username.into(),

@@ -407,7 +407,7 @@ fn classify(e: &reqwest::Error, connect_timeout: Duration) -> HttpFailure {
 
 /// A curl command that repeats the request.
 pub fn curl(method: &str, url: &str, headers: &[(String, String)], body: Option<&[u8]>) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let quote = crate::fetch::shell_quote;
     let mut cmd = format!("curl -sS -i --max-redirs 0 -X {method}");
     for (name, value) in headers {
         if !name.eq_ignore_ascii_case("user-agent") {

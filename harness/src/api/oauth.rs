@@ -305,21 +305,33 @@ fn query(u: &url::Url) -> HashMap<String, String> {
     u.query_pairs().into_owned().collect()
 }
 
+/// The query of an authorization request (RFC 6749 §4.1.1), with PKCE S256 when `challenge` is given.
+fn authz_params<'a>(
+    client_id: &'a str,
+    redirect_uri: &'a str,
+    scope: &'a str,
+    state: &'a str,
+    challenge: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut params = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("scope", scope),
+        ("state", state),
+    ];
+    if let Some(ch) = challenge {
+        params.extend([("code_challenge", ch), ("code_challenge_method", "S256")]);
+    }
+    params
+}
+
 async fn probe_unregistered_redirect(s: &mut Session<'_>) {
     let Some(client) = s.client.clone() else { return };
     let state = s.fresh("state");
-    let verifier = s.fresh("verifier");
-    let ch = challenge(&verifier);
+    let ch = challenge(&s.fresh("verifier"));
     let scope = readonly_scope(s);
-    let params = [
-        ("response_type", "code"),
-        ("client_id", client.id.as_str()),
-        ("redirect_uri", UNREGISTERED_REDIRECT),
-        ("scope", scope.as_str()),
-        ("state", state.as_str()),
-        ("code_challenge", ch.as_str()),
-        ("code_challenge_method", "S256"),
-    ];
+    let params = authz_params(&client.id, UNREGISTERED_REDIRECT, &scope, &state, Some(&ch));
     let Some((resp, location)) = authorize_get(s, "OAUTH-AUTHZ-003", &params).await else {
         return;
     };
@@ -350,13 +362,7 @@ async fn probe_pkce_required(s: &mut Session<'_>) {
         ),
     ] {
         let state = s.fresh("state");
-        let mut params = vec![
-            ("response_type", "code"),
-            ("client_id", client.id.as_str()),
-            ("redirect_uri", client.redirect_uri.as_str()),
-            ("scope", scope.as_str()),
-            ("state", state.as_str()),
-        ];
+        let mut params = authz_params(&client.id, &client.redirect_uri, &scope, &state, None);
         params.extend(extra);
         let Some((resp, location)) = authorize_get(s, "OAUTH-PKCE-001", &params).await else {
             return;
@@ -379,18 +385,9 @@ async fn probe_pkce_required(s: &mut Session<'_>) {
 async fn probe_unknown_scope(s: &mut Session<'_>) {
     let Some(client) = s.client.clone() else { return };
     let state = s.fresh("state");
-    let verifier = s.fresh("verifier");
-    let ch = challenge(&verifier);
+    let ch = challenge(&s.fresh("verifier"));
     let scope = "https://purl.imsglobal.org/spec/ob/v3p0/scope/clr-harness.unknown";
-    let params = [
-        ("response_type", "code"),
-        ("client_id", client.id.as_str()),
-        ("redirect_uri", client.redirect_uri.as_str()),
-        ("scope", scope),
-        ("state", state.as_str()),
-        ("code_challenge", ch.as_str()),
-        ("code_challenge_method", "S256"),
-    ];
+    let params = authz_params(&client.id, &client.redirect_uri, scope, &state, Some(&ch));
     let Some((resp, location)) = authorize_get(s, "OAUTH-TOKEN-005", &params).await else {
         return;
     };
@@ -417,15 +414,7 @@ pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Op
     let state = s.fresh("state");
     let verifier = format!("{}{}", s.fresh("verifier-a"), s.fresh("verifier-b"));
     let ch = challenge(&verifier);
-    let params = [
-        ("response_type", "code"),
-        ("client_id", client.id.as_str()),
-        ("redirect_uri", client.redirect_uri.as_str()),
-        ("scope", scope),
-        ("state", state.as_str()),
-        ("code_challenge", ch.as_str()),
-        ("code_challenge_method", "S256"),
-    ];
+    let params = authz_params(&client.id, &client.redirect_uri, scope, &state, Some(&ch));
     let (q, exchange) = if s.target.auth.mode == AuthMode::Interactive {
         let url = authorization_url(s, &params)?;
         s.say(&format!(

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use clr_reports::{CheckResult, Evidence, Finding, Level, Location, Outcome, RuleSource, fold_outcome};
+use clr_reports::{CheckResult, Evidence, Finding, Location, Outcome, fold_outcome};
 
 use crate::catalogue;
 
@@ -24,13 +24,9 @@ pub struct Recorder {
     slots: BTreeMap<String, Slot>,
 }
 
-/// The outcome a violation of `id` gets (MUST → Fail; SHOULD or inferred → Warn; INFO → Info).
+/// The outcome a violation of `id` gets, as for document checks ([`crate::checks::violation_outcome`]).
 fn violation_outcome(id: &str) -> Outcome {
-    match catalogue::get(id).map(|c| (c.level, c.source)) {
-        Some((Level::Must, RuleSource::Inferred) | (Level::Should, _)) => Outcome::Warn,
-        Some((Level::Info, _)) => Outcome::Info,
-        _ => Outcome::Fail,
-    }
+    catalogue::get(id).map_or(Outcome::Fail, crate::checks::violation_outcome)
 }
 
 impl Recorder {

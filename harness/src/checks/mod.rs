@@ -84,6 +84,16 @@ pub struct Doc<'a> {
     pub net: Option<&'a crate::verify::Net>,
 }
 
+/// The outcome a violation of `check` gets: MUST → Fail; SHOULD, or a rule the digests mark as inferred → Warn;
+/// INFO → Info. Document and provider checks alike go through here.
+pub fn violation_outcome(check: &Check) -> Outcome {
+    match (check.level, check.source) {
+        (Level::Must, RuleSource::Inferred) | (Level::Should, _) => Outcome::Warn,
+        (Level::Must, _) => Outcome::Fail,
+        (Level::Info, _) => Outcome::Info,
+    }
+}
+
 /// Collects one check's findings on one document.
 pub struct Ctx {
     check: &'static Check,
@@ -116,11 +126,7 @@ impl Ctx {
 
     /// Reports a violation of this check's requirement at `ptr`; the outcome follows the check's level.
     pub fn violation(&mut self, ptr: &Ptr, message: impl Into<String>) -> Report<'_> {
-        let outcome = match (self.check.level, self.check.source) {
-            (Level::Must, RuleSource::Inferred) | (Level::Should, _) => Outcome::Warn,
-            (Level::Must, _) => Outcome::Fail,
-            (Level::Info, _) => Outcome::Info,
-        };
+        let outcome = violation_outcome(self.check);
         self.push(outcome, ptr, message.into())
     }
 

@@ -11,11 +11,16 @@ pub const REFRESHED_FROM: &str = "2025-09-01T09:00:00Z";
 pub const REVOKED_INDEX: usize = 42;
 pub const OK_INDEX: usize = 7;
 
-const OB: [&str; 3] = [
+pub const OB: [&str; 3] = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
     "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
 ];
+
+/// The `urn:uuid:` id of the credential `label`, stable for a seed.
+pub fn urn(seed: u64, label: &str) -> String {
+    format!("urn:uuid:{}", uuid(seed, &format!("credential/{label}")))
+}
 
 pub struct Ctx<'a> {
     pub seed: u64,
@@ -28,7 +33,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn urn(&self, label: &str) -> String {
-        format!("urn:uuid:{}", uuid(self.seed, &format!("credential/{label}")))
+        urn(self.seed, label)
     }
 
     fn achievement_credential(&self, label: &str, name: &str, achievement: Value, result: Option<Value>) -> Value {

@@ -88,17 +88,7 @@ impl MockIssuer {
     pub fn with_case(seed: u64, base_url: &str, case_base: Option<&str>) -> Result<MockIssuer, IssuerError> {
         let base = base_url.trim_end_matches('/');
         let issuer_id = format!("{base}/issuers/university");
-        let ed_seed: [u8; 32] = Sha256::new()
-            .chain_update(seed.to_le_bytes())
-            .chain_update(b"ed25519")
-            .finalize()
-            .into();
-        let ed = keyfile::ed25519_from_seed(&ed_seed, &format!("{issuer_id}/keys/1"), Some(&issuer_id))?;
-        let ed_key = keyfile::signing_key(&ed.private_jwk)?;
-        let multibase = match ed_key.public_key() {
-            multikey::PublicKey::Ed25519(p) => multikey::encode_ed25519_public(p),
-            _ => String::new(),
-        };
+        let (ed_seed, multibase) = ed25519_key(seed, b"ed25519", &format!("{issuer_id}/keys/1"), &issuer_id)?;
         let vm = format!("{issuer_id}#{multibase}");
         let host = base.trim_start_matches("http://").trim_start_matches("https://");
         let did = format!("did:web:{}", host.replace(':', "%3A"));
@@ -241,6 +231,21 @@ impl MockIssuer {
     }
 }
 
+/// An Ed25519 key derived from the seed and `label`: its private seed and its public key as multibase.
+fn ed25519_key(seed: u64, label: &[u8], key_id: &str, controller: &str) -> Result<([u8; 32], String), IssuerError> {
+    let key_seed: [u8; 32] = Sha256::new()
+        .chain_update(seed.to_le_bytes())
+        .chain_update(label)
+        .finalize()
+        .into();
+    let key = keyfile::ed25519_from_seed(&key_seed, key_id, Some(controller))?;
+    let multibase = match keyfile::signing_key(&key.private_jwk)?.public_key() {
+        multikey::PublicKey::Ed25519(p) => multikey::encode_ed25519_public(p),
+        _ => String::new(),
+    };
+    Ok((key_seed, multibase))
+}
+
 /// A 16 KiB status list with one bit set: multibase `u` + base64url of its GZIP.
 fn bitstring(set: usize) -> Result<String, std::io::Error> {
     let mut bits = vec![0u8; 16 * 1024];
@@ -315,11 +320,9 @@ fn not_found() -> Response {
     status_info(StatusCode::NOT_FOUND, "unknownobject", "no such credential")
 }
 
+/// The @context of a served Profile: the credentials' contexts without the extensions.
 fn credentials_context() -> Value {
-    json!([
-        "https://www.w3.org/ns/credentials/v2",
-        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-    ])
+    json!(credentials::OB[..2])
 }
 
 async fn partner_profile(State(s): St, Path(name): Path<String>) -> Response {

@@ -2,18 +2,11 @@
 //! issues a rubric-scored capstone certificate, and an employer that endorses the university's statistics course.
 //! Each signs with its own Ed25519 key derived from the seed, named `<issuer id>#<multibase>` so it verifies offline.
 
-use clr_harness::proof::{di, keyfile, multikey};
+use clr_harness::proof::di;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use super::IssuerError;
-use super::credentials::VALID_FROM;
-
-const OB: [&str; 3] = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-    "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
-];
+use super::credentials::{OB, VALID_FROM, urn};
+use super::{IssuerError, ed25519_key};
 
 /// A partner issuer: where its Profile is served and what it signed.
 pub struct Partner {
@@ -33,26 +26,13 @@ struct Identity {
 
 fn identity(seed: u64, base: &str, slug: &str, name: &str, url: &str) -> Result<Identity, IssuerError> {
     let id = format!("{base}/issuers/{slug}");
-    let key_seed: [u8; 32] = Sha256::new()
-        .chain_update(seed.to_le_bytes())
-        .chain_update(format!("ed25519/{slug}").as_bytes())
-        .finalize()
-        .into();
-    let key = keyfile::ed25519_from_seed(&key_seed, &format!("{id}#key"), Some(&id))?;
-    let multibase = match keyfile::signing_key(&key.private_jwk)?.public_key() {
-        multikey::PublicKey::Ed25519(p) => multikey::encode_ed25519_public(p),
-        _ => String::new(),
-    };
+    let (key_seed, multibase) = ed25519_key(seed, format!("ed25519/{slug}").as_bytes(), &format!("{id}#key"), &id)?;
     Ok(Identity {
         verification_method: format!("{id}#{multibase}"),
         profile: json!({"id": id, "type": ["Profile"], "name": name, "url": url}),
         id,
         seed: key_seed,
     })
-}
-
-fn urn(seed: u64, label: &str) -> String {
-    format!("urn:uuid:{}", crate::case::uuid(seed, &format!("credential/{label}")))
 }
 
 /// The bootcamp and the employer, with their signed credentials about `learner`.

@@ -17,7 +17,7 @@ use super::{BodyError, Family, Provider, read_body};
 use crate::faults::Fault;
 
 pub(super) fn routes(family: Family) -> Router<Arc<Provider>> {
-    let prefix = family.prefix();
+    let prefix = family.path();
     let na = move |State(p): State<Arc<Provider>>| async move { not_allowed(&p) };
     Router::new()
         .route(
@@ -213,7 +213,7 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
     };
     let (total, page) = match p
         .store
-        .credentials(family.key(), &token.user_id, since, q.offset, q.limit)
+        .credentials(super::store_key(family), &token.user_id, since, q.offset, q.limit)
     {
         Ok(x) => x,
         Err(e) => return internal(p, e),
@@ -280,7 +280,7 @@ fn link_header(p: &Provider, family: Family, q: &Query, total: u64) -> Option<St
         if let Some((since, _)) = &q.since {
             s.append_pair("since", since);
         }
-        format!("{}{}/credentials?{}", p.base_url(), family.prefix(), s.finish())
+        format!("{}{}/credentials?{}", p.base_url(), family.path(), s.finish())
     };
     let last = if total == 0 { 0 } else { (total - 1) / limit * limit };
     let mut links = Vec::new();
@@ -330,10 +330,10 @@ fn wrong_family(family: Family, vc: &Value) -> Option<String> {
         .iter()
         .any(|t| matches!(*t, "OpenBadgeCredential" | "AchievementCredential"));
     match family {
-        Family::Ob if clr => {
+        Family::Ob30 if clr => {
             Some("a ClrCredential is upserted at /ims/clr/v2p0/credentials, not the OB 3.0 API".into())
         }
-        Family::Clr if ob && !clr => Some(
+        Family::Clr20 if ob && !clr => Some(
             "an OpenBadgeCredential is upserted at /ims/ob/v3p0/credentials; the CLR 2.0 API takes ClrCredentials"
                 .into(),
         ),
@@ -398,10 +398,15 @@ async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
         return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", &msg);
     }
     let stored = if json { text } else { text.trim() };
-    let created = match p
-        .store
-        .upsert_credential(family.key(), &token.user_id, &issuer, &id, json, stored, date)
-    {
+    let created = match p.store.upsert_credential(
+        super::store_key(family),
+        &token.user_id,
+        &issuer,
+        &id,
+        json,
+        stored,
+        date,
+    ) {
         Ok(c) => c,
         Err(e) => return internal(p, e),
     };

@@ -55,46 +55,22 @@ pub enum ProviderError {
     Io(#[from] std::io::Error),
 }
 
-/// The two API families the provider serves; they share the implementation but not scopes or data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Ob,
-    Clr,
-}
+pub use clr_harness::api::Family;
+/// The two API families the provider serves (they share the implementation but not scopes or data), and the
+/// operations scopes are named after: the harness's own definitions, so paths and scope URIs are written once.
+pub use clr_harness::api::target::SCOPE_OPS;
 
-impl Family {
-    pub fn prefix(self) -> &'static str {
-        match self {
-            Family::Ob => "/ims/ob/v3p0",
-            Family::Clr => "/ims/clr/v2p0",
-        }
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            Family::Ob => "ob",
-            Family::Clr => "clr",
-        }
-    }
-
-    pub fn scope(self, op: &str) -> String {
-        match self {
-            Family::Ob => format!("https://purl.imsglobal.org/spec/ob/v3p0/scope/{op}"),
-            Family::Clr => format!("https://purl.imsglobal.org/spec/clr/v2p0/scope/{op}"),
-        }
+/// The store's name for a family's credentials.
+fn store_key(family: Family) -> &'static str {
+    match family {
+        Family::Ob30 => "ob",
+        Family::Clr20 => "clr",
     }
 }
-
-pub const SCOPE_OPS: [&str; 4] = [
-    "credential.readonly",
-    "credential.upsert",
-    "profile.readonly",
-    "profile.update",
-];
 
 /// Every scope the authorization server grants.
 pub fn supported_scopes() -> Vec<String> {
-    let mut all: Vec<String> = [Family::Ob, Family::Clr]
+    let mut all: Vec<String> = Family::ALL
         .iter()
         .flat_map(|f| SCOPE_OPS.iter().map(|op| f.scope(op)))
         .collect();
@@ -261,7 +237,7 @@ fn router(p: Arc<Provider>) -> Router {
         )
         .route("/oauth/token", post(oauth::token).fallback(oauth::not_allowed))
         .route("/oauth/revoke", post(oauth::revoke).fallback(oauth::not_allowed));
-    for family in [Family::Ob, Family::Clr] {
+    for family in Family::ALL {
         r = r.merge(api::routes(family));
     }
     // Bodies are size-checked by `read_body`, which answers with the spec's error body instead of axum's text.

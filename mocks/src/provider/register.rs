@@ -27,8 +27,8 @@ pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Re
         .map(|op| (family.scope(op), Value::String(format!("Permission to {op}"))))
         .collect();
     let title = match family {
-        Family::Ob => "clr-mocks reference provider (Open Badges 3.0)",
-        Family::Clr => "clr-mocks reference provider (CLR 2.0)",
+        Family::Ob30 => "clr-mocks reference provider (Open Badges 3.0)",
+        Family::Clr20 => "clr-mocks reference provider (CLR 2.0)",
     };
     let sdd = json!({
         "openapi": "3.0.1",
@@ -38,7 +38,7 @@ pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Re
             "termsOfService": format!("{base}/terms"),
             "x-imssf-privacyPolicyUrl": format!("{base}/privacy"),
         },
-        "servers": [ { "url": format!("{base}{}", family.prefix()) } ],
+        "servers": [ { "url": format!("{base}{}", family.path()) } ],
         "paths": {},
         "components": {
             "securitySchemes": {
