@@ -418,7 +418,8 @@ fn result(check: &'static Check, mut findings: Vec<Finding>, none: Option<NoVerd
     }
 }
 
-fn subject_outcome(results: &[CheckResult]) -> Outcome {
+/// A subject's outcome: the worst of its checks'.
+pub(crate) fn subject_outcome(results: &[CheckResult]) -> Outcome {
     results
         .iter()
         .map(|r| r.outcome)

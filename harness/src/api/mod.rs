@@ -18,7 +18,7 @@ pub mod target;
 mod tokens;
 pub mod upload;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clr_reports::{CheckResult, Exchange, Outcome, Subject, SubjectKind};
 use url::Url;
@@ -188,8 +188,8 @@ pub async fn run(target: &Target, uploads: Vec<Upload>, hooks: &Hooks, log: &(dy
     let started = Instant::now();
     if tokio::time::timeout(budget, steps(&mut s, uploads)).await.is_err() {
         let why = format!(
-            "the run's time budget ({}) ran out after {:?}",
-            describe(budget),
+            "the run's time budget ({} s) ran out after {:?}",
+            budget.as_secs(),
             started.elapsed()
         );
         for c in provider_checks(&families) {
@@ -206,10 +206,6 @@ pub async fn run(target: &Target, uploads: Vec<Upload>, hooks: &Hooks, log: &(dy
         recorder: s.rec,
         received: s.received,
     }
-}
-
-fn describe(d: Duration) -> String {
-    format!("{} s", d.as_secs())
 }
 
 fn prepare(target: &Target) -> Result<(Url, ApiClient), String> {
@@ -289,7 +285,6 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
             "provider-oauth",
             format!("OAuth 2.0 authorization server of {}", run.base_url),
             &run.base_url,
-            None,
             oauth_results,
         ));
     }
@@ -308,7 +303,6 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
                 family.path()
             ),
             &run.base_url,
-            None,
             results,
         ));
         for (f, docs) in &documents {
@@ -325,24 +319,14 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
     subjects
 }
 
-fn provider_subject(
-    id: &str,
-    name: String,
-    source: &str,
-    parent: Option<String>,
-    results: Vec<CheckResult>,
-) -> Subject {
-    let outcome = results
-        .iter()
-        .map(|r| r.outcome)
-        .max_by_key(|o| o.rank())
-        .unwrap_or(Outcome::Pass);
+fn provider_subject(id: &str, name: String, source: &str, results: Vec<CheckResult>) -> Subject {
+    let outcome = engine::subject_outcome(&results);
     Subject {
         id: id.to_string(),
         kind: SubjectKind::Provider,
         name,
         source: source.to_string(),
-        parent,
+        parent: None,
         scope: None,
         layers: Vec::new(),
         detected: None,
