@@ -309,9 +309,13 @@ fn an_rsa_vc_jwt_with_its_jwk_in_the_header_validates_offline() {
     assert_eq!(std::fs::read_to_string(&jwt).unwrap().trim().split('.').count(), 3);
     let out = run(&["validate", jwt.to_str().unwrap()]);
     let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
-    // The issuer's JWKS is not fetched by default: provenance is a Skip with the reason, never a pass.
-    assert!(t.contains("OB30-JWT-007"), "{t}");
+    // The signature verifies with the key in the header, but whether the issuer publishes that key was not
+    // checked (its JWKS is not fetched by default): unverified, exit 5, with the reason and how to complete it.
+    assert_eq!(out.status.code(), Some(5), "{t}");
+    assert!(t.contains("unverified — OB30-JWT-007"), "{t}");
+    assert!(t.contains("--allow-fetch"), "says how to complete verification: {t}");
+    let out = run(&["validate", "--allow-unverified", jwt.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
     // A Data Integrity proof needs an Ed25519 key: a usage error, not a broken file.
     let out = run(&[

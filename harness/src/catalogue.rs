@@ -65,6 +65,13 @@ impl Check {
         }
     }
 
+    /// Whether the check establishes a credential's authenticity or status (its proof, key, status, nested or
+    /// returned credentials). When such a check could not observe what it requires (a Skip: fetching was off, the key
+    /// was remote …) its subject is *unverified*: never a pass, and exit code 5 unless `--allow-unverified`.
+    pub fn establishes_authenticity(&self) -> bool {
+        matches!(self.area, "proof" | "verification") || self.id.ends_with("-API-009")
+    }
+
     pub fn applies(&self, kind: DocKind) -> bool {
         self.applies_to.contains(&kind)
     }

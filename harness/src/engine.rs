@@ -186,9 +186,15 @@ fn check_value(
     }
     let mut children = Vec::new();
     if let Some(kind) = detected.kind {
-        let proofs = opts
+        // A panic in the verifier is a harness bug reported on every check that needed it, not a lost run.
+        let verified = opts
             .net
-            .map(|net| crate::verify::verify_proofs(value, jws, net, &opts.env, &opts.budget));
+            .map(|net| guarded(|| crate::verify::verify_proofs(value, jws, net, &opts.env, &opts.budget)));
+        let (proofs, verifier_bug) = match verified {
+            Some(Ok(p)) => (Some(p), None),
+            Some(Err(bug)) => (None, Some(bug)),
+            None => (None, None),
+        };
         let doc = Doc {
             root: value,
             kind,
@@ -199,15 +205,26 @@ fn check_value(
             net: opts.net,
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
+            if let Some(bug) = verifier_bug.as_ref().filter(|_| check.establishes_authenticity()) {
+                results.push(harness_bug(check.id, &format!("the verifier: {bug}")));
+                continue;
+            }
             match check.runner {
                 Runner::Document(run) => {
-                    let mut ctx = Ctx::new(check, scope.base.clone());
-                    run(&doc, &mut ctx);
-                    let (mut findings, na) = ctx.finish();
-                    for f in &mut findings {
-                        add_position(spans, &mut f.location);
+                    let ran = guarded(|| {
+                        let mut ctx = Ctx::new(check, scope.base.clone());
+                        run(&doc, &mut ctx);
+                        ctx.finish()
+                    });
+                    match ran {
+                        Ok((mut findings, na)) => {
+                            for f in &mut findings {
+                                add_position(spans, &mut f.location);
+                            }
+                            results.push(result(check, findings, na, opts.strict));
+                        }
+                        Err(bug) => results.push(harness_bug(check.id, &bug)),
                     }
-                    results.push(result(check, findings, na, opts.strict));
                 }
                 Runner::OfficialSchema => results.push(schema_result(check, &doc, spans, &scope.base, opts)),
                 Runner::Decode | Runner::Detect | Runner::Embedded(_) | Runner::Provider => {}
@@ -222,7 +239,7 @@ fn check_value(
                 .collect();
         }
     }
-    let outcome = subject_outcome(&results);
+    let (outcome, unverified) = settle(&results);
     let detected_kind = detected.kind;
     let me = out.len();
     out.push(Subject {
@@ -239,6 +256,7 @@ fn check_value(
         layers: layers.clone(),
         detected: Some(detected.detection),
         outcome,
+        unverified,
         results,
     });
     for (i, (ptr, via, value)) in children.into_iter().enumerate() {
@@ -342,13 +360,34 @@ fn aggregate_embedded(me: usize, kind: detect::DocKind, opts: &Options, out: &mu
                 }
             })
             .collect();
-        let none = children
-            .is_empty()
-            .then(|| NoVerdict::NotApplicable(format!("no embedded {}", vias.join("/"))));
+        // A nested credential that could not be verified leaves the parent's verdict on it open, never passed.
+        let unverified: Vec<String> = children
+            .iter()
+            .filter(|c| c.unverified.is_some() && !c.outcome.is_failure() && c.outcome != Outcome::Error)
+            .map(|c| {
+                c.scope
+                    .as_ref()
+                    .and_then(|l| l.pointer.clone())
+                    .unwrap_or_else(|| c.id.clone())
+            })
+            .collect();
+        let none = if children.is_empty() {
+            Some(NoVerdict::NotApplicable(format!("no embedded {}", vias.join("/"))))
+        } else if !unverified.is_empty() && findings.is_empty() {
+            Some(NoVerdict::Skipped(format!(
+                "the embedded credential{} {} could not be verified",
+                if unverified.len() == 1 { "" } else { "s" },
+                unverified.join(", ")
+            )))
+        } else {
+            None
+        };
         let r = result(check, findings, none, opts.strict);
         out[me].results.push(r);
     }
-    out[me].outcome = subject_outcome(&out[me].results);
+    let (outcome, unverified) = settle(&out[me].results);
+    out[me].outcome = outcome;
+    out[me].unverified = unverified;
 }
 
 fn short_via(via: &str) -> &'static str {
@@ -396,6 +435,36 @@ fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr
     result(check, findings, None, opts.strict)
 }
 
+/// What a check's note starts with when the harness itself failed (a caught panic); such a run exits with
+/// [`exit::BUG`] after writing every report.
+pub const HARNESS_BUG: &str = "harness bug in ";
+
+/// Runs `f`, turning a panic into its message: one broken check must not cost the run its other checks or reports.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|payload| clr_reports::panic_message(payload.as_ref()))
+}
+
+/// The result of a check that panicked.
+pub(crate) fn harness_bug(check: &str, message: &str) -> CheckResult {
+    let note = format!("{HARNESS_BUG}{check}: {message}");
+    CheckResult {
+        check: check.into(),
+        outcome: Outcome::Error,
+        note: Some(note.clone()),
+        findings: vec![Finding {
+            outcome: Outcome::Error,
+            message: note,
+            location: Location::default(),
+            expected: None,
+            actual: None,
+            evidence: vec![],
+            exchanges: vec![],
+            hint: Some("please report it with the input that caused it".into()),
+        }],
+    }
+}
+
 /// Folds findings into a check result; `--strict` makes SHOULD-level warnings failures.
 fn result(check: &'static Check, mut findings: Vec<Finding>, none: Option<NoVerdict>, strict: bool) -> CheckResult {
     if strict && check.level == clr_reports::Level::Should {
@@ -416,6 +485,30 @@ fn result(check: &'static Check, mut findings: Vec<Finding>, none: Option<NoVerd
         note,
         findings,
     }
+}
+
+/// A subject's outcome and, when nothing worse was found, why it is unverified: a check that establishes
+/// authenticity or status (a proof, key, status, nested or returned credential check) could not observe what it
+/// requires. Such a subject is reported as `skip`, never `pass`.
+pub(crate) fn settle(results: &[CheckResult]) -> (Outcome, Option<String>) {
+    let outcome = subject_outcome(results);
+    if outcome.rank() >= Outcome::Fail.rank() {
+        return (outcome, None);
+    }
+    let open: Vec<String> = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Skip && catalogue::get(&r.check).is_some_and(Check::establishes_authenticity))
+        .map(|r| format!("{}: {}", r.check, r.note.as_deref().unwrap_or("not run")))
+        .collect();
+    if open.is_empty() {
+        return (outcome, None);
+    }
+    let outcome = if outcome.rank() <= Outcome::Info.rank() {
+        Outcome::Skip
+    } else {
+        outcome
+    };
+    (outcome, Some(open.join("; ")))
 }
 
 /// A subject's outcome: the worst of its checks'.
@@ -486,6 +579,7 @@ fn lone_result(id: &str, source: &str, check: &str, finding: Finding, note: Stri
         layers: vec![],
         detected: None,
         outcome,
+        unverified: None,
         results: vec![CheckResult {
             check: check.into(),
             outcome,
@@ -534,16 +628,28 @@ pub fn build_run(
     }
     // Catalogue order, so reports list checks as the registry does.
     checks.sort_by_key(|c| catalogue::all().iter().position(|k| k.id == c.id));
-    let exit_code = if subjects.is_empty() || results.total() == 0 {
+    let unverified = subjects
+        .iter()
+        .filter(|s| s.parent.is_none() && s.unverified.is_some())
+        .count() as u64;
+    let harness_bugs = subjects
+        .iter()
+        .flat_map(|s| &s.results)
+        .any(|r| r.note.as_deref().is_some_and(|n| n.starts_with(HARNESS_BUG)));
+    let exit_code = if harness_bugs {
+        exit::BUG
+    } else if subjects.is_empty() || results.total() == 0 {
         exit::NO_CHECKS
     } else if results.fail > 0 {
         exit::FAILED
     } else if results.error > 0 {
         exit::INCOMPLETE
+    } else if unverified > 0 && !options.allow_unverified {
+        exit::UNVERIFIED
     } else {
         exit::OK
     };
-    let verdict = verdict(&subjects, &results);
+    let verdict = verdict(&subjects, &results, unverified);
     Run {
         format: clr_reports::REPORT_FORMAT.into(),
         tool: tool_info(),
@@ -557,13 +663,14 @@ pub fn build_run(
         summary: Summary {
             results,
             subjects: per_subject,
+            unverified,
             exit_code,
             verdict,
         },
     }
 }
 
-fn verdict(subjects: &[Subject], results: &Counts) -> String {
+fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
     let is_provider = |s: &Subject| s.kind == clr_reports::SubjectKind::Provider;
     let providers = subjects.iter().filter(|s| is_provider(s)).count();
     let docs = subjects
@@ -592,7 +699,14 @@ fn verdict(subjects: &[Subject], results: &Counts) -> String {
         ));
     }
     let head = parts.join(" and ");
-    if results.fail == 0 && results.error == 0 {
+    if results.fail == 0 && results.error == 0 && unverified > 0 {
+        let noun = if providers > 0 { "part" } else { "document" };
+        format!(
+            "{head}: unverified — no required check failed, but {unverified} {noun}{} could not be fully verified \
+             (a proof, key, status or returned credential was not observed)",
+            if unverified == 1 { "" } else { "s" }
+        )
+    } else if results.fail == 0 && results.error == 0 {
         let warn = if results.warn > 0 {
             format!(
                 " with {} warning{}",

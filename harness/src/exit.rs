@@ -10,5 +10,8 @@ pub const USAGE: i32 = 2;
 pub const INCOMPLETE: i32 = 3;
 /// No checks were selected.
 pub const NO_CHECKS: i32 = 4;
+/// No required check failed, but a proof, key, status list or returned credential could not be observed (e.g. fetching
+/// was off): the subject is unverified, not passed. `--allow-unverified` turns this into [`OK`].
+pub const UNVERIFIED: i32 = 5;
 /// A bug in the harness (a panic).
 pub const BUG: i32 = 101;

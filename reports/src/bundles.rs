@@ -286,6 +286,7 @@ mod tests {
             layers: vec![],
             detected: None,
             outcome,
+            unverified: None,
             results: vec![CheckResult {
                 check: "CLR20-DM-003".into(),
                 outcome,

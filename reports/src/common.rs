@@ -130,6 +130,7 @@ pub(crate) fn exit_code_meaning(code: i32) -> &'static str {
         2 => "usage or configuration error",
         3 => "the run could not complete (unreachable target or harness error)",
         4 => "no checks were selected",
+        5 => "no required check failed, but a proof, key or status could not be checked (unverified)",
         101 => "a bug in the harness",
         _ => "unknown exit code",
     }

@@ -100,6 +100,7 @@ impl Page<'_> {
         let word = match run.summary.exit_code {
             0 => "Conformant",
             1 => "Not conformant",
+            5 => "Unverified",
             _ => "Incomplete",
         };
         self.w("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -135,6 +136,7 @@ impl Page<'_> {
         let class = match run.summary.exit_code {
             0 => "pass",
             1 => "fail",
+            5 => "skip",
             _ => "error",
         };
         let _ = write!(
@@ -231,6 +233,9 @@ impl Page<'_> {
         }
         if !s.layers.is_empty() {
             let _ = writeln!(self.out, "<dt>Decoded from</dt><dd>{}</dd>", esc(&s.layers.join(" → ")));
+        }
+        if let Some(why) = &s.unverified {
+            let _ = writeln!(self.out, "<dt>Unverified</dt><dd>{}</dd>", esc(why));
         }
         if let Some(d) = &s.detected {
             let vcdm = d

@@ -34,10 +34,13 @@ mod tests {
         let mut run = sample_run();
         run.options = RunOptions {
             strict: true,
+            allow_unverified: true,
             only: vec!["OB30-".into()],
             skip: vec!["OB30-SC-001".into()],
             spec_dir: Some("spec".into()),
         };
+        run.subjects[0].unverified = Some("OB30-PRF-004: fetching is off".into());
+        run.summary.unverified = 1;
         run.exchanges.push(Exchange {
             id: "ex-2".into(),
             method: "POST".into(),

@@ -40,6 +40,25 @@ pub enum ReportError {
     },
     #[error("unknown report format `{0}` (expected one of: html, json, junit, md, markdown, text)")]
     UnknownFormat(String),
+    /// A reporter panicked: a bug in the harness. The other formats were still written.
+    #[error("harness bug in the {format} reporter: {message}")]
+    Bug { format: ReportFormat, message: String },
+}
+
+impl ReportError {
+    /// Whether this is a harness bug (exit code 101) rather than an I/O or serialisation failure.
+    pub fn is_bug(&self) -> bool {
+        matches!(self, ReportError::Bug { .. })
+    }
+}
+
+/// The message of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic with a non-string payload".into())
 }
 
 /// A report file format [`write_reports`] can produce.
@@ -87,8 +106,17 @@ impl ReportFormat {
         }
     }
 
-    /// Renders `run` in this format.
+    /// Renders `run` in this format. A reporter that panics is a [`ReportError::Bug`], not a lost process.
     pub fn render(self, run: &Run) -> Result<String, ReportError> {
+        std::panic::catch_unwind(|| self.render_unguarded(run)).unwrap_or_else(|payload| {
+            Err(ReportError::Bug {
+                format: self,
+                message: panic_message(payload.as_ref()),
+            })
+        })
+    }
+
+    fn render_unguarded(self, run: &Run) -> Result<String, ReportError> {
         match self {
             ReportFormat::Json => json::render(run),
             ReportFormat::Junit => junit::render(run),
@@ -122,13 +150,20 @@ impl FromStr for ReportFormat {
 
 /// Writes one file per format into `dir` (created if missing) and returns the paths written, in `formats` order.
 ///
-/// Every format is rendered before anything is written, so a serialisation error leaves no partial report set.
+/// Every format is rendered before anything is written, so a serialisation error leaves no partial report set; a
+/// reporter that panics ([`ReportError::Bug`]) is the exception: the other formats are written, then the bug returned.
 /// A format listed twice is written once.
 pub fn write_reports(run: &Run, dir: &Path, formats: &[ReportFormat]) -> Result<Vec<PathBuf>, ReportError> {
     let mut rendered = Vec::with_capacity(formats.len());
+    let mut bug = None;
     for &format in formats {
         if !rendered.iter().any(|(f, _)| *f == format) {
-            rendered.push((format, format.render(run)?));
+            match format.render(run) {
+                Ok(text) => rendered.push((format, text)),
+                // A reporter bug must not cost the user the other reports: write them, then say so.
+                Err(e @ ReportError::Bug { .. }) => bug = Some(e),
+                Err(e) => return Err(e),
+            }
         }
     }
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
@@ -144,7 +179,10 @@ pub fn write_reports(run: &Run, dir: &Path, formats: &[ReportFormat]) -> Result<
         })?;
         written.push(path);
     }
-    Ok(written)
+    match bug {
+        Some(e) => Err(e),
+        None => Ok(written),
+    }
 }
 
 #[cfg(test)]

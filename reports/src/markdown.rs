@@ -17,6 +17,7 @@ pub fn render(run: &Run) -> String {
     let (icon, word) = match run.summary.exit_code {
         0 => ("✅", "conformant"),
         1 => ("❌", "not conformant"),
+        5 => ("❔", "unverified"),
         _ => ("⚠️", "incomplete"),
     };
     out.push(format!("## {icon} {} report: {word}", text(&run.tool.name)));
@@ -38,6 +39,18 @@ pub fn render(run: &Run) -> String {
     ));
     out.push(String::new());
     table(run, &mut out);
+    let unverified: Vec<&Subject> = run.subjects.iter().filter(|s| s.unverified.is_some()).collect();
+    if !unverified.is_empty() {
+        out.push(String::new());
+        out.push("**Unverified** (nothing failed, but this was not observed):".to_string());
+        for s in unverified {
+            out.push(format!(
+                "- {}: {}",
+                code(&s.name),
+                text(s.unverified.as_deref().unwrap_or_default())
+            ));
+        }
+    }
 
     let sections: Vec<(&Subject, &CheckResult)> = run
         .subjects

@@ -318,7 +318,13 @@ pub struct Subject {
     pub layers: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detected: Option<Detection>,
+    /// The worst outcome of its checks; a subject whose proof, key or status could not be observed is never
+    /// `pass` (see [`Subject::unverified`]).
     pub outcome: Outcome,
+    /// Why the subject could not be fully verified (a proof, key, status or nested credential that was not observed,
+    /// e.g. because fetching was off), when nothing worse was found. Such a subject is *unverified*, never passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<String>,
     pub results: Vec<CheckResult>,
 }
 
@@ -386,6 +392,10 @@ pub struct Summary {
     pub results: Counts,
     /// Counts of subjects by their overall outcome.
     pub subjects: Counts,
+    /// Top-level subjects (documents, provider parts) that are unverified: no required check failed, but a proof, key,
+    /// status or returned credential could not be observed.
+    #[serde(default)]
+    pub unverified: u64,
     /// The exit code the run ends with (see the README's table).
     pub exit_code: i32,
     /// One line: `3 documents, 2 failed: 4 MUST failures, 1 warning`.
@@ -406,8 +416,11 @@ pub struct ToolInfo {
 /// Options that change verdicts, recorded so a report says how it was produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunOptions {
-    /// SHOULD violations count as failures.
+    /// SHOULD violations, and inferred rules, count as failures.
     pub strict: bool,
+    /// Unverified subjects (proofs, keys or status not observed) do not change the exit code.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unverified: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -166,6 +166,7 @@ fn bad_document() -> Subject {
             reason: "@context[0] is https://www.w3.org/ns/credentials/v2 and type includes OpenBadgeCredential".into(),
         }),
         outcome: Outcome::Fail,
+        unverified: None,
         results: vec![
             result("OB30-DM-006", Outcome::Fail, None, vec![issuer]),
             result("OB30-DM-010", Outcome::Pass, None, vec![]),
@@ -212,6 +213,7 @@ fn clr_document() -> Subject {
             reason: "type includes ClrCredential".into(),
         }),
         outcome: Outcome::Error,
+        unverified: None,
         results: vec![
             result("CLR20-DM-003", Outcome::Pass, None, vec![]),
             result("OB30-PR-002", Outcome::Error, None, vec![proof]),
@@ -265,6 +267,7 @@ fn embedded_credential() -> Subject {
             reason: "@context[0] is https://www.w3.org/2018/credentials/v1 and issuanceDate is present".into(),
         }),
         outcome: Outcome::Fail,
+        unverified: None,
         results: vec![
             result("OB30-DM-006", Outcome::Fail, None, vec![issuer_type, issuer_id]),
             result("OB30-FMT-001", Outcome::Info, None, vec![legacy]),
@@ -498,6 +501,7 @@ fn provider() -> Subject {
         layers: vec![],
         detected: None,
         outcome: Outcome::Fail,
+        unverified: None,
         results: vec![
             result("OB30-API-004", Outcome::Fail, None, vec![profile]),
             result("OB30-API-002", Outcome::Fail, None, vec![paging]),

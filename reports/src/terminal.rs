@@ -140,6 +140,10 @@ impl Renderer<'_> {
             self.out
                 .push(format!("{ind}      {}", self.p.paint(Style::Dim, &layers)));
         }
+        if let Some(why) = &s.unverified {
+            let line = format!("unverified — {}", clean(why));
+            self.out.push(format!("{ind}  {}", self.p.paint(Style::Warning, &line)));
+        }
         // Summary lines sit right under the subject line, before the diagnostics, so they read as its header.
         self.grouped(s, Outcome::Skip, "skipped", &ind);
         if self.verbose {
@@ -333,8 +337,18 @@ impl Renderer<'_> {
             }
         ));
         let s = &sum.subjects;
-        let mut line = format!("{} passed", s.pass + s.info + s.skip + s.not_applicable);
+        // Unverified subjects are reported as skip; they did not pass.
+        let unverified_skips = run
+            .subjects
+            .iter()
+            .filter(|x| x.unverified.is_some() && x.outcome == Outcome::Skip)
+            .count() as u64;
+        let mut line = format!(
+            "{} passed",
+            s.pass + s.info + s.skip + s.not_applicable - unverified_skips
+        );
         for (n, word) in [
+            (unverified_skips, "unverified"),
             (s.warn, "passed with warnings"),
             (s.fail, "failed"),
             (s.error, "could not be fully checked"),
@@ -347,6 +361,7 @@ impl Renderer<'_> {
         let verdict_style = match sum.exit_code {
             0 => Style::Pass,
             1 => Style::Error,
+            5 => Style::Warning,
             _ => Style::Harness,
         };
         out.push(format!(
@@ -360,6 +375,13 @@ impl Renderer<'_> {
             sum.exit_code,
             exit_code_meaning(sum.exit_code)
         ));
+        if sum.exit_code == 5 {
+            out.push(p.paint(
+                Style::Note,
+                "to complete verification: --allow-fetch (keys and status lists on public hosts), --allow-host HOST \
+                 (a test server), --did-web-map DID=URL; or accept shape-only verdicts with --allow-unverified",
+            ));
+        }
         if self.verbose {
             let legend: Vec<String> = LEGEND
                 .iter()

@@ -191,26 +191,61 @@ impl From<i32> for ExitWith {
     }
 }
 
+/// Several formats need files: printed one after the other to stdout, no tool could read them back. Called before
+/// a run starts, so the mistake costs nothing.
+pub fn check_formats(
+    formats: &[clr_reports::ReportFormat],
+    report_dir: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let mut distinct = formats.to_vec();
+    distinct.dedup();
+    if report_dir.is_none() && distinct.len() > 1 {
+        anyhow::bail!(
+            "--format {} would print {} reports to stdout one after the other: give --report-dir DIR to write one \
+             file per format, or name one --format",
+            distinct.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(","),
+            distinct.len()
+        );
+    }
+    Ok(())
+}
+
 /// Prints the terminal report and writes (or prints) the other formats: all formats into `report_dir` when one is
-/// given and `formats` is empty, else `formats` (default text) to stdout.
+/// given and `formats` is empty, else `formats` (default text) to stdout. Returns whether a reporter hit a harness
+/// bug (said on stderr; every other format is still written): the caller exits with [`exit::BUG`].
 pub fn emit_reports(
     run: &clr_reports::Run,
     formats: &[clr_reports::ReportFormat],
     report_dir: Option<&std::path::Path>,
     terminal_opts: &clr_reports::terminal::TerminalOptions,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     use anyhow::Context;
-    use clr_reports::{ReportFormat, terminal};
+    use clr_reports::{ReportError, ReportFormat};
     let formats = match (formats.is_empty(), report_dir.is_some()) {
         (true, true) => ReportFormat::ALL.to_vec(),
         (true, false) => vec![ReportFormat::Text],
         (false, _) => formats.to_vec(),
     };
+    check_formats(&formats, report_dir)?;
+    let mut bug = false;
+    let mut report_bug = |e: &ReportError| {
+        eprintln!("error: {e}");
+        bug = true;
+    };
     match report_dir {
         Some(dir) => {
-            let written = clr_reports::write_reports(run, dir, &formats)
-                .with_context(|| format!("failed to write reports to {}", dir.display()))?;
-            print!("{}", terminal::render(run, terminal_opts));
+            let written = match clr_reports::write_reports(run, dir, &formats) {
+                Ok(written) => written,
+                Err(e) if e.is_bug() => {
+                    report_bug(&e);
+                    Vec::new()
+                }
+                Err(e) => return Err(e).with_context(|| format!("failed to write reports to {}", dir.display())),
+            };
+            match terminal(run, terminal_opts) {
+                Ok(text) => print!("{text}"),
+                Err(e) => report_bug(&e),
+            }
             for path in written {
                 println!("wrote {}", path.display());
             }
@@ -218,15 +253,39 @@ pub fn emit_reports(
         None => {
             for format in formats {
                 let out = match format {
-                    ReportFormat::Text => terminal::render(run, terminal_opts),
-                    other => other.render(run).context("failed to render the report")?,
+                    ReportFormat::Text => terminal(run, terminal_opts),
+                    other => other.render(run),
                 };
-                print!("{out}");
-                if !out.ends_with('\n') {
-                    println!();
+                match out {
+                    Ok(out) => {
+                        print!("{out}");
+                        if !out.ends_with('\n') {
+                            println!();
+                        }
+                    }
+                    Err(e) if e.is_bug() => report_bug(&e),
+                    Err(e) => return Err(e).context("failed to render the report"),
                 }
             }
         }
     }
-    Ok(())
+    Ok(bug)
+}
+
+/// The terminal report with the user's options, a panic in it caught like any reporter's.
+fn terminal(
+    run: &clr_reports::Run,
+    opts: &clr_reports::terminal::TerminalOptions,
+) -> Result<String, clr_reports::ReportError> {
+    std::panic::catch_unwind(|| clr_reports::terminal::render(run, opts)).map_err(|payload| {
+        clr_reports::ReportError::Bug {
+            format: clr_reports::ReportFormat::Text,
+            message: clr_reports::panic_message(payload.as_ref()),
+        }
+    })
+}
+
+/// The exit code after the reports: a reporter bug wins, else the run's own.
+pub fn after_reports(run: &clr_reports::Run, reporter_bug: bool) -> i32 {
+    if reporter_bug { exit::BUG } else { run.summary.exit_code }
 }

@@ -20,7 +20,7 @@ use clr_mocks::faults::Faults;
 use clr_reports::terminal::TerminalOptions;
 use clr_reports::{ReportFormat, RunOptions};
 
-use super::{ColorArgs, SelectArgs, emit_reports, exit_code, report_selection};
+use super::{ColorArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -67,6 +67,10 @@ pub struct RunArgs {
     /// Let verification of returned credentials fetch public URLs (keys, status lists).
     #[arg(long)]
     allow_fetch: bool,
+    /// Exit 0 even when a proof, key or status could not be checked (the subject stays *unverified* in every
+    /// report). For shape-only validation; `--no-proofs` skips verification altogether.
+    #[arg(long)]
+    allow_unverified: bool,
     /// Also list passing and not-applicable checks.
     #[arg(short, long)]
     verbose: bool,
@@ -133,6 +137,7 @@ pub fn run(args: &RunArgs) -> i32 {
 fn run_inner(args: &RunArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = engine::now_rfc3339();
+    check_formats(&args.format, args.report_dir.as_deref())?;
     let selection = args.select.selection();
     if !report_selection(&selection) {
         return Ok(exit::NO_CHECKS);
@@ -246,6 +251,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     exchanges.extend(net.as_ref().map(Net::exchanges).unwrap_or_default());
     let options = RunOptions {
         strict: args.strict,
+        allow_unverified: args.allow_unverified,
         only: selection.only,
         skip: selection.skip,
         spec_dir: None,
@@ -268,7 +274,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         color: args.color.enabled(),
         verbose: args.verbose,
     };
-    emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
+    let reporter_bug = emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
     eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
-    Ok(run.summary.exit_code)
+    Ok(after_reports(&run, reporter_bug))
 }

@@ -16,7 +16,7 @@ use clr_harness::{decode::Limits, exit};
 use clr_reports::terminal::TerminalOptions;
 use clr_reports::{ReportFormat, RunOptions};
 
-use super::{ColorArgs, SelectArgs, emit_reports, exit_code, report_selection};
+use super::{ColorArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection};
 
 /// File extensions a directory input is searched for.
 const CREDENTIAL_EXTENSIONS: &[&str] = &["json", "jsonld", "jwt", "jws", "png", "svg"];
@@ -74,6 +74,10 @@ pub struct ValidateArgs {
     /// `clr-harness mocks serve --https --ca-out FILE` wrote. Repeatable.
     #[arg(long, value_name = "FILE")]
     ca_cert: Vec<PathBuf>,
+    /// Exit 0 even when a proof, key or status could not be checked (the subject stays *unverified* in every
+    /// report). For shape-only validation; `--no-proofs` skips verification altogether.
+    #[arg(long)]
+    allow_unverified: bool,
     /// Also list passing and not-applicable checks.
     #[arg(short, long)]
     verbose: bool,
@@ -90,6 +94,7 @@ pub fn run(args: &ValidateArgs) -> i32 {
 fn validate(args: &ValidateArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = engine::now_rfc3339();
+    check_formats(&args.format, args.report_dir.as_deref())?;
     let selection = args.select.selection();
     if !report_selection(&selection) {
         return Ok(exit::NO_CHECKS);
@@ -133,6 +138,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     let subjects = engine::check_inputs(&inputs, &opts);
     let options = RunOptions {
         strict: args.strict,
+        allow_unverified: args.allow_unverified,
         only: selection.only,
         skip: selection.skip,
         spec_dir: args.spec_dir.as_ref().map(|d| d.display().to_string()),
@@ -145,8 +151,8 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         color: args.color.enabled(),
         verbose: args.verbose,
     };
-    emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
-    Ok(run.summary.exit_code)
+    let reporter_bug = emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
+    Ok(after_reports(&run, reporter_bug))
 }
 
 /// Reads every input; an unreadable file is a usage error, an unreachable URL an `Error` subject.

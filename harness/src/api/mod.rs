@@ -247,6 +247,7 @@ pub fn provider_checks(families: &[Family]) -> impl Iterator<Item = &'static cat
 /// (children of their API's subject).
 pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
     let mut documents: Vec<(Family, Vec<Subject>)> = Vec::new();
+    let mut unverified: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (i, r) in run.received.iter().enumerate() {
         let mut out = Vec::new();
         engine::check_bytes(
@@ -269,9 +270,28 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
                 .pointer(r.pointer.clone())
                 .expected("every required document check passes")
                 .found(format!("failed: {}", ids.join(", ")));
+        } else if let Some(why) = out.first().and_then(|d| d.unverified.clone()) {
+            // Verified means observed: a credential whose proof or status could not be checked is no evidence.
+            unverified
+                .entry(check.clone())
+                .or_default()
+                .push(format!("{}: {why}", r.source));
         }
         run.recorder.evaluated(&check);
         documents.push((r.family, out));
+    }
+    for (check, open) in unverified {
+        if !run.recorder.has_violation(&check) {
+            run.recorder.undetermined(
+                &check,
+                format!(
+                    "{} returned credential{} could not be verified — {}",
+                    open.len(),
+                    if open.len() == 1 { "" } else { "s" },
+                    open.join(" · ")
+                ),
+            );
+        }
     }
     let strict = opts.strict;
     let selected = |id: &str| opts.selection.selects(id);
@@ -320,7 +340,7 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
 }
 
 fn provider_subject(id: &str, name: String, source: &str, results: Vec<CheckResult>) -> Subject {
-    let outcome = engine::subject_outcome(&results);
+    let (outcome, unverified) = engine::settle(&results);
     Subject {
         id: id.to_string(),
         kind: SubjectKind::Provider,
@@ -331,6 +351,7 @@ fn provider_subject(id: &str, name: String, source: &str, results: Vec<CheckResu
         layers: Vec::new(),
         detected: None,
         outcome,
+        unverified,
         results,
     }
 }

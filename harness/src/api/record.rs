@@ -81,6 +81,14 @@ impl Recorder {
         self.slot(id).skipped.get_or_insert_with(|| why.into());
     }
 
+    /// The check ran but could not observe what it requires (e.g. a returned credential whose key was not fetched):
+    /// a Skip with the reason even if it was marked evaluated, never a pass.
+    pub fn undetermined(&mut self, id: &str, why: impl Into<String>) {
+        let slot = self.slot(id);
+        slot.evaluated = false;
+        slot.skipped = Some(why.into());
+    }
+
     /// The harness could not complete the check (no response, timeout): an Error, never a Fail.
     pub fn error(&mut self, id: &str, why: impl Into<String>) {
         self.slot(id).error.get_or_insert_with(|| why.into());

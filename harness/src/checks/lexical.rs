@@ -53,7 +53,13 @@ pub fn date_time(s: &str, _zone: Zone) -> Result<(), String> {
     if b.len() < 19 {
         return Err("too short for YYYY-MM-DDThh:mm:ss with a time zone".into());
     }
-    date(&s[..10])?;
+    // Everything up to the seconds is ASCII in a valid date-time; checking that first keeps every slice below on a
+    // character boundary (a non-ASCII character at byte 9 once split `&s[..10]` and panicked).
+    if let Some(i) = b[..19].iter().position(|c| !c.is_ascii()) {
+        let ch = s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\u{fffd}');
+        return Err(format!("unexpected character {ch:?} in YYYY-MM-DDThh:mm:ss"));
+    }
+    date(s.get(..10).unwrap_or_default())?;
     if !matches!(b[10], b'T' | b't') {
         return Err(format!(
             "expected 'T' between date and time at character 11, found {:?}",
@@ -74,7 +80,7 @@ pub fn date_time(s: &str, _zone: Zone) -> Result<(), String> {
     if h > 23 || m > 59 || sec > 60 {
         return Err(format!("time {h:02}:{m:02}:{sec:02} is out of range"));
     }
-    let mut rest = &s[19..];
+    let mut rest = s.get(19..).unwrap_or_default();
     if let Some(frac) = rest.strip_prefix('.') {
         let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
@@ -146,7 +152,7 @@ pub fn epoch_seconds(s: &str) -> Option<f64> {
     let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146097 + doe - 719468;
-    let mut rest = &s[19..];
+    let mut rest = s.get(19..)?;
     let mut frac = 0.0;
     if let Some(f) = rest.strip_prefix('.') {
         let digits = f.bytes().take_while(u8::is_ascii_digit).count();
@@ -213,6 +219,41 @@ pub fn identity_hash(s: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every lexical rule meets a multi-byte character in every position of a valid value and answers with an
+    /// error (or accepts it), never a panic: byte slicing on input once crashed `validate`.
+    #[test]
+    fn non_ascii_in_every_position_is_an_error_not_a_panic() {
+        let valid: [(&str, fn(&str) -> bool); 7] = [
+            ("2024-01-01T00:00:00.5+01:00", |s| date_time(s, Zone::Required).is_ok()),
+            ("2024-01-01", |s| date(s).is_ok()),
+            ("2024-01-01T00:00:00Z", |s| epoch_seconds(s).is_some()),
+            ("2024-01-01T00:00:00Z", |s| {
+                compare_instants(s, "2024-01-01T00:00:00Z").is_some()
+            }),
+            ("https://example.edu/a?b=c#d", |s| uri(s).is_ok()),
+            ("en-GB", |s| language_code(s).is_ok()),
+            (
+                "sha256$e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+                |s| identity_hash(s).is_ok(),
+            ),
+        ];
+        for (value, accepts) in valid {
+            assert!(accepts(value), "{value} should be valid");
+            for odd in ['é', '\u{10348}', '\u{200b}', '\u{0}'] {
+                for (i, _) in value.char_indices().chain([(value.len(), ' ')]) {
+                    for mutant in [
+                        format!("{}{odd}{}", &value[..i], &value[i..]),
+                        format!("{}{odd}{}", &value[..i], value[i..].chars().skip(1).collect::<String>()),
+                    ] {
+                        let outcome = std::panic::catch_unwind(|| accepts(&mutant));
+                        assert!(outcome.is_ok(), "{mutant:?} panicked");
+                    }
+                }
+            }
+        }
+        assert!(date_time("2024-01-0é0T00:00:00Z", Zone::Required).is_err());
+    }
 
     #[test]
     fn uris() {

@@ -248,6 +248,22 @@ fn key_provenance(doc: &Doc, ctx: &mut Ctx) {
         return;
     }
     let issuer = crate::verify::issuer_id(doc.root);
+    // Provenance is a fact about a resolved key: with none, there is nothing to judge, and no pass.
+    let unresolved: Vec<String> = results(doc)
+        .iter()
+        .filter_map(|r| match &r.key {
+            KeyOutcome::Resolved { .. } => None,
+            KeyOutcome::Skipped(why) => Some(format!("proof {}: the key was not resolved: {why}", r.entry.index)),
+            _ => Some(format!(
+                "proof {}: the key was not resolved (see OB30-PRF-004)",
+                r.entry.index
+            )),
+        })
+        .collect();
+    if unresolved.len() == results(doc).len() {
+        ctx.skipped(unresolved.join("; "));
+        return;
+    }
     for r in results(doc) {
         if let KeyOutcome::Resolved {
             controller: Some(controller),

@@ -259,6 +259,12 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
                 outcome
             };
             report.signature = JwtFinding::new(JwtRule::Signature, signature_outcome, format!("not verified: {why}"));
+            // Whether the issuer publishes the key is a fact about a resolved key: no key, no verdict.
+            report.provenance = vec![JwtFinding::new(
+                JwtRule::KeyController,
+                Outcome::Skip,
+                format!("not judged: the key was not resolved ({why})"),
+            )];
         }
         Ok(resolved) => {
             report.exchanges.extend(resolved.exchanges.iter().cloned());
