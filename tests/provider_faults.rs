@@ -65,6 +65,8 @@ const ROWS: &[Row] = &[
     row("bad-query-accepted", &["API-014"]),
     row("upsert-always-201", &["API-016"]),
     row("malformed-upsert-accepted", &["API-017"]),
+    // The refused JWS is also a create that did not answer 201, and a credential that cannot come back.
+    row("jws-upsert-refused", &["API-015", "API-017", "API-018"]),
     // putProfile sends back what getProfile gave; without a Profile there is nothing to send (Skip).
     row("profile-without-type", &["API-019", "API-020"]),
     row("put-profile-refused", &["API-020"]),
@@ -81,6 +83,9 @@ const ROWS: &[Row] = &[
     row("refresh-widens-scope", &["OAUTH-REFRESH-002"]),
     row("revocation-rejects-unknown", &["OAUTH-REVOKE-001"]),
 ];
+
+/// API rules that RFC 6749/6750 make mandatory on their own: a fault that trips them fails them, CLR included.
+const RFC_MUSTS: &[&str] = &["-API-004", "-API-005", "-API-006", "-API-023"];
 
 /// What serving the reference provider over plain http trips.
 const PLAIN_HTTP: &[&str] = &["API-023"];
@@ -196,6 +201,13 @@ fn check_row(trips: &[&str], faults: Faults, https: bool, documents_fail: bool) 
             explain(&o, &missing)
         )
         .into());
+    }
+    // OAuth 2.0 makes these security rules MUST for any protected resource: tripped, they fail in both families
+    // (a CLR-2.0-only provider that serves credentials without a token cannot pass with a warning).
+    for id in expected.iter().filter(|id| RFC_MUSTS.iter().any(|m| id.ends_with(m))) {
+        if o.provider.get(id) != Some(&Outcome::Fail) {
+            return Err(format!("{id} should fail, got{}", explain(&o, &BTreeSet::from([id.clone()]))).into());
+        }
     }
     if o.documents == 0 {
         return Err("the provider returned no credentials to verify".into());

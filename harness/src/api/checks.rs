@@ -2,7 +2,9 @@
 //! written once and instantiated per family) and the OAuth 2.0 authorization server (`OAUTH-*`).
 //!
 //! CLR 2.0 states its API by reference to OB 3.0 (paths and scopes by analogy), so the CLR entries are `Inferred`
-//! and report at most a warning until the CLR certification guide confirms them.
+//! and report at most a warning until the CLR certification guide confirms them — except the security rules that
+//! OAuth 2.0 itself makes mandatory for any protected resource (a token is required, invalid tokens and missing
+//! scopes are refused, TLS): those are normative MUSTs in both families, with the RFC as their source.
 
 use clr_reports::{Level, Role, RuleSource, Spec};
 
@@ -20,18 +22,24 @@ struct ApiRule {
     /// Section anchor, the same in the OB 3.0 and CLR 2.0 documents.
     anchor: &'static str,
     level: Level,
+    /// The RFC section that makes the rule mandatory on its own, whatever the family says: such a rule is normative
+    /// for CLR 2.0 too, and links there.
+    rfc: Option<&'static str>,
 }
 
 macro_rules! api_rules {
-    ($($num:literal $level:ident $anchor:literal $title:literal : $req:literal,)*) => {
+    ($($num:literal $level:ident $anchor:literal $(rfc $rfc:literal)? $title:literal : $req:literal,)*) => {
         const API_RULES: &[ApiRule] = &[$(ApiRule {
             num: $num,
             title: $title,
             requirement: $req,
             anchor: $anchor,
             level: Level::$level,
+            rfc: api_rules!(@rfc $($rfc)?),
         },)*];
     };
+    (@rfc $rfc:literal) => { Some($rfc) };
+    (@rfc) => { None };
 }
 
 api_rules! {
@@ -41,12 +49,12 @@ api_rules! {
         "The SDD has openapi, info.title, info.version, info.termsOfService, info.x-imssf-privacyPolicyUrl and an OAuth2ACG scheme with x-imssf-registrationUrl, authorizationUrl and tokenUrl.",
     "003" Must "getservicedescription" "service description scopes":
         "The SDD's OAuth2ACG scopes include the specification's scope URI of every endpoint (credential.readonly, credential.upsert, profile.readonly, profile.update).",
-    "004" Must "api-security" "a token is required":
+    "004" Must "api-security" rfc "https://www.rfc-editor.org/rfc/rfc6750#section-3" "a token is required":
         "Every protected endpoint answers a request without an access token with 401 and a WWW-Authenticate: Bearer challenge.",
-    "005" Must "api-security" "invalid and expired tokens are refused":
-        "Every protected endpoint answers an unknown or expired access token with 401.",
-    "006" Must "api-security" "scopes are enforced":
-        "An access token lacking the operation's scope is refused with 403 (insufficient_scope).",
+    "005" Must "api-security" rfc "https://www.rfc-editor.org/rfc/rfc6749#section-7" "invalid and expired tokens are refused":
+        "Every protected endpoint refuses an unknown or expired access token (MUST), with 401 (SHOULD, RFC 6750 §3.1).",
+    "006" Must "api-security" rfc "https://www.rfc-editor.org/rfc/rfc6749#section-7" "scopes are enforced":
+        "An access token lacking the operation's scope is refused (MUST), with 403 insufficient_scope (SHOULD, RFC 6750 §3.1).",
     "007" Must "getcredentials" "media types":
         "JSON responses are labelled application/json; upsertCredential answers in the Content-Type of the request.",
     "008" Must "getcredentials" "getCredentials response shape":
@@ -79,12 +87,18 @@ api_rules! {
         "Every API error response has an imsx_StatusInfo body: imsx_codeMajor and imsx_severity from their closed vocabularies, codeMinor values as listed.",
     "022" Should "api" "wrong methods get 405":
         "A method an endpoint does not support answers 405 with imsx_StatusInfo.",
-    "023" Must "api-security" "TLS":
+    "023" Must "api-security" rfc "https://www.rfc-editor.org/rfc/rfc6750#section-5.3" "TLS":
         "The API and its OAuth endpoints are served over https.",
 }
 
 const fn family_check(id: &'static str, spec: Spec, url: &'static str, source: RuleSource, rule: usize) -> Check {
     let r = &API_RULES[rule];
+    // OAuth 2.0 makes the rule mandatory whatever the family's own text says; a family that states it by analogy
+    // only links to the RFC.
+    let (source, url) = match (source, r.rfc) {
+        (RuleSource::Inferred, Some(rfc)) => (RuleSource::Normative, rfc),
+        _ => (source, url),
+    };
     let level = match (source, r.level) {
         // Inferred rules never fail a run (checked by the catalogue test).
         (RuleSource::Inferred, Level::Must) => Level::Should,
@@ -366,7 +380,14 @@ mod tests {
             assert_eq!(API_RULES[i].num, &ob.id[9..]);
             assert_eq!(ob.requirement, clr.requirement);
             assert!(ob.spec_url.ends_with(API_RULES[i].anchor), "{}", ob.id);
-            assert_ne!(clr.level, Level::Must, "{} is inferred", clr.id);
+            match API_RULES[i].rfc {
+                // Security rules OAuth 2.0 makes mandatory: MUST in both families, the RFC as the CLR link.
+                Some(rfc) => {
+                    assert_eq!((clr.level, clr.source), (ob.level, RuleSource::Normative), "{}", clr.id);
+                    assert_eq!(clr.spec_url, rfc, "{}", clr.id);
+                }
+                None => assert_ne!(clr.level, Level::Must, "{} is inferred", clr.id),
+            }
         }
     }
 }

@@ -276,8 +276,17 @@ pub(super) fn truncate(s: &str) -> String {
 }
 
 /// Hands every listed credential to the verifier (`*-API-009`, decided in `into_subjects`).
-pub(super) fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item]) {
+pub(super) fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item], uploads: &[Upload]) {
     let id = c.id(9);
+    // The harness's own JWS probes say nothing about the provider's credentials (their preservation is API-018's).
+    let probe = |item: &Item| {
+        item.jws.as_deref().is_some_and(|t| {
+            uploads
+                .iter()
+                .any(|u| u.probe_only && String::from_utf8_lossy(&u.body).trim() == t.trim())
+        })
+    };
+    let items: Vec<&Item> = items.iter().filter(|i| !probe(i)).collect();
     if items.is_empty() {
         s.rec.not_applicable(&id, "the user holds no credentials to verify");
         return;

@@ -25,6 +25,7 @@ use url::Url;
 
 use crate::catalogue::{self, Runner};
 use crate::engine::{self, Options};
+use crate::redact::{Kind, Recording, Redactor};
 use http::{ApiClient, HttpFailure, Req, Resp};
 use record::Recorder;
 pub use target::{AuthMode, Family, Target};
@@ -53,7 +54,10 @@ pub struct ProviderRun {
     pub families: Vec<Family>,
     pub recorder: Recorder,
     pub received: Vec<Received>,
+    /// Recorded with their secrets redacted (unless the redactor is disabled).
     pub exchanges: Vec<Exchange>,
+    /// The run's secrets and their placeholders: sweep the finished run with it ([`crate::redact::scrub_run`]).
+    pub redactor: Redactor,
 }
 
 /// Tokens and endpoints found along the run.
@@ -148,12 +152,36 @@ impl Session<'_> {
 }
 
 /// Runs every provider check against `target`. `uploads` are the credentials the write checks upsert; `log` gets
-/// one line per step (and, in interactive mode, the authorization URLs a person must open).
+/// one line per step (and, in interactive mode, the authorization URLs a person must open). Exchanges are recorded
+/// with their secrets redacted; [`run_with`] says how to record them.
 pub async fn run(target: &Target, uploads: Vec<Upload>, hooks: &Hooks, log: &(dyn Fn(&str) + Sync)) -> ProviderRun {
+    run_with(target, uploads, hooks, log, Recording::default()).await
+}
+
+/// [`run`], recording the exchanges as `recording` says (redacted or not, the CA file the curl commands name).
+/// The tokens the target gives are known secrets from the start.
+pub async fn run_with(
+    target: &Target,
+    uploads: Vec<Upload>,
+    hooks: &Hooks,
+    log: &(dyn Fn(&str) + Sync),
+    recording: Recording,
+) -> ProviderRun {
     let families = target.specs.clone();
     let base_url = target.base_url.clone();
     let mut rec = Recorder::default();
-    let (base, http) = match prepare(target) {
+    let redactor = recording.redactor.clone();
+    let auth = &target.auth;
+    for (kind, token) in [
+        (Kind::AccessToken, &auth.access_token),
+        (Kind::RefreshToken, &auth.refresh_token),
+        (Kind::AccessToken, &auth.readonly_access_token),
+    ] {
+        if let Some(t) = token {
+            redactor.learn(kind, t);
+        }
+    }
+    let (base, http) = match prepare(target, recording) {
         Ok(p) => p,
         Err(why) => {
             for c in provider_checks(&families) {
@@ -165,6 +193,7 @@ pub async fn run(target: &Target, uploads: Vec<Upload>, hooks: &Hooks, log: &(dy
                 recorder: rec,
                 received: Vec::new(),
                 exchanges: Vec::new(),
+                redactor,
             };
         }
     };
@@ -203,20 +232,27 @@ pub async fn run(target: &Target, uploads: Vec<Upload>, hooks: &Hooks, log: &(dy
         base_url,
         families,
         exchanges: s.http.exchanges(),
+        redactor,
         recorder: s.rec,
         received: s.received,
     }
 }
 
-fn prepare(target: &Target) -> Result<(Url, ApiClient), String> {
+fn prepare(target: &Target, recording: Recording) -> Result<(Url, ApiClient), String> {
     target.validate().map_err(|e| e.to_string())?;
     let base = target.base().map_err(|e| e.to_string())?;
     let mut ca: Vec<Vec<u8>> = target.tls.ca_pem.iter().map(|p| p.as_bytes().to_vec()).collect();
     if let Some(path) = &target.tls.ca_file {
         ca.push(std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?);
     }
-    let http =
-        ApiClient::new(&base, target.allowed_hosts.clone(), &ca, target.http_limits()).map_err(|e| e.to_string())?;
+    let http = ApiClient::new(
+        &base,
+        target.allowed_hosts.clone(),
+        &ca,
+        target.http_limits(),
+        recording,
+    )
+    .map_err(|e| e.to_string())?;
     Ok((base, http))
 }
 
@@ -225,6 +261,8 @@ async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
     discovery::discovery(s).await;
     discovery::tls(s);
     oauth::authorize_all(s).await;
+    // Every family's upsert checks send the compact JWS representation too, signed by the harness if need be.
+    let uploads = Upload::with_jws_probes(uploads, &s.families());
     for family in s.families() {
         let mine: Vec<Upload> = uploads.iter().filter(|u| u.family == family).cloned().collect();
         s.say(&format!("provider {}: {} API", s.base, family.label()));

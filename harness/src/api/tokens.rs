@@ -347,7 +347,8 @@ pub(super) async fn expiry(s: &mut Session<'_>) {
         }
     }
     let Some(main) = s.main.clone() else { return };
-    advance(main.expires_in.unwrap_or(3600) + 1);
+    // The provider chose expires_in: clamp it, so a hostile value cannot overflow the clock.
+    advance(main.expires_in.unwrap_or(3600).clamp(0, 10_000_000) + 1);
     for family in s.families() {
         let id = api_id(family.prefix(), 5);
         let url = s.api_url(family, "/credentials");
@@ -355,7 +356,17 @@ pub(super) async fn expiry(s: &mut Session<'_>) {
             continue;
         };
         s.rec.evaluated(&id);
-        if resp.status != 401 {
+        if (400..500).contains(&resp.status) && resp.status != 401 {
+            s.rec
+                .warning(
+                    &id,
+                    format!("an expired access token was refused with {}, not 401", resp.status),
+                )
+                .at(format!("GET {} credentials → {}", family.label(), resp.status))
+                .expected("401")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        } else if resp.status != 401 {
             s.rec
                 .violation(&id, "an expired access token was accepted")
                 .at(format!("GET {} credentials → {}", family.label(), resp.status))

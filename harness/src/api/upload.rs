@@ -20,7 +20,14 @@ pub struct Upload {
     pub id: String,
     /// The credential (the JWS payload for a JWS).
     pub credential: Value,
+    /// Signed by the harness with its public test key only so that the compact JWS representation is exercised
+    /// (`*-API-017`): the provider did not issue it, so its returned copy is checked for preservation (`*-API-018`)
+    /// but not counted as evidence about the provider's credentials (`*-API-009`).
+    pub probe_only: bool,
 }
+
+/// The committed RSA test key (RS256, the certifiable VC-JWT algorithm). Public on purpose: see vectors/keys.
+const TEST_RSA_KEY: &str = include_str!("../../../vectors/keys/test-rsa-2048.private.jwk.json");
 
 const SAMPLES: [(&str, &str); 2] = [
     (
@@ -74,7 +81,46 @@ impl Upload {
             jws,
             id,
             credential,
+            probe_only: false,
         })
+    }
+
+    /// A compact JWS of `family`'s sample, signed with the harness's test key (its JWK in the header) under an id
+    /// of its own, so the JWS representation can be upserted when the user supplied none.
+    pub fn jws_probe(family: Family) -> Result<Upload, String> {
+        let (name, text) = SAMPLES
+            .iter()
+            .find(|(name, text)| Upload::from_bytes(name, text.as_bytes()).is_ok_and(|u| u.family == family))
+            .ok_or_else(|| format!("no {} sample to sign", family.label()))?;
+        let mut credential: Value = serde_json::from_str(text).map_err(|e| format!("{name}: {e}"))?;
+        let Some(obj) = credential.as_object_mut() else {
+            return Err(format!("{name} is not an object"));
+        };
+        obj.remove("proof");
+        // Another id than the JSON sample's, so upserting one never replaces the other (a UUID still).
+        let id = obj.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let last = if id.ends_with('0') { '1' } else { '0' };
+        let probe_id = format!("{}{last}", id.get(..id.len().saturating_sub(1)).unwrap_or_default());
+        obj.insert("id".into(), probe_id.into());
+        let key_file: Value = serde_json::from_str(TEST_RSA_KEY).map_err(|e| format!("test key: {e}"))?;
+        let key = crate::proof::keyfile::signing_key(&key_file).map_err(|e| format!("test key: {e}"))?;
+        let kid = key_file.get("kid").and_then(Value::as_str);
+        let jws = crate::proof::jwt::sign_vc_jwt_with(&credential, &key, kid, true).map_err(|e| e.to_string())?;
+        let mut upload = Upload::from_bytes(&format!("{name} (VC-JWT signed by clr-harness)"), jws.as_bytes())?;
+        upload.probe_only = true;
+        Ok(upload)
+    }
+
+    /// `uploads` plus, for each family without a compact JWS among them, the harness's [`Upload::jws_probe`].
+    pub fn with_jws_probes(mut uploads: Vec<Upload>, families: &[Family]) -> Vec<Upload> {
+        for family in families {
+            if !uploads.iter().any(|u| u.family == *family && u.jws)
+                && let Ok(probe) = Upload::jws_probe(*family)
+            {
+                uploads.push(probe);
+            }
+        }
+        uploads
     }
 
     /// The signed samples (one OB 3.0 badge, one CLR 2.0 transcript), verifiable offline.
@@ -100,6 +146,26 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert!(s.iter().any(|u| u.family == Family::Ob30));
         assert!(s.iter().any(|u| u.family == Family::Clr20));
+    }
+
+    #[test]
+    fn each_family_gets_a_signed_jws_probe_of_its_own() {
+        for family in Family::ALL {
+            let probe = Upload::jws_probe(family).expect("the sample signs");
+            assert!(probe.jws && probe.probe_only, "{family:?}");
+            assert_eq!(probe.family, family);
+            assert_eq!(String::from_utf8_lossy(&probe.body).split('.').count(), 3);
+            let json = Upload::samples()
+                .into_iter()
+                .find(|u| u.family == family)
+                .expect("a sample");
+            assert_ne!(probe.id, json.id, "the probe must not replace the JSON sample");
+            assert!(probe.credential.get("proof").is_none());
+        }
+        let all = Upload::with_jws_probes(Upload::samples(), &Family::ALL);
+        assert_eq!(all.iter().filter(|u| u.jws).count(), 2);
+        let again = Upload::with_jws_probes(all.clone(), &Family::ALL);
+        assert_eq!(again.len(), all.len(), "a family with a JWS gets no second one");
     }
 
     #[test]

@@ -368,6 +368,10 @@ async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
     let media = media_type(req.headers());
     let json = match media.as_str() {
         "application/json" | "application/vc+ld+json" => true,
+        "text/plain" if p.has(Fault::JwsUpsertRefused) => {
+            let msg = "this provider stores JSON credentials only";
+            return status_info(p, StatusCode::UNSUPPORTED_MEDIA_TYPE, "invalid_data", msg);
+        }
         "text/plain" => false,
         other => {
             let msg =
