@@ -60,6 +60,21 @@ impl Ecosystem {
 
     /// [`Ecosystem::start`], over plain http when `https` is false (what the TLS check must catch).
     pub async fn start_with(seed: u64, faults: Faults, https: bool) -> Result<Ecosystem, EcosystemError> {
+        Ecosystem::start_opts(seed, faults, https, true).await
+    }
+
+    /// [`Ecosystem::start`] with a provider that shows its login page to every authorization request (no
+    /// auto-consent), as a real provider does: for driving the interactive flow as a browser would.
+    pub async fn start_with_login_page(seed: u64, faults: Faults) -> Result<Ecosystem, EcosystemError> {
+        Ecosystem::start_opts(seed, faults, true, false).await
+    }
+
+    async fn start_opts(
+        seed: u64,
+        faults: Faults,
+        https: bool,
+        auto_consent: bool,
+    ) -> Result<Ecosystem, EcosystemError> {
         let ca = if https { Some(MockCa::generate()?) } else { None };
         let case = server::spawn_on(
             server::bind(0).await?,
@@ -77,7 +92,7 @@ impl Ecosystem {
                 password: password.into(),
                 profile: json!({"id": id, "type": ["Profile"], "name": "Ada Learner", "email": "ada@learners.example.edu"}),
             }],
-            auto_consent_user: Some(username.into()),
+            auto_consent_user: auto_consent.then(|| username.into()),
             faults,
             data_dir: None,
         };

@@ -10,7 +10,21 @@ use tokio::net::TcpListener;
 /// A bound loopback listener waiting for authorization responses.
 pub struct Callback {
     listener: TcpListener,
+    /// The redirect URI the harness registers.
     pub redirect_uri: String,
+    /// A redirect URI on the same listener that the harness never registers: a server that redirects a browser
+    /// here (`OAUTH-AUTHZ-003`) is seen doing so even in an interactive login.
+    pub unregistered_uri: String,
+    /// Where a person reports that the provider showed an error page instead of a login (nothing to redirect).
+    pub refused_uri: String,
+}
+
+/// What reached the loopback listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// `/callback`, `/not-registered` or `/refused`.
+    pub path: String,
+    pub query: HashMap<String, String>,
 }
 
 const PAGE: &str = "<!doctype html><meta charset=utf-8><title>clr-harness</title>\
@@ -23,11 +37,13 @@ impl Callback {
         Ok(Callback {
             listener,
             redirect_uri: format!("http://127.0.0.1:{port}/callback"),
+            unregistered_uri: format!("http://127.0.0.1:{port}/not-registered"),
+            refused_uri: format!("http://127.0.0.1:{port}/refused"),
         })
     }
 
-    /// Waits for the browser to reach `/callback` and returns its query parameters.
-    pub async fn wait(&self, timeout: Duration) -> Result<HashMap<String, String>, String> {
+    /// Waits for the browser to reach `/callback`, `/not-registered` or `/refused`.
+    pub async fn wait(&self, timeout: Duration) -> Result<Arrival, String> {
         tokio::time::timeout(timeout, self.accept_callback())
             .await
             .map_err(|_| {
@@ -38,7 +54,7 @@ impl Callback {
             })?
     }
 
-    async fn accept_callback(&self) -> Result<HashMap<String, String>, String> {
+    async fn accept_callback(&self) -> Result<Arrival, String> {
         loop {
             let (mut stream, _) = self.listener.accept().await.map_err(|e| e.to_string())?;
             let mut buf = vec![0u8; 16 * 1024];
@@ -53,7 +69,7 @@ impl Callback {
             let head = String::from_utf8_lossy(&buf[..len]);
             let target = head.split_whitespace().nth(1).unwrap_or("").to_string();
             let (path, query) = target.split_once('?').unwrap_or((target.as_str(), ""));
-            if path != "/callback" {
+            if !matches!(path, "/callback" | "/not-registered" | "/refused") {
                 let _ = stream
                     .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
                     .await;
@@ -64,7 +80,10 @@ impl Callback {
                 PAGE.len()
             );
             let _ = stream.write_all(response.as_bytes()).await;
-            return Ok(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect());
+            return Ok(Arrival {
+                path: path.to_string(),
+                query: url::form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+            });
         }
     }
 }

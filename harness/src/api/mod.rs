@@ -95,6 +95,8 @@ struct Session<'a> {
     /// Families whose discovery failed without a token: fetched again with one for the field checks.
     sdd_retry: Vec<Family>,
     callback: Option<interactive::Callback>,
+    /// Browser approvals asked of the person so far (interactive mode), to number the prompts.
+    approvals: usize,
 }
 
 impl Session<'_> {
@@ -212,6 +214,7 @@ pub async fn run_with(
         nonce: 0,
         sdd_retry: Vec::new(),
         callback: None,
+        approvals: 0,
     };
     let budget = target.run_timeout();
     let started = Instant::now();

@@ -32,8 +32,6 @@ pub(super) struct Grant {
     pub(super) scope: String,
 }
 
-const UNREGISTERED_REDIRECT: &str = "https://clr-harness.invalid/not-registered";
-
 const OAUTH_CHECKS: [&str; 17] = [
     "OAUTH-DCR-001",
     "OAUTH-DCR-002",
@@ -326,27 +324,156 @@ fn authz_params<'a>(
     params
 }
 
+/// How an authorization server answered a request a conformant server must refuse.
+enum Answer {
+    /// Redirected to the client with a code: the request was granted.
+    Code { location: String, exchange: String },
+    /// Redirected to the client with an error (`error` holds its value).
+    Error { error: String },
+    /// Refused with an error status or page and no redirect.
+    Refused,
+    /// Not judged: a login or consent page the harness cannot get past, or no answer from the person.
+    Undetermined(String),
+}
+
+/// Sends a request a conformant server refuses, and tells what came of it. A login or consent page is not a refusal:
+/// in interactive mode the person is asked to take the request through the browser (told what it is for and what a
+/// conformant server does), and the loopback listener sees where the browser lands; elsewhere it stays undetermined.
+async fn refused_request(
+    s: &mut Session<'_>,
+    check: &str,
+    params: &[(&str, &str)],
+    redirect_to: &str,
+    why: &str,
+) -> Option<Answer> {
+    let (resp, location) = authorize_get(s, check, params).await?;
+    if let Some(l) = location.filter(|l| l.as_str().starts_with(redirect_to)) {
+        let q = query(&l);
+        return Some(match (q.get("code"), q.get("error")) {
+            (Some(_), _) => Answer::Code {
+                location: l.to_string(),
+                exchange: resp.exchange.clone(),
+            },
+            (None, Some(e)) => Answer::Error { error: e.clone() },
+            (None, None) => Answer::Undetermined(format!("a redirect without code or error: {l}")),
+        });
+    }
+    if (400..600).contains(&resp.status) {
+        return Some(Answer::Refused);
+    }
+    let page = format!(
+        "the authorization server answered {} {} (a login or consent page), not a redirect",
+        resp.status,
+        resp.header("location").unwrap_or_default()
+    );
+    if s.target.auth.mode != AuthMode::Interactive {
+        return Some(Answer::Undetermined(format!(
+            "{page}; only an interactive login (auth.mode = \"interactive\") can take it further"
+        )));
+    }
+    let url = authorization_url(s, params)?;
+    let callback = s.callback.as_ref()?;
+    s.approvals += 1;
+    s.say(&format!(
+        "\napproval {} — {check}: {why}; a conformant server refuses it.\n\
+         Open this URL in a browser, log in and approve if the provider lets you:\n  {url}\n\
+         If it shows an error instead, open {} to say so. Waiting …",
+        s.approvals, callback.refused_uri
+    ));
+    let wait = Duration::from_secs(s.target.auth.login_timeout_secs.unwrap_or(300));
+    let callback = s.callback.as_ref()?;
+    Some(match callback.wait(wait).await {
+        Ok(arrival) if arrival.path == "/refused" => Answer::Undetermined(format!(
+            "{page}; the person reported an error page, which the harness did not see itself"
+        )),
+        Ok(arrival) => match (arrival.query.get("code"), arrival.query.get("error")) {
+            (Some(_), _) => Answer::Code {
+                location: format!("{}?{}", arrival.path, show_query(&arrival.query)),
+                exchange: String::new(),
+            },
+            (None, Some(e)) => Answer::Error { error: e.clone() },
+            (None, None) => Answer::Undetermined(format!("the browser reached {} without code or error", arrival.path)),
+        },
+        Err(e) => Answer::Undetermined(format!("{page}; {e}")),
+    })
+}
+
+/// A callback query for a finding, codes shortened: the point is that one was issued.
+fn show_query(q: &HashMap<String, String>) -> String {
+    let mut pairs: Vec<String> = q
+        .iter()
+        .map(|(k, v)| {
+            if k == "code" {
+                format!("{k}=…")
+            } else {
+                format!("{k}={v}")
+            }
+        })
+        .collect();
+    pairs.sort();
+    pairs.join("&")
+}
+
+/// Judges one check from the answers of its requests: a granted code fails it; it passes only when every request
+/// was seen refused; anything undetermined leaves it a Skip with the reason.
+fn judge(s: &mut Session<'_>, check: &str, answers: Vec<(String, Answer)>, accept_error: impl Fn(&str) -> bool) {
+    let mut open = Vec::new();
+    let mut failed = false;
+    for (label, answer) in answers {
+        match answer {
+            Answer::Code { location, exchange } => {
+                failed = true;
+                s.rec
+                    .violation(check, format!("the authorization request {label} was granted a code"))
+                    .at("authorization redirect → query code")
+                    .expected("a refusal: an error redirect or error page, no code")
+                    .found(location)
+                    .exchange(&exchange);
+            }
+            Answer::Error { error } if !accept_error(&error) => {
+                failed = true;
+                s.rec
+                    .violation(
+                        check,
+                        format!("the authorization request {label} was refused with error={error}"),
+                    )
+                    .at("authorization redirect → query error")
+                    .found(error);
+            }
+            Answer::Error { .. } | Answer::Refused => {}
+            Answer::Undetermined(why) => open.push(format!("{label}: {why}")),
+        }
+    }
+    if !open.is_empty() && !failed {
+        s.rec.undetermined(check, format!("undetermined — {}", open.join("; ")));
+    } else {
+        s.rec.evaluated(check);
+    }
+}
+
 async fn probe_unregistered_redirect(s: &mut Session<'_>) {
     let Some(client) = s.client.clone() else { return };
+    let Some(unregistered) = s.callback.as_ref().map(|c| c.unregistered_uri.clone()) else {
+        return;
+    };
     let state = s.fresh("state");
     let ch = challenge(&s.fresh("verifier"));
     let scope = readonly_scope(s);
-    let params = authz_params(&client.id, UNREGISTERED_REDIRECT, &scope, &state, Some(&ch));
-    let Some((resp, location)) = authorize_get(s, "OAUTH-AUTHZ-003", &params).await else {
+    let params = authz_params(&client.id, &unregistered, &scope, &state, Some(&ch));
+    let why = "this request names a redirect_uri the client never registered";
+    let Some(answer) = refused_request(s, "OAUTH-AUTHZ-003", &params, &unregistered, why).await else {
         return;
     };
-    s.rec.evaluated("OAUTH-AUTHZ-003");
-    if let Some(l) = location.filter(|l| l.as_str().starts_with(UNREGISTERED_REDIRECT)) {
-        s.rec
-            .violation(
-                "OAUTH-AUTHZ-003",
-                "the authorization server redirected to a redirect_uri the client never registered",
-            )
-            .at(format!("GET authorize → {} Location", resp.status))
-            .expected("an error page, no redirect")
-            .found(l.to_string())
-            .exchange(&resp.exchange);
-    }
+    // Any redirect to the unregistered URI is the violation, an error redirect included (RFC 6749 §4.1.2.1).
+    let answer = match answer {
+        Answer::Error { error } => Answer::Code {
+            location: format!("{unregistered}?error={error}"),
+            exchange: String::new(),
+        },
+        other => other,
+    };
+    let label = "with an unregistered redirect_uri".to_string();
+    judge(s, "OAUTH-AUTHZ-003", vec![(label, answer)], |_| true);
 }
 
 async fn probe_pkce_required(s: &mut Session<'_>) {
@@ -354,32 +481,28 @@ async fn probe_pkce_required(s: &mut Session<'_>) {
     let scope = readonly_scope(s);
     let verifier = s.fresh("verifier");
     let plain = verifier.clone();
-    for (label, extra) in [
-        ("without code_challenge", vec![]),
+    let mut answers = Vec::new();
+    for (label, why, extra) in [
+        (
+            "without code_challenge",
+            "this request has no PKCE code_challenge",
+            vec![],
+        ),
         (
             "with code_challenge_method=plain",
+            "this request uses PKCE method plain, not S256",
             vec![("code_challenge", plain.as_str()), ("code_challenge_method", "plain")],
         ),
     ] {
         let state = s.fresh("state");
         let mut params = authz_params(&client.id, &client.redirect_uri, &scope, &state, None);
         params.extend(extra);
-        let Some((resp, location)) = authorize_get(s, "OAUTH-PKCE-001", &params).await else {
+        let Some(answer) = refused_request(s, "OAUTH-PKCE-001", &params, &client.redirect_uri, why).await else {
             return;
         };
-        s.rec.evaluated("OAUTH-PKCE-001");
-        if let Some(l) = location.filter(|l| query(l).contains_key("code")) {
-            s.rec
-                .violation(
-                    "OAUTH-PKCE-001",
-                    format!("an authorization request {label} was granted a code"),
-                )
-                .at(format!("GET authorize → {} Location", resp.status))
-                .expected("error=invalid_request, no code")
-                .found(l.to_string())
-                .exchange(&resp.exchange);
-        }
+        answers.push((label.to_string(), answer));
     }
+    judge(s, "OAUTH-PKCE-001", answers, |_| true);
 }
 
 async fn probe_unknown_scope(s: &mut Session<'_>) {
@@ -388,24 +511,12 @@ async fn probe_unknown_scope(s: &mut Session<'_>) {
     let ch = challenge(&s.fresh("verifier"));
     let scope = "https://purl.imsglobal.org/spec/ob/v3p0/scope/clr-harness.unknown";
     let params = authz_params(&client.id, &client.redirect_uri, scope, &state, Some(&ch));
-    let Some((resp, location)) = authorize_get(s, "OAUTH-TOKEN-005", &params).await else {
+    let why = "this request asks for a scope the server does not know";
+    let Some(answer) = refused_request(s, "OAUTH-TOKEN-005", &params, &client.redirect_uri, why).await else {
         return;
     };
-    s.rec.evaluated("OAUTH-TOKEN-005");
-    if let Some(l) = location {
-        let q = query(&l);
-        if q.contains_key("code") || q.get("error").is_some_and(|e| e != "invalid_scope") {
-            s.rec
-                .violation(
-                    "OAUTH-TOKEN-005",
-                    "an authorization request for an unknown scope was not refused with invalid_scope",
-                )
-                .at(format!("GET authorize → {} Location", resp.status))
-                .expected("error=invalid_scope")
-                .found(l.to_string())
-                .exchange(&resp.exchange);
-        }
-    }
+    let label = "for an unknown scope".to_string();
+    judge(s, "OAUTH-TOKEN-005", vec![(label, answer)], |e| e == "invalid_scope");
 }
 
 /// Obtains an authorization code for `scope` (auto-consent or a person), checking the redirect (`AUTHZ-001/002`).
@@ -417,14 +528,24 @@ pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Op
     let params = authz_params(&client.id, &client.redirect_uri, scope, &state, Some(&ch));
     let (q, exchange) = if s.target.auth.mode == AuthMode::Interactive {
         let url = authorization_url(s, &params)?;
+        s.approvals += 1;
         s.say(&format!(
-            "\nOpen this URL in a browser and approve ({purpose}):\n  {url}\nWaiting for the redirect to {} …",
-            client.redirect_uri
+            "\napproval {} — {purpose}: a valid request; approve it, and a conformant server redirects back with a code.\n\
+             Open this URL in a browser and approve:\n  {url}\nWaiting for the redirect to {} …",
+            s.approvals, client.redirect_uri
         ));
         let wait = Duration::from_secs(s.target.auth.login_timeout_secs.unwrap_or(300));
         let callback = s.callback.as_ref()?;
         match callback.wait(wait).await {
-            Ok(q) => (q, String::new()),
+            Ok(arrival) if arrival.path == "/callback" => (arrival.query, String::new()),
+            Ok(arrival) => {
+                let why = format!(
+                    "the valid authorization request ({purpose}) did not come back to the client: the person reported an error page ({})",
+                    arrival.path
+                );
+                s.rec.error("OAUTH-AUTHZ-001", why);
+                return None;
+            }
             Err(e) => {
                 s.rec.error("OAUTH-AUTHZ-001", e);
                 return None;
