@@ -56,6 +56,8 @@ pub enum Expect {
     Pass,
     Warn,
     Fail,
+    /// A document of a standard this tool does not check yet: named, nothing judged, never a pass.
+    Unsupported,
 }
 
 /// The official schema's verdict on a vector; most data-model rules cannot be expressed in a schema, so `pass` is

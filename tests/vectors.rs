@@ -53,6 +53,10 @@ fn vector_trial(v: &Vector) -> Result<(), Failed> {
     match (stem.ends_with("-ok"), stem.ends_with("-fail"), v.expect) {
         (true, _, Expect::Fail) => return Err(format!("{name} is named -ok but expects fail").into()),
         (_, true, Expect::Pass) => return Err(format!("{name} is named -fail but expects pass").into()),
+        (_, _, Expect::Unsupported) if !stem.ends_with("-unsupported") => {
+            return Err(format!("{name} expects unsupported, so its name ends in -unsupported").into());
+        }
+        (false, false, Expect::Unsupported) => {}
         (false, false, _) => return Err(format!("{name} must end in -ok or -fail").into()),
         _ => {}
     }
@@ -72,6 +76,12 @@ fn vector_trial(v: &Vector) -> Result<(), Failed> {
         ),
         Expect::Warn => outcome == Outcome::Warn,
         Expect::Fail => outcome == Outcome::Fail,
+        Expect::Unsupported => {
+            outcome == Outcome::Skip
+                && subjects
+                    .iter()
+                    .all(|s| s.unverified.as_deref().is_some_and(|u| u.starts_with("unsupported: ")))
+        }
     };
     if got != want || !expected_outcome {
         return Err(format!(

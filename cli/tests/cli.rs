@@ -548,3 +548,44 @@ fn mocks_serve_with_the_example_config_over_https_is_trusted_through_the_ca_file
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
     drop(serving);
 }
+
+#[test]
+fn documents_of_other_standards_are_unsupported_not_failed() {
+    let dir = temp_dir("unsupported");
+    let ob2 = write(
+        &dir,
+        "assertion.json",
+        br#"{"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": "https://example.org/a/1"}"#,
+    );
+    let out = run(&["validate", ob2.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(5), "{t}");
+    assert!(t.contains("an Open Badges 2.0 Assertion"), "names what it is: {t}");
+    assert!(!t.contains("fail OB30-DM-001"), "no OB 3.0 failure: {t}");
+}
+
+#[test]
+fn a_non_ascii_character_in_a_date_is_a_finding_not_a_crash() {
+    let dir = temp_dir("non-ascii-date");
+    let doc = VALID.replacen(
+        "\"validFrom\": \"",
+        "\"validFrom\": \"2024-01-0\u{e9}0T00:00:00Z\", \"x-was\": \"",
+        1,
+    );
+    assert_ne!(doc, VALID, "the fixture has a validFrom");
+    let input = write(&dir, "odd-date.json", doc.as_bytes());
+    let reports = dir.join("reports");
+    let out = run(&[
+        "validate",
+        "--no-proofs",
+        input.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "a located failure, not exit 101: {t}");
+    assert!(t.contains("/validFrom"), "{t}");
+    for f in ["report.json", "junit.xml", "report.md", "report.txt", "report.html"] {
+        assert!(reports.join(f).exists(), "{f} written");
+    }
+}

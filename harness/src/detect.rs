@@ -83,6 +83,9 @@ impl Vcdm {
 pub struct Detected {
     /// `None` when the document is not a credential this tool knows.
     pub kind: Option<DocKind>,
+    /// What the document is when it belongs to a neighbouring standard this tool does not check yet (OB 2.0 and
+    /// its predecessors, CLR 1.0, CASE): an *unsupported* verdict naming it, never a failure of OB 3.0's rules.
+    pub unsupported: Option<String>,
     pub vcdm: Vcdm,
     pub detection: Detection,
 }
@@ -120,12 +123,22 @@ pub fn detect(doc: &Value) -> Detected {
         } else {
             format!("type {}", serde_json::to_string(&types).unwrap_or_default())
         };
-        let what = legacy_kind(doc)
-            .map(|w| format!("; it looks like {w}, which this tool does not validate"))
-            .unwrap_or_default();
-        return unknown(vcdm, format!("not a credential this tool knows: {seen}{what}"));
+        return match unsupported_kind(doc) {
+            Some(what) => Detected {
+                unsupported: Some(what.clone()),
+                detection: Detection {
+                    label: format!("{what} (unsupported)"),
+                    kind: "unsupported".into(),
+                    vcdm: None,
+                    reason: format!("{seen}; it is {what}, which this tool does not validate yet"),
+                },
+                ..unknown(vcdm, String::new())
+            },
+            None => unknown(vcdm, format!("not a credential this tool knows: {seen}")),
+        };
     };
     Detected {
+        unsupported: None,
         kind: Some(kind),
         vcdm,
         detection: Detection {
@@ -140,6 +153,7 @@ pub fn detect(doc: &Value) -> Detected {
 fn unknown(vcdm: Vcdm, reason: String) -> Detected {
     Detected {
         kind: None,
+        unsupported: None,
         vcdm,
         detection: Detection {
             label: "unknown document".into(),
@@ -205,18 +219,45 @@ fn has_endorsement_subject_type(subject: &Value) -> bool {
         .is_some_and(|t| t.contains(&"EndorsementSubject"))
 }
 
-/// Names formats of neighbouring specs so an unknown document gets a useful verdict.
-fn legacy_kind(doc: &Value) -> Option<&'static str> {
+/// Names documents of neighbouring standards (by their contexts, types and shapes) so they get an *unsupported*
+/// verdict that says what they are, including the Open Badges versions OB 2.0 upgrades from (0.5, 1.0, 1.1).
+fn unsupported_kind(doc: &Value) -> Option<String> {
     let ctx = doc.get("@context").map(|c| c.to_string()).unwrap_or_default();
     let types: Vec<&str> = doc.get("type").and_then(type_values).unwrap_or_default();
-    if ctx.contains("w3id.org/openbadges/v2") || ctx.contains("openbadgespec.org") {
-        Some("an Open Badges 2.0 document")
+    let has = |k: &str| doc.get(k).is_some();
+    let class = |known: &[&str], default: &str| -> String {
+        types
+            .iter()
+            .find(|t| known.contains(t))
+            .map_or(default.to_string(), |t| (*t).to_string())
+    };
+    const OB2_CLASSES: &[&str] = &[
+        "Assertion",
+        "BadgeClass",
+        "Issuer",
+        "Profile",
+        "Endorsement",
+        "CryptographicKey",
+        "RevocationList",
+        "Extension",
+    ];
+    if ctx.contains("w3id.org/openbadges/v2") || ctx.contains("openbadgespec.org/v2") {
+        Some(format!("an Open Badges 2.0 {}", class(OB2_CLASSES, "document")))
+    } else if ctx.contains("w3id.org/openbadges/v1") || ctx.contains("openbadgespec.org/v1") {
+        Some("an Open Badges 1.x assertion (OB 2.0 upgrades it)".into())
     } else if ctx.contains("purl.imsglobal.org/spec/clr/v1p0") {
-        Some("a CLR 1.0 document")
-    } else if types.contains(&"CFDocument") || doc.get("CFDocument").is_some() {
-        Some("a CASE 1.0 document")
+        Some(format!(
+            "a CLR 1.0 {}",
+            class(&["Clr", "ClrSet", "Assertion", "Achievement"], "document")
+        ))
+    } else if types.contains(&"CFDocument") || types.contains(&"CFPackage") || has("CFDocument") || has("CFItems") {
+        Some("a CASE 1.0 framework document".into())
     } else if types.contains(&"VerifiablePresentation") {
-        Some("a Verifiable Presentation (validate the credentials inside it one by one)")
+        Some("a Verifiable Presentation (validate the credentials inside it one by one)".into())
+    } else if has("uid") && has("recipient") && has("badge") && has("verify") {
+        Some("an Open Badges 1.0 assertion (OB 2.0 upgrades it)".into())
+    } else if has("recipient") && has("badge") && !has("@context") && !has("credentialSubject") {
+        Some("an Open Badges 0.5 assertion (OB 2.0 upgrades it)".into())
     } else {
         None
     }
@@ -256,11 +297,42 @@ mod tests {
 
     #[test]
     fn unknown_documents_say_what_was_seen() {
-        let ob2 = json!({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"});
-        let d = detect(&ob2);
-        assert_eq!(d.kind, None);
-        assert!(d.detection.reason.contains("Open Badges 2.0"), "{}", d.detection.reason);
         assert!(detect(&json!([1, 2])).detection.reason.contains("an array"));
+        assert_eq!(detect(&json!({"type": "Thing"})).unsupported, None);
+    }
+
+    #[test]
+    fn documents_of_neighbouring_standards_are_named_as_unsupported() {
+        for (doc, named) in [
+            (
+                json!({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"}),
+                "an Open Badges 2.0 Assertion",
+            ),
+            (
+                json!({"@context": "https://w3id.org/openbadges/v2", "type": "BadgeClass"}),
+                "an Open Badges 2.0 BadgeClass",
+            ),
+            (
+                json!({"@context": "https://w3id.org/openbadges/v1", "type": "Assertion"}),
+                "Open Badges 1.x",
+            ),
+            (
+                json!({"@context": "https://purl.imsglobal.org/spec/clr/v1p0/context/clr_v1p0.jsonld", "type": "Clr"}),
+                "a CLR 1.0 Clr",
+            ),
+            (json!({"CFDocument": {}, "CFItems": []}), "a CASE 1.0 framework"),
+            (
+                json!({"uid": "1", "recipient": {}, "badge": "https://x", "verify": {}}),
+                "Open Badges 1.0",
+            ),
+            (json!({"recipient": "a@b.c", "badge": {"name": "x"}}), "Open Badges 0.5"),
+        ] {
+            let d = detect(&doc);
+            assert_eq!(d.kind, None);
+            let what = d.unsupported.unwrap_or_default();
+            assert!(what.contains(named), "{doc}: {what}");
+            assert_eq!(d.detection.kind, "unsupported");
+        }
     }
 
     #[test]

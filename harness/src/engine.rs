@@ -166,7 +166,16 @@ fn check_value(
     let detected = detect::detect(value);
     let mut results = Vec::new();
     let detect_check = catalogue::all().iter().find(|c| matches!(c.runner, Runner::Detect));
-    if let Some(check) = detect_check.filter(|c| opts.selection.selects(c.id)) {
+    if let Some(check) = detect_check.filter(|c| opts.selection.selects(c.id))
+        && let Some(what) = &detected.unsupported
+    {
+        results.push(CheckResult {
+            check: check.id.into(),
+            outcome: Outcome::Skip,
+            note: Some(unsupported_note(what)),
+            findings: vec![],
+        });
+    } else if let Some(check) = detect_check.filter(|c| opts.selection.selects(c.id)) {
         let findings = match detected.kind {
             Some(_) => vec![],
             None => vec![Finding {
@@ -239,7 +248,10 @@ fn check_value(
                 .collect();
         }
     }
-    let (outcome, unverified) = settle(&results);
+    let (outcome, mut unverified) = settle(&results);
+    if let Some(what) = &detected.unsupported {
+        unverified = Some(unsupported_note(what));
+    }
     let detected_kind = detected.kind;
     let me = out.len();
     out.push(Subject {
@@ -536,7 +548,37 @@ fn add_position(spans: &SpanIndex, loc: &mut Location) {
     }
 }
 
+/// Why a document of a neighbouring standard got no verdict of its own.
+fn unsupported_note(what: &str) -> String {
+    format!(
+        "unsupported: {what}; this tool validates OB 3.0 and CLR 2.0 credentials (Open Badges 2.0, CLR 1.0 and CASE \
+         are planned), so nothing was checked"
+    )
+}
+
 fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
+    if let Some(what) = &err.unsupported {
+        let note = unsupported_note(what);
+        let mut subject = lone_result(
+            id,
+            source,
+            err.check,
+            Finding {
+                outcome: Outcome::Skip,
+                message: note.clone(),
+                location: err.location.clone(),
+                expected: err.expected.clone(),
+                actual: err.actual.clone(),
+                evidence: vec![],
+                exchanges: vec![],
+                hint: None,
+            },
+            note.clone(),
+        );
+        subject.results[0].findings.clear();
+        subject.unverified = Some(note);
+        return subject;
+    }
     let finding = Finding {
         outcome: Outcome::Fail,
         message: err.message.clone(),
@@ -703,7 +745,8 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
         let noun = if providers > 0 { "part" } else { "document" };
         format!(
             "{head}: unverified — no required check failed, but {unverified} {noun}{} could not be fully verified \
-             (a proof, key, status or returned credential was not observed)",
+             (a proof, key, status or returned credential was not observed, or the document is of a kind this tool \
+             does not check yet)",
             if unverified == 1 { "" } else { "s" }
         )
     } else if results.fail == 0 && results.error == 0 {

@@ -72,6 +72,7 @@ impl InputError {
             location: Location::default(),
             expected: Some(format!("at most {limit} bytes")),
             actual: Some(size),
+            unsupported: None,
         })
     }
 }

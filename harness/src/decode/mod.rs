@@ -102,6 +102,9 @@ pub struct DecodeError {
     pub location: Location,
     pub expected: Option<String>,
     pub actual: Option<String>,
+    /// What the input is when it is a carrier of a format this tool does not check yet (a baked OB 2.0 image):
+    /// an *unsupported* verdict naming it, not a failed format check.
+    pub unsupported: Option<String>,
 }
 
 impl DecodeError {
@@ -112,7 +115,13 @@ impl DecodeError {
             location: Location::default(),
             expected: None,
             actual: None,
+            unsupported: None,
         }
+    }
+
+    pub(crate) fn unsupported(mut self, what: impl Into<String>) -> Self {
+        self.unsupported = Some(what.into());
+        self
     }
 
     pub(crate) fn at_offset(mut self, offset: usize) -> Self {

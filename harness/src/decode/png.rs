@@ -9,6 +9,9 @@ pub const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 /// Keywords of the credential chunk: OB 3.0, CLR 2.0.
 pub const KEYWORDS: &[&str] = &["openbadgecredential", "clrcredential"];
 
+/// The text chunk keyword of a baked Open Badges 2.0 (and 1.x) image.
+const OB2_KEYWORD: &str = "openbadges";
+
 /// How many offsets and keywords an error message lists before summarising.
 const SHOWN: usize = 8;
 
@@ -161,9 +164,11 @@ pub(crate) fn decode(png: &[u8]) -> Result<Decoded, DecodeError> {
     let mut found = Vec::new();
     let mut seen_keywords = Vec::new();
     let mut text_chunks = 0usize;
+    let mut ob2_chunk = false;
     for chunk in &chunks {
         if let Some(kw) = text_keyword(chunk) {
             text_chunks += 1;
+            ob2_chunk |= chunk.data.split(|b| *b == 0).next() == Some(OB2_KEYWORD.as_bytes());
             if seen_keywords.len() < SHOWN {
                 seen_keywords.push(kw);
             }
@@ -182,12 +187,18 @@ pub(crate) fn decode(png: &[u8]) -> Result<Decoded, DecodeError> {
                 n if n > SHOWN => format!("text chunks seen: {} … ({n} in all)", seen_keywords.join(", ")),
                 _ => format!("text chunks seen: {}", seen_keywords.join(", ")),
             };
-            return Err(DecodeError::new(
+            let err = DecodeError::new(
                 CHECK_PNG,
                 format!("PNG has no iTXt chunk with keyword openbadgecredential or clrcredential; {seen}"),
             )
             .expected("one iTXt chunk with keyword openbadgecredential")
-            .actual(seen));
+            .actual(seen);
+            if ob2_chunk {
+                return Err(err.unsupported(format!(
+                    "a baked Open Badges 2.0 image (PNG text chunk \"{OB2_KEYWORD}\")"
+                )));
+            }
+            return Err(err);
         }
         1 => found.swap_remove(0),
         n => {
@@ -418,6 +429,20 @@ mod tests {
             "{err}"
         );
         assert!(err.message.contains(r#"tEXt "Software""#), "{err}");
+    }
+
+    #[test]
+    fn a_baked_open_badges_2_image_is_named_unsupported() {
+        let png = with_text(&minimal_png(), "openbadges", "https://example.org/assertions/1");
+        let err = decode(&png).unwrap_err();
+        assert!(
+            err.unsupported
+                .as_deref()
+                .is_some_and(|u| u.contains("baked Open Badges 2.0 image")),
+            "{err:?}"
+        );
+        let other = with_text(&minimal_png(), "Software", "paint");
+        assert_eq!(decode(&other).unwrap_err().unsupported, None);
     }
 
     #[test]

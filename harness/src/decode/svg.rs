@@ -176,9 +176,14 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     let (first_at, verify, body) = match (scan.count, scan.first) {
         (1, Some(first)) => first,
         (0, _) | (_, None) => {
-            return Err(DecodeError::new(CHECK_SVG, "SVG has no openbadges:credential element")
+            let err = DecodeError::new(CHECK_SVG, "SVG has no openbadges:credential element")
                 .expected("exactly one openbadges:credential element")
-                .actual("none"));
+                .actual("none");
+            // Open Badges 2.0 bakes an `openbadges:assertion` element instead.
+            if text.contains("openbadges:assertion") {
+                return Err(err.unsupported("a baked Open Badges 2.0 image (SVG openbadges:assertion)"));
+            }
+            return Err(err);
         }
         (n, _) => {
             let more = if n > SHOWN { ", …" } else { "" };
@@ -331,6 +336,14 @@ mod tests {
             vec!["SVG openbadges:credential verify attribute", "compact JWS payload"]
         );
         assert!(bake_svg(&baked, JSON, false).is_err(), "baking twice must be refused");
+    }
+
+    #[test]
+    fn a_baked_open_badges_2_svg_is_named_unsupported() {
+        let ob2 = r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://openbadges.org"><openbadges:assertion verify="https://example.org/a/1"/></svg>"#;
+        let err = decode_str(ob2).unwrap_err();
+        assert!(err.unsupported.is_some(), "{err:?}");
+        assert_eq!(decode_str(&minimal_svg()).unwrap_err().unsupported, None);
     }
 
     #[test]
