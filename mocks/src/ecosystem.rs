@@ -76,12 +76,7 @@ impl Ecosystem {
         auto_consent: bool,
     ) -> Result<Ecosystem, EcosystemError> {
         let ca = if https { Some(MockCa::generate()?) } else { None };
-        let case = server::spawn_on(
-            server::bind(0).await?,
-            case::router(case::Framework::seeded(seed)),
-            ca.as_ref(),
-        )
-        .await?;
+        let case = case::spawn_on(server::bind(0).await?, case::Framework::seeded(seed), ca.as_ref()).await?;
         let (issuer, issuer_state) =
             issuer::spawn_on(server::bind(0).await?, seed, Some(&case.base_url), ca.as_ref()).await?;
         let (id, username, password) = USER;

@@ -1,7 +1,9 @@
-//! The CASE 1.0 mock over real HTTP on loopback: shapes of every endpoint, paging, sorting, errors.
+//! The CASE 1.0 mock over real HTTP on loopback: shapes of every endpoint, paging, sorting, errors; over HTTPS and
+//! HTTP/2, the URLs it names.
 
 use clr_mocks::case::{self, Framework};
 use clr_mocks::server::{self, Running};
+use clr_mocks::tls::MockCa;
 use serde_json::Value;
 
 const API: &str = "/ims/case/v1p0";
@@ -234,4 +236,132 @@ async fn uris_resolve_to_their_objects() {
     assert_eq!(resolved, body);
     assert_eq!(Framework::seeded(42).items, fw.items, "deterministic");
     s.shutdown().await.expect("stops");
+}
+
+/// Every `uri` member anywhere in `v` (`uri`, `CFDocumentURI.uri`, `CFPackageURI.uri`, association node URIs …).
+fn uris(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("uri", Value::String(uri)) => out.push(uri.clone()),
+                    _ => uris(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| uris(item, out)),
+        _ => {}
+    }
+}
+
+/// The URLs of an RFC 8288 `Link` header: `<url>; rel="next", <url>; rel="last"`.
+fn link_urls(headers: &reqwest::header::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|link| {
+            let (_, rest) = link.split_once('<')?;
+            let (url, _) = rest.split_once('>')?;
+            Some(url.to_string())
+        })
+        .collect()
+}
+
+/// GETs every kind of answer that names URLs over HTTP/2 and checks each `uri` and `Link` URL starts with `base`.
+async fn assert_every_url_names(base: &str, client: &reqwest::Client, fw: &Framework) {
+    let doc = id(&fw.documents[0]);
+    let item = id(&fw.items[0]);
+    let paths = [
+        format!("{API}/CFDocuments?limit=1&offset=1"),
+        format!("{API}/CFDocuments/{doc}"),
+        format!("{API}/CFPackages/{doc}"),
+        format!("{API}/CFItems/{item}"),
+        format!("{API}/CFItemAssociations/{item}"),
+        format!("/uri/{item}"),
+    ];
+    let prefix = format!("{base}/");
+    for path in paths {
+        let url = format!("{base}{path}");
+        let r = client.get(&url).send().await.expect("https get");
+        assert_eq!(r.version(), reqwest::Version::HTTP_2, "ALPN h2 for {url}");
+        assert_eq!(r.status().as_u16(), 200, "{url}");
+        let links = link_urls(r.headers());
+        let body: Value = r.json().await.expect("JSON");
+        let mut found = Vec::new();
+        uris(&body, &mut found);
+        assert!(!found.is_empty(), "{url} names no uri: {body}");
+        if path.contains("CFDocuments?") {
+            assert_eq!(links.len(), 4, "first, last, prev, next: {links:?}");
+        }
+        for u in found.iter().chain(&links) {
+            assert!(u.starts_with(&prefix), "{url}: {u} does not start with {prefix}");
+        }
+    }
+    // CFDocumentURI in particular: the item's document, at the base it was served from.
+    let body: Value = client
+        .get(format!("{base}{API}/CFItems/{item}"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        body["CFDocumentURI"]["uri"].as_str(),
+        Some(format!("{base}/uri/{doc}").as_str()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn over_https_and_http2_every_uri_and_link_names_the_https_base_url() {
+    let ca = MockCa::generate().expect("CA");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_merge([reqwest::Certificate::from_pem(ca.ca_pem().as_bytes()).expect("PEM")])
+        .build()
+        .expect("client");
+    let fw = Framework::seeded(42);
+
+    // Started with its base URL: the listener's address, https.
+    let listener = server::bind(0).await.expect("binds");
+    let running = case::spawn_on(listener, fw.clone(), Some(&ca)).await.expect("serves");
+    assert!(
+        running.base_url.starts_with("https://127.0.0.1:"),
+        "{}",
+        running.base_url
+    );
+    assert_every_url_names(&running.base_url, &client, &fw).await;
+    running.shutdown().await.expect("stops");
+
+    // A router without a configured base names what the HTTP/2 request carries (`:scheme`, `:authority`), not a
+    // `Host` header HTTP/2 does not have.
+    let running = server::spawn_on(
+        server::bind(0).await.expect("binds"),
+        case::router(fw.clone()),
+        Some(&ca),
+    )
+    .await
+    .expect("serves");
+    assert_every_url_names(&running.base_url, &client, &fw).await;
+    running.shutdown().await.expect("stops");
+}
+
+#[tokio::test]
+async fn a_configured_base_url_wins_over_the_request() {
+    let fw = Framework::seeded(42);
+    let running = server::spawn(case::router_at(fw.clone(), "https://case.example/"), 0)
+        .await
+        .expect("binds");
+    let (st, headers, body) = get(&format!("{}{API}/CFDocuments?limit=1", running.base_url)).await;
+    assert_eq!(st, 200);
+    let mut found = Vec::new();
+    uris(&body, &mut found);
+    assert!(!found.is_empty());
+    for u in found.iter().chain(&link_urls(&headers)) {
+        assert!(u.starts_with("https://case.example/"), "{u}");
+    }
+    running.shutdown().await.expect("stops");
 }

@@ -1,8 +1,23 @@
 //! Certification bundles: the groups of checks a product has to pass to claim a 1EdTech role ("OB 3.0 Issuer",
 //! "CLR 2.0 Host" …), derived from each check's catalogue entry (spec, roles, area) rather than from a hand-kept
 //! list of ids, so a check added to the catalogue lands in its bundles without touching this file.
+//!
+//! A bundle says only what the run shows about its role. It is judged on the subjects that are evidence about a
+//! product in that role ([`Bundle::judges`]: input credentials of its family for an Issuer, provider subjects for a
+//! Host, consumer subjects for a Displayer, which no run has until the harness gets a consumer mode), and its
+//! verdict is, in this order:
+//!
+//! 1. **not tested** when the run has no such subject, or none of the bundle's own-family checks ran on one;
+//! 2. **fail** / **error** when one of its checks failed / could not run on one of them;
+//! 3. **not tested** when every result on them is a skip or not applicable;
+//! 4. **incomplete** when a required (MUST, not inferred) check of the bundle that the run holds was not evaluated
+//!    on any of them ([`BundleResult::needed`]), or when checks were deselected with `--only`/`--skip`;
+//! 5. **pass** otherwise: every required check judged a subject (pass, warning, info, or not applicable because
+//!    the subject does not use what it governs) and none failed.
 
-use crate::model::{CheckInfo, Counts, Outcome, Role, Run, Spec};
+use std::collections::HashMap;
+
+use crate::model::{CheckInfo, Counts, Level, Outcome, Role, RuleSource, Run, Spec, Subject, SubjectKind};
 
 /// Which side of the ecosystem a bundle certifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,17 +99,128 @@ impl Bundle {
     }
 }
 
+/// Where a subject sits in the run: the subject and its ancestors, nearest first. A missing parent ends the chain,
+/// and a parent cycle cannot loop.
+fn lineage<'a>(run: &'a Run, subject: &'a Subject) -> Vec<&'a Subject> {
+    let mut chain = vec![subject];
+    let mut next = subject.parent.as_deref();
+    while let Some(id) = next {
+        // More links than subjects can only be a cycle.
+        if chain.len() > run.subjects.len() {
+            break;
+        }
+        let Some(parent) = run.subjects.iter().find(|s| s.id == id) else {
+            break;
+        };
+        chain.push(parent);
+        next = parent.parent.as_deref();
+    }
+    chain
+}
+
+/// What a subject was detected as, for the Issuer bundles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// A credential of a certification family: OB 3.0 or CLR 2.0.
+    Of(Spec),
+    /// Nothing recognised it (undecodable, or `unknown`): it may be a broken credential of either family.
+    Unrecognised,
+    /// Recognised as something else (an OB 2.0 or CLR 1.0 document …): no evidence about an OB 3.0 / CLR 2.0 issuer.
+    Other,
+}
+
+fn family_of(subject: &Subject) -> Family {
+    let Some(detected) = &subject.detected else {
+        return Family::Unrecognised;
+    };
+    let kind = detected.kind.as_str();
+    if kind.starts_with("ob30-") {
+        Family::Of(Spec::Ob30)
+    } else if kind.starts_with("clr20-") {
+        Family::Of(Spec::Clr20)
+    } else if kind == "unknown" {
+        Family::Unrecognised
+    } else {
+        Family::Other
+    }
+}
+
+impl Bundle {
+    /// Whether the bundle is judged on `subject`'s results: whether the subject is evidence about a product in the
+    /// bundle's role.
+    ///
+    /// - **Issuer**: credentials given to the harness as input (documents and the credentials embedded in them) of
+    ///   the bundle's family, by their own detection or that of a credential they are nested in; an input nothing
+    ///   recognised counts for both families, since it was given as an issuer's output, and one recognised as
+    ///   another standard's (OB 2.0, CLR 1.0 …) for neither. Credentials a provider
+    ///   returned are not evidence about an issuer (the harness cannot tell who issued them): the provider's own
+    ///   "returned credentials verify" check judges them for its Host bundle.
+    /// - **Host**: provider subjects.
+    /// - **Displayer**: consumer subjects, i.e. a product that fetched and displayed credentials the harness served.
+    ///   The harness has no consumer (displayer) mode yet, so no run has them: validating a credential judges the
+    ///   issuer that produced it, not a product that displays it.
+    pub fn judges(&self, run: &Run, subject: &Subject) -> bool {
+        match self.role {
+            BundleRole::Host => subject.kind == SubjectKind::Provider,
+            BundleRole::Displayer => subject.kind == SubjectKind::Consumer,
+            BundleRole::Issuer => {
+                let chain = lineage(run, subject);
+                let from_input = chain
+                    .iter()
+                    .all(|s| matches!(s.kind, SubjectKind::Document | SubjectKind::Embedded));
+                let families: Vec<Family> = chain
+                    .iter()
+                    .map(|s| family_of(s))
+                    .filter(|f| *f != Family::Unrecognised)
+                    .collect();
+                from_input && (families.is_empty() || families.contains(&Family::Of(self.family)))
+            }
+        }
+    }
+
+    /// What the subjects the bundle is judged on are, for verdict reasons.
+    fn judged_on(&self, n: usize) -> String {
+        let (one, many) = match self.role {
+            BundleRole::Issuer => ("credential given as input", "credentials given as input"),
+            BundleRole::Displayer => ("consumer", "consumers"),
+            BundleRole::Host => ("provider subject", "provider subjects"),
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+
+    /// Why nothing in the run is evidence for this bundle.
+    fn not_exercised(&self) -> String {
+        match self.role {
+            BundleRole::Issuer => format!(
+                "no {} credential was given as input (validate the issuer's credentials to test it); credentials \
+                 a provider returns count for its Host bundle, not for an issuer, since the harness cannot tell who \
+                 issued them",
+                self.family.as_str()
+            ),
+            BundleRole::Displayer => "the harness has no displayer (consumer) mode yet: validating a credential \
+                                      judges the issuer that produced it, not a product that displays it"
+                .to_string(),
+            BundleRole::Host => "no provider was tested in this run (`clr-harness run`)".to_string(),
+        }
+    }
+}
+
 /// The verdict of a bundle over a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum BundleVerdict {
-    /// Some of its checks ran and none failed or errored (warnings and informational findings allowed; `--strict`
-    /// already turned SHOULD violations into failures).
+    /// Every required check of the bundle was evaluated on a subject the bundle is judged on, none failed or
+    /// errored, and no check was deselected (warnings and informational findings allowed; `--strict` already turned
+    /// SHOULD violations into failures).
     Pass,
     /// At least one of its checks failed.
     Fail,
     /// None failed, but the harness could not run at least one: the verdict is unknown, not a pass.
     Error,
-    /// None of its checks ran (not selected, skipped or not applicable), so the run says nothing about it.
+    /// None failed, but a pass is not shown: required checks were not evaluated ([`BundleResult::needed`]) or
+    /// checks were deselected with `--only`/`--skip`.
+    Incomplete,
+    /// The run did not exercise the bundle's role: no subject it is judged on, none of its family's checks ran on
+    /// one, or all of them were skipped or not applicable.
     NotTested,
 }
 
@@ -104,7 +230,16 @@ impl BundleVerdict {
             BundleVerdict::Pass => "pass",
             BundleVerdict::Fail => "fail",
             BundleVerdict::Error => "error",
+            BundleVerdict::Incomplete => "incomplete",
             BundleVerdict::NotTested => "not tested",
+        }
+    }
+
+    /// CSS-friendly form (`not-tested`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            BundleVerdict::NotTested => "not-tested",
+            other => other.as_str(),
         }
     }
 }
@@ -114,12 +249,39 @@ impl BundleVerdict {
 pub struct BundleResult {
     pub bundle: Bundle,
     pub verdict: BundleVerdict,
-    /// Results of the bundle's checks across all subjects, by outcome.
+    /// Why, in one sentence.
+    pub reason: String,
+    /// How many subjects of the run the bundle was judged on ([`Bundle::judges`]).
+    pub subjects: usize,
+    /// Results of the bundle's checks on those subjects, by outcome.
     pub counts: Counts,
-    /// Distinct checks of the bundle that have at least one result in the run.
+    /// Distinct checks of the bundle that have at least one result on those subjects.
     pub checks: usize,
-    /// Ids of the bundle's checks that failed or errored on some subject, in catalogue order.
+    /// Ids of the bundle's checks that failed or errored on one of those subjects, in catalogue order.
     pub failing: Vec<String>,
+    /// Ids of the bundle's required checks (normative or schema MUST) that the run holds but that were not evaluated
+    /// on any of those subjects: skipped, or run on other subjects only. In catalogue order. With [`failing`], what
+    /// the bundle still needs to pass. Empty when there is no subject to judge at all: that is what it needs first,
+    /// and [`reason`] says so.
+    ///
+    /// [`failing`]: BundleResult::failing
+    /// [`reason`]: BundleResult::reason
+    pub needed: Vec<String>,
+}
+
+/// Whether a check must hold for a bundle to pass: a MUST the specification states. Inferred rules are never
+/// reported above a warning, so they cannot hold a certification back either.
+fn required(check: &CheckInfo) -> bool {
+    check.level == Level::Must && check.source != RuleSource::Inferred
+}
+
+/// Whether an outcome shows the check judged the subject. Not applicable counts: the check looked and the subject
+/// does not use what it governs (a Data Integrity credential has no VC-JWT header), which an issuer is free to do.
+fn evaluated(outcome: Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Pass | Outcome::Info | Outcome::Warn | Outcome::NotApplicable
+    )
 }
 
 /// Evaluates every bundle of [`BUNDLES`] over the run. Results whose check is missing from `run.checks` cannot be
@@ -129,50 +291,97 @@ pub fn evaluate(run: &Run) -> Vec<BundleResult> {
 }
 
 fn evaluate_one(run: &Run, bundle: Bundle) -> BundleResult {
+    let judged: Vec<&Subject> = run.subjects.iter().filter(|s| bundle.judges(run, s)).collect();
+    let mut outcomes: HashMap<&str, Vec<Outcome>> = HashMap::new();
+    for r in judged.iter().flat_map(|s| &s.results) {
+        outcomes.entry(r.check.as_str()).or_default().push(r.outcome);
+    }
     let mut counts = Counts::default();
     let mut checks = 0;
+    let mut own_family_ran = false;
     let mut failing = Vec::new();
+    let mut needed = Vec::new();
     for check in run.checks.iter().filter(|c| bundle.includes(c)) {
-        let results: Vec<Outcome> = run
-            .subjects
-            .iter()
-            .flat_map(|s| &s.results)
-            .filter(|r| r.check == check.id)
-            .map(|r| r.outcome)
-            .collect();
-        if results.is_empty() {
-            continue;
+        let results = outcomes.get(check.id.as_str()).map_or(&[][..], Vec::as_slice);
+        if !results.is_empty() {
+            checks += 1;
+            own_family_ran |= check.spec == bundle.family;
         }
-        checks += 1;
-        for &outcome in &results {
+        for &outcome in results {
             counts.add(outcome);
         }
         if results.iter().any(|o| matches!(o, Outcome::Fail | Outcome::Error)) {
             failing.push(check.id.clone());
+        } else if required(check) && !results.iter().copied().any(evaluated) {
+            needed.push(check.id.clone());
         }
     }
-    let verdict = if counts.fail > 0 {
-        BundleVerdict::Fail
+    let on = bundle.judged_on(judged.len());
+    let deselected = !run.options.only.is_empty() || !run.options.skip.is_empty();
+    let (verdict, reason) = if judged.is_empty() {
+        // What it needs first is a subject to judge, which the reason names; listing every check would only repeat
+        // the bundle.
+        needed.clear();
+        (BundleVerdict::NotTested, bundle.not_exercised())
+    } else if !own_family_ran {
+        (
+            BundleVerdict::NotTested,
+            format!("no {} check ran on the {on}", bundle.family.as_str()),
+        )
+    } else if counts.fail > 0 {
+        (
+            BundleVerdict::Fail,
+            format!("{} of its checks failed or errored on the {on}", failing.len()),
+        )
     } else if counts.error > 0 {
-        BundleVerdict::Error
-    } else if counts.pass + counts.warn + counts.info > 0 {
-        BundleVerdict::Pass
+        (
+            BundleVerdict::Error,
+            format!(
+                "the harness could not run {} of its checks on the {on}, so the verdict is unknown",
+                failing.len()
+            ),
+        )
+    } else if counts.pass + counts.warn + counts.info == 0 {
+        (
+            BundleVerdict::NotTested,
+            format!("none of its checks judged anything on the {on}: all were skipped or not applicable"),
+        )
+    } else if !needed.is_empty() {
+        let n = needed.len();
+        (
+            BundleVerdict::Incomplete,
+            format!(
+                "{n} required {} not evaluated on the {on} (skipped, or not run on them)",
+                if n == 1 { "check was" } else { "checks were" }
+            ),
+        )
+    } else if deselected {
+        (
+            BundleVerdict::Incomplete,
+            "checks were deselected with --only/--skip: a bundle passes only on a run of all its checks".to_string(),
+        )
     } else {
-        BundleVerdict::NotTested
+        (
+            BundleVerdict::Pass,
+            format!("every required check was evaluated on the {on} and none failed"),
+        )
     };
     BundleResult {
         bundle,
         verdict,
+        reason,
+        subjects: judged.len(),
         counts,
         checks,
         failing,
+        needed,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CheckResult, Level, RuleSource, Subject, SubjectKind};
+    use crate::model::CheckResult;
     use crate::sample::sample_run;
 
     fn check(id: &str, spec: Spec, area: &str, roles: &[Role]) -> CheckInfo {
@@ -245,58 +454,267 @@ mod tests {
         assert!(bundles_of(&legacy).is_empty(), "older specs have no 3.0-era bundle");
     }
 
+    fn by_name(run: &Run, name: &str) -> BundleResult {
+        evaluate(run)
+            .into_iter()
+            .find(|r| r.bundle.name == name)
+            .expect("bundle exists")
+    }
+
     #[test]
-    fn verdicts_follow_the_worst_result_across_subjects() {
+    fn verdicts_follow_the_worst_result_on_the_subjects_a_bundle_judges() {
         let run = sample_run();
-        let by_name = |name: &str| {
-            evaluate(&run)
-                .into_iter()
-                .find(|r| r.bundle.name == name)
-                .expect("bundle exists")
-        };
-        let ob = by_name("OB 3.0 Issuer");
+        // OB 3.0 Issuer: the OB badge and the OB credential nested in the CLR, not the CLR itself.
+        let ob = by_name(&run, "OB 3.0 Issuer");
         assert_eq!(ob.verdict, BundleVerdict::Fail);
-        assert_eq!(ob.failing, ["OB30-DM-006", "OB30-PR-002"]);
-        // OB30-DM-006 ×2 fail, DM-010 pass, DM-020 warn, FMT-001 info, SC-001 ×3 skip, ST-001 n/a, PR-002 error + skip.
+        assert_eq!(ob.subjects, 2);
+        assert_eq!(ob.failing, ["OB30-DM-006"]);
+        // OB30-DM-006 ×2 fail, DM-010 pass, DM-020 warn, FMT-001 info, SC-001 ×2 skip, ST-001 n/a, PR-002 skip.
         assert_eq!(
             (ob.counts.fail, ob.counts.pass, ob.counts.error, ob.counts.skip),
-            (2, 1, 1, 4)
+            (2, 1, 0, 3)
         );
         assert_eq!(ob.checks, 7);
+        assert_eq!(
+            ob.needed,
+            ["OB30-SC-001", "OB30-PR-002"],
+            "MUSTs that were only skipped"
+        );
 
-        // The CLR bundle sees CLR20-DM-003 (pass) and the shared proof/format checks (error, info).
-        let clr = by_name("CLR 2.0 Issuer");
+        // The CLR bundle judges the CLR and its nested credential: CLR20-DM-003 (pass) and the shared proof/format
+        // checks (error, info).
+        let clr = by_name(&run, "CLR 2.0 Issuer");
         assert_eq!(clr.verdict, BundleVerdict::Error);
         assert_eq!(clr.failing, ["OB30-PR-002"]);
         assert_eq!(clr.checks, 3);
-        assert_eq!(by_name("CLR 2.0 Host").verdict, BundleVerdict::NotTested);
+        assert!(clr.needed.is_empty(), "{:?}", clr.needed);
+    }
+
+    fn doc(id: &str, kind: SubjectKind, detected: Option<&str>, results: &[(&str, Outcome)]) -> Subject {
+        Subject {
+            id: id.into(),
+            kind,
+            name: id.into(),
+            source: id.into(),
+            parent: None,
+            scope: None,
+            layers: vec![],
+            detected: detected.map(|kind| crate::model::Detection {
+                label: kind.into(),
+                kind: kind.into(),
+                vcdm: None,
+                reason: String::new(),
+            }),
+            outcome: Outcome::Pass,
+            unverified: None,
+            results: results
+                .iter()
+                .map(|&(check, outcome)| CheckResult {
+                    check: check.into(),
+                    outcome,
+                    note: None,
+                    findings: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn catalogue() -> Vec<CheckInfo> {
+        let provider = &[Role::Provider];
+        vec![
+            check("OB30-DM-010", Spec::Ob30, "data-model", DOC),
+            check("OB30-SCHEMA-001", Spec::Ob30, "schema", DOC),
+            check("OB30-PRF-005", Spec::Ob30, "proof", DOC),
+            check("OB30-API-004", Spec::Ob30, "api", provider),
+            check("OB30-API-009", Spec::Ob30, "api", provider),
+            check("OAUTH-PKCE-001", Spec::OAuth, "oauth", provider),
+        ]
+    }
+
+    const PASSING_DOCUMENT: &[(&str, Outcome)] = &[
+        ("OB30-DM-010", Outcome::Pass),
+        ("OB30-SCHEMA-001", Outcome::Pass),
+        ("OB30-PRF-005", Outcome::Pass),
+    ];
+
+    /// A provider whose API and OAuth checks pass, and a credential it returned that passes every document check.
+    fn provider_only_run() -> Run {
+        let mut run = sample_run();
+        run.checks = catalogue();
+        let provider = doc(
+            "provider-ob30",
+            SubjectKind::Provider,
+            None,
+            &[
+                ("OB30-API-004", Outcome::Pass),
+                ("OB30-API-009", Outcome::Pass),
+                ("OAUTH-PKCE-001", Outcome::Pass),
+            ],
+        );
+        let mut returned = doc(
+            "ob30-received-1",
+            SubjectKind::Document,
+            Some("ob30-achievement-credential"),
+            PASSING_DOCUMENT,
+        );
+        returned.parent = Some(provider.id.clone());
+        let mut nested = doc(
+            "ob30-received-1/vc-0",
+            SubjectKind::Embedded,
+            Some("ob30-endorsement-credential"),
+            PASSING_DOCUMENT,
+        );
+        nested.parent = Some(returned.id.clone());
+        run.subjects = vec![provider, returned, nested];
+        run
+    }
+
+    #[test]
+    fn a_provider_only_run_tests_the_host_and_no_issuer_or_displayer() {
+        let run = provider_only_run();
+        let host = by_name(&run, "OB 3.0 Host");
+        assert_eq!((host.verdict, host.subjects, host.checks), (BundleVerdict::Pass, 1, 3));
+        for name in ["OB 3.0 Issuer", "CLR 2.0 Issuer"] {
+            let issuer = by_name(&run, name);
+            assert_eq!(
+                (issuer.verdict, issuer.subjects, issuer.checks),
+                (BundleVerdict::NotTested, 0, 0),
+                "credentials a provider returned are no evidence about an issuer: {issuer:?}"
+            );
+            assert!(
+                issuer.reason.contains("cannot tell who issued them"),
+                "{}",
+                issuer.reason
+            );
+            assert!(issuer.needed.is_empty(), "the reason says what it needs: {issuer:?}");
+        }
+        for name in ["OB 3.0 Displayer", "CLR 2.0 Displayer"] {
+            let displayer = by_name(&run, name);
+            assert_eq!(displayer.verdict, BundleVerdict::NotTested, "{displayer:?}");
+            assert!(
+                displayer.reason.contains("no displayer (consumer) mode"),
+                "{}",
+                displayer.reason
+            );
+        }
+        // The provider serves no CLR API: its OAuth results alone do not test a CLR 2.0 Host.
+        let clr_host = by_name(&run, "CLR 2.0 Host");
+        assert_eq!(clr_host.verdict, BundleVerdict::NotTested, "{clr_host:?}");
+        assert_eq!(clr_host.reason, "no CLR 2.0 check ran on the 1 provider subject");
+    }
+
+    #[test]
+    fn a_document_only_run_tests_no_host_and_no_displayer() {
+        let mut run = sample_run();
+        run.checks = catalogue();
+        run.subjects = vec![doc(
+            "doc-1",
+            SubjectKind::Document,
+            Some("ob30-achievement-credential"),
+            PASSING_DOCUMENT,
+        )];
+        let issuer = by_name(&run, "OB 3.0 Issuer");
+        assert_eq!(issuer.verdict, BundleVerdict::Pass, "{issuer:?}");
+        assert_eq!(
+            issuer.reason,
+            "every required check was evaluated on the 1 credential given as input and none failed"
+        );
+        for name in ["OB 3.0 Host", "CLR 2.0 Host"] {
+            let host = by_name(&run, name);
+            assert_eq!(host.verdict, BundleVerdict::NotTested, "{host:?}");
+            assert!(host.reason.contains("no provider was tested"), "{}", host.reason);
+        }
+        assert_eq!(by_name(&run, "OB 3.0 Displayer").verdict, BundleVerdict::NotTested);
+        // An OB badge passes the proof rules CLR products share, but it is not a CLR: no CLR 2.0 Issuer verdict.
+        let clr = by_name(&run, "CLR 2.0 Issuer");
+        assert_eq!(clr.verdict, BundleVerdict::NotTested, "{clr:?}");
+        assert!(
+            clr.reason.contains("no CLR 2.0 credential was given as input"),
+            "{}",
+            clr.reason
+        );
+    }
+
+    #[test]
+    fn a_required_check_that_was_only_skipped_keeps_the_bundle_incomplete() {
+        let mut run = sample_run();
+        run.checks = catalogue();
+        let skipped = [
+            ("OB30-DM-010", Outcome::Pass),
+            ("OB30-SCHEMA-001", Outcome::Skip),
+            ("OB30-PRF-005", Outcome::NotApplicable),
+        ];
+        run.subjects = vec![doc(
+            "doc-1",
+            SubjectKind::Document,
+            Some("ob30-achievement-credential"),
+            &skipped,
+        )];
+        let ob = by_name(&run, "OB 3.0 Issuer");
+        assert_eq!(ob.verdict, BundleVerdict::Incomplete);
+        assert_eq!(ob.needed, ["OB30-SCHEMA-001"], "not applicable counts as evaluated");
+        assert_eq!(
+            ob.reason,
+            "1 required check was not evaluated on the 1 credential given as input (skipped, or not run on them)"
+        );
+
+        // Evaluated on another input credential: the bundle has seen the rule judged.
+        run.subjects.push(doc(
+            "doc-2",
+            SubjectKind::Document,
+            Some("ob30-achievement-credential"),
+            PASSING_DOCUMENT,
+        ));
+        assert_eq!(by_name(&run, "OB 3.0 Issuer").verdict, BundleVerdict::Pass);
+
+        // Deselected checks may be required ones the run cannot name.
+        run.options.skip = vec!["OB30-END".into()];
+        let ob = by_name(&run, "OB 3.0 Issuer");
+        assert_eq!(ob.verdict, BundleVerdict::Incomplete);
+        assert!(ob.reason.contains("--only/--skip"), "{}", ob.reason);
+    }
+
+    #[test]
+    fn an_unrecognised_input_counts_against_both_issuer_families() {
+        let mut run = sample_run();
+        run.checks = catalogue();
+        run.subjects = vec![doc(
+            "doc-1",
+            SubjectKind::Document,
+            Some("unknown"),
+            &[("OB30-DM-010", Outcome::Fail), ("OB30-PRF-005", Outcome::Fail)],
+        )];
+        let ob = by_name(&run, "OB 3.0 Issuer");
+        assert_eq!((ob.verdict, ob.failing.len()), (BundleVerdict::Fail, 2));
+        // No CLR 2.0 check ran on it, so it says nothing about a CLR issuer.
+        assert_eq!(by_name(&run, "CLR 2.0 Issuer").verdict, BundleVerdict::NotTested);
+
+        // A document recognised as another standard's is no evidence about an OB 3.0 or CLR 2.0 issuer.
+        run.subjects[0].detected = run.subjects[0].detected.take().map(|d| crate::model::Detection {
+            kind: "unsupported".into(),
+            ..d
+        });
+        let ob = by_name(&run, "OB 3.0 Issuer");
+        assert_eq!((ob.verdict, ob.subjects), (BundleVerdict::NotTested, 0));
     }
 
     #[test]
     fn passing_needs_a_check_that_ran() {
         let mut run = sample_run();
         run.checks = vec![check("CLR20-DM-003", Spec::Clr20, "data-model", DOC)];
-        let subject = |outcome| Subject {
-            id: "s".into(),
-            kind: SubjectKind::Document,
-            name: "s".into(),
-            source: "s".into(),
-            parent: None,
-            scope: None,
-            layers: vec![],
-            detected: None,
-            outcome,
-            unverified: None,
-            results: vec![CheckResult {
-                check: "CLR20-DM-003".into(),
-                outcome,
-                note: None,
-                findings: vec![],
-            }],
-        };
-        run.subjects = vec![subject(Outcome::Skip)];
+        run.subjects = vec![doc(
+            "s",
+            SubjectKind::Document,
+            None,
+            &[("CLR20-DM-003", Outcome::Skip)],
+        )];
         assert_eq!(evaluate(&run)[3].verdict, BundleVerdict::NotTested);
-        run.subjects.push(subject(Outcome::Warn));
+        run.subjects.push(doc(
+            "t",
+            SubjectKind::Document,
+            None,
+            &[("CLR20-DM-003", Outcome::Warn)],
+        ));
         let clr = &evaluate(&run)[3];
         assert_eq!((clr.verdict, clr.checks, clr.counts.warn), (BundleVerdict::Pass, 1, 1));
     }

@@ -1,30 +1,133 @@
 //! `junit.xml` for CI test tabs: a test suite per subject, a test case per check result.
 //!
+//! Names are stable across runs, so a CI's test history lines up run after run: a suite is named by the subject's
+//! role and what it is (`document · badge.json`, `provider · OB 3.0 API`, `provider · OAuth 2.0 authorization
+//! server`, an embedded credential as `<parent suite> → /credentialSubject/…`), never by an ephemeral port or a
+//! temporary directory; the full name and source (path or URL) are suite properties. Suites that would share a name
+//! get ` (2)`, ` (3)` … in report order. A test case is named by its check id and title.
+//!
 //! Fail is a `failure`, a harness Error an `error` (never folded into failure), Skip and NotApplicable are
 //! `skipped` with their reason, and Warn/Info pass with their findings in `system-out` (a `--strict` run has
 //! already turned warnings into Fail in the model).
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::ReportError;
-use crate::common::{location_text, subject_counts};
-use crate::model::{CheckResult, Finding, Outcome, Run, Subject};
+use crate::common::{location_text, subject_counts, subject_tree};
+use crate::model::{CheckResult, Finding, Outcome, Run, Spec, Subject, SubjectKind};
 
 /// Renders the run as JUnit XML.
 pub fn render(run: &Run) -> Result<String, ReportError> {
     let mut report = Report::new(run.tool.name.as_str());
     report.set_time(Duration::from_millis(run.duration_ms));
-    for subject in &run.subjects {
-        report.add_test_suite(suite(run, subject));
+    for (subject, name) in run.subjects.iter().zip(suite_names(run)) {
+        report.add_test_suite(suite(run, subject, &name));
     }
     Ok(report.to_string()?)
 }
 
-fn suite(run: &Run, subject: &Subject) -> TestSuite {
-    let mut suite = TestSuite::new(subject.name.as_str());
+/// The stable suite name of every subject, aligned with `run.subjects`: parents are named before the subjects
+/// embedded in them, whose names extend their parent's.
+fn suite_names(run: &Run) -> Vec<String> {
+    let mut names: Vec<Option<String>> = vec![None; run.subjects.len()];
+    let mut taken: HashSet<String> = HashSet::new();
+    for (_, subject) in subject_tree(run) {
+        let Some(i) = run.subjects.iter().position(|s| std::ptr::eq(s, subject)) else {
+            continue;
+        };
+        let parent = subject
+            .parent
+            .as_deref()
+            .and_then(|p| run.subjects.iter().position(|s| s.id == p))
+            .and_then(|j| names[j].clone());
+        let base = stable_name(run, subject, parent.as_deref());
+        let (mut name, mut n) = (base.clone(), 1);
+        while !taken.insert(name.clone()) {
+            n += 1;
+            name = format!("{base} ({n})");
+        }
+        names[i] = Some(name);
+    }
+    // `subject_tree` lists every subject exactly once, so every slot is filled; the default is never used.
+    names.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+/// A subject's suite name without run-specific parts (ports, temporary directories).
+fn stable_name(run: &Run, s: &Subject, parent: Option<&str>) -> String {
+    match (s.kind, parent) {
+        (SubjectKind::Provider, _) => format!("provider · {}", served(run, s)),
+        (SubjectKind::Consumer, _) => format!("consumer · {}", served(run, s)),
+        // Where in the parent: the scope's pointer, or the tail of the name the engine built as `<parent> → <where>`.
+        (SubjectKind::Embedded, _) => {
+            let at = s
+                .scope
+                .as_ref()
+                .and_then(|l| l.pointer.clone())
+                .or_else(|| s.name.rsplit_once(" → ").map(|(_, tail)| tail.to_string()))
+                .unwrap_or_else(|| s.id.clone());
+            match parent {
+                Some(parent) => format!("{parent} → {at}"),
+                None => format!("embedded · {} → {at}", file_name(&s.source)),
+            }
+        }
+        // A credential a provider returned: its name is the harness's own label (`OB 3.0 getCredentials /credential/2`).
+        (SubjectKind::Document, Some(parent)) => format!("{parent} → {}", s.name),
+        (SubjectKind::Document, None) => {
+            let source = if s.source.is_empty() { &s.name } else { &s.source };
+            format!("document · {}", file_name(source))
+        }
+    }
+}
+
+/// What a provider or consumer subject was tested as, from the specifications of its checks: `OB 3.0 API`,
+/// `OAuth 2.0 authorization server`, or several joined with ` + `.
+fn served(run: &Run, s: &Subject) -> String {
+    let mut specs: Vec<Spec> = s
+        .results
+        .iter()
+        .filter_map(|r| run.check(&r.check))
+        .map(|c| c.spec)
+        .collect();
+    specs.sort();
+    specs.dedup();
+    if specs.is_empty() {
+        return "no checks".to_string();
+    }
+    let label = |spec: Spec| match spec {
+        Spec::Ob30 | Spec::Clr20 => format!("{} API", spec.as_str()),
+        Spec::OAuth => "OAuth 2.0 authorization server".to_string(),
+        other => other.as_str().to_string(),
+    };
+    specs.into_iter().map(label).collect::<Vec<_>>().join(" + ")
+}
+
+/// The last segment of a path or URL (`badge.json`), without the directories or the scheme and authority around
+/// it; `stdin` for `-`.
+fn file_name(source: &str) -> String {
+    if source == "-" {
+        return "stdin".to_string();
+    }
+    let path = match source.split_once("://") {
+        Some((_, rest)) => {
+            let rest = rest.split(['?', '#']).next().unwrap_or_default();
+            rest.find('/').map_or("", |i| &rest[i..])
+        }
+        None => source,
+    };
+    path.rsplit(['/', '\\'])
+        .find(|segment| !segment.is_empty())
+        .unwrap_or("/")
+        .to_string()
+}
+
+fn suite(run: &Run, subject: &Subject, name: &str) -> TestSuite {
+    let mut suite = TestSuite::new(name);
     suite.add_property(Property::new("subject.id", subject.id.as_str()));
+    suite.add_property(Property::new("subject.name", subject.name.as_str()));
+    suite.add_property(Property::new("subject.source", subject.source.as_str()));
     suite.add_property(Property::new("subject.outcome", subject.outcome.as_str()));
     if let Some(d) = &subject.detected {
         suite.add_property(Property::new("detected", d.label.as_str()));
@@ -46,12 +149,12 @@ fn suite(run: &Run, subject: &Subject) -> TestSuite {
         counts.error
     ));
     for result in &subject.results {
-        suite.add_test_case(case(run, subject, result));
+        suite.add_test_case(case(run, subject, name, result));
     }
     suite
 }
 
-fn case(run: &Run, subject: &Subject, result: &CheckResult) -> TestCase {
+fn case(run: &Run, subject: &Subject, suite: &str, result: &CheckResult) -> TestCase {
     let info = run.check(&result.check);
     let title = info.map_or("", |c| c.title.as_str());
     let first_message = || {
@@ -97,7 +200,7 @@ fn case(run: &Run, subject: &Subject, result: &CheckResult) -> TestCase {
         format!("{} {title}", result.check)
     };
     let mut case = TestCase::new(name, status);
-    case.set_classname(subject.name.as_str());
+    case.set_classname(suite);
     if matches!(result.outcome, Outcome::Warn | Outcome::Info) && !result.findings.is_empty() {
         case.set_system_out(findings_text(subject, &result.findings, result.note.as_deref()));
     }
@@ -161,9 +264,9 @@ mod tests {
         assert_eq!(
             names,
             [
-                "samples/bad.json",
-                "samples/clr.json",
-                "samples/clr.json → /credentialSubject/verifiableCredential/0"
+                "document · bad.json",
+                "document · clr.json",
+                "document · clr.json → /credentialSubject/verifiableCredential/0"
             ]
         );
         let bad = &report.test_suites[0];
@@ -232,6 +335,121 @@ mod tests {
         assert!(xml.contains("<property name=\"level\" value=\"SHOULD\"/>"));
         assert!(xml.contains("<property name=\"outcome\" value=\"warn\"/>"));
         assert!(xml.contains("<property name=\"spec_url\" value=\"https://www.imsglobal.org/spec/ob/v3p0/#image\"/>"));
+    }
+
+    /// A provider run as the engine names it (base URL with its ephemeral port) plus a document from a temporary
+    /// directory, with `port` and `tmp` varying between runs.
+    fn run_at(port: u16, tmp: &str) -> Run {
+        let mut run = crate::sample::sample_run_with_provider();
+        let base = format!("http://127.0.0.1:{port}/");
+        let provider = run.subjects.pop().expect("the sample has a provider");
+        let (mut oauth, mut ob) = (provider.clone(), provider);
+        oauth.id = "provider-oauth".into();
+        oauth.name = format!("OAuth 2.0 authorization server of {base}");
+        oauth.source = base.clone();
+        oauth.results.retain(|r| r.check.starts_with("OAUTH-"));
+        ob.id = "provider-ob30".into();
+        ob.name = format!("OB 3.0 API at http://127.0.0.1:{port}/ims/ob/v3p0");
+        ob.source = base;
+        ob.results.retain(|r| r.check.starts_with("OB30-"));
+        // A credential the provider returned, and one embedded in it.
+        let mut returned = run.subjects[1].clone();
+        returned.id = "ob30-received-1".into();
+        returned.name = "OB 3.0 getCredentials /credential/0".into();
+        returned.source = returned.name.clone();
+        returned.parent = Some(ob.id.clone());
+        let mut nested = run.subjects[2].clone();
+        nested.id = "ob30-received-1/vc-0".into();
+        nested.name = format!("{} → /credentialSubject/verifiableCredential/0", returned.name);
+        nested.source = returned.name.clone();
+        nested.parent = Some(returned.id.clone());
+        run.subjects[0].name = format!("{tmp}/bad.json");
+        run.subjects[0].source = run.subjects[0].name.clone();
+        run.subjects[1].source = format!("http://127.0.0.1:{port}/credentials/clr.json?x=1");
+        run.subjects[1].name = run.subjects[1].source.clone();
+        run.subjects[2].name = format!("{} → /credentialSubject/verifiableCredential/0", run.subjects[1].name);
+        run.subjects.extend([oauth, ob, returned, nested]);
+        run
+    }
+
+    /// A test case's name and class name.
+    type CaseNames = (String, Option<String>);
+
+    /// Every suite's name with its test cases' names, in report order.
+    fn names(run: &Run) -> Vec<(String, Vec<CaseNames>)> {
+        let xml = render(run).expect("JUnit serialises");
+        let report = Report::deserialize_from_str(&xml).expect("parses");
+        report
+            .test_suites
+            .iter()
+            .map(|s| {
+                let cases = s
+                    .test_cases
+                    .iter()
+                    .map(|c| (c.name.to_string(), c.classname.as_ref().map(|n| n.to_string())))
+                    .collect();
+                (s.name.to_string(), cases)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_do_not_depend_on_ports_or_temporary_directories() {
+        let a = names(&run_at(41234, "/tmp/.tmpAbC123"));
+        let b = names(&run_at(50999, "/var/folders/x/T/.tmpZz9"));
+        assert_eq!(a, b);
+        let suites: Vec<&str> = a.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            suites,
+            [
+                "document · bad.json",
+                "document · clr.json",
+                "document · clr.json → /credentialSubject/verifiableCredential/0",
+                "provider · OAuth 2.0 authorization server",
+                "provider · OB 3.0 API",
+                "provider · OB 3.0 API → OB 3.0 getCredentials /credential/0",
+                "provider · OB 3.0 API → OB 3.0 getCredentials /credential/0 → /credentialSubject/verifiableCredential/0",
+            ]
+        );
+        for (suite, cases) in &a {
+            assert!(
+                cases.iter().all(|(_, class)| class.as_deref() == Some(suite.as_str())),
+                "{suite}: {cases:?}"
+            );
+        }
+        // The full name and source stay available as properties.
+        let xml = render(&run_at(41234, "/tmp/.tmpAbC123")).expect("JUnit serialises");
+        assert!(
+            xml.contains(
+                "<property name=\"subject.name\" value=\"OB 3.0 API at http://127.0.0.1:41234/ims/ob/v3p0\"/>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<property name=\"subject.source\" value=\"/tmp/.tmpAbC123/bad.json\"/>"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn suites_that_would_share_a_name_are_numbered() {
+        let mut run = sample_run();
+        run.subjects[1].name = "a/bad.json".into();
+        run.subjects[1].source = "a/bad.json".into();
+        let suites: Vec<String> = names(&run).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(
+            suites,
+            [
+                "document · bad.json",
+                "document · bad.json (2)",
+                "document · bad.json (2) → /credentialSubject/verifiableCredential/0"
+            ]
+        );
+        assert_eq!(file_name("-"), "stdin");
+        assert_eq!(file_name("C:\\Users\\me\\badge.png"), "badge.png");
+        assert_eq!(file_name("https://127.0.0.1:8443/"), "/");
+        assert_eq!(file_name("https://h.example/b/c.json#x"), "c.json");
+        assert_eq!(file_name("dir/"), "dir");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::bundles::{self, BundleVerdict};
 use crate::common::{LEGEND, exit_code_meaning, location_text, subject_counts, subject_tree};
 use crate::model::{CheckResult, Finding, Outcome, RuleSource, Run, Subject};
 
@@ -10,6 +11,8 @@ use crate::model::{CheckResult, Finding, Outcome, RuleSource, Run, Subject};
 const FINDINGS_SHOWN: usize = 3;
 /// Check sections shown before the rest fold away.
 const SECTIONS_SHOWN: usize = 10;
+/// Check ids of a bundle shown before the rest fold away.
+const IDS_SHOWN: usize = 8;
 
 /// Renders the run as GitHub-flavoured Markdown.
 pub fn render(run: &Run) -> String {
@@ -51,6 +54,8 @@ pub fn render(run: &Run) -> String {
             ));
         }
     }
+
+    bundle_table(run, &mut out);
 
     let sections: Vec<(&Subject, &CheckResult)> = run
         .subjects
@@ -190,6 +195,61 @@ fn finding(s: &Subject, f: &Finding, out: &mut Vec<String>) {
     out.push(line);
 }
 
+/// The certification bundles, with what each one that does not pass still needs.
+fn bundle_table(run: &Run, out: &mut Vec<String>) {
+    out.push(String::new());
+    out.push("### Certification bundles".to_string());
+    out.push(String::new());
+    out.push("| Bundle | Verdict | Why | Still needs |".to_string());
+    out.push("|---|---|---|---|".to_string());
+    for b in bundles::evaluate(run) {
+        let icon = match b.verdict {
+            BundleVerdict::Pass => "✅",
+            BundleVerdict::Fail => "❌",
+            BundleVerdict::Error => "💥",
+            BundleVerdict::Incomplete => "❔",
+            BundleVerdict::NotTested => "➖",
+        };
+        let mut needs = Vec::new();
+        if !b.failing.is_empty() {
+            needs.push(format!("failing: {}", ids(&b.failing)));
+        }
+        // A pass needs nothing more; any other verdict lists the required checks not yet evaluated.
+        if b.verdict != BundleVerdict::Pass && !b.needed.is_empty() {
+            needs.push(format!("not evaluated: {}", ids(&b.needed)));
+        }
+        out.push(format!(
+            "| {} | {icon} {} | {} | {} |",
+            text(b.bundle.name),
+            b.verdict.as_str(),
+            text(&b.reason),
+            needs.join(" · ")
+        ));
+    }
+    out.push(String::new());
+    out.push(
+        "<sub>A bundle is judged on what this run shows about its role (input credentials of its family for an \
+         Issuer, providers for a Host, consumers for a Displayer); it passes when every required check was evaluated \
+         and none failed.</sub>"
+            .to_string(),
+    );
+}
+
+/// Check ids as inline code; past [`IDS_SHOWN`] the rest fold into a `<details>` that stays inside the table cell.
+fn ids(ids: &[String]) -> String {
+    let codes: Vec<String> = ids.iter().map(|id| code(id)).collect();
+    if codes.len() <= IDS_SHOWN {
+        return codes.join(", ");
+    }
+    let (shown, rest) = codes.split_at(IDS_SHOWN);
+    format!(
+        "{} <details><summary>{} more</summary>{}</details>",
+        shown.join(", "),
+        rest.len(),
+        rest.join(", ")
+    )
+}
+
 /// Skipped checks are rarely what a reviewer came for, so they live folded, grouped by reason.
 fn skipped(run: &Run, out: &mut Vec<String>) {
     let mut by_reason: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -263,6 +323,7 @@ fn url(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::CheckInfo;
     use crate::sample::sample_run;
 
     #[test]
@@ -326,6 +387,58 @@ mod tests {
         findings.extend(std::iter::repeat_n(first, 4));
         let md = render(&run);
         assert!(md.contains("<details><summary>2 more findings</summary>"), "{md}");
+    }
+
+    #[test]
+    fn bundles_say_why_and_what_they_still_need() {
+        let md = render(&sample_run());
+        assert!(
+            md.contains("### Certification bundles\n\n| Bundle | Verdict | Why | Still needs |"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| OB 3.0 Issuer | ❌ fail | 1 of its checks failed or errored on the 2 credentials given as input | \
+                 failing: `OB30-DM-006` · not evaluated: `OB30-SC-001`, `OB30-PR-002` |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "| OB 3.0 Host | ➖ not tested | no provider was tested in this run (\\`clr-harness run\\`) |  |"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| CLR 2.0 Displayer | ➖ not tested | the harness has no displayer (consumer) mode yet"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn long_lists_of_needed_checks_fold() {
+        let mut run = sample_run();
+        let template = run.checks[0].clone();
+        for i in 0..12 {
+            run.checks.push(CheckInfo {
+                id: format!("OB30-X-{i:03}"),
+                ..template.clone()
+            });
+            run.subjects[0].results.push(CheckResult {
+                check: format!("OB30-X-{i:03}"),
+                outcome: Outcome::Skip,
+                note: None,
+                findings: vec![],
+            });
+        }
+        let md = render(&run);
+        assert!(
+            md.contains(
+                "`OB30-X-005` <details><summary>6 more</summary>`OB30-X-006`, `OB30-X-007`, `OB30-X-008`, \
+                 `OB30-X-009`, `OB30-X-010`, `OB30-X-011`</details> |"
+            ),
+            "{md}"
+        );
     }
 
     #[test]

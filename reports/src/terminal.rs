@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::common::{LEGEND, clean, exit_code_meaning, location_text, needs_attention, subject_tree};
+use crate::common::{
+    Hunk, LEGEND, Side, ValueDiff, clean, exit_code_meaning, location_text, needs_attention, subject_tree, value_diff,
+};
 use crate::model::{CheckInfo, CheckResult, Finding, Outcome, RuleSource, Run, Subject};
 
 /// How the terminal report is rendered.
@@ -30,6 +32,12 @@ enum Style {
     Dim,
     Gutter,
     Bold,
+    /// A diff line only the expected value has.
+    Deleted,
+    /// A diff line only the found value has.
+    Inserted,
+    /// A diff hunk header.
+    Hunk,
 }
 
 struct Painter {
@@ -50,6 +58,9 @@ impl Painter {
             Style::Dim => "2",
             Style::Gutter => "1;34",
             Style::Bold => "1",
+            Style::Deleted => "31",
+            Style::Inserted => "32",
+            Style::Hunk => "36",
         };
         format!("\u{1b}[{code}m{text}\u{1b}[0m")
     }
@@ -242,11 +253,30 @@ impl Renderer<'_> {
                 &format!("{} ({}{inferred})", c.requirement, c.level.as_str()),
             ));
         }
-        if let Some(expected) = &f.expected {
-            out.push(note("expected", &clean(expected)));
-        }
-        if let Some(actual) = &f.actual {
-            out.push(note("found", &clean(actual)));
+        // Multi-line or long JSON values read as their line diff (the one the HTML report shows), not as two
+        // escaped one-liners.
+        let hunks = match (&f.expected, &f.actual) {
+            (Some(e), Some(a)) if is_long(e) || is_long(a) => match value_diff(e, a) {
+                Some(ValueDiff::Lines(hunks)) => Some(hunks),
+                _ => None,
+            },
+            _ => None,
+        };
+        match hunks {
+            Some(hunks) => {
+                out.push(note("diff", "expected (-) against found (+)"));
+                for line in diff_lines(p, &hunks) {
+                    out.push(format!("{ind}{pad} {} {line}", gutter("|")));
+                }
+            }
+            None => {
+                if let Some(expected) = &f.expected {
+                    out.push(note("expected", &clean(expected)));
+                }
+                if let Some(actual) = &f.actual {
+                    out.push(note("found", &clean(actual)));
+                }
+            }
         }
         for e in &f.evidence {
             out.push(note("note", &format!("{}: {}", clean(&e.label), clean(&e.value))));
@@ -274,6 +304,30 @@ impl Renderer<'_> {
             out.push(note("spec", &c.spec_url));
         }
     }
+}
+
+/// Values past this many characters, or spanning lines, are shown as a line diff when they have one.
+const LONG_VALUE: usize = 80;
+
+fn is_long(value: &str) -> bool {
+    value.contains('\n') || value.chars().count() > LONG_VALUE
+}
+
+/// The unified diff of [`value_diff`], line by line with `-`/`+` markers, coloured when colour is on.
+fn diff_lines(p: &Painter, hunks: &[Hunk]) -> Vec<String> {
+    let mut lines = vec![p.paint(Style::Bold, "--- expected"), p.paint(Style::Bold, "+++ found")];
+    for hunk in hunks {
+        lines.push(p.paint(Style::Hunk, &hunk.header()));
+        for (side, text) in &hunk.lines {
+            let text = clean(text);
+            lines.push(match side {
+                Side::Expected => p.paint(Style::Deleted, &format!("-{text}")),
+                Side::Found => p.paint(Style::Inserted, &format!("+{text}")),
+                Side::Both => format!(" {text}"),
+            });
+        }
+    }
+    lines
 }
 
 /// The snippet to print and the padding that puts a caret under `column`.
@@ -555,6 +609,64 @@ mod tests {
             coloured.contains("\u{1b}[1;33mwarning[OB30-DM-020]\u{1b}[0m"),
             "{coloured}"
         );
+    }
+
+    #[test]
+    fn long_json_values_show_the_same_line_diff_as_the_html_report() {
+        let run = crate::sample::sample_run_with_provider();
+        let text = plain(&run);
+        // The profile finding compares a multi-line JSON object with a one-line one.
+        let expected = [
+            "error[OB30-API-004]: the profile is not a Profile: type is \"Issuer\"",
+            " --> https://provider.example /type GET /ims/ob/v3p0/profile → body",
+            "  = requirement: GET /ims/ob/v3p0/profile returns 200 with the authenticated user's Profile (MUST)",
+            "  = diff: expected (-) against found (+)",
+            "  | --- expected",
+            "  | +++ found",
+            "  | @@ -1,6 +1,4 @@",
+            "  |  {",
+            "  |    \"id\": \"https://provider.example/u/1\",",
+            "  | -  \"type\": [",
+            "  | -    \"Profile\"",
+            "  | -  ]",
+            "  | +  \"type\": \"Issuer\"",
+            "  |  }",
+            "  = exchange: GET https://provider.example/ims/ob/v3p0/profile → 200 (12 ms)",
+        ]
+        .join("\n");
+        assert!(text.contains(&expected), "{text}");
+        // The HTML report shows the same lines.
+        let html = crate::html::render(&run);
+        for line in [
+            "-  &quot;type&quot;: [",
+            "+  &quot;type&quot;: &quot;Issuer&quot;",
+            "@@ -1,6 +1,4 @@",
+        ] {
+            assert!(html.contains(line), "{line}");
+        }
+        // Short values keep their expected/found lines.
+        assert!(text.contains("  = expected: Cache-Control: no-store\n"), "{text}");
+        assert!(
+            text.contains("  = found: Cache-Control: private, max-age=60\n"),
+            "{text}"
+        );
+
+        let coloured = render(
+            &run,
+            &TerminalOptions {
+                color: true,
+                verbose: false,
+            },
+        );
+        assert!(
+            coloured.contains("\u{1b}[31m-  \"type\": [\u{1b}[0m"),
+            "deleted lines are red: {coloured}"
+        );
+        assert!(
+            coloured.contains("\u{1b}[32m+  \"type\": \"Issuer\"\u{1b}[0m"),
+            "inserted lines are green: {coloured}"
+        );
+        assert!(coloured.contains("\u{1b}[36m@@ -1,6 +1,4 @@\u{1b}[0m"), "{coloured}");
     }
 
     #[test]

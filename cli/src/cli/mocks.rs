@@ -216,7 +216,7 @@ fn serve(config: &MocksConfig) -> Result<()> {
         let mut case_base = None;
         if config.case.enabled {
             let listener = bind("CASE server", config.case.port).await?;
-            let case = server::spawn_on(listener, case::router(case::Framework::seeded(seed)), ca.as_ref())
+            let case = case::spawn_on(listener, case::Framework::seeded(seed), ca.as_ref())
                 .await
                 .context("failed to start the CASE server")?;
             println!("CASE 1.0 server    {}/ims/case/v1p0/CFDocuments", case.base_url);

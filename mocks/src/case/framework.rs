@@ -1,8 +1,8 @@
 //! The seeded CASE content: a university "Data Science" competency framework (domains → competencies →
 //! indicators) plus a handful of smaller programme frameworks, so the document collection has something to page.
 //!
-//! Every `uri` starts with [`BASE`]; the server swaps in the address it was reached at, because the port is only
-//! known after binding.
+//! Every `uri` starts with [`BASE`]; the server swaps in its base URL when it answers, because the port (and whether
+//! it serves HTTPS) is only known once it is bound and started.
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};

@@ -15,22 +15,34 @@
 //!
 //! Errors are imsx_StatusInfo (failure/error): 404 `unknownobject` for an unknown id, 404 `invaliduuid` for an id
 //! that is not a UUID, 400 `invalid_selection_field` / `invalid_sort_field` / `invalid_filter_field` for bad
-//! query parameters. URIs name the host the request was sent to (the port is only known after binding).
+//! query parameters.
+//!
+//! Every `uri` (`CFDocumentURI.uri`, `CFPackageURI.uri` …) and `Link` URL names the server's base URL: the one it
+//! is really reached at, scheme included. [`spawn_on`] and [`router_at`] take it from the configuration (the
+//! address the listener is bound to, `https` when served with TLS), which is the only reliable source: HTTP/2 has no
+//! `Host` header and HTTP/1.1 does not say whether it came over TLS. [`router`] alone, without a configured base,
+//! falls back to the request: the `:scheme` and `:authority` of an HTTP/2 request, else `http://` and the `Host`
+//! header; so a router served over HTTPS should be built with [`router_at`] (or started with [`spawn_on`]).
 
 mod framework;
 mod query;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
 pub use framework::{BASE, Framework, uuid};
 use query::{Query, QueryError};
+
+use crate::server::{self, IntoListener, Running};
+use crate::tls::MockCa;
 
 const API: &str = "/ims/case/v1p0";
 
@@ -99,9 +111,42 @@ fn is_uuid(id: &str) -> bool {
             .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
-/// The CASE server for `framework`.
+/// What the handlers share: the content, and the base URL its URIs name when one is configured.
+struct Served {
+    framework: Framework,
+    base: Option<String>,
+}
+
+/// The CASE server for `framework`, naming the base URL each request was sent to (see the module documentation:
+/// right over plain HTTP and over HTTP/2, not over HTTP/1.1 with TLS). Prefer [`router_at`] or [`spawn_on`].
 pub fn router(framework: Framework) -> Router {
-    let state = Arc::new(framework);
+    routes(Served { framework, base: None })
+}
+
+/// The CASE server for `framework`, whose URIs and links start with `base_url` (e.g. `https://127.0.0.1:8443`),
+/// whatever the requests say.
+pub fn router_at(framework: Framework, base_url: &str) -> Router {
+    routes(Served {
+        framework,
+        base: Some(base_url.trim_end_matches('/').to_string()),
+    })
+}
+
+/// Serves the CASE server for `framework` on `listener`, over HTTPS with a certificate from `tls` when given. Its
+/// URIs name the base URL it is served at ([`Running::base_url`]): the listener's address, `https://` with TLS.
+pub async fn spawn_on(
+    listener: impl IntoListener,
+    framework: Framework,
+    tls: Option<&MockCa>,
+) -> std::io::Result<Running> {
+    let listener = listener.into_listener()?;
+    let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    server::spawn_on(listener, router_at(framework, &format!("{scheme}://{addr}")), tls).await
+}
+
+fn routes(served: Served) -> Router {
+    let state = Arc::new(served);
     Router::new()
         .route(
             &format!("{API}/CFDocuments"),
@@ -128,34 +173,64 @@ async fn method_not_allowed() -> Response {
     r
 }
 
-type Fw = State<Arc<Framework>>;
+type Fw = State<Arc<Served>>;
 
-/// The base URL the client reached us at; stored URIs carry [`BASE`] in its place.
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    // Only an authority goes into the JSON text, so a hostile Host header cannot inject anything.
-    let plain = !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-    format!("http://{}", if plain { host } else { "localhost" })
+/// The base URL the answer names in place of [`BASE`]: the configured one, else the one the request was sent to.
+struct Base(String);
+
+impl FromRequestParts<Arc<Served>> for Base {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, served: &Arc<Served>) -> Result<Self, Self::Rejection> {
+        Ok(Base(match &served.base {
+            Some(base) => base.clone(),
+            None => request_base(&parts.uri, &parts.headers),
+        }))
+    }
 }
 
-fn json_response(headers: &HeaderMap, body: &Value) -> Response {
-    let text = body.to_string().replace(BASE, &base_url(headers));
+/// The base URL a request was sent to: the scheme and authority of an HTTP/2 request (`:scheme`, `:authority`; it
+/// has no `Host` header), else `http://` and the `Host` header (HTTP/1.1 does not say whether TLS carried it).
+fn request_base(uri: &Uri, headers: &HeaderMap) -> String {
+    let (scheme, authority) = match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => (scheme, authority.as_str()),
+        _ => (
+            "http",
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default(),
+        ),
+    };
+    // Only a plain authority goes into the JSON text, so a hostile Host header cannot inject anything.
+    let plain = !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    let scheme = if scheme == "https" { "https" } else { "http" };
+    format!("{scheme}://{}", if plain { authority } else { "localhost" })
+}
+
+fn json_response(base: &str, body: &Value) -> Response {
+    // The base goes into JSON text: escape it as a JSON string would (without the quotes), so a configured base with
+    // a quote or backslash cannot break the document.
+    let escaped = serde_json::to_string(base).unwrap_or_default();
+    let escaped = escaped.trim_matches('"');
+    let text = body.to_string().replace(BASE, escaped);
     ([(header::CONTENT_TYPE, "application/json")], text).into_response()
 }
 
-async fn documents(State(fw): Fw, headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, StatusInfo> {
+async fn documents(State(served): Fw, Base(base): Base, RawQuery(raw): RawQuery) -> Result<Response, StatusInfo> {
+    let fw = &served.framework;
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
     let query = Query::parse(&pairs)?;
     let selected = query.select(&fw.documents)?;
     let page = query.page(&selected);
-    let mut response = json_response(&headers, &json!({"CFDocuments": page}));
+    let mut response = json_response(&base, &json!({"CFDocuments": page}));
     let total = selected.len();
-    let links = paging_links(&base_url(&headers), &pairs, &query, total);
+    let links = paging_links(&base, &pairs, &query, total);
     let h = response.headers_mut();
     h.insert("X-Total-Count", HeaderValue::from(total));
     if let Ok(v) = HeaderValue::from_str(&links) {
@@ -195,10 +270,11 @@ fn find<'a>(list: &'a [Value], id: &str) -> Option<&'a Value> {
 }
 
 async fn object(
-    State(fw): Fw,
-    headers: HeaderMap,
+    State(served): Fw,
+    Base(base): Base,
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<Response, StatusInfo> {
+    let fw = &served.framework;
     let id = id.strip_suffix(".json").unwrap_or(&id);
     let one = |list: &[Value]| find(list, id).cloned().ok_or_else(|| StatusInfo::unknown(id));
     let body = match kind.as_str() {
@@ -223,7 +299,7 @@ async fn object(
                 .collect();
             json!({"CFItem": item, "CFAssociations": associations})
         }
-        "CFPackages" => package(&fw, id)?,
+        "CFPackages" => package(fw, id)?,
         _ => {
             return Err(StatusInfo::new(
                 StatusCode::NOT_FOUND,
@@ -232,7 +308,7 @@ async fn object(
             ));
         }
     };
-    Ok(json_response(&headers, &body))
+    Ok(json_response(&base, &body))
 }
 
 /// The object then its children: those whose `hierarchyCode` extends its own.
@@ -278,7 +354,8 @@ fn package(fw: &Framework, id: &str) -> Result<Value, StatusInfo> {
     }))
 }
 
-async fn by_uri(State(fw): Fw, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, StatusInfo> {
+async fn by_uri(State(served): Fw, Base(base): Base, Path(id): Path<String>) -> Result<Response, StatusInfo> {
+    let fw = &served.framework;
     let id = id.strip_suffix(".json").unwrap_or(&id);
     let lists = [
         &fw.items,
@@ -295,5 +372,5 @@ async fn by_uri(State(fw): Fw, headers: HeaderMap, Path(id): Path<String>) -> Re
         .iter()
         .find_map(|l| find(l, id))
         .ok_or_else(|| StatusInfo::unknown(id))?;
-    Ok(json_response(&headers, found))
+    Ok(json_response(&base, found))
 }

@@ -1,145 +1,55 @@
-//! Expected-against-found diffs: a unified line diff for JSON and multi-line values, an inline word diff for short
-//! values that share words, nothing when a diff would only repeat the two values.
+//! Expected-against-found diffs as HTML: a unified line diff for JSON and multi-line values, an inline word diff for
+//! short values that share words, nothing when a diff would only repeat the two values. The diff is computed by
+//! `common::value_diff`, shared with the terminal report, so both show the same change.
 
 use std::fmt::Write as _;
 
-use similar::{Algorithm, ChangeTag, TextDiff};
-
 use super::esc;
+use crate::common::{Side, ValueDiff, value_diff};
 
-/// Values larger than this are not diffed: diffing is superlinear in the worst case, and a deadline would make
-/// the output depend on the machine's speed.
-const MAX_DIFF_INPUT: usize = 16 * 1024;
-/// Lines of context around each change in a line diff.
-const CONTEXT: usize = 3;
-
-/// The diff of `expected` against `found` as HTML, or `None` when it would not help.
+/// The diff of `expected` against `found` as HTML, or `None` when it would not help. The diff itself is
+/// [`value_diff`], which the terminal report prints too.
 pub(super) fn render(expected: &str, found: &str) -> Option<String> {
-    if expected == found || expected.len() > MAX_DIFF_INPUT || found.len() > MAX_DIFF_INPUT {
-        return None;
-    }
-    if let (Some(e), Some(f)) = (structured_json(expected), structured_json(found)) {
-        return Some(if e == f {
-            "<p class=\"meta\">The same JSON; the two differ only in formatting.</p>".to_string()
-        } else {
-            lines(&e, &f)
-        });
-    }
-    if expected.contains('\n') || found.contains('\n') {
-        return Some(lines(expected, found));
-    }
-    words(expected, found)
-}
-
-/// Pretty-printed JSON when the value is a JSON object or array, so both sides compare line by line in one layout
-/// whatever their original formatting. Scalars are left to the word diff.
-fn structured_json(s: &str) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_str(s).ok()?;
-    if !(value.is_object() || value.is_array()) {
-        return None;
-    }
-    let mut pretty = serde_json::to_string_pretty(&value).ok()?;
-    pretty.push('\n');
-    Some(pretty)
-}
-
-fn lines(expected: &str, found: &str) -> String {
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Patience)
-        .diff_lines(expected, found);
-    let mut out = String::from(
-        "<pre class=\"diff\"><span class=\"dh\">--- expected</span>\n<span class=\"dh\">+++ found</span>\n",
-    );
-    for group in diff.grouped_ops(CONTEXT) {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else {
-            continue;
-        };
-        let old = first.old_range().start..last.old_range().end;
-        let new = first.new_range().start..last.new_range().end;
-        let _ = writeln!(
-            out,
-            "<span class=\"hunk\">@@ -{},{} +{},{} @@</span>",
-            old.start + 1,
-            old.len(),
-            new.start + 1,
-            new.len()
-        );
-        for op in &group {
-            for change in diff.iter_changes(op) {
-                let (class, sign) = match change.tag() {
-                    ChangeTag::Delete => (Some("del"), '-'),
-                    ChangeTag::Insert => (Some("ins"), '+'),
-                    ChangeTag::Equal => (None, ' '),
-                };
-                let line = esc(change.value().trim_end_matches(['\n', '\r']));
-                match class {
-                    Some(class) => {
-                        let _ = writeln!(out, "<span class=\"{class}\">{sign}{line}</span>");
-                    }
-                    None => {
-                        let _ = writeln!(out, "{sign}{line}");
-                    }
+    Some(match value_diff(expected, found)? {
+        ValueDiff::SameJson => "<p class=\"meta\">The same JSON; the two differ only in formatting.</p>".to_string(),
+        ValueDiff::Lines(hunks) => {
+            let mut out = String::from(
+                "<pre class=\"diff\"><span class=\"dh\">--- expected</span>\n<span class=\"dh\">+++ found</span>\n",
+            );
+            for hunk in hunks {
+                let _ = writeln!(out, "<span class=\"hunk\">{}</span>", hunk.header());
+                for (side, line) in &hunk.lines {
+                    let line = esc(line);
+                    let _ = match side {
+                        Side::Expected => writeln!(out, "<span class=\"del\">-{line}</span>"),
+                        Side::Found => writeln!(out, "<span class=\"ins\">+{line}</span>"),
+                        Side::Both => writeln!(out, " {line}"),
+                    };
                 }
             }
+            out.push_str("</pre>");
+            out
         }
-    }
-    out.push_str("</pre>");
-    out
-}
-
-/// One line with what only `expected` has as `<del>` and what only `found` has as `<ins>`; `None` when the two
-/// share no word, since the diff would then just repeat them.
-fn words(expected: &str, found: &str) -> Option<String> {
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Myers)
-        .diff_words(expected, found);
-    let changes: Vec<(ChangeTag, &str)> = diff.iter_all_changes().map(|c| (c.tag(), c.value())).collect();
-    if !changes
-        .iter()
-        .any(|(tag, v)| *tag == ChangeTag::Equal && !v.trim().is_empty())
-    {
-        return None;
-    }
-    let mut out = String::from("<code class=\"wdiff\">");
-    let (mut del, mut ins) = (String::new(), String::new());
-    for (i, &(tag, value)) in changes.iter().enumerate() {
-        // A space shared between two changed words belongs to the change: otherwise a replaced phrase reads as
-        // alternating one-word deletions and insertions.
-        let inside_change = (!del.is_empty() || !ins.is_empty())
-            && value.trim().is_empty()
-            && changes.get(i + 1).is_some_and(|(next, _)| *next != ChangeTag::Equal);
-        match tag {
-            ChangeTag::Delete => del.push_str(value),
-            ChangeTag::Insert => ins.push_str(value),
-            ChangeTag::Equal if inside_change => {
-                del.push_str(value);
-                ins.push_str(value);
+        ValueDiff::Words(runs) => {
+            let mut out = String::from("<code class=\"wdiff\">");
+            for (side, text) in &runs {
+                let text = esc(text);
+                let _ = match side {
+                    Side::Expected => write!(out, "<del title=\"expected\">{text}</del>"),
+                    Side::Found => write!(out, "<ins title=\"found\">{text}</ins>"),
+                    Side::Both => write!(out, "{text}"),
+                };
             }
-            ChangeTag::Equal => {
-                flush(&mut out, &mut del, &mut ins);
-                out.push_str(&esc(value));
-            }
+            out.push_str("</code> <span class=\"meta\">(− expected only, + found only)</span>");
+            out
         }
-    }
-    flush(&mut out, &mut del, &mut ins);
-    out.push_str("</code> <span class=\"meta\">(− expected only, + found only)</span>");
-    Some(out)
-}
-
-fn flush(out: &mut String, del: &mut String, ins: &mut String) {
-    if !del.is_empty() {
-        let _ = write!(out, "<del title=\"expected\">{}</del>", esc(del));
-        del.clear();
-    }
-    if !ins.is_empty() {
-        let _ = write!(out, "<ins title=\"found\">{}</ins>", esc(ins));
-        ins.clear();
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::MAX_DIFF_INPUT;
 
     #[test]
     fn json_values_compare_line_by_line_after_pretty_printing() {

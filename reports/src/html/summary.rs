@@ -15,29 +15,35 @@ impl Page<'_> {
         self.w("<h3>Certification bundles</h3>\n<table class=\"bundles\">\n<thead><tr><th>Bundle</th><th>Verdict</th>");
         self.w("<th class=\"n\">Checks run</th>");
         counts_head(&mut self.out);
-        self.w("<th>Failing checks</th></tr></thead>\n<tbody>\n");
+        self.w("<th>Failing checks</th><th>Not yet evaluated</th></tr></thead>\n<tbody>\n");
         for b in bundles::evaluate(run) {
-            let class = match b.verdict {
-                BundleVerdict::Pass => "pass",
-                BundleVerdict::Fail => "fail",
-                BundleVerdict::Error => "error",
-                BundleVerdict::NotTested => "not-tested",
-            };
             let _ = write!(
                 self.out,
-                "<tr><td>{}</td><td><span class=\"badge o-{class}\">{}</span></td><td class=\"n\">{}</td>",
+                "<tr><td>{}</td><td><span class=\"badge o-{}\">{}</span><div class=\"meta\">{}</div></td>\
+                 <td class=\"n\">{}</td>",
                 esc(b.bundle.name),
+                b.verdict.slug(),
                 b.verdict.as_str(),
+                esc(&b.reason),
                 b.checks
             );
             counts_cells(&mut self.out, &b.counts);
-            let failing: Vec<String> = b.failing.iter().map(|id| format!("<code>{}</code>", esc(id))).collect();
-            let _ = writeln!(self.out, "<td>{}</td></tr>", failing.join(" "));
+            // A pass needs nothing more; any other verdict lists what it still needs.
+            let needed = if b.verdict == BundleVerdict::Pass {
+                String::new()
+            } else {
+                id_list(&b.needed)
+            };
+            let _ = writeln!(self.out, "<td>{}</td><td>{needed}</td></tr>", id_list(&b.failing));
         }
         self.w("</tbody>\n</table>\n");
         self.w(
-            "<p class=\"meta\">A bundle passes when at least one of its checks ran and none failed or errored, on any \
-                subject. “Not tested” means the run holds no result for it.</p>\n",
+            "<p class=\"meta\">A bundle is judged only on what this run shows about its role: input credentials of \
+                its family for an Issuer, provider subjects for a Host, consumers for a Displayer (the harness has no \
+                consumer mode yet, so a Displayer is never tested). Credentials a provider returns count for its \
+                Host, not for an issuer. It passes when every required (MUST) check was evaluated on one of those \
+                subjects (not applicable counts) and none failed or errored; a required check that was only skipped \
+                or did not run leaves it incomplete, and so do checks deselected with --only/--skip.</p>\n",
         );
 
         let mut by_spec: BTreeMap<Option<Spec>, Counts> = BTreeMap::new();
@@ -101,6 +107,24 @@ impl Page<'_> {
         }
         self.w("</tbody>\n</table>\n");
     }
+}
+
+/// Check ids shown before the rest of a list folds away.
+const IDS_SHOWN: usize = 8;
+
+/// Check ids as code, the ones past [`IDS_SHOWN`] folded into a `<details>`.
+fn id_list(ids: &[String]) -> String {
+    let codes: Vec<String> = ids.iter().map(|id| format!("<code>{}</code>", esc(id))).collect();
+    if codes.len() <= IDS_SHOWN {
+        return codes.join(" ");
+    }
+    let (shown, rest) = codes.split_at(IDS_SHOWN);
+    format!(
+        "{} <details class=\"rest\"><summary>{} more</summary>{}</details>",
+        shown.join(" "),
+        rest.len(),
+        rest.join(" ")
+    )
 }
 
 const COUNT_COLUMNS: [&str; 8] = ["Total", "Pass", "Fail", "Warn", "Error", "Info", "Skip", "N/A"];

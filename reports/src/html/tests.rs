@@ -80,15 +80,33 @@ fn summaries_by_bundle_spec_role_and_subject() {
     let bundles = between(&html, "<table class=\"bundles\">", "</table>");
     assert!(
         bundles.contains(
-            "<tr><td>OB 3.0 Host</td><td><span class=\"badge o-fail\">fail</span></td><td class=\"n\">4</td>\
+            "<tr><td>OB 3.0 Host</td><td><span class=\"badge o-fail\">fail</span><div class=\"meta\">3 of its \
+             checks failed or errored on the 1 provider subject</div></td><td class=\"n\">4</td>\
              <td class=\"n\">4</td><td class=\"n\">1</td><td class=\"n\">3</td>"
         ),
         "OB30-API-004, OB30-API-002 and both OAuth checks: {bundles}"
     );
     assert!(
-        bundles.contains("<td><code>OB30-API-004</code> <code>OB30-API-002</code> <code>OAUTH-TOKEN-003</code></td>")
+        bundles.contains(
+            "<td><code>OB30-API-004</code> <code>OB30-API-002</code> <code>OAUTH-TOKEN-003</code></td><td></td></tr>"
+        ),
+        "{bundles}"
     );
     assert!(bundles.contains("<tr><td>CLR 2.0 Issuer</td><td><span class=\"badge o-error\">error</span>"));
+    // The OB badge skipped two required checks: the failing bundle still lists them as needed.
+    assert!(
+        bundles.contains(
+            "<td><code>OB30-DM-006</code></td><td><code>OB30-SC-001</code> <code>OB30-PR-002</code></td></tr>"
+        ),
+        "{bundles}"
+    );
+    assert!(
+        bundles.contains(
+            "<tr><td>OB 3.0 Displayer</td><td><span class=\"badge o-not-tested\">not tested</span>\
+             <div class=\"meta\">the harness has no displayer (consumer) mode yet"
+        ),
+        "{bundles}"
+    );
     assert_eq!(
         bundles.matches("<tr>").count(),
         1 + crate::bundles::BUNDLES.len(),
@@ -354,6 +372,8 @@ fn a_passing_run_says_so() {
     let mut run = sample_run();
     run.subjects.retain(|s| s.id == "doc-1");
     run.subjects[0].results.retain(|r| r.outcome == Outcome::Pass);
+    // As the engine builds it: the catalogue entries of the checks that have results.
+    run.checks.retain(|c| c.id == "OB30-DM-010");
     run.subjects[0].outcome = Outcome::Pass;
     run.exchanges.clear();
     run.summary.exit_code = 0;
@@ -366,4 +386,33 @@ fn a_passing_run_says_so() {
     assert!(!html.contains("<details class=\"check"), "no check needs attention");
     assert!(html.contains("<tr><td>OB 3.0 Issuer</td><td><span class=\"badge o-pass\">pass</span>"));
     assert!(html.contains("<tr><td>OB 3.0 Host</td><td><span class=\"badge o-not-tested\">not tested</span>"));
+}
+
+#[test]
+fn long_lists_of_checks_a_bundle_still_needs_fold() {
+    let mut run = sample_run();
+    let template = run.checks[0].clone();
+    for i in 0..10 {
+        let id = format!("OB30-X-{i:03}");
+        run.checks.push(crate::model::CheckInfo {
+            id: id.clone(),
+            ..template.clone()
+        });
+        run.subjects[0].results.push(crate::model::CheckResult {
+            check: id,
+            outcome: Outcome::Skip,
+            note: None,
+            findings: vec![],
+        });
+    }
+    let html = render(&run);
+    let bundles = between(&html, "<table class=\"bundles\">", "</table>");
+    // OB30-SC-001, OB30-PR-002 and ten more required checks that were only skipped: eight shown, four folded.
+    assert!(
+        bundles.contains(
+            "<code>OB30-X-005</code> <details class=\"rest\"><summary>4 more</summary><code>OB30-X-006</code> \
+             <code>OB30-X-007</code> <code>OB30-X-008</code> <code>OB30-X-009</code></details></td></tr>"
+        ),
+        "{bundles}"
+    );
 }

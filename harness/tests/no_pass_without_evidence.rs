@@ -1,0 +1,194 @@
+//! No pass without evidence: a forged VC-JWT and a forged Data Integrity credential whose keys sit behind URLs, and
+//! a revoked credential whose status list does, are *unverified* (exit code 5) when fetching is off — never a pass
+//! and exit 0 — and fail (exit code 1) once the harness may fetch what they name. Key provenance is never a pass
+//! without a resolved key.
+
+use std::time::Instant;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clr_harness::engine::{self, Input, Options};
+use clr_harness::exit;
+use clr_harness::fetch::FetchPolicy;
+use clr_harness::proof::{di, jwt, keyfile, multikey};
+use clr_harness::verify::{Env, Net};
+use clr_reports::{Outcome, RunOptions, Subject};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SEED: [u8; 32] = [9; 32];
+const CREDENTIAL_ID: &str = "urn:uuid:5d0c6f7e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
+const TEST_RSA_KEY: &str = include_str!("../../vectors/keys/test-rsa-2048.private.jwk.json");
+
+fn credential(issuer: &str, extra: Value) -> Value {
+    let mut doc = json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ],
+        "id": CREDENTIAL_ID,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example Registrar"},
+        "validFrom": "2025-01-15T00:00:00Z",
+        "name": "Statistics I",
+        "credentialSubject": {
+            "id": "did:example:learner-42",
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://registrar.example.edu/courses/stat-101",
+                "type": ["Achievement"],
+                "name": "Statistics I",
+                "description": "Descriptive statistics and probability.",
+                "criteria": {"narrative": "Pass the final examination."}
+            }
+        }
+    });
+    if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    doc
+}
+
+/// The exit code and the document's subject of a run over `bytes` under `policy`.
+fn verdict(bytes: Vec<u8>, policy: FetchPolicy, allow_unverified: bool) -> (i32, Subject) {
+    let net = Net::new(policy).expect("runtime");
+    let input = Input {
+        source: "forged".into(),
+        bytes: Ok(bytes),
+    };
+    let opts = Options {
+        env: Env::at("2025-12-01T00:00:00Z").expect("time"),
+        net: Some(&net),
+        ..Options::default()
+    };
+    let subjects = engine::check_inputs(&[input], &opts);
+    let options = RunOptions {
+        allow_unverified,
+        ..RunOptions::default()
+    };
+    let first = subjects[0].clone();
+    let run = engine::build_run(subjects, options, vec![], String::new(), Instant::now(), vec![]);
+    (run.summary.exit_code, first)
+}
+
+fn outcome_of(s: &Subject, check: &str) -> Outcome {
+    s.results
+        .iter()
+        .find(|r| r.check == check)
+        .map_or(Outcome::NotApplicable, |r| r.outcome)
+}
+
+/// Fetching off: unverified (exit 5, the subject a skip with the reason, `--allow-unverified` exit 0); fetching the
+/// server allowed: `failing` fails and the run exits 1.
+async fn unverified_then_failed(bytes: Vec<u8>, server: &MockServer, failing: &'static str) {
+    let b = bytes.clone();
+    let (code, subject) = blocking(move || verdict(b, FetchPolicy::default(), false)).await;
+    assert_eq!(code, exit::UNVERIFIED, "{subject:#?}");
+    assert!(
+        matches!(subject.outcome, Outcome::Skip | Outcome::Warn),
+        "never a pass: {:?}",
+        subject.outcome
+    );
+    let why = subject.unverified.clone().unwrap_or_default();
+    assert!(why.contains("allowed"), "the reason names the fetch policy: {why}");
+    let b = bytes.clone();
+    let (code, _) = blocking(move || verdict(b, FetchPolicy::default(), true)).await;
+    assert_eq!(code, exit::OK, "--allow-unverified accepts a shape-only verdict");
+    let policy = FetchPolicy::allowing(&server.uri());
+    let (code, subject) = blocking(move || verdict(bytes, policy, false)).await;
+    assert_eq!(outcome_of(&subject, failing), Outcome::Fail, "{subject:#?}");
+    assert_eq!(code, exit::FAILED);
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.expect("join")
+}
+
+async fn serving(route: &str, body: Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_forged_vc_jwt_with_its_key_behind_a_url_is_never_a_pass() {
+    let key_file: Value = serde_json::from_str(TEST_RSA_KEY).expect("the test key parses");
+    let mut public = keyfile::public_jwk(&key_file);
+    public["kid"] = "key-1".into();
+    let server = serving("/.well-known/jwks.json", json!({"keys": [public]})).await;
+    let issuer = format!("{}/issuer", server.uri());
+    let key = keyfile::signing_key(&key_file).expect("a signing key");
+    let jws = jwt::sign_vc_jwt_with(&credential(&issuer, json!({})), &key, Some("key-1"), false).expect("signs");
+    // Edit the payload after signing, keeping the signature.
+    let parts: Vec<&str> = jws.split('.').collect();
+    let mut payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).expect("base64")).expect("json");
+    payload["name"] = "Statistics II".into();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).expect("json")),
+        parts[2]
+    );
+    let b = forged.clone().into_bytes();
+    let (_, subject) = blocking(move || verdict(b, FetchPolicy::default(), false)).await;
+    assert_eq!(
+        outcome_of(&subject, "OB30-JWT-007"),
+        Outcome::Skip,
+        "key provenance is not a pass without a key"
+    );
+    unverified_then_failed(forged.into_bytes(), &server, "OB30-JWT-006").await;
+}
+
+#[tokio::test]
+async fn a_forged_data_integrity_credential_with_a_remote_key_is_never_a_pass() {
+    let public = ed25519_dalek::SigningKey::from_bytes(&SEED).verifying_key().to_bytes();
+    let server = MockServer::start().await;
+    let issuer = format!("{}/issuer", server.uri());
+    let vm = format!("{}/keys/1", server.uri());
+    Mock::given(method("GET"))
+        .and(path("/keys/1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "@context": ["https://w3id.org/security/multikey/v1"],
+            "id": vm,
+            "type": "Multikey",
+            "controller": issuer,
+            "publicKeyMultibase": multikey::encode_ed25519_public(&public),
+        })))
+        .mount(&server)
+        .await;
+    let mut signed = di::sign(&credential(&issuer, json!({})), &SEED, &vm, "2025-01-15T00:00:00Z").expect("signs");
+    signed["name"] = "Statistics II".into();
+    let bytes = serde_json::to_vec(&signed).expect("json");
+    let b = bytes.clone();
+    let (_, subject) = blocking(move || verdict(b, FetchPolicy::default(), false)).await;
+    assert_eq!(
+        outcome_of(&subject, "OB30-PRF-006"),
+        Outcome::Skip,
+        "key provenance is not a pass without a key"
+    );
+    unverified_then_failed(bytes, &server, "OB30-PRF-005").await;
+}
+
+#[tokio::test]
+async fn a_revoked_credential_with_a_remote_status_list_is_never_a_pass() {
+    let server = serving(
+        "/status",
+        json!({"revokedCredential": [{"id": CREDENTIAL_ID, "revocationReason": "issued in error"}]}),
+    )
+    .await;
+    // The key is offline (in the verification method's fragment); only the status list is remote.
+    let issuer = "https://registrar.example.edu/issuers/1";
+    let public = ed25519_dalek::SigningKey::from_bytes(&SEED).verifying_key().to_bytes();
+    let vm = format!("{issuer}#{}", multikey::encode_ed25519_public(&public));
+    let doc = credential(
+        issuer,
+        json!({"credentialStatus": {"id": format!("{}/status", server.uri()), "type": "1EdTechRevocationList"}}),
+    );
+    let signed = di::sign(&doc, &SEED, &vm, "2025-01-15T00:00:00Z").expect("signs");
+    unverified_then_failed(serde_json::to_vec(&signed).expect("json"), &server, "OB30-VER-002").await;
+}
