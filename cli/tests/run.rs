@@ -87,7 +87,12 @@ fn a_fault_fails_its_check_with_a_transcript_and_a_curl_command() {
         .filter(|c| c["outcome"] == "fail")
         .collect();
     let ids: Vec<&str> = failed.iter().filter_map(|c| c["check"].as_str()).collect();
-    assert_eq!(ids, ["OB30-API-006"], "exactly the targeted check fails");
+    // Scope enforcement is an RFC 6749 MUST in both families.
+    assert_eq!(
+        ids,
+        ["OB30-API-006", "CLR20-API-006"],
+        "exactly the targeted check fails, in each family"
+    );
     let exchange = failed[0]["findings"][0]["exchanges"][0]
         .as_str()
         .expect("the finding names its exchange");
@@ -167,6 +172,16 @@ fn init_writes_a_target_file_that_run_reads_and_an_unreachable_provider_exits_3(
         discovery["outcome"], "error",
         "an unreachable provider is an Error, never a Fail"
     );
+    // The user's token is a secret too: masked in the command line, replaced wherever it was sent.
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(!json.contains("not-a-real-token"), "{json}");
+    assert!(
+        r["command"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|a| a == "<redacted>")),
+        "{}",
+        r["command"]
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -181,4 +196,196 @@ fn faults_need_the_embedded_run() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("embedded run only"), "{}", text(&out));
+}
+
+/// Faults that make findings quote a redirect carrying an authorization code, so the code reaches every format.
+const CODE_QUOTING_FAULTS: &str = "pkce-optional,redirect-uri-not-checked,unknown-scope-granted";
+
+/// The report files of a `--report-dir`, by name.
+const REPORT_FILES: [&str; 5] = ["report.json", "junit.xml", "report.md", "report.txt", "report.html"];
+
+/// `text` with the HTML/XML escapes and JSON string escapes of quotes undone, so one scan reads every format.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+        .replace("\\\"", "\"")
+}
+
+/// Every value sitting where a secret goes: after an `Authorization` scheme, a secret form or query field, or a
+/// secret JSON member. Found by position, independently of the harness's own table of secrets.
+fn secret_slots(text: &str) -> Vec<(&'static str, String)> {
+    let text = unescape(text);
+    let mut slots = Vec::new();
+    for marker in [
+        // A header line (curl, text) or a header value (JSON): prose such as "a Bearer challenge" is neither.
+        "Authorization: Bearer ",
+        "Authorization: Basic ",
+        "\"Bearer ",
+        "\"Basic ",
+        "code=",
+        "code_verifier=",
+        "refresh_token=",
+        "access_token=",
+        "client_secret=",
+        "token=",
+        "\"access_token\":",
+        "\"refresh_token\":",
+        "\"id_token\":",
+        "\"client_secret\":",
+        "\"registration_access_token\":",
+    ] {
+        let json = marker.ends_with(':');
+        for (i, _) in text.match_indices(marker) {
+            let rest = &text[i + marker.len()..];
+            let rest = if json {
+                match rest.trim_start().strip_prefix('"') {
+                    Some(r) => r,
+                    None => continue,
+                }
+            } else {
+                rest
+            };
+            let end = rest
+                .find(|c: char| {
+                    if json {
+                        c == '"'
+                    } else {
+                        c.is_whitespace() || "&'\"\\,".contains(c)
+                    }
+                })
+                .unwrap_or(rest.len());
+            let mut value = &rest[..end];
+            // A placeholder ends at its `>`, whatever markup follows (`<code-verifier-1></pre>`).
+            if let (true, Some(close)) = (value.starts_with('<'), value.find('>')) {
+                value = &value[..=close];
+            }
+            // `WWW-Authenticate: Bearer realm="…"` is a challenge, not a credential.
+            if !json && value.ends_with('=') && rest[end..].starts_with('"') {
+                continue;
+            }
+            slots.push((marker, value.to_string()));
+        }
+    }
+    slots
+}
+
+/// `<kind-N>`, the shape of a placeholder.
+fn is_placeholder(v: &str) -> bool {
+    v.strip_prefix('<')
+        .and_then(|v| v.strip_suffix('>'))
+        .and_then(|v| v.rsplit_once('-'))
+        .is_some_and(|(kind, n)| {
+            !kind.is_empty() && kind.chars().all(|c| c.is_ascii_lowercase() || c == '-') && n.parse::<u32>().is_ok()
+        })
+}
+
+/// Values that are no secret: the harness's own decoys, and a spec's `code=…` in an expectation.
+fn harmless(v: &str) -> bool {
+    v.is_empty() || v.starts_with("clr-harness-") || v == "…"
+}
+
+#[test]
+fn reports_are_redacted_by_default_and_curl_commands_name_the_ca() {
+    let dir = temp_dir("redacted");
+    let out = run(&[
+        "run",
+        "--fault",
+        CODE_QUOTING_FAULTS,
+        "--report-dir",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    for file in REPORT_FILES {
+        let body = std::fs::read_to_string(dir.join(file)).expect("report written");
+        let slots = secret_slots(&body);
+        assert!(
+            slots.iter().any(|(m, _)| *m == "code="),
+            "{file}: the findings quote a redirect with a code"
+        );
+        for (marker, value) in &slots {
+            assert!(
+                is_placeholder(value) || harmless(value),
+                "{file}: `{marker}{value}` is a live secret"
+            );
+        }
+        assert!(
+            unescape(&body).contains("code=<authorization-code-"),
+            "{file} shows the code's placeholder"
+        );
+    }
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    for placeholder in [
+        "Authorization: Bearer <access-token-1>",
+        "\"refresh_token\":\"<refresh-token-1>\"",
+        "\"client_secret\":\"<client-secret-1>\"",
+        "Authorization: Basic <basic-credentials-1>",
+        "code_verifier=<code-verifier-1>",
+        "refresh_token=<refresh-token-",
+    ] {
+        assert!(unescape(&json).contains(placeholder), "report.json lacks {placeholder}");
+    }
+    // Every https request's curl command trusts the mocks' CA, written next to the reports.
+    let ca = dir.join("ca.pem");
+    let pem = std::fs::read_to_string(&ca).expect("ca.pem written");
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+    let cacert = format!("--cacert '{}'", ca.display());
+    let r = report(&dir);
+    let exchanges = r["exchanges"].as_array().expect("exchanges");
+    assert!(
+        exchanges
+            .iter()
+            .any(|e| e["id"].as_str().is_some_and(|i| i.starts_with("fetch-")))
+    );
+    for e in exchanges {
+        let (url, curl) = (e["url"].as_str().unwrap_or(""), e["curl"].as_str().unwrap_or(""));
+        if url.starts_with("https://") {
+            assert!(curl.contains(&cacert), "{curl}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn no_redact_keeps_the_secrets_for_local_debugging() {
+    let dir = temp_dir("unredacted");
+    let out = run(&[
+        "run",
+        "--no-redact",
+        "--format",
+        "json",
+        "--report-dir",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    let slots = secret_slots(&json);
+    let live: Vec<&(&str, String)> = slots.iter().filter(|(_, v)| !harmless(v)).collect();
+    for marker in [
+        "Authorization: Bearer ",
+        "Authorization: Basic ",
+        "\"Bearer ",
+        "code=",
+        "code_verifier=",
+        "refresh_token=",
+        "\"access_token\":",
+        "\"client_secret\":",
+    ] {
+        assert!(
+            live.iter().any(|(m, _)| *m == marker),
+            "no {marker} in the unredacted report"
+        );
+    }
+    for (marker, value) in live {
+        assert!(
+            !is_placeholder(value),
+            "`{marker}{value}` was redacted despite --no-redact"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }

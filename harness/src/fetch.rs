@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use clr_reports::Exchange;
 use url::Url;
 
+use crate::redact::Recording;
+
 /// Response bytes kept in a recorded exchange; the rest is marked truncated.
 pub const RECORDED_BODY_BYTES: usize = 16 * 1024;
 
@@ -41,6 +43,8 @@ pub struct FetchPolicy {
     /// Certificate authorities (PEM) trusted for https besides the system's, e.g. the CA a mock ecosystem generated
     /// at start. Add them with [`FetchPolicy::trust_pem`], which checks them.
     pub extra_roots_pem: Vec<String>,
+    /// How exchanges are written down: secrets in URLs and cookies redacted, the CA file the curl commands name.
+    pub recording: Recording,
 }
 
 impl Default for FetchPolicy {
@@ -55,6 +59,7 @@ impl Default for FetchPolicy {
             max_redirects: 3,
             did_web_map: Vec::new(),
             extra_roots_pem: Vec::new(),
+            recording: Recording::default(),
         }
     }
 }
@@ -246,6 +251,15 @@ pub struct Fetcher {
 /// Where a checked host may be reached: the host name and the addresses it was checked at (none for IP literals).
 type Pin = Option<(String, Vec<SocketAddr>)>;
 
+/// What an attempt saw that its record is made from once it ends.
+#[derive(Default)]
+struct Trace {
+    /// The host and first checked address, for curl's `--resolve`.
+    resolve: Option<(String, SocketAddr)>,
+    /// The whole response body: its secrets are learned before it is cut.
+    body: Option<Vec<u8>>,
+}
+
 impl Fetcher {
     pub fn new(policy: FetchPolicy) -> Self {
         Fetcher::with_id_prefix(policy, "fetch")
@@ -264,7 +278,8 @@ impl Fetcher {
         &self.policy
     }
 
-    /// GETs `url` with the given `Accept` header if the policy allows it; records the attempt either way.
+    /// GETs `url` with the given `Accept` header if the policy allows it; records the attempt either way, its
+    /// secrets redacted.
     pub async fn get(&self, url: &str, accept: &str) -> Attempt {
         let id = format!("{}-{}", self.id_prefix, self.next_id.fetch_add(1, Ordering::Relaxed));
         let started = Instant::now();
@@ -284,10 +299,11 @@ impl Fetcher {
             response_body_truncated: false,
             error: None,
             duration_ms: 0,
-            curl: curl_command(url, &headers, None),
+            curl: String::new(),
         };
         let total = self.policy.total_timeout;
-        let outcome = tokio::time::timeout(total, self.attempt(url, accept, &mut exchange)).await;
+        let mut trace = Trace::default();
+        let outcome = tokio::time::timeout(total, self.attempt(url, accept, &mut exchange, &mut trace)).await;
         let result = outcome.unwrap_or_else(|_| {
             Err(FetchError::Timeout {
                 url: url.into(),
@@ -302,21 +318,33 @@ impl Fetcher {
             exchange.error = Some(e.to_string());
         }
         exchange.duration_ms = started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
+        let recording = &self.policy.recording;
+        recording
+            .redactor
+            .record(&mut exchange, None, trace.body.as_deref(), RECORDED_BODY_BYTES);
+        exchange.curl = curl_command(
+            &exchange.url,
+            &exchange.request_headers,
+            trace.resolve.as_ref().map(|(host, addr)| (host.as_str(), *addr)),
+            recording.cacert_for(&exchange.url),
+        );
         Attempt { result, exchange }
     }
 
-    async fn attempt(&self, url: &str, accept: &str, exchange: &mut Exchange) -> Result<Fetched, FetchError> {
+    async fn attempt(
+        &self,
+        url: &str,
+        accept: &str,
+        exchange: &mut Exchange,
+        trace: &mut Trace,
+    ) -> Result<Fetched, FetchError> {
         let parsed = Url::parse(url).map_err(|e| FetchError::InvalidUrl {
             url: url.into(),
             reason: e.to_string(),
         })?;
         let pin = self.check(url, &parsed).await?;
         if let Some((host, addrs)) = &pin {
-            exchange.curl = curl_command(
-                url,
-                &exchange.request_headers,
-                addrs.first().map(|a| (host.as_str(), *a)),
-            );
+            trace.resolve = addrs.first().map(|a| (host.clone(), *a));
         }
         let request = HttpRequest {
             url: parsed,
@@ -332,9 +360,9 @@ impl Fetcher {
         let response = http_get(request).await.map_err(|e| e.into_fetch_error(url))?;
         exchange.status = Some(response.status);
         exchange.response_headers = response.headers.clone();
-        let recorded = response.bytes.len().min(RECORDED_BODY_BYTES);
-        exchange.response_body = Some(String::from_utf8_lossy(&response.bytes[..recorded]).into_owned());
-        exchange.response_body_truncated = recorded < response.bytes.len() || response.over_limit.is_some();
+        // The body is recorded (redacted, then cut) when the attempt ends.
+        trace.body = Some(response.bytes.clone());
+        exchange.response_body_truncated = response.over_limit.is_some();
         if response.over_limit.is_some() {
             return Err(FetchError::TooLarge {
                 url: url.into(),
@@ -433,10 +461,19 @@ pub(crate) fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// A curl command repeating the request; `pin` adds `--resolve` so it reaches the same address.
-fn curl_command(url: &str, headers: &[(String, String)], pin: Option<(&str, SocketAddr)>) -> String {
+/// A curl command repeating the request; `pin` adds `--resolve` so it reaches the same address, `cacert` the CA
+/// file an https request needs.
+fn curl_command(
+    url: &str,
+    headers: &[(String, String)],
+    pin: Option<(&str, SocketAddr)>,
+    cacert: Option<&str>,
+) -> String {
     let quote = shell_quote;
     let mut cmd = String::from("curl -sS -i --max-redirs 0");
+    if let Some(ca) = cacert {
+        cmd.push_str(&format!(" --cacert {}", quote(ca)));
+    }
     for (name, value) in headers {
         cmd.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
     }

@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod input;
 pub mod jsonld;
 pub mod proof;
+pub mod redact;
 pub mod schema;
 pub mod verify;
 pub mod vocab;

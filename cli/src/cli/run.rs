@@ -3,7 +3,7 @@
 //! catalogue against them (the demo and the smoke test). `clr-harness init` writes a commented target file.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -14,6 +14,7 @@ use clr_harness::engine::{self, Options};
 use clr_harness::exit;
 use clr_harness::fetch::FetchPolicy;
 use clr_harness::jsonld::canon::Budget;
+use clr_harness::redact::{self, Recording, Redactor};
 use clr_harness::verify::{Env, Net};
 use clr_mocks::ecosystem::Ecosystem;
 use clr_mocks::faults::Faults;
@@ -71,6 +72,11 @@ pub struct RunArgs {
     /// report). For shape-only validation; `--no-proofs` skips verification altogether.
     #[arg(long)]
     allow_unverified: bool,
+    /// Keep access and refresh tokens, client secrets, authorization codes, PKCE verifiers, cookies and
+    /// `--token` in the reports. By default they are replaced by placeholders such as `<access-token-1>`; with
+    /// this flag the reports contain live secrets: for local debugging only, never for files CI uploads.
+    #[arg(long)]
+    no_redact: bool,
     /// Also list passing and not-applicable checks.
     #[arg(short, long)]
     verbose: bool,
@@ -215,13 +221,21 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         }
     };
     let allowed = embedded.as_ref().map(Ecosystem::allowed_hosts).unwrap_or_default();
+    let ca_files: Vec<PathBuf> = target.tls.ca_file.iter().cloned().collect();
+    let recording = Recording {
+        redactor: Redactor::when(!args.no_redact),
+        cacert: curl_cacert(&target.tls.ca_pem, &ca_files, args.report_dir.as_deref())?,
+    };
 
-    let provider_run = runtime.block_on(api::run(&target, uploads, &hooks, &log));
+    let provider_run = runtime.block_on(api::run_with(&target, uploads, &hooks, &log, recording.clone()));
+    let redactor = provider_run.redactor.clone();
     let net = if args.no_proofs {
         None
     } else {
         let mut policy = FetchPolicy {
             allow_fetch: args.allow_fetch,
+            // The same table: a token the provider issued is the same placeholder in a document fetch.
+            recording: recording.clone(),
             ..FetchPolicy::default()
         };
         for h in allowed.iter().chain(target.allowed_hosts.iter()) {
@@ -256,7 +270,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         skip: selection.skip,
         spec_dir: None,
     };
-    let run = engine::build_run(
+    let mut run = engine::build_run(
         subjects,
         options,
         std::env::args().collect(),
@@ -264,6 +278,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         started,
         exchanges,
     );
+    redact::scrub_run(&redactor, &mut run);
     // The fetcher's runtime holds idle connections to the mocks; close them before the mocks wait for them.
     drop(net);
     if let Some(env) = embedded {
@@ -277,4 +292,39 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     let reporter_bug = emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
     eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
     Ok(after_reports(&run, reporter_bug))
+}
+
+/// The CA file the reports' curl commands pass to `--cacert`, when the run trusted a CA besides the system's: a
+/// single CA file as given; otherwise the CAs (in-memory ones, e.g. the embedded mocks', and any files) written as one
+/// bundle to `<report-dir>/ca.pem`. Without a report directory the commands name `ca.pem` and a note says what to
+/// put there.
+pub(super) fn curl_cacert(pems: &[String], files: &[PathBuf], report_dir: Option<&Path>) -> Result<Option<String>> {
+    if pems.is_empty() {
+        match files {
+            [] => return Ok(None),
+            [one] => return Ok(Some(one.display().to_string())),
+            _ => {}
+        }
+    }
+    let mut bundle = String::new();
+    for pem in pems {
+        bundle.push_str(pem.trim_end());
+        bundle.push('\n');
+    }
+    for file in files {
+        let pem = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        bundle.push_str(pem.trim_end());
+        bundle.push('\n');
+    }
+    let Some(dir) = report_dir else {
+        eprintln!(
+            "note: the curl commands in the report pass --cacert ca.pem: give --report-dir DIR to have the CA \
+             bundle written there as DIR/ca.pem"
+        );
+        return Ok(Some("ca.pem".into()));
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join("ca.pem");
+    std::fs::write(&path, bundle).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(path.display().to_string()))
 }

@@ -10,6 +10,7 @@ use clr_harness::engine::{self, Input, InputFailure, Options};
 use clr_harness::fetch::FetchPolicy;
 use clr_harness::input::{self, FetchOptions};
 use clr_harness::jsonld::canon::Budget;
+use clr_harness::redact::{self, Recording, Redactor};
 use clr_harness::schema::OfficialSchemas;
 use clr_harness::verify::{Env, Net, Recipient};
 use clr_harness::{decode::Limits, exit};
@@ -78,6 +79,11 @@ pub struct ValidateArgs {
     /// report). For shape-only validation; `--no-proofs` skips verification altogether.
     #[arg(long)]
     allow_unverified: bool,
+    /// Keep secrets in the reports: tokens and passwords in fetched URLs (userinfo, `access_token=` …) and
+    /// cookies. By default they are replaced by placeholders such as `<access-token-1>`; with this flag the reports
+    /// contain live secrets: for local debugging only, never for files CI uploads.
+    #[arg(long)]
+    no_redact: bool,
     /// Also list passing and not-applicable checks.
     #[arg(short, long)]
     verbose: bool,
@@ -116,6 +122,19 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
             .trust_pem(&pem)
             .map_err(|e| anyhow::anyhow!("--ca-cert {}: {e}", file.display()))?;
     }
+    let redactor = Redactor::when(!args.no_redact);
+    // A token in an input's URL names the subject and shows in the command line: known before anything is fetched.
+    for name in args
+        .inputs
+        .iter()
+        .filter(|n| n.starts_with("http://") || n.starts_with("https://"))
+    {
+        redactor.learn_url(name);
+    }
+    policy.recording = Recording {
+        redactor: redactor.clone(),
+        cacert: super::run::curl_cacert(&[], &args.ca_cert, args.report_dir.as_deref())?,
+    };
     let timeout = Duration::from_secs(args.timeout);
     let inputs = gather(&args.inputs, &limits, timeout, &policy.extra_roots_pem)?;
     let net = if args.no_proofs {
@@ -145,7 +164,8 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     };
     let command = std::env::args().collect();
     let exchanges = net.as_ref().map(Net::exchanges).unwrap_or_default();
-    let run = engine::build_run(subjects, options, command, started_at, started, exchanges);
+    let mut run = engine::build_run(subjects, options, command, started_at, started, exchanges);
+    redact::scrub_run(&redactor, &mut run);
 
     let terminal_opts = TerminalOptions {
         color: args.color.enabled(),

@@ -15,6 +15,7 @@ use clr_reports::Exchange;
 use url::Url;
 
 use crate::fetch::{AddressClass, RECORDED_BODY_BYTES, classify_ip};
+use crate::redact::Recording;
 
 const USER_AGENT: &str = concat!("clr-harness/", env!("CARGO_PKG_VERSION"));
 
@@ -139,6 +140,8 @@ pub struct ApiClient {
     clients: Mutex<HashMap<String, reqwest::Client>>,
     exchanges: Mutex<Vec<Exchange>>,
     next_id: AtomicU64,
+    /// Secrets replaced in what is recorded, and the CA the curl commands name.
+    recording: Recording,
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -155,12 +158,14 @@ pub fn host_port(url: &Url) -> Option<String> {
 }
 
 impl ApiClient {
-    /// A client for the provider at `base_url`; `ca_pem` adds trusted roots (e.g. the mocks' CA).
+    /// A client for the provider at `base_url`; `ca_pem` adds trusted roots (e.g. the mocks' CA); `recording`
+    /// says how exchanges are written down (secrets redacted, the CA file for curl).
     pub fn new(
         base_url: &Url,
         allowed_hosts: Vec<String>,
         ca_pem: &[Vec<u8>],
         limits: HttpLimits,
+        recording: Recording,
     ) -> Result<Self, HttpFailure> {
         let target = host_port(base_url).ok_or_else(|| HttpFailure::Other(format!("{base_url} has no host")))?;
         let mut roots = Vec::new();
@@ -177,6 +182,7 @@ impl ApiClient {
             clients: Mutex::new(HashMap::new()),
             exchanges: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            recording,
         })
     }
 
@@ -185,34 +191,33 @@ impl ApiClient {
         self.exchanges.lock().map(|e| e.clone()).unwrap_or_default()
     }
 
-    /// Sends `req`, records it, and returns the response (any status) or why there is none.
+    /// Sends `req`, records it, and returns the response (any status) or why there is none. The record has its
+    /// secrets redacted; the response returned is the real one.
     pub async fn send(&self, req: Req) -> Result<Resp, HttpFailure> {
         let id = format!("api-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
         let mut headers = req.headers.clone();
         headers.push(("User-Agent".into(), USER_AGENT.into()));
-        let mut exchange = Exchange {
+        let exchange = Exchange {
             id: id.clone(),
             method: req.method.into(),
             url: req.url.clone(),
             request_headers: headers.clone(),
-            request_body: req
-                .body
-                .as_ref()
-                .map(|b| String::from_utf8_lossy(recorded(b)).into_owned()),
+            request_body: None,
             status: None,
             response_headers: Vec::new(),
             response_body: None,
             response_body_truncated: false,
-            error: None,
+            error: Some(ABANDONED.into()),
             duration_ms: 0,
-            curl: curl(req.method, &req.url, &headers, req.body.as_deref()),
+            curl: String::new(),
         };
-        exchange.error = Some(ABANDONED.into());
         // The run's time budget drops this future mid-request when a provider stalls; the guard then still records
         // the exchange (as abandoned), so the report shows which request the run was waiting for.
         let mut pending = Pending {
             exchanges: &self.exchanges,
             exchange: Some(exchange),
+            request_body: req.body.as_deref(),
+            recording: &self.recording,
             started: Instant::now(),
         };
         let deadline = self.limits.request_timeout;
@@ -220,13 +225,14 @@ impl ApiClient {
             Ok(r) => r,
             Err(_) => Err(HttpFailure::Timeout(deadline)),
         };
-        pending.record(|exchange| match &result {
+        let response_body = result.as_ref().ok().map(|r| r.body.as_slice());
+        pending.record(response_body, |exchange| match &result {
             Ok(resp) => {
                 exchange.error = None;
                 exchange.status = Some(resp.status);
                 exchange.response_headers = resp.headers.clone();
-                exchange.response_body = Some(String::from_utf8_lossy(recorded(&resp.body)).into_owned());
-                exchange.response_body_truncated = resp.over_limit || resp.body.len() > RECORDED_BODY_BYTES;
+                // The body itself is set (redacted, then cut) by `record`.
+                exchange.response_body_truncated = resp.over_limit;
             }
             Err(e) => exchange.error = Some(e.to_string()),
         });
@@ -359,15 +365,29 @@ const ABANDONED: &str = "abandoned without an answer: the run's time budget ran 
 struct Pending<'a> {
     exchanges: &'a Mutex<Vec<Exchange>>,
     exchange: Option<Exchange>,
+    /// The whole request body: its secrets are learned before it is cut.
+    request_body: Option<&'a [u8]>,
+    recording: &'a Recording,
     started: Instant,
 }
 
 impl Pending<'_> {
-    /// Records the exchange once, after `fill` has added the outcome.
-    fn record(&mut self, fill: impl FnOnce(&mut Exchange)) {
+    /// Records the exchange once, after `fill` has added the outcome: secrets learned from the whole bodies and
+    /// replaced, bodies cut, and the curl command built from the redacted parts.
+    fn record(&mut self, response_body: Option<&[u8]>, fill: impl FnOnce(&mut Exchange)) {
         if let Some(mut e) = self.exchange.take() {
             e.duration_ms = self.started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
             fill(&mut e);
+            self.recording
+                .redactor
+                .record(&mut e, self.request_body, response_body, RECORDED_BODY_BYTES);
+            e.curl = curl(
+                &e.method,
+                &e.url,
+                &e.request_headers,
+                e.request_body.as_deref().map(str::as_bytes),
+                self.recording.cacert_for(&e.url),
+            );
             if let Ok(mut all) = self.exchanges.lock() {
                 all.push(e);
             }
@@ -378,7 +398,7 @@ impl Pending<'_> {
 impl Drop for Pending<'_> {
     fn drop(&mut self) {
         // Not recorded yet: the request was dropped mid-flight; the error set up front says so.
-        self.record(|_| {});
+        self.record(None, |_| {});
     }
 }
 
@@ -405,10 +425,19 @@ fn classify(e: &reqwest::Error, connect_timeout: Duration) -> HttpFailure {
     }
 }
 
-/// A curl command that repeats the request.
-pub fn curl(method: &str, url: &str, headers: &[(String, String)], body: Option<&[u8]>) -> String {
+/// A curl command that repeats the request; `cacert` is the CA file an https request needs (`--cacert`).
+pub fn curl(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Option<&[u8]>,
+    cacert: Option<&str>,
+) -> String {
     let quote = crate::fetch::shell_quote;
     let mut cmd = format!("curl -sS -i --max-redirs 0 -X {method}");
+    if let Some(ca) = cacert {
+        cmd.push_str(&format!(" --cacert {}", quote(ca)));
+    }
     for (name, value) in headers {
         if !name.eq_ignore_ascii_case("user-agent") {
             cmd.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));

@@ -285,8 +285,54 @@ fn curl_commands_quote_and_pin() {
     let headers = vec![("Accept".to_string(), "it's".to_string())];
     let pin = Some(("issuer.example", "203.0.113.9:0".parse().unwrap()));
     assert_eq!(
-        curl_command("https://issuer.example/k", &headers, pin),
+        curl_command("https://issuer.example/k", &headers, pin, None),
         "curl -sS -i --max-redirs 0 -H 'Accept: it'\\''s' --resolve 'issuer.example:443:203.0.113.9' \
          'https://issuer.example/k'"
     );
+    assert_eq!(
+        curl_command("https://issuer.example/k", &[], None, Some("reports/ca.pem")),
+        "curl -sS -i --max-redirs 0 --cacert 'reports/ca.pem' 'https://issuer.example/k'"
+    );
+}
+
+#[tokio::test]
+async fn a_document_fetch_is_recorded_with_its_secrets_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/status.json"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("set-cookie", "sid=cookie-secret-value; Path=/")
+                .set_body_raw(r#"{"ok":true}"#, JSON),
+        )
+        .mount(&server)
+        .await;
+    let redactor = crate::redact::Redactor::new();
+    let fetcher = Fetcher::new(FetchPolicy {
+        recording: Recording {
+            redactor: redactor.clone(),
+            cacert: Some("ca.pem".into()),
+        },
+        ..quick(&server.uri())
+    });
+    let url = format!("{}/status.json?access_token=query-secret-token", server.uri());
+    let attempt = fetcher.get(&url, JSON).await;
+    assert!(attempt.result.is_ok(), "{:?}", attempt.result);
+    let ex = attempt.exchange;
+    let text = format!("{ex:?}");
+    for secret in ["query-secret-token", "cookie-secret-value"] {
+        assert!(!text.contains(secret), "{secret} recorded: {text}");
+    }
+    assert!(ex.url.ends_with("?access_token=<access-token-1>"), "{}", ex.url);
+    assert!(
+        ex.response_headers
+            .contains(&("set-cookie".into(), "sid=<cookie-1>; Path=/".into()))
+    );
+    // curl names the CA for https only; the mock is http.
+    assert!(
+        ex.curl.ends_with("access_token=<access-token-1>'") && !ex.curl.contains("--cacert"),
+        "{}",
+        ex.curl
+    );
+    assert_eq!(redactor.known().len(), 2);
 }
