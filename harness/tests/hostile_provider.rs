@@ -1053,3 +1053,41 @@ async fn a_listing_of_millions_of_tiny_credentials_is_cut_short() {
         "each walk stopped at its first page: {listings} requests"
     );
 }
+
+/// A provider that holds nothing and is tested read-only gives the paging and filter checks nothing to judge:
+/// skipped or not applicable with the reason, never a pass (a provider that ignores `since` or sends no Link header
+/// would look the same).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_provider_cannot_pass_what_it_never_showed() {
+    let server = MockServer::start().await;
+    let base = server.uri();
+    let reg = format!("{base}/register");
+    mount_sdd(
+        &server,
+        Family::Ob30,
+        sdd(
+            Family::Ob30,
+            &reg,
+            &format!("{base}/authorize"),
+            &format!("{base}/token"),
+        ),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/ims/ob/v3p0/credentials"))
+        .respond_with(json_body(&json!({"credential": [], "compactJwsString": []})))
+        .mount(&server)
+        .await;
+    let mut t = with_token(target(&base, &[Family::Ob30]));
+    t.credentials.read_only = true;
+    let (_, subjects) = conformance(&t).await;
+    for (check, outcome, why) in [
+        ("OB30-API-010", Outcome::Skip, "nothing to page"),
+        ("OB30-API-011", Outcome::Skip, "nothing to page"),
+        ("OB30-API-012", Outcome::Skip, "nothing to page"),
+        ("OB30-API-013", Outcome::Skip, "holds no credentials"),
+        ("OB30-API-009", Outcome::NotApplicable, "no credentials"),
+    ] {
+        assert_outcome(&subjects, check, outcome, &[why]);
+    }
+}

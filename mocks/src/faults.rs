@@ -63,6 +63,8 @@ faults! {
     UpsertAlways201 = "upsert-always-201": "upsertCredential answers 201 when it replaces a credential instead of 200",
     MalformedUpsertAccepted = "malformed-upsert-accepted": "upsertCredential answers 200 to a body that is not a credential",
     JwsUpsertRefused = "jws-upsert-refused": "upsertCredential answers 415 to a compact JWS sent as text/plain",
+    RefreshWithoutAccessToken = "refresh-without-access-token":
+        "a refresh_token grant answers 200 with a new refresh token but no access token",
     ProfileWithoutType = "profile-without-type": "getProfile returns the Profile without its type",
     PutProfileRefused = "put-profile-refused": "putProfile fails with 500 whatever the body",
     WrongMethodAllowed = "wrong-method-allowed": "unsupported methods on API endpoints answer 204 instead of 405",

@@ -334,9 +334,34 @@ pub(super) async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
         return;
     };
     let (count, links, complete) = (c.id(10), c.id(11), c.id(12));
-    for id in [&count, &links, &complete] {
-        s.rec.evaluated(id);
+    let claimed = l
+        .pages
+        .iter()
+        .any(|p| p.total.as_deref().is_some_and(|t| t.trim() != "0"));
+    if total == 0 && l.stopped.is_none() && !claimed {
+        for id in [&count, &links, &complete] {
+            s.rec
+                .skip(id, "the user holds no credentials: there is nothing to page through");
+        }
+        return;
     }
+    // X-Total-Count is optional: judged only when sent.
+    if l.pages.iter().any(|p| p.total.is_some()) {
+        s.rec.evaluated(&count);
+    } else {
+        s.rec
+            .not_applicable(&count, "no page sent X-Total-Count (it is optional)");
+    }
+    // With a single credential no page is incomplete, so no Link header is required of any.
+    if total >= 2 {
+        s.rec.evaluated(&links);
+    } else {
+        s.rec.skip(
+            &links,
+            "the user holds one credential: no page is incomplete, so no Link header is due",
+        );
+    }
+    s.rec.evaluated(&complete);
     for p in &l.pages {
         if let Some(t) = &p.total
             && t.trim().parse::<usize>().ok() != Some(total)

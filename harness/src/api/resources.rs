@@ -25,6 +25,8 @@ pub(super) struct Ctx {
     pub(super) family: Family,
     pub(super) token: String,
     errors: Vec<ErrorResp>,
+    /// Ids of the uploads the provider accepted (2xx) in this run: only those can be expected back (`018`).
+    accepted: HashSet<String>,
 }
 
 impl Ctx {
@@ -47,6 +49,7 @@ pub(super) async fn family(s: &mut Session<'_>, family: Family, uploads: Vec<Upl
         family,
         token: main.access,
         errors: Vec::new(),
+        accepted: HashSet::new(),
     };
     if s.sdd_retry.contains(&family) {
         sdd_with_token(s, &c).await;
@@ -74,7 +77,8 @@ pub(super) async fn family(s: &mut Session<'_>, family: Family, uploads: Vec<Upl
         }
         paging(s, &mut c, full.items.len()).await;
     }
-    queries(s, &mut c).await;
+    let held = s.received.iter().filter(|r| r.family == family).count();
+    queries(s, &mut c, held).await;
     profile(s, &mut c, read_only).await;
     wrong_methods(s, &mut c).await;
     status_infos(s, &c);
@@ -104,8 +108,10 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
     }
     let url = s.api_url(c.family, "/credentials");
     let mut held: HashSet<String> = before.clone();
+    let mut created = false;
     for u in uploads {
         let new = !held.contains(&u.id);
+        created |= new;
         let check = if u.jws {
             c.id(17)
         } else if new {
@@ -116,9 +122,12 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
         let Some(resp) = post(s, c, &check, &url, u.content_type(), u.body.clone()).await else {
             continue;
         };
-        let created = if new { c.id(15) } else { c.id(16) };
+        let judged = if new { c.id(15) } else { c.id(16) };
         let want = if new { 201 } else { 200 };
-        upsert_answer(s, c, &created, u, &resp, want);
+        upsert_answer(s, c, &judged, u, &resp, want);
+        if (200..300).contains(&resp.status) {
+            c.accepted.insert(u.id.clone());
+        }
         if u.jws {
             s.rec.evaluated(&c.id(17));
             if !(200..300).contains(&resp.status) {
@@ -130,10 +139,14 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
                     .exchange(&resp.exchange);
             }
         }
-        if !new {
-            s.rec.evaluated(&c.id(15));
-        }
         held.insert(u.id.clone());
+    }
+    if !created {
+        // Creating is what 015 judges; replacing says nothing about it.
+        s.rec.undetermined(
+            &c.id(15),
+            "the user already held every credential to upsert, so no create was observed (use a fresh test user)",
+        );
     }
     match uploads.iter().find(|u| !u.jws) {
         Some(u) => {
@@ -362,9 +375,16 @@ async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>)
 fn preserved(s: &mut Session<'_>, c: &Ctx, uploads: &[Upload], items: &[Item]) {
     let id = c.id(18);
     let mut last: Vec<&Upload> = Vec::new();
-    for u in uploads {
+    // Only what the provider accepted in this run can be expected back; a copy from an earlier run proves nothing.
+    for u in uploads.iter().filter(|u| c.accepted.contains(&u.id)) {
         last.retain(|x| x.id != u.id);
         last.push(u);
+    }
+    if last.is_empty() {
+        s.rec.skip(
+            &id,
+            "the provider accepted no upsert in this run, so nothing can be expected back",
+        );
     }
     for u in last {
         s.rec.evaluated(&id);
@@ -406,16 +426,34 @@ fn preserved(s: &mut Session<'_>, c: &Ctx, uploads: &[Upload], items: &[Item]) {
 }
 
 /// `010`–`012`: X-Total-Count, Link rels and a complete, duplicate-free walk.
-async fn queries(s: &mut Session<'_>, c: &mut Ctx) {
+async fn queries(s: &mut Session<'_>, c: &mut Ctx, held: usize) {
     let base = s.api_url(c.family, "/credentials");
     let since = c.id(13);
     let url = format!("{base}?since=2999-12-31T23:59:59Z");
     let req = Req::new("GET", &url)
         .header("Accept", "application/json")
         .bearer(&c.token);
-    if let Some(resp) = s.send(&since, req).await {
+    if held == 0 {
+        // With nothing held, a provider that ignores `since` also answers an empty list.
+        s.rec.skip(
+            &since,
+            "the user holds no credentials, so a filter cannot be told from none",
+        );
+    } else if let Some(resp) = s.send(&since, req).await {
         s.rec.evaluated(&since);
-        let n = resp.json().map(|b| items(&b, 0).len()).unwrap_or(0);
+        let Ok(body) = resp.json() else {
+            s.rec
+                .violation(
+                    &since,
+                    "getCredentials with since did not answer a GetCredentialsResponse",
+                )
+                .at(format!("GET {url} → {}", resp.status))
+                .expected("200 with a JSON body holding no credentials")
+                .found(format!("{} {}", resp.status, super::listing::truncate(&resp.text())))
+                .exchange(&resp.exchange);
+            return bad_queries(s, c, &base).await;
+        };
+        let n = items(&body, 0).len();
         if resp.status != 200 || n > 0 {
             s.rec
                 .violation(
@@ -428,6 +466,11 @@ async fn queries(s: &mut Session<'_>, c: &mut Ctx) {
                 .exchange(&resp.exchange);
         }
     }
+    bad_queries(s, c, &base).await;
+}
+
+/// `014`: invalid query parameters are refused.
+async fn bad_queries(s: &mut Session<'_>, c: &mut Ctx, base: &str) {
     let bad = c.id(14);
     for q in ["limit=0", "offset=-1", "since=not-a-date"] {
         let url = format!("{base}?{q}");

@@ -202,6 +202,15 @@ pub(super) async fn refresh_probes(s: &mut Session<'_>) {
             if let Some(resp) = refresh(s, "OAUTH-REFRESH-001", &rt, None).await {
                 let fresh = token_response(s, "OAUTH-REFRESH-001", &resp);
                 s.rec.evaluated("OAUTH-REFRESH-001");
+                if fresh.is_none() && !s.rec.has_violation("OAUTH-REFRESH-001") {
+                    // The response's defects are TOKEN-004's; that it gave no usable token is this check's.
+                    s.rec
+                        .violation("OAUTH-REFRESH-001", "the refresh answered no access token")
+                        .at("POST token (refresh_token) → body access_token")
+                        .expected("a new access token")
+                        .found("none")
+                        .exchange(&resp.exchange);
+                }
                 if let Some(mut t) = fresh {
                     let family = s.families()[0];
                     let url = s.api_url(family, "/credentials");

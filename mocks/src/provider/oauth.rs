@@ -157,6 +157,15 @@ pub(super) async fn token(State(p): State<Arc<Provider>>, req: Request) -> Respo
                     if p.has(Fault::RefreshedTokenUnusable) {
                         t.token = p.random();
                     }
+                    if p.has(Fault::RefreshWithoutAccessToken) {
+                        let body = json!({"token_type": "Bearer", "refresh_token": new.refresh});
+                        return (
+                            StatusCode::OK,
+                            [(header::CONTENT_TYPE, "application/json")],
+                            body.to_string(),
+                        )
+                            .into_response();
+                    }
                     (t, new.refresh)
                 }
                 Ok(Err(e)) => return grant_error(e),
