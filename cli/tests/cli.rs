@@ -589,3 +589,82 @@ fn a_non_ascii_character_in_a_date_is_a_finding_not_a_crash() {
         assert!(reports.join(f).exists(), "{f} written");
     }
 }
+
+/// Clients that abort downloads are ordinary closed connections: 200 of them (mid-handshake and mid-body) against
+/// `mocks serve --https`, and the mocks still serve. (The binary once restored the default SIGPIPE action and died
+/// silently with exit 141 on the first write to a closed connection.)
+#[test]
+fn aborted_downloads_do_not_stop_the_https_mocks() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir("aborts");
+    let ca_file = dir.join("ca.pem");
+    let mut child = bin()
+        .args(["mocks", "serve", "--https", "--seed", "3", "--ca-out"])
+        .arg(&ca_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut serving = Serving(child);
+    let mut lines = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("line");
+        let ready = line.starts_with("ready");
+        lines.push(line);
+        if ready {
+            break;
+        }
+    }
+    let case = lines
+        .iter()
+        .find(|l| l.starts_with("CASE 1.0 server"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("the CASE server's URL")
+        .to_string();
+    let pem = std::fs::read(&ca_file).expect("--ca-out written");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let cert = reqwest::Certificate::from_pem(&pem).expect("a PEM certificate");
+        let client = |timeout_ms: u64| {
+            reqwest::Client::builder()
+                .no_proxy()
+                .tls_certs_merge([cert.clone()])
+                .http1_only()
+                .pool_max_idle_per_host(0)
+                .timeout(std::time::Duration::from_millis(timeout_ms))
+                .build()
+                .expect("client")
+        };
+        let docs: serde_json::Value = client(10_000)
+            .get(&case)
+            .send()
+            .await
+            .expect("CFDocuments")
+            .json()
+            .await
+            .expect("json");
+        let id = docs["CFDocuments"][0]["identifier"]
+            .as_str()
+            .expect("a document id")
+            .to_string();
+        let package = case.replace("/CFDocuments", &format!("/CFPackages/{id}"));
+        for i in 0..200u64 {
+            // Every other client gives up during the handshake; the rest read one chunk of a large package and
+            // hang up, so the server writes into a closed connection.
+            let impatient = client(if i % 2 == 0 { 1 } else { 10_000 });
+            if let Ok(mut resp) = impatient.get(&package).send().await {
+                let _ = resp.chunk().await;
+            }
+        }
+        let after = client(10_000).get(&package).send().await.expect("still serving");
+        assert_eq!(after.status(), 200);
+        assert!(
+            after.bytes().await.expect("the whole package").len() > 10_000,
+            "a large body"
+        );
+    });
+    assert!(
+        serving.0.try_wait().expect("status").is_none(),
+        "the mocks are still running after the aborted downloads"
+    );
+}
