@@ -102,6 +102,7 @@ struct Session<'a> {
 impl Session<'_> {
     /// Sends a request; a transport failure is recorded as an Error of `check` and returned as `None`.
     async fn send(&mut self, check: &str, req: Req) -> Option<Resp> {
+        self.rec.begin(check);
         match self.http.send(req).await {
             Ok(r) => Some(r),
             Err(e) => {
@@ -230,6 +231,9 @@ pub async fn run_with(
                 s.rec.error(c.id, why.clone());
             }
         }
+        // Begun in the step that was cut short: maybe not every probe was sent, so no pass.
+        s.rec
+            .interrupt_in_flight(&format!("{why}, before every request of this check was sent"));
     }
     ProviderRun {
         base_url,
@@ -259,20 +263,27 @@ fn prepare(target: &Target, recording: Recording) -> Result<(Url, ApiClient), St
     Ok((base, http))
 }
 
+/// The run, step by step. A check is *settled* once the step that sent its requests has finished: if the run's
+/// time budget cuts a step short, the checks it had begun may not have sent every probe, so they cannot pass.
 async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
     s.say(&format!("provider {}: discovery", s.base));
     discovery::discovery(s).await;
     discovery::tls(s);
+    s.rec.settle_in_flight();
     oauth::authorize_all(s).await;
+    s.rec.settle_in_flight();
     // Every family's upsert checks send the compact JWS representation too, signed by the harness if need be.
     let uploads = Upload::with_jws_probes(uploads, &s.families());
     for family in s.families() {
         let mine: Vec<Upload> = uploads.iter().filter(|u| u.family == family).cloned().collect();
         s.say(&format!("provider {}: {} API", s.base, family.label()));
         resources::family(s, family, mine).await;
+        s.rec.settle_in_flight();
     }
     tokens::revocation(s).await;
+    s.rec.settle_in_flight();
     tokens::expiry(s).await;
+    s.rec.settle_in_flight();
 }
 
 /// The provider checks that apply to the claimed families (OAuth ones always).

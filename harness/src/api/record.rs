@@ -22,6 +22,8 @@ struct Slot {
 #[derive(Debug, Default)]
 pub struct Recorder {
     slots: BTreeMap<String, Slot>,
+    /// Checks that sent a request in the step under way (see [`Recorder::interrupt_in_flight`]).
+    in_flight: std::collections::BTreeSet<String>,
 }
 
 /// The outcome a violation of `id` gets, as for document checks ([`crate::checks::violation_outcome`]).
@@ -32,6 +34,26 @@ fn violation_outcome(id: &str) -> Outcome {
 impl Recorder {
     fn slot(&mut self, id: &str) -> &mut Slot {
         self.slots.entry(id.to_string()).or_default()
+    }
+
+    /// `id` sends a request in the step under way.
+    pub fn begin(&mut self, id: &str) {
+        self.in_flight.insert(id.to_string());
+    }
+
+    /// The step under way finished: its checks sent everything they meant to.
+    pub fn settle_in_flight(&mut self) {
+        self.in_flight.clear();
+    }
+
+    /// The step under way was cut short (the run's time budget): every check it had begun and not yet found
+    /// violated is an Error with `why`, never a pass on the probes that happened to be sent.
+    pub fn interrupt_in_flight(&mut self, why: &str) {
+        for id in std::mem::take(&mut self.in_flight) {
+            if !self.has_violation(&id) {
+                self.error(&id, why);
+            }
+        }
     }
 
     /// The check was evaluated (with or without findings).
@@ -220,5 +242,32 @@ mod tests {
         let untouched = r.result("OB30-API-009", false);
         assert_eq!(untouched.outcome, Outcome::Skip);
         assert!(untouched.note.is_some_and(|n| n.contains("not reached")));
+    }
+
+    #[test]
+    fn a_step_cut_short_leaves_its_begun_checks_unpassed() {
+        let mut r = Recorder::default();
+        r.begin("OAUTH-DCR-001");
+        r.evaluated("OAUTH-DCR-001");
+        r.settle_in_flight();
+        // The next step sends PKCE-001's first probe, then the budget runs out before the second.
+        r.begin("OAUTH-PKCE-001");
+        r.evaluated("OAUTH-PKCE-001");
+        r.begin("OAUTH-AUTHZ-003");
+        r.violation("OAUTH-AUTHZ-003", "redirected to an unregistered URI");
+        r.interrupt_in_flight("the budget ran out");
+        assert_eq!(
+            r.result("OAUTH-DCR-001", false).outcome,
+            Outcome::Pass,
+            "settled before"
+        );
+        let cut = r.result("OAUTH-PKCE-001", false);
+        assert_eq!(cut.outcome, Outcome::Error, "never a pass on half its probes");
+        assert!(cut.note.is_some_and(|n| n.contains("budget")));
+        assert_eq!(
+            r.result("OAUTH-AUTHZ-003", false).outcome,
+            Outcome::Fail,
+            "a violation seen stays"
+        );
     }
 }
