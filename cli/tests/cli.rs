@@ -668,3 +668,10 @@ fn aborted_downloads_do_not_stop_the_https_mocks() {
         "the mocks are still running after the aborted downloads"
     );
 }
+
+#[test]
+fn several_formats_without_a_report_dir_are_refused_before_the_run() {
+    let out = run(&["validate", "does-not-exist.json", "--format", "json,md"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--report-dir"), "says what to do: {}", text(&out));
+}

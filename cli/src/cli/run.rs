@@ -59,7 +59,7 @@ pub struct RunArgs {
     /// Write every report format (or the --format subset) into this directory.
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
-    /// SHOULD-level violations count as failures (exit code 1).
+    /// SHOULD-level violations, and rules marked inferred, count as failures (exit code 1).
     #[arg(long)]
     strict: bool,
     /// Check returned credentials' data model only (no proofs).

@@ -33,7 +33,7 @@ pub struct ValidateArgs {
     /// Write report.txt, report.json, junit.xml and report.md (or the --format subset) into this directory.
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
-    /// SHOULD-level violations count as failures (exit code 1).
+    /// SHOULD-level violations, and rules marked inferred, count as failures (exit code 1).
     #[arg(long)]
     strict: bool,
     /// Directory laid out like the official 1EdTech artefacts (ob-3.0/schemas/jsonld, clr-2.0/schemas/jsonld):
