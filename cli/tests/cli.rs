@@ -418,17 +418,12 @@ impl Drop for Serving {
     }
 }
 
-/// `mocks serve` brings the ecosystem up and prints where; what its issuer issues verifies through `validate`
-/// (fetching only from the allowed mock host), and its revoked credential fails the status check.
-#[test]
-fn mocks_serve_starts_the_ecosystem_and_its_credentials_verify() {
+/// Starts `clr-harness mocks serve ARGS…` and reads what it prints up to its `ready` line.
+fn serve(args: &[&std::ffi::OsStr]) -> (Serving, Vec<String>) {
     use std::io::{BufRead, BufReader};
-    let out = run(&["mocks", "faults"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("pkce-not-verified"));
-
     let mut child = bin()
-        .args(["mocks", "serve", "--seed", "3"])
+        .args(["mocks", "serve"])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("starts");
@@ -443,6 +438,18 @@ fn mocks_serve_starts_the_ecosystem_and_its_credentials_verify() {
             break;
         }
     }
+    (serving, lines)
+}
+
+/// `mocks serve` brings the ecosystem up and prints where; what its issuer issues verifies through `validate`
+/// (fetching only from the allowed mock host), and its revoked credential fails the status check.
+#[test]
+fn mocks_serve_starts_the_ecosystem_and_its_credentials_verify() {
+    let out = run(&["mocks", "faults"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pkce-not-verified"));
+
+    let (serving, lines) = serve(&["--seed".as_ref(), "3".as_ref()]);
     let issuer_line = lines
         .iter()
         .find(|l| l.starts_with("mock issuer"))
@@ -473,29 +480,16 @@ fn mocks_serve_starts_the_ecosystem_and_its_credentials_verify() {
 /// verifies the HTTPS issuer's credentials, its keys and status list fetched over HTTPS.
 #[test]
 fn mocks_serve_with_the_example_config_over_https_is_trusted_through_the_ca_file() {
-    use std::io::{BufRead, BufReader};
     let dir = temp_dir("mocks-https");
     let ca_file = dir.join("ca.pem");
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mocks.example.toml");
-    let mut child = bin()
-        .args(["mocks", "serve", "--config"])
-        .arg(&example)
-        .args(["--https", "--ca-out"])
-        .arg(&ca_file)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let serving = Serving(child);
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("line");
-        let ready = line.starts_with("ready");
-        lines.push(line);
-        if ready {
-            break;
-        }
-    }
+    let (serving, lines) = serve(&[
+        "--config".as_ref(),
+        example.as_os_str(),
+        "--https".as_ref(),
+        "--ca-out".as_ref(),
+        ca_file.as_os_str(),
+    ]);
     let all = lines.join("\n");
     assert!(all.contains("test user        grace / grace-password"), "{all}");
     let url = |prefix: &str| -> String {
@@ -595,26 +589,15 @@ fn a_non_ascii_character_in_a_date_is_a_finding_not_a_crash() {
 /// silently with exit 141 on the first write to a closed connection.)
 #[test]
 fn aborted_downloads_do_not_stop_the_https_mocks() {
-    use std::io::{BufRead, BufReader};
     let dir = temp_dir("aborts");
     let ca_file = dir.join("ca.pem");
-    let mut child = bin()
-        .args(["mocks", "serve", "--https", "--seed", "3", "--ca-out"])
-        .arg(&ca_file)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut serving = Serving(child);
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("line");
-        let ready = line.starts_with("ready");
-        lines.push(line);
-        if ready {
-            break;
-        }
-    }
+    let (mut serving, lines) = serve(&[
+        "--https".as_ref(),
+        "--seed".as_ref(),
+        "3".as_ref(),
+        "--ca-out".as_ref(),
+        ca_file.as_os_str(),
+    ]);
     let case = lines
         .iter()
         .find(|l| l.starts_with("CASE 1.0 server"))

@@ -557,28 +557,6 @@ fn unsupported_note(what: &str) -> String {
 }
 
 fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
-    if let Some(what) = &err.unsupported {
-        let note = unsupported_note(what);
-        let mut subject = lone_result(
-            id,
-            source,
-            err.check,
-            Finding {
-                outcome: Outcome::Skip,
-                message: note.clone(),
-                location: err.location.clone(),
-                expected: err.expected.clone(),
-                actual: err.actual.clone(),
-                evidence: vec![],
-                exchanges: vec![],
-                hint: None,
-            },
-            note.clone(),
-        );
-        subject.results[0].findings.clear();
-        subject.unverified = Some(note);
-        return subject;
-    }
     let finding = Finding {
         outcome: Outcome::Fail,
         message: err.message.clone(),
@@ -589,8 +567,25 @@ fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
         exchanges: vec![],
         hint: None,
     };
-    let note = "the document could not be decoded; no other check ran".to_string();
-    lone_result(id, source, err.check, finding, note)
+    let Some(what) = &err.unsupported else {
+        let note = "the document could not be decoded; no other check ran".to_string();
+        return lone_result(id, source, err.check, finding, note);
+    };
+    // A carrier of a standard this tool does not check yet: named, nothing judged, never a pass.
+    let note = unsupported_note(what);
+    let mut subject = lone_result(
+        id,
+        source,
+        err.check,
+        Finding {
+            outcome: Outcome::Skip,
+            ..finding
+        },
+        note.clone(),
+    );
+    subject.results[0].findings.clear();
+    subject.unverified = Some(note);
+    subject
 }
 
 fn unreadable(id: &str, source: &str, why: &str) -> Subject {

@@ -3,6 +3,8 @@
 //! and exit 0 — and fail (exit code 1) once the harness may fetch what they name. Key provenance is never a pass
 //! without a resolved key.
 
+mod common;
+
 use std::time::Instant;
 
 use base64::Engine;
@@ -22,32 +24,7 @@ const CREDENTIAL_ID: &str = "urn:uuid:5d0c6f7e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
 const TEST_RSA_KEY: &str = include_str!("../../vectors/keys/test-rsa-2048.private.jwk.json");
 
 fn credential(issuer: &str, extra: Value) -> Value {
-    let mut doc = json!({
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-        ],
-        "id": CREDENTIAL_ID,
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example Registrar"},
-        "validFrom": "2025-01-15T00:00:00Z",
-        "name": "Statistics I",
-        "credentialSubject": {
-            "id": "did:example:learner-42",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://registrar.example.edu/courses/stat-101",
-                "type": ["Achievement"],
-                "name": "Statistics I",
-                "description": "Descriptive statistics and probability.",
-                "criteria": {"narrative": "Pass the final examination."}
-            }
-        }
-    });
-    if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
-        d.extend(e.clone());
-    }
-    doc
+    common::ob_credential(CREDENTIAL_ID, issuer, extra)
 }
 
 /// The exit code and the document's subject of a run over `bytes` under `policy`.

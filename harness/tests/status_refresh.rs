@@ -2,6 +2,8 @@
 //! `revoked: false` and an unlisted one pass, a bitstring bit set fails, a fetch the policy forbids is a Skip, an
 //! unreachable list a warning; a refresh service's verifiable answer is noted, a broken one reported.
 
+mod common;
+
 use std::io::Write;
 
 use clr_harness::catalogue::Selection;
@@ -25,32 +27,7 @@ fn public_key() -> [u8; 32] {
 /// is attempted.
 fn signed(extra: Value) -> Value {
     let issuer = "https://registrar.example.edu/issuers/1";
-    let mut doc = json!({
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-            "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
-        ],
-        "id": CREDENTIAL_ID,
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example Registrar"},
-        "validFrom": "2025-01-15T00:00:00Z",
-        "name": "Statistics I",
-        "credentialSubject": {
-            "id": "did:example:learner-42",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://registrar.example.edu/courses/stat-101",
-                "type": ["Achievement"],
-                "name": "Statistics I",
-                "description": "Descriptive statistics and probability.",
-                "criteria": {"narrative": "Pass the final examination."}
-            }
-        }
-    });
-    if let (Some(d), Some(e)) = (doc.as_object_mut(), extra.as_object()) {
-        d.extend(e.clone());
-    }
+    let doc = common::ob_credential(CREDENTIAL_ID, issuer, extra);
     let vm = format!("{issuer}#{}", multikey::encode_ed25519_public(&public_key()));
     di::sign(&doc, &SEED, &vm, "2025-01-15T00:00:00Z").expect("signs")
 }

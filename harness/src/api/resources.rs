@@ -245,6 +245,25 @@ fn keep_error(c: &mut Ctx, resp: Resp, what: &str, minor: Option<&'static str>) 
     });
 }
 
+/// A request the resource server must refuse (RFC 6749 §7) was not answered with `want`: serving it is the MUST
+/// violation; refusing it with another 4xx only misses RFC 6750 §3.1's SHOULD.
+fn refusal_finding(s: &mut Session<'_>, check: &str, (request, condition): (&str, &str), resp: &Resp, want: &str) {
+    let served = !(400..500).contains(&resp.status);
+    let finding = if served {
+        s.rec.violation(check, format!("{request} {condition} was not refused"))
+    } else {
+        s.rec.warning(
+            check,
+            format!("{request} {condition} was refused with {}, not {want}", resp.status),
+        )
+    };
+    finding
+        .at(format!("{request} → {}", resp.status))
+        .expected(want)
+        .found(resp.status.to_string())
+        .exchange(&resp.exchange);
+}
+
 /// `004` (no token), `005` (unknown token), `006` (read-only token on other operations).
 async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>) {
     let creds = s.api_url(c.family, "/credentials");
@@ -307,27 +326,8 @@ async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>)
         };
         s.rec.evaluated(&invalid);
         if resp.status != 401 {
-            // Serving the request is the MUST violation (RFC 6749 §7); refusing it with another status only misses
-            // RFC 6750's SHOULD.
-            let served = !(400..500).contains(&resp.status);
-            let message = if served {
-                format!("GET {url} with an unknown token was not refused")
-            } else {
-                format!(
-                    "GET {url} with an unknown token was refused with {}, not 401",
-                    resp.status
-                )
-            };
-            let finding = if served {
-                s.rec.violation(&invalid, message)
-            } else {
-                s.rec.warning(&invalid, message)
-            };
-            finding
-                .at(format!("GET {url} → {}", resp.status))
-                .expected("401")
-                .found(resp.status.to_string())
-                .exchange(&resp.exchange);
+            let request = format!("GET {url}");
+            refusal_finding(s, &invalid, (&request, "with an unknown token"), &resp, "401");
         } else {
             keep_error(c, resp, "GET with an unknown token", Some("unauthorizedrequest"));
         }
@@ -346,25 +346,14 @@ async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>)
         };
         s.rec.evaluated(&scoped);
         if resp.status != 403 {
-            let served = !(400..500).contains(&resp.status);
-            let message = if served {
-                format!("{m} {url} with a token lacking its scope was not refused")
-            } else {
-                format!(
-                    "{m} {url} with a token lacking its scope was refused with {}, not 403",
-                    resp.status
-                )
-            };
-            let finding = if served {
-                s.rec.violation(&scoped, message)
-            } else {
-                s.rec.warning(&scoped, message)
-            };
-            finding
-                .at(format!("{m} {url} → {}", resp.status))
-                .expected("403 (insufficient_scope)")
-                .found(resp.status.to_string())
-                .exchange(&resp.exchange);
+            let request = format!("{m} {url}");
+            refusal_finding(
+                s,
+                &scoped,
+                (&request, "with a token lacking its scope"),
+                &resp,
+                "403 (insufficient_scope)",
+            );
         } else {
             keep_error(c, resp, &format!("{m} with too little scope"), Some("forbidden"));
         }
