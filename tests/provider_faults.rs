@@ -116,6 +116,11 @@ struct Observed {
 }
 
 fn conformance_run(faults: Faults, https: bool) -> Result<Observed, String> {
+    conformance_run_of(faults, https, &Family::ALL)
+}
+
+/// A conformance run against the ecosystem's provider, claiming only `families`.
+fn conformance_run_of(faults: Faults, https: bool, families: &[Family]) -> Result<Observed, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -124,7 +129,8 @@ fn conformance_run(faults: Faults, https: bool) -> Result<Observed, String> {
     let eco = runtime
         .block_on(Ecosystem::start_with(1, faults, https))
         .map_err(|e| e.to_string())?;
-    let target = eco.target();
+    let mut target = eco.target();
+    target.specs = families.to_vec();
     let hooks = eco.hooks();
     let run = runtime.block_on(api::run(&target, eco.uploads.clone(), &hooks, &|_| {}));
     let mut policy = FetchPolicy {
@@ -240,6 +246,23 @@ fn main() {
             check_row(r.trips, Faults::one(fault), true, r.documents_fail)
         }));
     }
+    // CLR 2.0 states its API by analogy with OB 3.0, but OAuth 2.0's own MUSTs hold for it alone too.
+    trials.push(Trial::test(
+        "a CLR-2.0-only provider serving credentials without a token or scope fails",
+        || {
+            let faults = Faults::parse_list("anonymous-access,scope-not-enforced").map_err(|e| e.to_string())?;
+            let o = conformance_run_of(faults, true, &[Family::Clr20])?;
+            for id in ["CLR20-API-004", "CLR20-API-006"] {
+                if o.provider.get(id) != Some(&Outcome::Fail) {
+                    return Err(format!("{id} should fail:{}", explain(&o, &BTreeSet::from([id.to_string()]))).into());
+                }
+            }
+            if o.provider.keys().any(|id| id.starts_with("OB30-")) {
+                return Err("OB 3.0 checks ran for a provider that claims CLR 2.0 only".into());
+            }
+            Ok(())
+        },
+    ));
     trials.push(Trial::test("coverage: every fault has a row", || {
         let missing: Vec<&str> = Fault::ALL
             .iter()
