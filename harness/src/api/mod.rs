@@ -219,7 +219,22 @@ pub async fn run_with(
     };
     let budget = target.run_timeout();
     let started = Instant::now();
-    if tokio::time::timeout(budget, steps(&mut s, uploads)).await.is_err() {
+    let ran = tokio::time::timeout(budget, CatchPanic(Box::pin(steps(&mut s, uploads)))).await;
+    if let Ok(Err(panic)) = &ran {
+        // A bug in a step: the checks it had begun are harness bugs (exit 101), the rest keep what was observed.
+        s.rec
+            .interrupt_in_flight_with(|id| format!("{}{id}: {panic}", crate::engine::HARNESS_BUG));
+        for c in provider_checks(&families) {
+            if s.rec.result(c.id, false).outcome == Outcome::Skip {
+                let why = format!(
+                    "{}the provider run: {panic} (this check was not reached)",
+                    crate::engine::HARNESS_BUG
+                );
+                s.rec.error(c.id, why);
+            }
+        }
+    }
+    if ran.is_err() {
         let why = format!(
             "the run's time budget ({} s) ran out after {:?}",
             budget.as_secs(),
@@ -261,6 +276,22 @@ fn prepare(target: &Target, recording: Recording) -> Result<(Url, ApiClient), St
     )
     .map_err(|e| e.to_string())?;
     Ok((base, http))
+}
+
+/// A future whose panic becomes its message, so a bug in one provider step costs the run that step, not the
+/// results and reports of everything before it.
+struct CatchPanic<'a>(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'a>>);
+
+impl std::future::Future for CatchPanic<'_> {
+    type Output = Result<(), String>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(poll) => poll.map(Ok),
+            Err(payload) => std::task::Poll::Ready(Err(clr_reports::panic_message(payload.as_ref()))),
+        }
+    }
 }
 
 /// The run, step by step. A check is *settled* once the step that sent its requests has finished: if the run's

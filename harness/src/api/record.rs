@@ -49,9 +49,15 @@ impl Recorder {
     /// The step under way was cut short (the run's time budget): every check it had begun and not yet found
     /// violated is an Error with `why`, never a pass on the probes that happened to be sent.
     pub fn interrupt_in_flight(&mut self, why: &str) {
+        self.interrupt_in_flight_with(|_| why.to_string());
+    }
+
+    /// [`Recorder::interrupt_in_flight`] with a reason per check.
+    pub fn interrupt_in_flight_with(&mut self, why: impl Fn(&str) -> String) {
         for id in std::mem::take(&mut self.in_flight) {
             if !self.has_violation(&id) {
-                self.error(&id, why);
+                let reason = why(&id);
+                self.error(&id, reason);
             }
         }
     }
