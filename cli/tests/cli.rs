@@ -658,3 +658,85 @@ fn several_formats_without_a_report_dir_are_refused_before_the_run() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("--report-dir"), "says what to do: {}", text(&out));
 }
+
+/// Thirty thousand violations on one minified line: every finding keeps a bounded window of the line, each check
+/// keeps its first findings and counts the rest, so the reports stay small (a 180 KB document once peaked at 5 GB and
+/// wrote a 611 MB report.json).
+#[test]
+fn many_findings_on_one_long_line_give_bounded_reports() {
+    let dir = temp_dir("many-findings");
+    let mut doc: serde_json::Value = serde_json::from_str(VALID).expect("the fixture parses");
+    doc["credentialSubject"]["achievement"]["alignment"] =
+        serde_json::Value::Array(vec![serde_json::Value::Null; 30_000]);
+    let input = write(
+        &dir,
+        "minified.json",
+        serde_json::to_string(&doc).expect("json").as_bytes(),
+    );
+    assert!(std::fs::metadata(&input).expect("written").len() > 100_000);
+    let reports = dir.join("reports");
+    let out = run(&[
+        "validate",
+        "--no-proofs",
+        input.to_str().unwrap(),
+        "--report-dir",
+        reports.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json = std::fs::metadata(reports.join("report.json"))
+        .expect("report.json")
+        .len();
+    let html = std::fs::metadata(reports.join("report.html"))
+        .expect("report.html")
+        .len();
+    assert!(json < 2_000_000, "report.json is {json} bytes");
+    assert!(html < 4_000_000, "report.html is {html} bytes");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("report.json")).expect("read")).expect("json");
+    let findings = report["subjects"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["findings"].as_array().map_or(0, Vec::len))
+        .max()
+        .unwrap_or(0);
+    assert!(
+        findings <= 51,
+        "a check keeps at most 50 findings and a count: {findings}"
+    );
+    assert!(
+        text(&out).contains("more findings of this check"),
+        "the rest are counted"
+    );
+}
+
+/// A directory walk ends and stays in its tree: symbolic-link cycles are not followed, and a FIFO named `*.json`
+/// (which would block any read) is not opened; a link to a credential file is read.
+#[cfg(unix)]
+#[test]
+fn directory_walks_skip_link_cycles_and_fifos() {
+    let dir = temp_dir("walk");
+    let tree = dir.join("tree");
+    std::fs::create_dir_all(tree.join("sub")).expect("dirs");
+    std::fs::write(tree.join("sub/badge.json"), VALID).expect("write");
+    std::os::unix::fs::symlink(&tree, tree.join("sub/loop")).expect("a cycle");
+    std::os::unix::fs::symlink(tree.join("sub"), tree.join("sub/self")).expect("another");
+    std::os::unix::fs::symlink(tree.join("sub/badge.json"), tree.join("linked.json")).expect("a file link");
+    let fifo = tree.join("pipe.json");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    let out = run(&["validate", "--no-proofs", "--allow-unverified", tree.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("linked.json") && t.contains("badge.json"), "{t}");
+    assert!(
+        !t.contains("loop") && !t.contains("self/"),
+        "no path through a link cycle: {t}"
+    );
+    if made {
+        assert!(!t.contains("pipe.json"), "the FIFO is not opened: {t}");
+    }
+}

@@ -477,8 +477,36 @@ pub(crate) fn harness_bug(check: &str, message: &str) -> CheckResult {
     }
 }
 
+/// Findings one check keeps per subject; the rest are counted in one last finding. A hostile document can make
+/// every array item a violation, and the reader needs the first few and the count, not thirty thousand copies.
+pub const MAX_FINDINGS_PER_CHECK: usize = 50;
+
+/// Keeps the first [`MAX_FINDINGS_PER_CHECK`] findings and says how many more there were, with the worst outcome
+/// among them, so the check's verdict is unchanged.
+pub fn cap_findings(findings: &mut Vec<Finding>) {
+    if findings.len() <= MAX_FINDINGS_PER_CHECK {
+        return;
+    }
+    let rest = findings.split_off(MAX_FINDINGS_PER_CHECK);
+    let outcome = clr_reports::fold_outcome(&rest);
+    findings.push(Finding {
+        outcome,
+        message: format!(
+            "… and {} more findings of this check (the first {MAX_FINDINGS_PER_CHECK} are shown)",
+            rest.len()
+        ),
+        location: Location::default(),
+        expected: None,
+        actual: None,
+        evidence: vec![],
+        exchanges: vec![],
+        hint: None,
+    });
+}
+
 /// Folds findings into a check result; `--strict` makes SHOULD-level warnings failures.
 fn result(check: &'static Check, mut findings: Vec<Finding>, none: Option<NoVerdict>, strict: bool) -> CheckResult {
+    cap_findings(&mut findings);
     if strict && check.level == clr_reports::Level::Should {
         for f in &mut findings {
             if f.outcome == Outcome::Warn {
@@ -541,10 +569,11 @@ fn locate(spans: &SpanIndex, ptr: &Ptr) -> Location {
 /// Adds line and column of the finding's pointer (or its nearest existing ancestor) in the source text.
 fn add_position(spans: &SpanIndex, loc: &mut Location) {
     let Some(pointer) = &loc.pointer else { return };
-    if let Some((line, column)) = spans.position(pointer) {
-        loc.line = Some(line);
-        loc.column = Some(column);
-        loc.snippet = spans.line(line).map(str::to_string);
+    if let Some(e) = spans.excerpt(pointer) {
+        loc.line = Some(e.line);
+        loc.column = Some(e.column);
+        loc.snippet = Some(e.snippet);
+        loc.snippet_column = e.snippet_column;
     }
 }
 

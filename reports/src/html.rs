@@ -521,7 +521,7 @@ fn where_html(s: &Subject, loc: &Location) -> String {
         let gutter = line.to_string();
         let pad = " ".repeat(gutter.len());
         let _ = write!(html, "<pre class=\"snippet\">{gutter} | {}", esc(snippet));
-        if let Some(column) = loc.column {
+        if let Some(column) = loc.snippet_column.or(loc.column) {
             // Tabs stay tabs under the snippet so the caret lines up whatever the tab width.
             let lead: String = snippet
                 .chars()

@@ -187,6 +187,10 @@ pub struct Location {
     /// re-read (or re-decode) the input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snippet: Option<String>,
+    /// When `snippet` is a window of a long line (cut with `…`), the 1-based column of the position inside it;
+    /// reporters put their caret there. Absent: the snippet is the whole line and `column` applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snippet_column: Option<u64>,
     /// 0-based byte offset in the input (PNG chunk offset, JSON syntax error …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byte_offset: Option<u64>,

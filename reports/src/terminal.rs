@@ -233,7 +233,7 @@ impl Renderer<'_> {
         let gutter = |text: &str| p.paint(Style::Gutter, text);
         out.push(format!("{ind}{pad}{} {}", gutter("-->"), clean(&location_text(s, loc))));
         if let (Some(line_no), Some(snippet)) = (&line_no, &loc.snippet) {
-            let (text, caret) = excerpt(snippet, loc.column);
+            let (text, caret) = excerpt(snippet, loc.snippet_column.or(loc.column));
             out.push(format!("{ind}{pad} {}", gutter("|")));
             out.push(format!("{ind}{} {text}", gutter(&format!("{line_no} |"))));
             if let Some(caret) = caret {

@@ -269,7 +269,9 @@ fn readable(read: Result<Vec<u8>, input::InputError>, name: &str) -> Result<Resu
     }
 }
 
-/// Credential files under a directory, recursively, in a stable order.
+/// Credential files under a directory, recursively, in a stable order. The walk never follows a symbolic link to a
+/// directory (so a link cycle cannot make it endless, and it never leaves the named tree), and takes only regular
+/// files (a link to one included): a FIFO, device or socket named `*.json` would block the read or never end.
 fn credential_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -277,12 +279,17 @@ fn credential_files(dir: &Path) -> Vec<PathBuf> {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
         for entry in entries.flatten() {
             let p = entry.path();
-            if p.is_dir() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
                 stack.push(p);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| CREDENTIAL_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                continue;
+            }
+            let regular =
+                kind.is_file() || (kind.is_symlink() && std::fs::metadata(&p).is_ok_and(|m| m.file_type().is_file()));
+            if regular
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| CREDENTIAL_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
             {
                 out.push(p);
             }

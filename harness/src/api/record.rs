@@ -136,6 +136,7 @@ impl Recorder {
         let empty = Slot::default();
         let slot = self.slots.get(id).unwrap_or(&empty);
         let mut findings = slot.findings.clone();
+        crate::engine::cap_findings(&mut findings);
         if strict {
             for f in &mut findings {
                 if f.outcome == Outcome::Warn {

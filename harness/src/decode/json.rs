@@ -18,7 +18,8 @@ const MAX_SPAN_BYTES: usize = 16 * 1024 * 1024;
 /// JSON pointer → (1-based line, 1-based column) of the value it designates.
 #[derive(Debug, Clone, Default)]
 pub struct SpanIndex {
-    positions: HashMap<String, (u64, u64)>,
+    /// Pointer → (line, column, byte offset in `text`).
+    positions: HashMap<String, (u64, u64, usize)>,
     text: String,
     /// Byte offset where each line starts.
     line_starts: Vec<usize>,
@@ -44,6 +45,10 @@ impl SpanIndex {
 
     /// Position of the value at `pointer`, or of its nearest existing ancestor.
     pub fn position(&self, pointer: &str) -> Option<(u64, u64)> {
+        self.nearest(pointer).map(|(line, column, _)| (line, column))
+    }
+
+    fn nearest(&self, pointer: &str) -> Option<(u64, u64, usize)> {
         let mut p = pointer;
         loop {
             if let Some(pos) = self.positions.get(p) {
@@ -56,6 +61,47 @@ impl SpanIndex {
         }
     }
 
+    /// Where `pointer` (or its nearest existing ancestor) is: line, column, and an excerpt of its line — the whole
+    /// line when it is short, else a window of [`EXCERPT_BEFORE`] + [`EXCERPT_AFTER`] characters around the value
+    /// with `…` where it was cut, and the column of the value inside that window. The cost is the window's, not the
+    /// line's, so a minified document with many findings stays linear.
+    pub fn excerpt(&self, pointer: &str) -> Option<Excerpt> {
+        let (line, column, offset) = self.nearest(pointer)?;
+        let idx = usize::try_from(line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(idx)?;
+        let end = self.line_starts.get(idx + 1).map_or(self.text.len(), |next| next - 1);
+        let text = self.text.get(start..end)?;
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if text.len() <= EXCERPT_BEFORE + EXCERPT_AFTER {
+            return Some(Excerpt {
+                line,
+                column,
+                snippet: text.to_string(),
+                snippet_column: None,
+            });
+        }
+        let at = offset.saturating_sub(start).min(text.len());
+        let (before, after) = (text.get(..at)?, text.get(at..)?);
+        let kept_before: Vec<char> = before.chars().rev().take(EXCERPT_BEFORE).collect();
+        let cut_before = before.chars().rev().nth(EXCERPT_BEFORE).is_some();
+        let mut snippet = String::new();
+        if cut_before {
+            snippet.push('…');
+        }
+        snippet.extend(kept_before.iter().rev());
+        let mut rest = after.chars();
+        snippet.extend(rest.by_ref().take(EXCERPT_AFTER));
+        if rest.next().is_some() {
+            snippet.push('…');
+        }
+        Some(Excerpt {
+            line,
+            column,
+            snippet,
+            snippet_column: Some(u64::from(cut_before) + kept_before.len() as u64 + 1),
+        })
+    }
+
     /// The text of a 1-based line, without its line ending.
     pub fn line(&self, line: u64) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
@@ -64,6 +110,22 @@ impl SpanIndex {
         let l = self.text.get(start..end)?;
         Some(l.strip_suffix('\r').unwrap_or(l))
     }
+}
+
+/// Characters of a long line kept before a finding's position in its excerpt.
+pub const EXCERPT_BEFORE: usize = 60;
+/// Characters of a long line kept from a finding's position on.
+pub const EXCERPT_AFTER: usize = 100;
+
+/// A finding's place in the source text, with a bounded excerpt of its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excerpt {
+    pub line: u64,
+    pub column: u64,
+    /// The line, or a window of it with `…` where it was cut.
+    pub snippet: String,
+    /// The 1-based column of the position inside `snippet` when it is a window (`None`: it is `column`).
+    pub snippet_column: Option<u64>,
 }
 
 /// Escapes one reference token of a JSON pointer (RFC 6901 §3).
@@ -172,7 +234,7 @@ enum Frame {
 }
 
 /// Records the position of every value, in document order. Iterative, so depth costs heap, not stack.
-fn scan(text: &str, mut budget: usize) -> HashMap<String, (u64, u64)> {
+fn scan(text: &str, mut budget: usize) -> HashMap<String, (u64, u64, usize)> {
     let b = text.as_bytes();
     let mut positions = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
@@ -215,7 +277,7 @@ fn scan(text: &str, mut budget: usize) -> HashMap<String, (u64, u64)> {
         };
         if budget >= pointer.len() {
             budget -= pointer.len();
-            positions.insert(pointer.clone(), (line, col));
+            positions.insert(pointer.clone(), (line, col, i));
         }
         let end = match c {
             b'{' => {
@@ -281,6 +343,8 @@ mod tests {
     fn span_index_maps_nested_pointers_to_lines_and_columns() {
         let (_, _, spans) = parse(DOC.as_bytes(), CHECK_JSON).unwrap();
         assert_eq!(spans.position(""), Some((1, 1)));
+        let short = spans.excerpt("/list/0").expect("an excerpt");
+        assert_eq!((short.line, short.column, short.snippet_column), (4, 5, None));
         assert_eq!(spans.position("/a~1b"), Some((2, 10)));
         assert_eq!(spans.position("/list"), Some((3, 11)));
         assert_eq!(spans.position("/list/0"), Some((4, 5)));
@@ -356,5 +420,30 @@ mod tests {
         };
         assert_eq!(spans.positions.len(), 2);
         assert_eq!(spans.position("/k/1000"), Some((1, 7)));
+    }
+
+    #[test]
+    fn excerpts_of_long_lines_are_windows_around_the_value() {
+        let filler: String = (0..5000).map(|i| format!("\"k{i}\": null, ")).collect();
+        let more = filler.replace("\"k", "\"m");
+        let text = format!("{{{filler}\"target\": \"é-value\", {more}\"end\": 1}}");
+        let spans = SpanIndex::build(&text);
+        let e = spans.excerpt("/target").expect("an excerpt");
+        assert_eq!(e.line, 1);
+        assert!(e.snippet.starts_with('…') && e.snippet.ends_with('…'), "{}", e.snippet);
+        assert!(e.snippet.chars().count() <= EXCERPT_BEFORE + EXCERPT_AFTER + 2);
+        let col = usize::try_from(e.snippet_column.expect("windowed")).expect("small");
+        let at: String = e.snippet.chars().skip(col - 1).take(9).collect();
+        assert_eq!(at, "\"é-value\"", "the window's column points at the value");
+        // The start of the line: nothing cut before.
+        let first = spans.excerpt("/k0").expect("an excerpt");
+        assert!(!first.snippet.starts_with('…'), "{first:?}");
+        assert_eq!(
+            first
+                .snippet
+                .chars()
+                .nth(usize::try_from(first.snippet_column.unwrap_or(1)).unwrap_or(1) - 1),
+            Some('n')
+        );
     }
 }
