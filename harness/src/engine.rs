@@ -716,7 +716,7 @@ pub fn build_run(
         exit::OK
     };
     let verdict = verdict(&subjects, &results, unverified);
-    Run {
+    let mut run = Run {
         format: clr_reports::REPORT_FORMAT.into(),
         tool: tool_info(),
         command,
@@ -733,7 +733,9 @@ pub fn build_run(
             exit_code,
             verdict,
         },
-    }
+    };
+    run.cap_values();
+    run
 }
 
 fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
@@ -834,6 +836,43 @@ pub fn rfc3339(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A provider can answer 8 MiB where a check expected a credential; the run keeps the start and the size.
+    #[test]
+    fn a_run_caps_every_finding_value() {
+        let huge = "x".repeat(8 * 1024 * 1024);
+        let mut r = harness_bug("OB30-API-015", "x");
+        r.outcome = Outcome::Fail;
+        r.findings[0].actual = Some(huge.clone());
+        r.findings[0].expected = Some(huge);
+        let subject = Subject {
+            id: "provider-ob30".into(),
+            kind: clr_reports::SubjectKind::Provider,
+            name: "p".into(),
+            source: "p".into(),
+            parent: None,
+            scope: None,
+            layers: vec![],
+            detected: None,
+            outcome: Outcome::Fail,
+            unverified: None,
+            results: vec![r],
+        };
+        let run = build_run(
+            vec![subject],
+            RunOptions::default(),
+            vec![],
+            String::new(),
+            Instant::now(),
+            vec![],
+        );
+        let f = &run.subjects[0].results[0].findings[0];
+        let actual = f.actual.as_deref().unwrap_or_default();
+        assert!(actual.len() < clr_reports::MAX_VALUE_BYTES + 64, "{}", actual.len());
+        assert!(actual.ends_with("more bytes"), "the cut is visible");
+        let json = serde_json::to_string(&run).unwrap_or_default();
+        assert!(json.len() < 100_000, "report.json would be {} bytes", json.len());
+    }
 
     #[test]
     fn timestamps_are_rfc3339() {

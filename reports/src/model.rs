@@ -454,7 +454,46 @@ pub struct Run {
     pub summary: Summary,
 }
 
+/// The longest text a finding field (message, expected, found, an evidence value, a hint, a note, a snippet) keeps
+/// in a report. A provider can answer megabytes where a check expected a credential; the report needs the start and
+/// the size, not every byte in every format.
+pub const MAX_VALUE_BYTES: usize = 16 * 1024;
+
+/// `text` cut to at most `max` bytes (on a character boundary) with a visible `… N more bytes` when it was longer.
+pub fn capped(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let kept = text.get(..end).unwrap_or_default();
+    std::borrow::Cow::Owned(format!("{kept}… {} more bytes", text.len() - end))
+}
+
 impl Run {
+    /// Caps every finding field and note at [`MAX_VALUE_BYTES`] (exchanges keep their own, smaller body cap), so no
+    /// value the run met can make a report arbitrarily large.
+    pub fn cap_values(&mut self) {
+        let cap = |s: &mut String| {
+            if s.len() > MAX_VALUE_BYTES {
+                *s = capped(s, MAX_VALUE_BYTES).into_owned();
+            }
+        };
+        for subject in &mut self.subjects {
+            for result in &mut subject.results {
+                result.note.iter_mut().for_each(cap);
+                for f in &mut result.findings {
+                    cap(&mut f.message);
+                    let optional = [&mut f.expected, &mut f.actual, &mut f.hint, &mut f.location.snippet];
+                    optional.into_iter().flatten().for_each(cap);
+                    f.evidence.iter_mut().for_each(|e| cap(&mut e.value));
+                }
+            }
+        }
+    }
+
     /// The catalogue entry for a check id used in this run.
     pub fn check(&self, id: &str) -> Option<&CheckInfo> {
         self.checks.iter().find(|c| c.id == id)
@@ -492,6 +531,14 @@ mod tests {
             Outcome::Fail
         );
         assert_eq!(fold_outcome(&[f(Outcome::Fail), f(Outcome::Error)]), Outcome::Error);
+    }
+
+    #[test]
+    fn long_values_are_capped_visibly_on_a_character_boundary() {
+        let long = "é".repeat(MAX_VALUE_BYTES);
+        let cut = capped(&long, 11);
+        assert_eq!(cut, format!("{}… {} more bytes", "é".repeat(5), long.len() - 10));
+        assert_eq!(capped("short", 11), "short");
     }
 
     #[test]
