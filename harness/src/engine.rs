@@ -22,6 +22,11 @@ use crate::schema::OfficialSchemas;
 /// Embedded credentials nest (CLR → credential → endorsement → …); past this depth they are not opened.
 const MAX_EMBEDDING_DEPTH: usize = 6;
 
+/// Embedded credentials (nested credentials and endorsements together) opened per document; the rest are reported
+/// on the parent as not verified, so the parent is unverified, never passed. A long transcript has dozens of nested
+/// credentials; thousands of endorsements are an attack on the verifier's time.
+pub const MAX_EMBEDDED_PER_DOCUMENT: usize = 200;
+
 /// What decides verdicts.
 #[derive(Default)]
 pub struct Options<'a> {
@@ -194,6 +199,7 @@ fn check_value(
         results.push(result(check, findings, None, opts.strict));
     }
     let mut children = Vec::new();
+    let mut unopened = 0;
     if let Some(kind) = detected.kind {
         // A panic in the verifier is a harness bug reported on every check that needed it, not a lost run.
         let verified = opts
@@ -244,8 +250,10 @@ fn check_value(
                 .walk
                 .embedded
                 .iter()
+                .take(MAX_EMBEDDED_PER_DOCUMENT)
                 .map(|e| (e.ptr.clone(), e.via, e.value.clone()))
                 .collect();
+            unopened = doc.walk.embedded.len().saturating_sub(MAX_EMBEDDED_PER_DOCUMENT);
         }
     }
     let (outcome, mut unverified) = settle(&results);
@@ -317,12 +325,12 @@ fn check_value(
         }
     }
     if let Some(kind) = detected_kind {
-        aggregate_embedded(me, kind, opts, out);
+        aggregate_embedded(me, kind, unopened, opts, out);
     }
 }
 
 /// Adds the parent's verdict on its embedded credentials (`Runner::Embedded` checks), once they have been checked.
-fn aggregate_embedded(me: usize, kind: detect::DocKind, opts: &Options, out: &mut [Subject]) {
+fn aggregate_embedded(me: usize, kind: detect::DocKind, unopened: usize, opts: &Options, out: &mut [Subject]) {
     let parent_id = out[me].id.clone();
     for check in opts.selection.selected().filter(|c| c.applies(kind)) {
         let Runner::Embedded(vias) = check.runner else { continue };
@@ -383,8 +391,13 @@ fn aggregate_embedded(me: usize, kind: detect::DocKind, opts: &Options, out: &mu
                     .unwrap_or_else(|| c.id.clone())
             })
             .collect();
-        let none = if children.is_empty() {
+        let none = if children.is_empty() && unopened == 0 {
             Some(NoVerdict::NotApplicable(format!("no embedded {}", vias.join("/"))))
+        } else if unopened > 0 && findings.is_empty() {
+            Some(NoVerdict::Skipped(format!(
+                "{unopened} embedded credentials were not verified: verification covers the first \
+                 {MAX_EMBEDDED_PER_DOCUMENT} of a document"
+            )))
         } else if !unverified.is_empty() && findings.is_empty() {
             Some(NoVerdict::Skipped(format!(
                 "the embedded credential{} {} could not be verified",

@@ -256,6 +256,10 @@ pub fn issuer_id(credential: &Value) -> Option<String> {
     }
 }
 
+/// Proofs of one document that are verified; the rest are reported as not verified (a skip: the document is then
+/// unverified, never passed). Real credentials carry one or two; hundreds are an attack on the verifier's time.
+pub const MAX_PROOFS_PER_DOCUMENT: usize = 8;
+
 /// Verifies every proof of a credential: its embedded Data Integrity proofs, and the VC-JWT it came in, if any.
 pub fn verify_proofs(
     credential: &Value,
@@ -270,7 +274,26 @@ pub fn verify_proofs(
         ..ProofReport::default()
     };
     let single = credential.get("proof").is_some_and(Value::is_object);
-    for entry in di::list_proofs(credential) {
+    // One budget for the whole document, and one canonical form of it shared by its proofs.
+    let budget = budget.shared_from_now();
+    let unsecured = di::UnsecuredForm::default();
+    let proofs = di::list_proofs(credential);
+    let total = proofs.len();
+    for entry in proofs {
+        if entry.index >= MAX_PROOFS_PER_DOCUMENT {
+            let why = format!(
+                "not verified: the document has {total} proofs and verification covers the first \
+                 {MAX_PROOFS_PER_DOCUMENT}"
+            );
+            report.embedded.push(DiResult {
+                ptr: Ptr::root().key("proof").index(entry.index),
+                shape: di::check_shape(credential, entry.index),
+                key: KeyOutcome::Skipped(why),
+                verified: None,
+                entry,
+            });
+            continue;
+        }
         let ptr = if single {
             Ptr::root().key("proof")
         } else {
@@ -280,7 +303,9 @@ pub fn verify_proofs(
         let (key, verified) = match (&shape, entry.verification_method.as_deref()) {
             (Ok(()), Some(vm)) => {
                 let resolved = net.block_on(keys::resolve_verification_method(vm, issuer.as_deref(), net.fetcher()));
-                key_result(resolved, net, |key| di::verify(credential, entry.index, key, budget))
+                key_result(resolved, net, |key| {
+                    di::verify_sharing(credential, entry.index, key, &budget, &unsecured)
+                })
             }
             _ => (KeyOutcome::NotAttempted, None),
         };

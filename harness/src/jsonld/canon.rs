@@ -4,14 +4,14 @@
 //! canonicalization uses the project's RDFC-1.0 ([`super::rdfc`]: oxrdf's differs from the reference implementation
 //! on named graphs, see there). RDFC-1.0 is exponential in the worst case ("poison
 //! graphs"), and credentials are hostile input, so the dataset is capped (quads, blank nodes) while it is being
-//! built and the whole computation runs on a worker thread with a deadline.
+//! built and the exponential part checks a deadline at every step: the work stops where it is, on the caller's
+//! thread, and nothing is left running in the background.
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use oxjsonld::{JsonLdParser, JsonLdRemoteDocument};
 use oxrdf::{Dataset, GraphName, NamedOrBlankNode, Term};
@@ -30,7 +30,33 @@ pub struct Budget {
     pub max_hash_calls: usize,
     /// Wall-clock limit for expansion plus canonicalization.
     pub deadline: Duration,
+    /// An absolute deadline shared by several canonicalizations (all the proofs of one document): the earlier of it
+    /// and `deadline` from the start applies.
+    pub until: Option<Instant>,
 }
+
+impl Budget {
+    /// This budget, with every canonicalization from now on ending by `deadline` from now at the latest.
+    pub fn shared_from_now(&self) -> Budget {
+        Budget {
+            until: Some(self.end_from(Instant::now())),
+            ..*self
+        }
+    }
+
+    fn end_from(&self, start: Instant) -> Instant {
+        let own = start + self.deadline;
+        self.until.map_or(own, |until| until.min(own))
+    }
+}
+
+/// How many canonicalizations this process has started: the measure the budget tests assert on (a document's
+/// proofs share one canonical form of the document), not the clock.
+pub fn canonicalizations() -> u64 {
+    CANONICALIZATIONS.load(Ordering::Relaxed)
+}
+
+static CANONICALIZATIONS: AtomicU64 = AtomicU64::new(0);
 
 impl Default for Budget {
     fn default() -> Self {
@@ -39,6 +65,7 @@ impl Default for Budget {
             max_blank_nodes: 1_000,
             max_hash_calls: 100_000,
             deadline: Duration::from_secs(5),
+            until: None,
         }
     }
 }
@@ -77,26 +104,10 @@ pub enum CanonError {
 
 /// Canonical N-Quads of a JSON-LD document (one `quad .` per line, sorted, blank nodes labelled by RDFC-1.0).
 pub fn canonical_nquads(doc: &Value, budget: &Budget) -> Result<String, CanonError> {
+    CANONICALIZATIONS.fetch_add(1, Ordering::Relaxed);
     let bytes = serde_json::to_vec(doc).map_err(|e| CanonError::Expansion { message: e.to_string() })?;
-    let budget = *budget;
-    let (tx, rx) = mpsc::channel();
-    let spawned = thread::Builder::new().name("rdfc-10".into()).spawn(move || {
-        // The receiver may be gone after a timeout; the result is then simply dropped.
-        let _ = tx.send(canonicalize_bytes(&bytes, &budget));
-    });
-    if let Err(e) = spawned {
-        return Err(CanonError::Worker { message: e.to_string() });
-    }
-    match rx.recv_timeout(budget.deadline) {
-        Ok(result) => result,
-        // The worker cannot be stopped from outside; it is detached and its result discarded.
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(CanonError::Budget {
-            limit: BudgetLimit::Deadline { limit: budget.deadline },
-        }),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(CanonError::Worker {
-            message: "the worker stopped without a result (panic)".into(),
-        }),
-    }
+    let end = budget.end_from(Instant::now());
+    canonicalize_bytes(&bytes, budget, end)
 }
 
 /// SHA-256 of the canonical N-Quads, as the Data Integrity hashes use it.
@@ -113,7 +124,10 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
-fn canonicalize_bytes(json: &[u8], budget: &Budget) -> Result<String, CanonError> {
+fn canonicalize_bytes(json: &[u8], budget: &Budget, end: Instant) -> Result<String, CanonError> {
+    let late = || CanonError::Budget {
+        limit: BudgetLimit::Deadline { limit: budget.deadline },
+    };
     let unknown: Arc<Mutex<Option<String>>> = Arc::default();
     let seen = Arc::clone(&unknown);
     let parser = JsonLdParser::new()
@@ -159,6 +173,9 @@ fn canonicalize_bytes(json: &[u8], budget: &Budget) -> Result<String, CanonError
             });
         }
         dataset.insert(&quad);
+        if dataset.len().is_multiple_of(256) && Instant::now() >= end {
+            return Err(late());
+        }
         if dataset.len() > budget.max_quads {
             return Err(CanonError::Budget {
                 limit: BudgetLimit::Quads {
@@ -173,8 +190,17 @@ fn canonicalize_bytes(json: &[u8], budget: &Budget) -> Result<String, CanonError
     if let Some(message) = first_error {
         return Err(CanonError::Expansion { message });
     }
-
-    canonical_nquads_of_dataset(&dataset, budget)
+    if Instant::now() >= end {
+        return Err(late());
+    }
+    rdfc::canonical_nquads_until(&dataset, budget.max_hash_calls, Some(end)).map_err(|e| match e {
+        rdfc::TooComplex::HashCalls => CanonError::Budget {
+            limit: BudgetLimit::HashCalls {
+                limit: budget.max_hash_calls,
+            },
+        },
+        rdfc::TooComplex::Deadline => late(),
+    })
 }
 
 /// RDFC-1.0 canonical N-Quads of an RDF dataset already built (by any JSON-LD processor). Only the hash-call limit
@@ -296,13 +322,32 @@ mod tests {
             deadline: Duration::ZERO,
             ..Budget::default()
         };
-        // A zero deadline may still race a very fast worker; either outcome is fine, a panic or hang is not.
+        // The deadline is checked on the caller's thread: a zero one is always already past.
         match canonical_nquads(&doc, &budget) {
-            Ok(_)
-            | Err(CanonError::Budget {
+            Err(CanonError::Budget {
                 limit: BudgetLimit::Deadline { .. },
             }) => {}
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_shared_deadline_bounds_every_canonicalization_after_it() {
+        let doc = json!({"@context": {"n": "https://schema.org/name"}, "@id": "urn:x", "n": "a"});
+        let shared = Budget {
+            until: Some(Instant::now()),
+            ..Budget::default()
+        };
+        assert!(matches!(
+            canonical_nquads(&doc, &shared),
+            Err(CanonError::Budget {
+                limit: BudgetLimit::Deadline { .. }
+            })
+        ));
+        let fresh = Budget::default().shared_from_now();
+        assert!(canonical_nquads(&doc, &fresh).is_ok());
+        let before = canonicalizations();
+        let _ = canonical_nquads(&doc, &fresh);
+        assert!(canonicalizations() > before, "every canonicalization is counted");
     }
 }

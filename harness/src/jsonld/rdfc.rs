@@ -13,9 +13,13 @@ use std::collections::{BTreeMap, HashMap};
 use oxrdf::Dataset;
 use sha2::{Digest, Sha256};
 
-/// The number of Hash N-Degree Quads calls was exhausted (a "poison graph").
+/// Canonicalization gave up: the Hash N-Degree Quads calls were exhausted (a "poison graph"), or the deadline
+/// passed — checked at every call, so the work stops where it is and no thread is left running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TooComplex;
+pub enum TooComplex {
+    HashCalls,
+    Deadline,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Node {
@@ -66,6 +70,7 @@ struct State {
     first_degree: Vec<String>,
     canonical: Issuer,
     calls_left: usize,
+    deadline: Option<std::time::Instant>,
 }
 
 fn sha256_hex(parts: &[&str]) -> String {
@@ -78,6 +83,15 @@ fn sha256_hex(parts: &[&str]) -> String {
 
 /// Canonical N-Quads (sorted lines) of `dataset`, allowing at most `max_calls` Hash N-Degree Quads invocations.
 pub fn canonical_nquads(dataset: &Dataset, max_calls: usize) -> Result<String, TooComplex> {
+    canonical_nquads_until(dataset, max_calls, None)
+}
+
+/// [`canonical_nquads`] that also gives up once `deadline` has passed.
+pub fn canonical_nquads_until(
+    dataset: &Dataset,
+    max_calls: usize,
+    deadline: Option<std::time::Instant>,
+) -> Result<String, TooComplex> {
     let mut labels: HashMap<String, usize> = HashMap::new();
     let mut blank = |id: &str| {
         let next = labels.len();
@@ -119,6 +133,7 @@ pub fn canonical_nquads(dataset: &Dataset, max_calls: usize) -> Result<String, T
         first_degree: Vec::new(),
         canonical: Issuer::new("c14n"),
         calls_left: max_calls,
+        deadline,
     };
     state.first_degree = (0..count).map(|b| state.hash_first_degree(b)).collect();
 
@@ -203,7 +218,10 @@ impl State {
     }
 
     fn hash_n_degree(&mut self, id: usize, mut issuer: Issuer) -> Result<(String, Issuer), TooComplex> {
-        self.calls_left = self.calls_left.checked_sub(1).ok_or(TooComplex)?;
+        self.calls_left = self.calls_left.checked_sub(1).ok_or(TooComplex::HashCalls)?;
+        if self.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return Err(TooComplex::Deadline);
+        }
         let mut related_by_hash: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &i in &self.mentions[id] {
             let q = &self.quads[i];
@@ -372,7 +390,7 @@ mod tests {
             _:c14n2 <urn:type> <urn:Proof> _:c14n0 .\n_:c14n2 <urn:value> \"v\" _:c14n0 .\n\
             _:c14n3 <urn:type> <urn:Proof> _:c14n1 .\n_:c14n3 <urn:value> \"v\" _:c14n1 .\n";
         assert_eq!(canonical_nquads(&dataset(input), 1_000), Ok(expected.to_owned()));
-        assert_eq!(canonical_nquads(&dataset(input), 0), Err(TooComplex));
+        assert_eq!(canonical_nquads(&dataset(input), 0), Err(TooComplex::HashCalls));
         let mut ox = dataset(input);
         ox.canonicalize(oxrdf::dataset::CanonicalizationAlgorithm::Rdfc10 {
             hash_algorithm: oxrdf::dataset::CanonicalizationHashAlgorithm::Sha256,

@@ -174,12 +174,29 @@ pub fn list_proofs(doc: &Value) -> Vec<ProofEntry> {
 
 /// Verify proof number `proof_index` of `doc` with an Ed25519 public key.
 pub fn verify(doc: &Value, proof_index: usize, public_key: &[u8; 32], budget: &Budget) -> Result<DiVerified, DiError> {
+    verify_sharing(doc, proof_index, public_key, budget, &UnsecuredForm::default())
+}
+
+/// The canonical form of a document without its proofs, computed once and shared by all its proofs: every proof of
+/// a proof set signs the same unsecured document, so a credential with many proofs is canonicalized once, not once
+/// per proof.
+#[derive(Debug, Default)]
+pub struct UnsecuredForm(std::cell::OnceCell<Result<String, canon::CanonError>>);
+
+/// [`verify`] with the document's canonical form shared through `unsecured` (one per document).
+pub fn verify_sharing(
+    doc: &Value,
+    proof_index: usize,
+    public_key: &[u8; 32],
+    budget: &Budget,
+    unsecured: &UnsecuredForm,
+) -> Result<DiVerified, DiError> {
     let (suite, proof) = select(doc, proof_index)?;
     let verification_method = required(proof, "verificationMethod")?.to_owned();
     let proof_purpose = required(proof, "proofPurpose")?.to_owned();
     let signature = decode_proof_value(required(proof, "proofValue")?)?;
     let key = VerifyingKey::from_bytes(public_key).map_err(|_| DiError::BadPublicKey)?;
-    let transcript = transcript_for(doc, proof, suite, budget)?;
+    let transcript = transcript_for(doc, proof, suite, budget, unsecured)?;
     if key.verify(transcript.hash_data(), &signature).is_err() {
         return Err(DiError::SignatureMismatch {
             transcript: Box::new(transcript),
@@ -210,7 +227,10 @@ pub fn check_shape(doc: &Value, proof_index: usize) -> Result<(), DiError> {
 /// The canonical forms and hashes of proof `proof_index` without checking a signature (for reports and vectors).
 pub fn transcript(doc: &Value, proof_index: usize, budget: &Budget) -> Result<(Suite, Transcript), DiError> {
     let (suite, proof) = select(doc, proof_index)?;
-    Ok((suite, transcript_for(doc, proof, suite, budget)?))
+    Ok((
+        suite,
+        transcript_for(doc, proof, suite, budget, &UnsecuredForm::default())?,
+    ))
 }
 
 /// Sign `doc` with an `eddsa-rdfc-2022` `DataIntegrityProof` for `assertionMethod`. Deterministic for a given key
@@ -247,7 +267,7 @@ pub fn sign_with_suite(
     proof.insert("proofPurpose".into(), "assertionMethod".into());
 
     let unsecured = Value::Object(out);
-    let transcript = transcript_for(&unsecured, &proof, suite, &Budget::default())?;
+    let transcript = transcript_for(&unsecured, &proof, suite, &Budget::default(), &UnsecuredForm::default())?;
     let signature = SigningKey::from_bytes(secret_seed).sign(transcript.hash_data());
     proof.insert(
         "proofValue".into(),
@@ -386,6 +406,7 @@ fn transcript_for(
     proof: &Map<String, Value>,
     suite: Suite,
     budget: &Budget,
+    unsecured_form: &UnsecuredForm,
 ) -> Result<Transcript, DiError> {
     let mut unsecured = doc.as_object().ok_or(DiError::NotAnObject)?.clone();
     unsecured.shift_remove("proof");
@@ -406,7 +427,14 @@ fn transcript_for(
         canon::canonical_nquads(v, budget).map_err(|source| DiError::Canonicalization { part, source })
     };
     let proof_config_nquads = canon(&Value::Object(config), Part::ProofConfig)?;
-    let document_nquads = canon(&Value::Object(unsecured), Part::Document)?;
+    let document_nquads = unsecured_form
+        .0
+        .get_or_init(|| canon::canonical_nquads(&Value::Object(unsecured), budget))
+        .clone()
+        .map_err(|source| DiError::Canonicalization {
+            part: Part::Document,
+            source,
+        })?;
     let proof_hash = canon::sha256(&proof_config_nquads);
     let doc_hash = canon::sha256(&document_nquads);
     Ok(Transcript {
