@@ -41,7 +41,8 @@ pub struct Options<'a> {
     pub env: crate::verify::Env,
     /// Verify proofs (and fetch what verification needs, under the policy of `net`). `None`: data model only.
     pub net: Option<&'a crate::verify::Net>,
-    /// Limits on JSON-LD canonicalization.
+    /// Limits on JSON-LD canonicalization. Its `until`, when set, is the run's deadline: verification stops there
+    /// (the credentials not verified by then are unverified, never passed).
     pub budget: crate::jsonld::canon::Budget,
 }
 
@@ -201,9 +202,12 @@ fn check_value(
     let mut children = Vec::new();
     let mut unopened = 0;
     if let Some(kind) = detected.kind {
+        // Past the run's deadline nothing more is verified: those checks are skips with the reason, never passes.
+        let out_of_time = opts.net.is_some() && opts.budget.until.is_some_and(|d| Instant::now() >= d);
         // A panic in the verifier is a harness bug reported on every check that needed it, not a lost run.
         let verified = opts
             .net
+            .filter(|_| !out_of_time)
             .map(|net| guarded(|| crate::verify::verify_proofs(value, jws, net, &opts.env, &opts.budget)));
         let (proofs, verifier_bug) = match verified {
             Some(Ok(p)) => (Some(p), None),
@@ -222,6 +226,15 @@ fn check_value(
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             if let Some(bug) = verifier_bug.as_ref().filter(|_| check.establishes_authenticity()) {
                 results.push(harness_bug(check.id, &format!("the verifier: {bug}")));
+                continue;
+            }
+            if out_of_time && check.establishes_authenticity() {
+                results.push(CheckResult {
+                    check: check.id.into(),
+                    outcome: Outcome::Skip,
+                    note: Some("not verified: the run's time budget ran out before this credential".into()),
+                    findings: vec![],
+                });
                 continue;
             }
             match check.runner {

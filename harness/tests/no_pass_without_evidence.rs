@@ -169,3 +169,41 @@ async fn a_revoked_credential_with_a_remote_status_list_is_never_a_pass() {
     let signed = di::sign(&doc, &SEED, &vm, "2025-01-15T00:00:00Z").expect("signs");
     unverified_then_failed(serde_json::to_vec(&signed).expect("json"), &server, "OB30-VER-002").await;
 }
+
+/// Past the run's deadline nothing more is verified: the credential's proof checks are skips with the reason and the
+/// credential is unverified — the run's budget bounds verification too, and never turns into passes.
+#[tokio::test]
+async fn past_the_run_deadline_credentials_are_unverified() {
+    let issuer = "https://registrar.example.edu/issuers/1";
+    let public = ed25519_dalek::SigningKey::from_bytes(&SEED).verifying_key().to_bytes();
+    let vm = format!("{issuer}#{}", multikey::encode_ed25519_public(&public));
+    let signed = di::sign(&credential(issuer, json!({})), &SEED, &vm, "2025-01-15T00:00:00Z").expect("signs");
+    let bytes = serde_json::to_vec(&signed).expect("json");
+    let subject = blocking(move || {
+        let net = Net::new(FetchPolicy::default()).expect("runtime");
+        let opts = Options {
+            env: Env::at("2025-12-01T00:00:00Z").expect("time"),
+            net: Some(&net),
+            budget: clr_harness::jsonld::canon::Budget {
+                until: Some(Instant::now()),
+                ..Default::default()
+            },
+            ..Options::default()
+        };
+        let input = Input {
+            source: "late".into(),
+            bytes: Ok(bytes),
+        };
+        engine::check_inputs(&[input], &opts).remove(0)
+    })
+    .await;
+    assert_eq!(outcome_of(&subject, "OB30-PRF-005"), Outcome::Skip);
+    assert!(
+        subject
+            .unverified
+            .as_deref()
+            .is_some_and(|u| u.contains("time budget ran out")),
+        "{:?}",
+        subject.unverified
+    );
+}

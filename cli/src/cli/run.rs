@@ -256,7 +256,11 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         strict: args.strict,
         env: Env::default(),
         net: net.as_ref(),
-        budget: Budget::default(),
+        // The run's time budget covers verifying what the provider returned too.
+        budget: Budget {
+            until: Some(started + target.run_timeout()),
+            ..Budget::default()
+        },
         schemas_missing: Some("the official schema cross-check runs with `clr-harness validate --spec-dir`".into()),
         ..Options::default()
     };
