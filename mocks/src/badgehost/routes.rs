@@ -29,6 +29,7 @@ pub fn router(host: Arc<BadgeHost>) -> Router {
         .route("/images/{file}", get(image))
         .route("/assertions/{file}", get(assertion))
         .route("/evidence/{name}", get(evidence))
+        .fallback(|| async { not_found("path") })
         .with_state(host)
 }
 
@@ -44,8 +45,9 @@ fn html(page: &str) -> Response {
     typed("text/html; charset=utf-8", page.to_string())
 }
 
+/// A 404 with an imsx_StatusInfo body, the JSON error every mock answers with (axum's default 404 is empty).
 fn not_found(what: &str) -> Response {
-    (StatusCode::NOT_FOUND, format!("no such {what}")).into_response()
+    crate::server::status_info(StatusCode::NOT_FOUND, "not_found", &format!("no such {what}"))
 }
 
 async fn index(State(h): St) -> Response {

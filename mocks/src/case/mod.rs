@@ -3,8 +3,9 @@
 //!
 //! Routes (all GET; other methods get 405 with an imsx_StatusInfo body; a `.json` suffix on an id is tolerated, as
 //! OpenSALT does):
-//! - `/ims/case/v1p0/CFDocuments` → `{"CFDocuments": [...]}` with `limit`, `offset`, `sort`, `orderBy`, `filter`,
-//!   `fields`, and `X-Total-Count` / `Link` (first, last, prev, next) headers
+//! - `/ims/case/v1p0/CFDocuments` → `{"CFDocuments": [...]}` with `limit` (default 100, at most 1000: larger is
+//!   clamped), `offset`, `sort`, `orderBy`, `filter`, `fields`, and `X-Total-Count` / `Link` (first, last, prev,
+//!   next) headers
 //! - `/ims/case/v1p0/CFDocuments/{id}`, `/CFItems/{id}`, `/CFAssociations/{id}`, `/CFLicenses/{id}`,
 //!   `/CFAssociationGroupings/{id}`, `/CFRubrics/{id}` → the object
 //! - `/ims/case/v1p0/CFPackages/{document id}` → `{CFDocument, CFItems, CFAssociations, CFDefinitions, CFRubrics}`
@@ -241,7 +242,7 @@ async fn documents(State(served): Fw, Base(base): Base, RawQuery(raw): RawQuery)
 
 /// RFC 8288 links to the first, last, previous and next pages, keeping the other parameters.
 fn paging_links(base: &str, pairs: &[(String, String)], q: &Query, total: usize) -> String {
-    let limit = q.limit.unwrap_or(query::DEFAULT_LIMIT);
+    let limit = q.page_size();
     let url = |offset: usize| {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in pairs.iter().filter(|(k, _)| k != "limit" && k != "offset") {
@@ -259,8 +260,8 @@ fn paging_links(base: &str, pairs: &[(String, String)], q: &Query, total: usize)
     if q.offset > 0 {
         links.push(format!("{}; rel=\"prev\"", url(q.offset.saturating_sub(limit))));
     }
-    if q.offset + limit < total {
-        links.push(format!("{}; rel=\"next\"", url(q.offset + limit)));
+    if q.offset.saturating_add(limit) < total {
+        links.push(format!("{}; rel=\"next\"", url(q.offset.saturating_add(limit))));
     }
     links.join(", ")
 }

@@ -26,7 +26,11 @@ impl QueryError {
     }
 }
 
+/// Page size of a list endpoint when the request names no `limit` (the CASE binding's default).
 pub const DEFAULT_LIMIT: usize = 100;
+/// The largest page; a larger `limit` is clamped to it (the binding gives no maximum and no error for one), and the
+/// `Link` URLs name the limit applied.
+pub const MAX_LIMIT: usize = 1000;
 
 /// The parsed parameters.
 #[derive(Debug, Default)]
@@ -121,9 +125,14 @@ impl Query {
         Ok(out)
     }
 
+    /// The page size served: the requested `limit` up to [`MAX_LIMIT`], else [`DEFAULT_LIMIT`].
+    pub fn page_size(&self) -> usize {
+        self.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT)
+    }
+
     /// One page of `selected`, each object cut down to the requested fields.
     pub fn page(&self, selected: &[Value]) -> Vec<Value> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        let limit = self.page_size();
         selected
             .iter()
             .skip(self.offset)

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::store::Token;
-use super::{BodyError, Family, Provider, read_body};
+use super::{BodyError, DEFAULT_PAGE_SIZE, Family, MAX_BODY, MAX_PAGE_SIZE, Provider};
 use crate::faults::Fault;
 
 pub(super) fn routes(family: Family) -> Router<Arc<Provider>> {
@@ -68,6 +68,11 @@ fn raw_response(p: &Provider, status: StatusCode, content_type: &'static str, bo
         content_type
     };
     (status, [(header::CONTENT_TYPE, ct)], body).into_response()
+}
+
+/// The answer to a path the provider does not serve.
+pub(super) fn not_found(p: &Provider) -> Response {
+    status_info(p, StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
 
 fn not_allowed(p: &Provider) -> Response {
@@ -164,6 +169,13 @@ struct Query {
     since: Option<(String, i64)>,
 }
 
+impl Query {
+    /// The page size served: the requested `limit` up to [`MAX_PAGE_SIZE`], else [`DEFAULT_PAGE_SIZE`].
+    fn page_size(&self) -> u64 {
+        self.limit.unwrap_or(DEFAULT_PAGE_SIZE).min(MAX_PAGE_SIZE)
+    }
+}
+
 fn parse_query(raw: Option<&str>) -> Result<Query, String> {
     let mut q = Query {
         limit: None,
@@ -211,10 +223,13 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
     } else {
         q.since.as_ref().map(|s| s.1)
     };
-    let (total, page) = match p
-        .store
-        .credentials(super::store_key(family), &token.user_id, since, q.offset, q.limit)
-    {
+    let (total, page) = match p.store.credentials(
+        super::store_key(family),
+        &token.user_id,
+        since,
+        q.offset,
+        Some(q.page_size()),
+    ) {
         Ok(x) => x,
         Err(e) => return internal(p, e),
     };
@@ -244,9 +259,7 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
         total
     };
     r.headers_mut().insert("x-total-count", HeaderValue::from(shown_total));
-    if let Some(link) = link_header(p, family, &q, total)
-        && let Ok(v) = HeaderValue::from_str(&link)
-    {
+    if let Ok(v) = HeaderValue::from_str(&link_header(p, family, &q, total)) {
         r.headers_mut().insert(header::LINK, v);
     }
     r
@@ -270,9 +283,10 @@ fn served(p: &Provider, mut vc: Value) -> Value {
     vc
 }
 
-/// RFC 8288 links for the paging rels the spec names; only sent when a limit pages the list.
-fn link_header(p: &Provider, family: Family, q: &Query, total: u64) -> Option<String> {
-    let limit = q.limit?;
+/// RFC 8288 links for the paging rels the spec names, with the page size served (the default page when the request
+/// named no limit, the clamped one when it named too large a limit), so following rel=next reads every credential.
+fn link_header(p: &Provider, family: Family, q: &Query, total: u64) -> String {
+    let limit = q.page_size();
     let url = |offset: u64| {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         s.append_pair("limit", &limit.to_string())
@@ -291,14 +305,14 @@ fn link_header(p: &Provider, family: Family, q: &Query, total: u64) -> Option<St
         } else {
             limit
         };
-        links.push(format!("<{}>; rel=\"next\"", url(q.offset + step)));
+        links.push(format!("<{}>; rel=\"next\"", url(q.offset.saturating_add(step))));
     }
     links.push(format!("<{}>; rel=\"last\"", url(last)));
     links.push(format!("<{}>; rel=\"first\"", url(0)));
     if q.offset > 0 {
         links.push(format!("<{}>; rel=\"prev\"", url(q.offset.saturating_sub(limit))));
     }
-    Some(links.join(", "))
+    links.join(", ")
 }
 
 /// Identity and issuance date of an uploaded credential: (issuer id, credential id, validFrom as epoch seconds).
@@ -379,7 +393,7 @@ async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
             return status_info(p, StatusCode::BAD_REQUEST, "invalid_data", &msg);
         }
     };
-    let body = match read_body(req.into_body()).await {
+    let body = match p.read_body(req.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(e) => return body_error(p, e),
     };
@@ -439,11 +453,17 @@ fn media_type(headers: &HeaderMap) -> String {
 
 pub(super) fn body_error(p: &Provider, e: BodyError) -> Response {
     match e {
-        BodyError::TooLarge => status_info(
+        BodyError::TooLarge(max) => status_info(
             p,
             StatusCode::PAYLOAD_TOO_LARGE,
             "invalid_data",
-            &format!("request bodies are limited to {} bytes", super::MAX_BODY),
+            &format!("request bodies are limited to {max} bytes"),
+        ),
+        BodyError::Timeout(after) => status_info(
+            p,
+            StatusCode::REQUEST_TIMEOUT,
+            "invalid_data",
+            &format!("the request body did not arrive within {} ms", after.as_millis()),
         ),
         BodyError::Read => status_info(
             p,
@@ -479,7 +499,7 @@ async fn put_profile(p: Arc<Provider>, family: Family, req: Request) -> Response
         Ok(t) => t,
         Err(r) => return *r,
     };
-    let body = match read_body(req.into_body()).await {
+    let body = match p.read_body(req.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(e) => return body_error(p, e),
     };

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::oauth::params;
 use super::store::{Client, CodeGrant};
-use super::{CODE_LIFETIME, Provider, read_body};
+use super::{BodyError, CODE_LIFETIME, MAX_FORM, Provider};
 use crate::faults::Fault;
 
 fn html_escape(s: &str) -> String {
@@ -92,10 +92,17 @@ fn validate(p: &Provider, q: &HashMap<String, String>) -> Result<AuthzRequest, B
         None => return fail("invalid_request", "response_type is required"),
         Some(_) => return fail("unsupported_response_type", "only response_type=code is supported"),
     }
-    let challenge = get("code_challenge").filter(|c| (43..=128).contains(&c.len()));
+    // S256 is the only method accepted, so a challenge is a base64url SHA-256 digest (43 characters) or nothing.
+    let challenge = get("code_challenge").filter(|c| super::valid_s256_challenge(c));
     let pkce_optional = p.has(Fault::PkceOptional);
     let Some(challenge) = challenge.or(pkce_optional.then_some("")) else {
-        return fail("invalid_request", "code_challenge (PKCE) is required");
+        return match get("code_challenge") {
+            None => fail("invalid_request", "code_challenge (PKCE) is required"),
+            Some(_) => fail(
+                "invalid_request",
+                "code_challenge must be the base64url SHA-256 of the code_verifier: 43 characters (S256)",
+            ),
+        };
     };
     if get("code_challenge_method") != Some("S256") && !pkce_optional {
         return fail("invalid_request", "code_challenge_method must be S256");
@@ -155,8 +162,13 @@ pub(super) async fn authorize_get(State(p): State<Arc<Provider>>, req: Request) 
 }
 
 pub(super) async fn authorize_post(State(p): State<Arc<Provider>>, req: Request) -> Response {
-    let Ok(body) = read_body(req.into_body()).await else {
-        return error_page(StatusCode::PAYLOAD_TOO_LARGE, "the form is too large");
+    let body = match p.read_body(req.into_body(), MAX_FORM).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge(_)) => return error_page(StatusCode::PAYLOAD_TOO_LARGE, "the form is too large"),
+        Err(BodyError::Timeout(_)) => {
+            return error_page(StatusCode::REQUEST_TIMEOUT, "the form did not arrive in time");
+        }
+        Err(BodyError::Read) => return error_page(StatusCode::BAD_REQUEST, "the form could not be read"),
     };
     let form = params(&body);
     let a = match validate(&p, &form) {

@@ -12,18 +12,18 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use crate::faults::{Fault, Faults};
-use crate::server::{self, Running};
+use crate::server::{self, Running, ServerLimits};
 use crate::tls::MockCa;
 use store::Store;
 
@@ -82,6 +82,36 @@ pub const ACCESS_TOKEN_LIFETIME: i64 = 3600;
 pub const CODE_LIFETIME: i64 = 600;
 /// Request bodies above this are refused (413) rather than buffered.
 pub const MAX_BODY: usize = 1 << 20;
+/// Form bodies of the OAuth endpoints (token, revocation, the consent form) above this are refused: they hold a
+/// handful of short parameters.
+pub const MAX_FORM: usize = 16 << 10;
+/// getCredentials page size when the request has no `limit`: without one a user with many credentials got them all
+/// in one response (hundreds of megabytes). The page carries `Link` rel next/first/last, so a client that follows
+/// rel=next (as the spec's paging asks) still reads everything.
+pub const DEFAULT_PAGE_SIZE: u64 = 100;
+/// The largest getCredentials page; a larger `limit` is clamped to it (the spec gives `limit` no maximum and no
+/// error for a large one, so the provider serves fewer per page and its `Link` URLs name the limit it applied).
+pub const MAX_PAGE_SIZE: u64 = 1000;
+/// Registered clients kept at most; registering one more evicts the oldest (with its codes and tokens), so
+/// unauthenticated registration cannot grow the store without bound and the provider stays usable.
+pub const MAX_CLIENTS: usize = 1000;
+
+/// The provider's bounds on what clients may hold: its server's connection limits and the registered clients.
+#[derive(Debug, Clone)]
+pub struct ProviderLimits {
+    pub server: ServerLimits,
+    /// Registered clients kept at most (the oldest is evicted beyond).
+    pub max_clients: usize,
+}
+
+impl Default for ProviderLimits {
+    fn default() -> Self {
+        ProviderLimits {
+            server: ServerLimits::default(),
+            max_clients: MAX_CLIENTS,
+        }
+    }
+}
 
 pub struct Provider {
     users: Vec<TestUser>,
@@ -93,6 +123,8 @@ pub struct Provider {
     clock_offset: AtomicI64,
     counter: AtomicU64,
     seed: [u8; 32],
+    body_read_timeout: Duration,
+    max_clients: usize,
 }
 
 impl std::fmt::Debug for Provider {
@@ -117,6 +149,16 @@ impl Provider {
         config: ProviderConfig,
         tls: Option<&MockCa>,
     ) -> Result<(Running, Arc<Provider>), ProviderError> {
+        Provider::spawn_with(listener, config, tls, ProviderLimits::default()).await
+    }
+
+    /// [`Provider::spawn_on`] with explicit [`ProviderLimits`] (tests shorten timeouts and lower caps to see them act).
+    pub async fn spawn_with(
+        listener: impl server::IntoListener,
+        config: ProviderConfig,
+        tls: Option<&MockCa>,
+        limits: ProviderLimits,
+    ) -> Result<(Running, Arc<Provider>), ProviderError> {
         let listener = listener.into_listener()?;
         let scheme = if tls.is_some() { "https" } else { "http" };
         let base_url = format!("{scheme}://{}", listener.local_addr()?);
@@ -133,8 +175,10 @@ impl Provider {
             clock_offset: AtomicI64::new(0),
             counter: AtomicU64::new(0),
             seed: seed(),
+            body_read_timeout: limits.server.body_read_timeout,
+            max_clients: limits.max_clients.max(1),
         });
-        let running = server::spawn_on(listener, router(provider.clone()), tls).await?;
+        let running = server::spawn_with(listener, router(provider.clone()), tls, limits.server).await?;
         Ok((running, provider))
     }
 
@@ -148,6 +192,11 @@ impl Provider {
 
     fn has(&self, fault: Fault) -> bool {
         self.faults.has(fault)
+    }
+
+    /// Clients registered now (at most the configured `max_clients`).
+    pub fn registered_clients(&self) -> Result<u64, store::StoreError> {
+        self.store.client_count()
     }
 
     /// Moves the provider's clock forward, so tests can expire codes and tokens without waiting.
@@ -173,6 +222,14 @@ impl Provider {
     fn user_by_login(&self, name: &str) -> Option<&TestUser> {
         self.users.iter().find(|u| u.username == name || u.id == name)
     }
+
+    /// Reads a request body of at most `max` bytes ([`read_capped`]) within the body read timeout.
+    async fn read_body(&self, body: Body, max: usize) -> Result<Bytes, BodyError> {
+        match tokio::time::timeout(self.body_read_timeout, read_capped(body, max)).await {
+            Ok(read) => read,
+            Err(_) => Err(BodyError::Timeout(self.body_read_timeout)),
+        }
+    }
 }
 
 fn seed() -> [u8; 32] {
@@ -194,15 +251,35 @@ pub fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-pub(crate) enum BodyError {
-    TooLarge,
-    Read,
+/// RFC 7636 §4.1: a code_verifier is 43 to 128 characters of `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`.
+/// Anything else (a one-character verifier, say) would make the challenge guessable, so it is refused.
+pub fn valid_verifier(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
-/// Reads a request body up to [`MAX_BODY`]. An oversized body is still drained (up to a bound) so the client
-/// finishes sending and reads the error response instead of seeing a reset connection.
-pub(crate) async fn read_body(mut body: Body) -> Result<Bytes, BodyError> {
+/// An S256 code_challenge as RFC 7636 §4.2 makes it: the unpadded base64url of a SHA-256 digest, so exactly 43
+/// characters decoding to 32 bytes.
+pub fn valid_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43 && URL_SAFE_NO_PAD.decode(challenge).is_ok_and(|d| d.len() == 32)
+}
+
+pub(crate) enum BodyError {
+    TooLarge(usize),
+    Read,
+    Timeout(Duration),
+}
+
+/// Reads a request body up to `max` bytes. An oversized body is still drained (up to a bound) so the client
+/// finishes sending and reads the error response instead of seeing a reset connection; a `Content-Length` above
+/// that bound is refused before reading anything.
+async fn read_capped(mut body: Body, max: usize) -> Result<Bytes, BodyError> {
     const DRAIN_LIMIT: usize = 64 << 20;
+    if body.size_hint().exact().is_some_and(|n| n > DRAIN_LIMIT as u64) {
+        return Err(BodyError::TooLarge(max));
+    }
     let mut buf: Vec<u8> = Vec::new();
     let mut seen = 0usize;
     loop {
@@ -213,17 +290,17 @@ pub(crate) async fn read_body(mut body: Body) -> Result<Bytes, BodyError> {
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
                     seen = seen.saturating_add(data.len());
-                    if seen <= MAX_BODY {
+                    if seen <= max {
                         buf.extend_from_slice(&data);
                     } else if seen > DRAIN_LIMIT {
-                        return Err(BodyError::TooLarge);
+                        return Err(BodyError::TooLarge(max));
                     }
                 }
             }
         }
     }
-    if seen > MAX_BODY {
-        return Err(BodyError::TooLarge);
+    if seen > max {
+        return Err(BodyError::TooLarge(max));
     }
     Ok(Bytes::from(buf))
 }
@@ -233,13 +310,17 @@ fn router(p: Arc<Provider>) -> Router {
         .route("/oauth/register", post(register::register).fallback(oauth::not_allowed))
         .route(
             "/oauth/authorize",
-            get(authorize::authorize_get).post(authorize::authorize_post),
+            get(authorize::authorize_get)
+                .post(authorize::authorize_post)
+                .fallback(oauth::not_allowed),
         )
         .route("/oauth/token", post(oauth::token).fallback(oauth::not_allowed))
         .route("/oauth/revoke", post(oauth::revoke).fallback(oauth::not_allowed));
     for family in Family::ALL {
         r = r.merge(api::routes(family));
     }
-    // Bodies are size-checked by `read_body`, which answers with the spec's error body instead of axum's text.
+    // Every other path is a 404 with an imsx_StatusInfo body, like the API's own errors (axum's default is empty).
+    r = r.fallback(|State(p): State<Arc<Provider>>| async move { api::not_found(&p) });
+    // Bodies are size-checked by `Provider::read_body`, which answers with the spec's error body instead of axum's text.
     r.layer(DefaultBodyLimit::disable()).with_state(p)
 }

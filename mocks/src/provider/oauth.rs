@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
 use super::store::{Client, GrantError, NewTokens, Redeem};
-use super::{ACCESS_TOKEN_LIFETIME, Provider, read_body};
+use super::{ACCESS_TOKEN_LIFETIME, BodyError, MAX_FORM, Provider};
 use crate::faults::Fault;
 
 pub(super) async fn not_allowed() -> Response {
@@ -30,6 +30,23 @@ pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) ->
         body.to_string(),
     )
         .into_response()
+}
+
+/// The OAuth error for a request body that could not be read: too large or unreadable (400), or too slow (408).
+pub(super) fn body_error(e: &BodyError, error: &str) -> Response {
+    match e {
+        BodyError::TooLarge(max) => oauth_error(
+            StatusCode::BAD_REQUEST,
+            error,
+            &format!("the request body is larger than {max} bytes"),
+        ),
+        BodyError::Read => oauth_error(StatusCode::BAD_REQUEST, error, "the request body could not be read"),
+        BodyError::Timeout(after) => oauth_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "invalid_request",
+            &format!("the request body did not arrive within {} ms", after.as_millis()),
+        ),
+    }
 }
 
 pub(super) fn params(raw: &[u8]) -> HashMap<String, String> {
@@ -93,12 +110,9 @@ pub(super) async fn token(State(p): State<Arc<Provider>>, req: Request) -> Respo
         Ok(c) => c,
         Err(r) => return *r,
     };
-    let Ok(body) = read_body(req.into_body()).await else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the request body is too large or unreadable",
-        );
+    let body = match p.read_body(req.into_body(), MAX_FORM).await {
+        Ok(b) => b,
+        Err(e) => return body_error(&e, "invalid_request"),
     };
     let form = params(&body);
     let get = |k: &str| form.get(k).map(String::as_str).filter(|s| !s.is_empty());
@@ -208,12 +222,9 @@ pub(super) async fn revoke(State(p): State<Arc<Provider>>, req: Request) -> Resp
         Ok(c) => c,
         Err(r) => return *r,
     };
-    let Ok(body) = read_body(req.into_body()).await else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the request body is too large or unreadable",
-        );
+    let body = match p.read_body(req.into_body(), MAX_FORM).await {
+        Ok(b) => b,
+        Err(e) => return body_error(&e, "invalid_request"),
     };
     let form = params(&body);
     let Some(token) = form.get("token").filter(|t| !t.is_empty()) else {

@@ -1,5 +1,10 @@
 //! The Service Description Document and dynamic client registration (RFC 7591 as profiled by the 1EdTech
 //! Security Framework): every required field, arrays as arrays, https URLs on one host, supported values only.
+//!
+//! Registration is unauthenticated, so what one request may store is bounded: the body ([`MAX_REGISTRATION_BODY`]),
+//! each member ([`MAX_FIELD_BYTES`], arrays [`MAX_ARRAY_VALUES`]), the number of members ([`MAX_MEMBERS`]), and the
+//! number of clients kept (the provider's `max_clients`, oldest evicted). Oversized metadata is refused with RFC
+//! 7591's `invalid_client_metadata` (`invalid_redirect_uri` for too many redirect URIs).
 
 use std::sync::Arc;
 
@@ -9,9 +14,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::api::{authorize, json_response};
-use super::oauth::oauth_error;
+use super::oauth::{body_error, oauth_error};
 use super::store::Client;
-use super::{Family, Provider, SCOPE_OPS, read_body, supported_scopes};
+use super::{Family, Provider, SCOPE_OPS, supported_scopes};
 use crate::faults::Fault;
 
 pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Response {
@@ -66,6 +71,38 @@ pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Re
     json_response(p, StatusCode::OK, &sdd)
 }
 
+/// Largest registration request body, in bytes: a complete registration is well under 2 KiB.
+pub const MAX_REGISTRATION_BODY: usize = 16 << 10;
+/// Largest metadata value, in bytes: a string, each string of an array, or any other value as JSON text.
+pub const MAX_FIELD_BYTES: usize = 2048;
+/// Most values in one metadata array (`redirect_uris`, `contacts`, …).
+pub const MAX_ARRAY_VALUES: usize = 10;
+/// Most members in the registration object.
+pub const MAX_MEMBERS: usize = 32;
+
+/// The first member of `meta` that exceeds the size bounds: its name and why.
+fn oversized(meta: &Map<String, Value>) -> Option<(&str, String)> {
+    if meta.len() > MAX_MEMBERS {
+        return Some(("", format!("the registration has more than {MAX_MEMBERS} members")));
+    }
+    let too_long = |v: &Value| match v {
+        Value::String(s) => s.len() > MAX_FIELD_BYTES,
+        other => other.to_string().len() > MAX_FIELD_BYTES,
+    };
+    meta.iter().find_map(|(name, value)| {
+        let why = match value {
+            Value::Array(a) if a.len() > MAX_ARRAY_VALUES => format!("{name} has more than {MAX_ARRAY_VALUES} values"),
+            Value::Array(a) if a.iter().any(too_long) => {
+                format!("a value of {name} is longer than {MAX_FIELD_BYTES} bytes")
+            }
+            Value::Array(_) => return None,
+            v if too_long(v) => format!("{name} is longer than {MAX_FIELD_BYTES} bytes"),
+            _ => return None,
+        };
+        Some((name.as_str(), why))
+    })
+}
+
 fn metadata_error(description: &str) -> Response {
     oauth_error(StatusCode::BAD_REQUEST, "invalid_client_metadata", description)
 }
@@ -94,13 +131,20 @@ fn string_array<'a>(v: Option<&'a Value>, name: &str) -> Result<Option<Vec<&'a s
 }
 
 pub(super) async fn register(State(p): State<Arc<Provider>>, req: Request) -> Response {
-    let body = match read_body(req.into_body()).await {
+    let body = match p.read_body(req.into_body(), MAX_REGISTRATION_BODY).await {
         Ok(b) => b,
-        Err(_) => return metadata_error("the registration request body is too large or unreadable"),
+        Err(e) => return body_error(&e, "invalid_client_metadata"),
     };
     let Ok(Value::Object(mut meta)) = serde_json::from_slice::<Value>(&body) else {
         return metadata_error("the registration request must be a JSON object");
     };
+    if let Some((name, why)) = oversized(&meta) {
+        return if name == "redirect_uris" {
+            redirect_error(&why)
+        } else {
+            metadata_error(&why)
+        };
+    }
     if p.has(Fault::RegistrationAcceptsIncomplete) {
         meta.entry("client_name").or_insert(json!("unnamed client"));
     }
@@ -195,7 +239,7 @@ pub(super) async fn register(State(p): State<Arc<Provider>>, req: Request) -> Re
         secret,
         metadata: metadata.clone(),
     };
-    if let Err(e) = p.store.insert_client(&client) {
+    if let Err(e) = p.store.insert_client_capped(&client, p.max_clients) {
         return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", &e.to_string());
     }
     (

@@ -163,6 +163,37 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a client, first evicting the oldest ones (with their codes and tokens) so that at most `max` remain.
+    pub fn insert_client_capped(&self, c: &Client, max: usize) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let count: i64 = tx.query_row("SELECT COUNT(*) FROM clients", [], |r| r.get(0))?;
+        // Room for the new one: keep `max - 1`. Counts fit i64 (SQLite's own integer).
+        let keep = i64::try_from(max.max(1) - 1).unwrap_or(i64::MAX);
+        let excess = count.saturating_sub(keep);
+        if excess > 0 {
+            // rowid grows with every insert, so the smallest rowids are the oldest registrations.
+            let evicted = "SELECT id FROM clients ORDER BY rowid LIMIT ?1";
+            tx.execute(&format!("DELETE FROM codes WHERE client_id IN ({evicted})"), [excess])?;
+            tx.execute(&format!("DELETE FROM tokens WHERE client_id IN ({evicted})"), [excess])?;
+            tx.execute(&format!("DELETE FROM clients WHERE id IN ({evicted})"), [excess])?;
+        }
+        tx.execute(
+            "INSERT INTO clients (id, secret, metadata) VALUES (?1, ?2, ?3)",
+            params![c.id, c.secret, c.metadata.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Registered clients.
+    pub fn client_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .lock()
+            .query_row("SELECT COUNT(*) FROM clients", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub fn client(&self, id: &str) -> Result<Option<Client>> {
         let row: Option<(String, String, String)> = self
             .lock()
@@ -235,7 +266,8 @@ impl Store {
             let Some(verifier) = r.verifier else {
                 return Ok(Err(GrantError::VerifierMissing));
             };
-            if super::s256(verifier) != grant.challenge {
+            // A malformed verifier (RFC 7636 §4.1) is refused like a wrong one, without consuming the code.
+            if !super::valid_verifier(verifier) || super::s256(verifier) != grant.challenge {
                 return Ok(Err(GrantError::InvalidGrant));
             }
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clr_mocks::faults::Faults;
-use clr_mocks::provider::{Provider, ProviderConfig, TestUser, s256};
+use clr_mocks::provider::{Provider, ProviderConfig, ProviderLimits, TestUser, s256};
 use clr_mocks::server::Running;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -109,7 +109,15 @@ impl H {
     }
 
     pub async fn with(cfg: ProviderConfig) -> H {
-        let (running, provider) = Provider::spawn(cfg).await.expect("provider starts");
+        H::with_limits(cfg, ProviderLimits::default()).await
+    }
+
+    /// A provider with explicit limits (short timeouts, low caps), to see them act.
+    pub async fn with_limits(cfg: ProviderConfig, limits: ProviderLimits) -> H {
+        let listener = clr_mocks::server::bind(0).await.expect("binds");
+        let (running, provider) = Provider::spawn_with(listener, cfg, None, limits)
+            .await
+            .expect("provider starts");
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
