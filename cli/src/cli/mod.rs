@@ -5,6 +5,7 @@ mod mocks;
 mod run;
 mod sign;
 mod validate;
+mod vectors;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -40,6 +41,9 @@ enum Command {
     Run(Box<run::RunArgs>),
     /// Write a commented target file for `clr-harness run --target`.
     Init(run::InitArgs),
+    /// Generated vectors: valid documents from the data model and mutants that break one rule each.
+    #[command(subcommand)]
+    Vectors(vectors::VectorsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +129,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Mocks(args) => mocks::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Init(args) => run::init(&args),
+        Command::Vectors(command) => vectors::run(&command),
     }
 }
 
