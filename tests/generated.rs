@@ -186,17 +186,6 @@ const KNOWN_DEFECTS: &[KnownDefect] = &[
                     .all(|(c, p)| *p == m.at && matches!(c.as_str(), "OB30-DM-009" | "OB30-END-003" | "CLR20-DM-005"))
         },
     },
-    KnownDefect {
-        id: "G3",
-        what: "a URI with bad percent-encoding (`%zz`, a lone `%`) passes OB30-DM-028/005 (lexical::uri checks scheme, \
-               white space and a few characters, not RFC 3986's pct-encoded = \"%\" HEXDIG HEXDIG)",
-        matches: |m, extra, missing| {
-            m.operator == "lexical-uri"
-                && m.what.contains("bad percent-encoding")
-                && extra.is_empty()
-                && *missing == m.trips
-        },
-    },
 ];
 
 /// How often each known defect was seen in this process.

@@ -580,7 +580,11 @@ pub(crate) async fn http_get(req: HttpRequest<'_>) -> Result<HttpResponse, HttpE
             reason: reason.into(),
         };
         match from {
+            // The policy allows host:port pairs, so another port (or scheme) is another origin.
             Some(from) if from.host_str() != to.host_str() => attempt.error(refused("another host")),
+            Some(from) if from.port_or_known_default() != to.port_or_known_default() => {
+                attempt.error(refused("another port"))
+            }
             Some(from) if from.scheme() == "https" && to.scheme() != "https" => {
                 attempt.error(refused("a downgrade from https"))
             }

@@ -38,6 +38,16 @@ pub fn uri(s: &str) -> Result<(), String> {
     if rest.is_empty() {
         return Err("nothing follows the scheme".into());
     }
+    // RFC 3986 §2.1: a "%" always starts pct-encoded = "%" HEXDIG HEXDIG.
+    let b = s.as_bytes();
+    if let Some(i) = b.iter().enumerate().position(|(i, c)| {
+        *c == b'%'
+            && !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit) && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    }) {
+        return Err(format!(
+            "has a \"%\" at byte {i} that is not followed by two hex digits (RFC 3986 percent-encoding)"
+        ));
+    }
     Ok(())
 }
 
@@ -254,6 +264,18 @@ mod tests {
             }
         }
         assert!(date_time("2024-01-0é0T00:00:00Z", Zone::Required).is_err());
+    }
+
+    #[test]
+    fn percent_signs_must_start_percent_encodings() {
+        assert!(uri("https://example.org/a%20b%C3%A9").is_ok());
+        for bad in [
+            "https://example.org/criteria/%zz",
+            "tag:hr.example.com,2025:44%",
+            "urn:x:%4",
+        ] {
+            assert!(uri(bad).is_err_and(|e| e.contains("two hex digits")), "{bad}");
+        }
     }
 
     #[test]

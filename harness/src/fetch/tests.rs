@@ -230,6 +230,25 @@ async fn a_server_that_never_answers_times_out() {
     assert!(attempt.exchange.error.as_deref().is_some_and(|e| e.contains("timeout")));
 }
 
+/// The policy allows host:port pairs: a redirect to another port of an allowed host is another origin, refused.
+#[tokio::test]
+async fn redirects_to_another_port_are_refused() {
+    let server = MockServer::start().await;
+    let other = MockServer::start().await;
+    Mock::given(path("/away"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/k", other.uri())))
+        .mount(&server)
+        .await;
+    let mut policy = quick(&server.uri());
+    policy.allow_host_of(&other.uri());
+    let attempt = Fetcher::new(policy).get(&format!("{}/away", server.uri()), JSON).await;
+    assert!(
+        matches!(&attempt.result, Err(FetchError::RedirectRefused { reason, .. }) if reason == "another port"),
+        "{:?}",
+        attempt.result
+    );
+}
+
 #[tokio::test]
 async fn redirects_to_another_host_are_refused() {
     let server = MockServer::start().await;
