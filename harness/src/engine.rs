@@ -515,19 +515,13 @@ pub fn cap_findings(findings: &mut Vec<Finding>) {
     }
     let rest = findings.split_off(MAX_FINDINGS_PER_CHECK);
     let outcome = clr_reports::fold_outcome(&rest);
-    findings.push(Finding {
+    findings.push(Finding::new(
         outcome,
-        message: format!(
+        format!(
             "… and {} more findings of this check (the first {MAX_FINDINGS_PER_CHECK} are shown)",
             rest.len()
         ),
-        location: Location::default(),
-        expected: None,
-        actual: None,
-        evidence: vec![],
-        exchanges: vec![],
-        hint: None,
-    });
+    ));
 }
 
 /// Folds findings into a check result; `--strict` makes SHOULD-level warnings failures.
@@ -645,16 +639,7 @@ fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
 
 fn unreadable(id: &str, source: &str, why: &str) -> Subject {
     let message = format!("could not read the input: {why}");
-    let finding = Finding {
-        outcome: Outcome::Error,
-        message: message.clone(),
-        location: Location::default(),
-        expected: None,
-        actual: None,
-        evidence: vec![],
-        exchanges: vec![],
-        hint: None,
-    };
+    let finding = Finding::new(Outcome::Error, message.clone());
     lone_result(id, source, "OB30-FMT-001", finding, message)
 }
 

@@ -246,6 +246,22 @@ pub struct Finding {
     pub hint: Option<String>,
 }
 
+impl Finding {
+    /// A finding with only an outcome and a message; the builder-style fields are filled by the caller.
+    pub fn new(outcome: Outcome, message: impl Into<String>) -> Self {
+        Finding {
+            outcome,
+            message: message.into(),
+            location: Location::default(),
+            expected: None,
+            actual: None,
+            evidence: Vec::new(),
+            exchanges: Vec::new(),
+            hint: None,
+        }
+    }
+}
+
 /// The result of one check on one subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
