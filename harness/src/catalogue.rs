@@ -50,6 +50,13 @@ impl std::fmt::Debug for Check {
     }
 }
 
+/// A check prints as its id.
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
 impl Check {
     pub fn info(&self) -> CheckInfo {
         CheckInfo {
@@ -75,6 +82,66 @@ impl Check {
     pub fn applies(&self, kind: DocKind) -> bool {
         self.applies_to.contains(&kind)
     }
+}
+
+/// Declares a module's checks: each `NAME = constructor;` becomes a typed constant `ids::NAME` (the [`Check`]
+/// itself) and an entry of the module's list, in order. A constant's name is its id with `-` spelt `_` (proved at
+/// compile time), so code names a check by its constant — `rec.violation(&ids::OAUTH_PKCE_002, …)` — and a
+/// misspelt id does not compile. [`ids`] gathers every module's constants.
+macro_rules! declare_checks {
+    (list $list:ident; $($(#[$attr:meta])* $name:ident = $ctor:expr;)*) => {
+        /// Typed handles of this module's checks (re-exported by [`crate::catalogue::ids`]).
+        pub mod ids {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                $(#[$attr])*
+                pub const $name: $crate::catalogue::Check = $ctor;
+                const _: () = assert!(
+                    $crate::catalogue::names_id(stringify!($name), $name.id),
+                    concat!("the constant ", stringify!($name), " does not spell its check's id")
+                );
+            )*
+        }
+        /// This module's checks, in catalogue order.
+        pub const $list: &[$crate::catalogue::Check] = &[$(ids::$name),*];
+    };
+}
+pub(crate) use declare_checks;
+
+/// Whether a constant's name spells a check id (`OB30_DM_002` for `OB30-DM-002`).
+pub const fn names_id(name: &str, id: &str) -> bool {
+    let (n, i) = (name.as_bytes(), id.as_bytes());
+    if n.len() != i.len() {
+        return false;
+    }
+    let mut k = 0;
+    while k < n.len() {
+        let expected = if i[k] == b'-' { b'_' } else { i[k] };
+        if n[k] != expected {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
+/// Every check as a typed constant, e.g. `ids::OB30_PRF_005`. API checks are named per family through
+/// [`crate::api::checks::ApiRule`].
+pub mod ids {
+    pub use crate::api::checks::ids::*;
+    pub use crate::checks::classes::ids::*;
+    pub use crate::checks::clr::ids::*;
+    pub use crate::checks::credential::ids::*;
+    pub use crate::checks::endorsement::ids::*;
+    pub use crate::checks::format::ids::*;
+    pub use crate::checks::jwt::ids::*;
+    pub use crate::checks::official_schema::ids::*;
+    pub use crate::checks::proof::ids::*;
+    pub use crate::checks::references::ids::*;
+    pub use crate::checks::status::ids::*;
+    pub use crate::checks::values::ids::*;
+    pub use crate::checks::verification::ids::*;
 }
 
 /// Every check, in data-flow order. Ids are unique (a test proves it).

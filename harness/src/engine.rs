@@ -7,16 +7,17 @@ use std::time::Instant;
 
 use clr_reports::{
     CheckInfo, CheckResult, Counts, Finding, Location, Outcome, Run, RunOptions, Subject, SubjectKind, Summary,
-    ToolInfo, fold_outcome,
+    ToolInfo,
 };
 use serde_json::Value;
 
 use crate::catalogue::{self, Check, Runner, Selection};
-use crate::checks::{Ctx, Doc, NoVerdict, Ptr, official_schema};
+use crate::checks::{Ctx, Doc, Ptr, official_schema};
 use crate::datamodel::Walk;
 use crate::decode::{self, DecodeError, Decoded, Limits, SpanIndex};
 use crate::detect;
 use crate::exit;
+use crate::findings::{self, Collector};
 use crate::schema::OfficialSchemas;
 
 /// Embedded credentials nest (CLR → credential → endorsement → …); past this depth they are not opened.
@@ -172,32 +173,23 @@ fn check_value(
     let detected = detect::detect(value);
     let mut results = Vec::new();
     let detect_check = catalogue::all().iter().find(|c| matches!(c.runner, Runner::Detect));
-    if let Some(check) = detect_check.filter(|c| opts.selection.selects(c.id))
-        && let Some(what) = &detected.unsupported
-    {
-        results.push(CheckResult {
-            check: check.id.into(),
-            outcome: Outcome::Skip,
-            note: Some(unsupported_note(what)),
-            findings: vec![],
+    if let Some(check) = detect_check.filter(|c| opts.selection.selects(c.id)) {
+        results.push(match &detected.unsupported {
+            Some(what) => findings::undetermined(check, unsupported_note(what)),
+            None => {
+                let mut c = Collector::new(check);
+                c.evaluated();
+                if detected.kind.is_none() {
+                    c.violation(detected.detection.reason.clone())
+                        .located(locate(spans, &scope.base))
+                        .expected(
+                            "an OB 3.0 AchievementCredential or EndorsementCredential, or a CLR 2.0 ClrCredential",
+                        )
+                        .found(detected.detection.reason.clone());
+                }
+                c.result(opts.strict)
+            }
         });
-    } else if let Some(check) = detect_check.filter(|c| opts.selection.selects(c.id)) {
-        let findings = match detected.kind {
-            Some(_) => vec![],
-            None => vec![Finding {
-                outcome: Outcome::Fail,
-                message: detected.detection.reason.clone(),
-                location: locate(spans, &scope.base),
-                expected: Some(
-                    "an OB 3.0 AchievementCredential or EndorsementCredential, or a CLR 2.0 ClrCredential".into(),
-                ),
-                actual: Some(detected.detection.reason.clone()),
-                evidence: vec![],
-                exchanges: vec![],
-                hint: None,
-            }],
-        };
-        results.push(result(check, findings, None, opts.strict));
     }
     let mut children = Vec::new();
     let mut unopened = 0;
@@ -225,16 +217,14 @@ fn check_value(
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             if let Some(bug) = verifier_bug.as_ref().filter(|_| check.establishes_authenticity()) {
-                results.push(harness_bug(check.id, &format!("the verifier: {bug}")));
+                results.push(harness_bug(check, &format!("the verifier: {bug}")));
                 continue;
             }
             if out_of_time && check.establishes_authenticity() {
-                results.push(CheckResult {
-                    check: check.id.into(),
-                    outcome: Outcome::Skip,
-                    note: Some("not verified: the run's time budget ran out before this credential".into()),
-                    findings: vec![],
-                });
+                results.push(findings::undetermined(
+                    check,
+                    "not verified: the run's time budget ran out before this credential",
+                ));
                 continue;
             }
             match check.runner {
@@ -245,13 +235,13 @@ fn check_value(
                         ctx.finish()
                     });
                     match ran {
-                        Ok((mut findings, na)) => {
-                            for f in &mut findings {
+                        Ok(mut collected) => {
+                            for f in collected.findings_mut() {
                                 add_position(spans, &mut f.location);
                             }
-                            results.push(result(check, findings, na, opts.strict));
+                            results.push(collected.result(opts.strict));
                         }
-                        Err(bug) => results.push(harness_bug(check.id, &bug)),
+                        Err(bug) => results.push(harness_bug(check, &bug)),
                     }
                 }
                 Runner::OfficialSchema => results.push(schema_result(check, &doc, spans, &scope.base, opts)),
@@ -348,13 +338,9 @@ fn aggregate_embedded(me: usize, kind: detect::DocKind, unopened: usize, opts: &
     for check in opts.selection.selected().filter(|c| c.applies(kind)) {
         let Runner::Embedded(vias) = check.runner else { continue };
         if opts.net.is_none() {
-            let note = "proofs are not verified in this run".to_string();
-            out[me].results.push(CheckResult {
-                check: check.id.into(),
-                outcome: Outcome::NotApplicable,
-                note: Some(note),
-                findings: vec![],
-            });
+            out[me]
+                .results
+                .push(findings::not_applicable(check, "proofs are not verified in this run"));
             continue;
         }
         let prefixes: Vec<String> = vias.iter().map(|v| format!("{parent_id}/{}-", short_via(v))).collect();
@@ -364,35 +350,24 @@ fn aggregate_embedded(me: usize, kind: detect::DocKind, unopened: usize, opts: &
                 s.parent.as_deref() == Some(parent_id.as_str()) && prefixes.iter().any(|p| s.id.starts_with(p.as_str()))
             })
             .collect();
-        let findings: Vec<Finding> = children
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail)
-            .map(|c| {
-                let failing: Vec<&str> = c
-                    .results
-                    .iter()
-                    .filter(|r| r.outcome == Outcome::Fail)
-                    .map(|r| r.check.as_str())
-                    .collect();
-                Finding {
-                    outcome: if check.level == clr_reports::Level::Must {
-                        Outcome::Fail
-                    } else {
-                        Outcome::Warn
-                    },
-                    message: format!(
-                        "the embedded credential {} does not verify",
-                        c.scope.as_ref().and_then(|l| l.pointer.clone()).unwrap_or_default()
-                    ),
-                    location: c.scope.clone().unwrap_or_default(),
-                    expected: Some("an embedded credential that passes every required check".into()),
-                    actual: Some(format!("{} failed {}", c.id, failing.join(", "))),
-                    evidence: vec![],
-                    exchanges: vec![],
-                    hint: Some(format!("see the findings of {} below", c.name)),
-                }
-            })
-            .collect();
+        let mut c = Collector::new(check);
+        c.evaluated();
+        for child in children.iter().filter(|c| c.outcome == Outcome::Fail) {
+            let failing: Vec<&str> = child
+                .results
+                .iter()
+                .filter(|r| r.outcome == Outcome::Fail)
+                .map(|r| r.check.as_str())
+                .collect();
+            c.violation(format!(
+                "the embedded credential {} does not verify",
+                child.scope.as_ref().and_then(|l| l.pointer.clone()).unwrap_or_default()
+            ))
+            .located(child.scope.clone().unwrap_or_default())
+            .expected("an embedded credential that passes every required check")
+            .found(format!("{} failed {}", child.id, failing.join(", ")))
+            .hint(format!("see the findings of {} below", child.name));
+        }
         // A nested credential that could not be verified leaves the parent's verdict on it open, never passed.
         let unverified: Vec<String> = children
             .iter()
@@ -404,24 +379,23 @@ fn aggregate_embedded(me: usize, kind: detect::DocKind, unopened: usize, opts: &
                     .unwrap_or_else(|| c.id.clone())
             })
             .collect();
-        let none = if children.is_empty() && unopened == 0 {
-            Some(NoVerdict::NotApplicable(format!("no embedded {}", vias.join("/"))))
-        } else if unopened > 0 && findings.is_empty() {
-            Some(NoVerdict::Skipped(format!(
+        let clean = c.findings_len() == 0;
+        if children.is_empty() && unopened == 0 {
+            c = Collector::new(check);
+            c.not_applicable(format!("no embedded {}", vias.join("/")));
+        } else if unopened > 0 && clean {
+            c.undetermined(format!(
                 "{unopened} embedded credentials were not verified: verification covers the first \
                  {MAX_EMBEDDED_PER_DOCUMENT} of a document"
-            )))
-        } else if !unverified.is_empty() && findings.is_empty() {
-            Some(NoVerdict::Skipped(format!(
+            ));
+        } else if !unverified.is_empty() && clean {
+            c.undetermined(format!(
                 "the embedded credential{} {} could not be verified",
                 if unverified.len() == 1 { "" } else { "s" },
                 unverified.join(", ")
-            )))
-        } else {
-            None
-        };
-        let r = result(check, findings, none, opts.strict);
-        out[me].results.push(r);
+            ));
+        }
+        out[me].results.push(c.result(opts.strict));
     }
     let (outcome, unverified) = settle(&out[me].results);
     out[me].outcome = outcome;
@@ -442,12 +416,7 @@ fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr
             .schemas_missing
             .clone()
             .unwrap_or_else(|| "needs --spec-dir (or CLR_SPEC_DIR) pointing at the official 1EdTech artefacts".into());
-        return CheckResult {
-            check: check.id.into(),
-            outcome: Outcome::Skip,
-            note: Some(why),
-            findings: vec![],
-        };
+        return findings::undetermined(check, why);
     };
     let (_, which) = official_schema::check_for(doc.kind);
     if doc.vcdm == detect::Vcdm::V1_1 && !schemas.has(which.tolerant()) {
@@ -456,21 +425,19 @@ fn schema_result(check: &'static Check, doc: &Doc, spans: &SpanIndex, base: &Ptr
             schemas.spec_dir().display(),
             which.tolerant().expected_path()
         );
-        return CheckResult {
-            check: check.id.into(),
-            outcome: Outcome::Skip,
-            note: Some(why),
-            findings: vec![],
-        };
+        return findings::undetermined(check, why);
     }
-    let (_, mut findings) = official_schema::run(schemas, doc.kind, doc.root, doc.vcdm);
-    for f in &mut findings {
+    let mut c = Collector::new(check);
+    c.evaluated();
+    let (_, found) = official_schema::run(schemas, doc.kind, doc.root, doc.vcdm);
+    for mut f in found {
         if let Some(p) = &f.location.pointer {
             f.location.pointer = Some(Ptr::from_escaped(p).under(base).to_string());
         }
         add_position(spans, &mut f.location);
+        c.push(f);
     }
-    result(check, findings, None, opts.strict)
+    c.result(opts.strict)
 }
 
 /// What a check's note starts with when the harness itself failed (a caught panic); such a run exits with
@@ -484,67 +451,13 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// The result of a check that panicked.
-pub(crate) fn harness_bug(check: &str, message: &str) -> CheckResult {
-    let note = format!("{HARNESS_BUG}{check}: {message}");
-    CheckResult {
-        check: check.into(),
-        outcome: Outcome::Error,
-        note: Some(note.clone()),
-        findings: vec![Finding {
-            outcome: Outcome::Error,
-            message: note,
-            location: Location::default(),
-            expected: None,
-            actual: None,
-            evidence: vec![],
-            exchanges: vec![],
-            hint: Some("please report it with the input that caused it".into()),
-        }],
-    }
-}
-
-/// Findings one check keeps per subject; the rest are counted in one last finding. A hostile document can make
-/// every array item a violation, and the reader needs the first few and the count, not thirty thousand copies.
-pub const MAX_FINDINGS_PER_CHECK: usize = 50;
-
-/// Keeps the first [`MAX_FINDINGS_PER_CHECK`] findings and says how many more there were, with the worst outcome
-/// among them, so the check's verdict is unchanged.
-pub fn cap_findings(findings: &mut Vec<Finding>) {
-    if findings.len() <= MAX_FINDINGS_PER_CHECK {
-        return;
-    }
-    let rest = findings.split_off(MAX_FINDINGS_PER_CHECK);
-    let outcome = clr_reports::fold_outcome(&rest);
-    findings.push(Finding::new(
-        outcome,
-        format!(
-            "… and {} more findings of this check (the first {MAX_FINDINGS_PER_CHECK} are shown)",
-            rest.len()
-        ),
-    ));
-}
-
-/// Folds findings into a check result; `--strict` makes SHOULD-level warnings failures.
-fn result(check: &'static Check, mut findings: Vec<Finding>, none: Option<NoVerdict>, strict: bool) -> CheckResult {
-    cap_findings(&mut findings);
-    if strict && check.level == clr_reports::Level::Should {
-        for f in &mut findings {
-            if f.outcome == Outcome::Warn {
-                f.outcome = Outcome::Fail;
-            }
-        }
-    }
-    let (outcome, note) = match none {
-        Some(NoVerdict::NotApplicable(why)) => (Outcome::NotApplicable, Some(why)),
-        Some(NoVerdict::Skipped(why)) => (Outcome::Skip, Some(why)),
-        None => (fold_outcome(&findings), None),
-    };
-    CheckResult {
-        check: check.id.into(),
-        outcome,
-        note,
-        findings,
-    }
+pub(crate) fn harness_bug(check: &'static Check, message: &str) -> CheckResult {
+    let note = format!("{HARNESS_BUG}{}: {message}", check.id);
+    let mut c = Collector::new(check);
+    c.error(note.clone());
+    c.push(Finding::new(Outcome::Error, note))
+        .hint("please report it with the input that caused it");
+    c.result(false)
 }
 
 /// A subject's outcome and, when nothing worse was found, why it is unverified: a check that establishes
@@ -640,7 +553,7 @@ fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
 fn unreadable(id: &str, source: &str, why: &str) -> Subject {
     let message = format!("could not read the input: {why}");
     let finding = Finding::new(Outcome::Error, message.clone());
-    lone_result(id, source, "OB30-FMT-001", finding, message)
+    lone_result(id, source, crate::decode::CHECK_JSON, finding, message)
 }
 
 /// A document subject with one result: the input could not be decoded or read, so nothing else ran.
@@ -852,7 +765,10 @@ mod tests {
     #[test]
     fn a_run_caps_every_finding_value() {
         let huge = "x".repeat(8 * 1024 * 1024);
-        let mut r = harness_bug("OB30-API-015", "x");
+        let mut r = harness_bug(
+            crate::api::checks::ApiRule::UpsertCreates.of(crate::api::Family::Ob30),
+            "x",
+        );
         r.outcome = Outcome::Fail;
         r.findings[0].actual = Some(huge.clone());
         r.findings[0].expected = Some(huge);

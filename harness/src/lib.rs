@@ -13,6 +13,7 @@ pub mod detect;
 pub mod engine;
 pub mod exit;
 pub mod fetch;
+pub mod findings;
 pub mod generate;
 pub mod input;
 pub mod jsonld;

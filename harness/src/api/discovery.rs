@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::Session;
-use super::checks::api_id;
+use super::checks::ApiRule;
 use super::http::{Req, Resp};
 use super::target::{Family, SCOPE_OPS};
 
@@ -14,13 +14,13 @@ pub(super) fn http_at(resp: &Resp, what: &str) -> String {
 
 /// Checks that a JSON response is labelled `application/json` (`*-API-007`).
 pub(super) fn expect_json_label(s: &mut Session<'_>, family: Family, resp: &Resp, what: &str) {
-    let id = api_id(family.prefix(), 7);
+    let id = ApiRule::MediaTypes.of(family);
     match resp.media_type() {
-        Some(m) if m == "application/json" => s.rec.evaluated(&id),
+        Some(m) if m == "application/json" => s.rec.evaluated(id),
         other => {
             s.rec
                 .violation(
-                    &id,
+                    id,
                     format!("{what} is JSON but labelled {}", other.as_deref().unwrap_or("nothing")),
                 )
                 .at(format!("{what} → header Content-Type"))
@@ -35,23 +35,23 @@ pub(super) fn expect_json_label(s: &mut Session<'_>, family: Family, resp: &Resp
 pub(super) async fn discovery(s: &mut Session<'_>) {
     let mut retry = Vec::new();
     for family in s.families() {
-        let id = api_id(family.prefix(), 1);
+        let id = ApiRule::Discovery.of(family);
         let url = s.api_url(family, "/discovery");
         let Some(resp) = s
-            .send(&id, Req::new("GET", &url).header("Accept", "application/json"))
+            .send(id, Req::new("GET", &url).header("Accept", "application/json"))
             .await
         else {
             continue;
         };
         match (resp.status, resp.json()) {
             (200, Ok(sdd)) if sdd.is_object() => {
-                s.rec.evaluated(&id);
+                s.rec.evaluated(id);
                 expect_json_label(s, family, &resp, "GET discovery");
                 read_sdd(s, family, &sdd, &resp);
             }
             (status, body) => {
                 s.rec
-                    .violation(&id, format!("discovery without a token answered {status}"))
+                    .violation(id, format!("discovery without a token answered {status}"))
                     .at(http_at(&resp, &format!("GET {url}")))
                     .expected("200 with the Service Description Document, no token needed")
                     .found(match body {
@@ -74,7 +74,7 @@ pub(super) async fn discovery(s: &mut Session<'_>) {
 
 /// Reads the Service Description Document: required fields (`002`), scopes (`003`), OAuth endpoints.
 pub(super) fn read_sdd(s: &mut Session<'_>, family: Family, sdd: &Value, resp: &Resp) {
-    let fields = api_id(family.prefix(), 2);
+    let fields = ApiRule::DiscoveryFields.of(family);
     let acg = "/components/securitySchemes/OAuth2ACG";
     let flow = format!("{acg}/flows/authorizationCode");
     let required = [
@@ -87,7 +87,7 @@ pub(super) fn read_sdd(s: &mut Session<'_>, family: Family, sdd: &Value, resp: &
         format!("{flow}/authorizationUrl"),
         format!("{flow}/tokenUrl"),
     ];
-    s.rec.evaluated(&fields);
+    s.rec.evaluated(fields);
     for p in &required {
         if sdd
             .pointer(p)
@@ -95,7 +95,7 @@ pub(super) fn read_sdd(s: &mut Session<'_>, family: Family, sdd: &Value, resp: &
             .is_none_or(|v| v.trim().is_empty())
         {
             s.rec
-                .violation(&fields, format!("the Service Description Document lacks {p}"))
+                .violation(fields, format!("the Service Description Document lacks {p}"))
                 .pointer(p.clone())
                 .expected("a non-empty string")
                 .found(sdd.pointer(p).map_or("absent".into(), Value::to_string))
@@ -104,7 +104,7 @@ pub(super) fn read_sdd(s: &mut Session<'_>, family: Family, sdd: &Value, resp: &
     }
     if sdd.pointer(&format!("{acg}/type")).and_then(Value::as_str) != Some("oauth2") {
         s.rec
-            .violation(&fields, "OAuth2ACG.type is not \"oauth2\"")
+            .violation(fields, "OAuth2ACG.type is not \"oauth2\"")
             .pointer(format!("{acg}/type"))
             .expected("\"oauth2\"")
             .found(
@@ -113,8 +113,8 @@ pub(super) fn read_sdd(s: &mut Session<'_>, family: Family, sdd: &Value, resp: &
             )
             .exchange(&resp.exchange);
     }
-    let scopes_id = api_id(family.prefix(), 3);
-    s.rec.evaluated(&scopes_id);
+    let scopes_id = ApiRule::DiscoveryScopes.of(family);
+    s.rec.evaluated(scopes_id);
     let advertised: Vec<String> = sdd
         .pointer(&format!("{flow}/scopes"))
         .and_then(Value::as_object)
@@ -127,7 +127,7 @@ pub(super) fn read_sdd(s: &mut Session<'_>, family: Family, sdd: &Value, resp: &
         .collect();
     if !needed.is_empty() {
         s.rec
-            .violation(&scopes_id, format!("the SDD does not advertise {}", needed.join(", ")))
+            .violation(scopes_id, format!("the SDD does not advertise {}", needed.join(", ")))
             .pointer(format!("{flow}/scopes"))
             .expected(format!("keys including {}", needed.join(", ")))
             .found(format!("{advertised:?}"))
@@ -191,12 +191,12 @@ pub(super) fn tls(s: &mut Session<'_>) {
         }
     }
     for family in s.families() {
-        let id = api_id(family.prefix(), 23);
-        s.rec.evaluated(&id);
+        let id = ApiRule::Tls.of(family);
+        s.rec.evaluated(id);
         for (what, u) in &urls {
             if !u.starts_with("https://") {
                 s.rec
-                    .violation(&id, format!("the {what} is not https"))
+                    .violation(id, format!("the {what} is not https"))
                     .at(what.to_string())
                     .expected("https://…")
                     .found(u.clone());

@@ -7,9 +7,11 @@ use serde_json::Value;
 
 use super::Received;
 use super::Session;
+use super::checks::ApiRule;
 use super::discovery::expect_json_label;
 use super::http::Req;
 use super::upload::Upload;
+use crate::catalogue::Check;
 
 use super::resources::Ctx;
 
@@ -51,7 +53,7 @@ pub(super) struct Page {
 }
 
 /// Walks getCredentials from offset 0, following rel=next (or offset arithmetic when there is none).
-pub(super) async fn walk(s: &mut Session<'_>, c: &Ctx, limit: Option<u64>, check: &str) -> Option<Listing> {
+pub(super) async fn walk(s: &mut Session<'_>, c: &Ctx, limit: Option<u64>, check: &'static Check) -> Option<Listing> {
     let base = s.api_url(c.family, "/credentials");
     let mut url = match limit {
         Some(l) => format!("{base}?limit={l}&offset=0"),
@@ -82,9 +84,9 @@ pub(super) async fn walk(s: &mut Session<'_>, c: &Ctx, limit: Option<u64>, check
         let body = match (resp.status, resp.json()) {
             (200, Ok(b)) => b,
             (status, body) => {
-                let id = c.id(8);
+                let id = c.check(ApiRule::ListShape);
                 s.rec
-                    .violation(&id, format!("getCredentials answered {status}"))
+                    .violation(id, format!("getCredentials answered {status}"))
                     .at(format!("GET {url} → {status}"))
                     .expected("200 with a GetCredentialsResponse")
                     .found(match body {
@@ -202,11 +204,11 @@ fn query_u64(url: &str, key: &str) -> Option<u64> {
 
 /// `*-API-008`: the response object has only `credential` (objects) and `compactJwsString` (JWS strings).
 pub(super) fn shape(s: &mut Session<'_>, c: &Ctx, l: &Listing) {
-    let id = c.id(8);
-    s.rec.evaluated(&id);
+    let id = c.check(ApiRule::ListShape);
+    s.rec.evaluated(id);
     let Some(obj) = l.first_body.as_object() else {
         s.rec
-            .violation(&id, "the getCredentials body is not a JSON object")
+            .violation(id, "the getCredentials body is not a JSON object")
             .found(l.first_body.to_string())
             .exchange(&l.first_exchange);
         return;
@@ -247,7 +249,7 @@ pub(super) fn shape(s: &mut Session<'_>, c: &Ctx, l: &Listing) {
     for (ptr, expected) in problems {
         s.rec
             .violation(
-                &id,
+                id,
                 format!("the getCredentials body is not a GetCredentialsResponse at {ptr}"),
             )
             .pointer(ptr.clone())
@@ -260,7 +262,7 @@ pub(super) fn shape(s: &mut Session<'_>, c: &Ctx, l: &Listing) {
             .exchange(&l.first_exchange);
     }
     if let Some(why) = &l.stopped {
-        s.rec.warning(&id, format!("listing every credential stopped: {why}"));
+        s.rec.warning(id, format!("listing every credential stopped: {why}"));
     }
 }
 
@@ -277,7 +279,7 @@ pub(super) fn truncate(s: &str) -> String {
 
 /// Hands every listed credential to the verifier (`*-API-009`, decided in `into_subjects`).
 pub(super) fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item], uploads: &[Upload]) {
-    let id = c.id(9);
+    let id = c.check(ApiRule::ReturnedVerify);
     // The harness's own JWS probes say nothing about the provider's credentials (their preservation is API-018's).
     let probe = |item: &Item| {
         item.jws.as_deref().is_some_and(|t| {
@@ -288,12 +290,12 @@ pub(super) fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item], uploads: &[U
     };
     let items: Vec<&Item> = items.iter().filter(|i| !probe(i)).collect();
     if items.is_empty() {
-        s.rec.not_applicable(&id, "the user holds no credentials to verify");
+        s.rec.not_applicable(id, "the user holds no credentials to verify");
         return;
     }
     if items.len() > MAX_VERIFIED {
         s.rec.warning(
-            &id,
+            id,
             format!(
                 "{} credentials listed; the first {MAX_VERIFIED} were verified",
                 items.len()
@@ -311,7 +313,7 @@ pub(super) fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item], uploads: &[U
             if !c.family.credential_types().iter().any(|t| types.contains(t)) {
                 s.rec
                     .violation(
-                        &id,
+                        id,
                         format!("the {} API returned a credential of another family", c.family.label()),
                     )
                     .pointer(item.pointer.clone())
@@ -330,10 +332,14 @@ pub(super) fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item], uploads: &[U
 
 pub(super) async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
     let limit = (total.div_ceil(MAX_PAGES - 10)).max(1) as u64;
-    let Some(l) = walk(s, c, Some(limit), &c.id(12)).await else {
+    let Some(l) = walk(s, c, Some(limit), c.check(ApiRule::PagingWalk)).await else {
         return;
     };
-    let (count, links, complete) = (c.id(10), c.id(11), c.id(12));
+    let (count, links, complete) = (
+        c.check(ApiRule::TotalCount),
+        c.check(ApiRule::LinkHeader),
+        c.check(ApiRule::PagingWalk),
+    );
     let claimed = l
         .pages
         .iter()
@@ -347,27 +353,27 @@ pub(super) async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
     }
     // X-Total-Count is optional: judged only when sent.
     if l.pages.iter().any(|p| p.total.is_some()) {
-        s.rec.evaluated(&count);
+        s.rec.evaluated(count);
     } else {
         s.rec
-            .not_applicable(&count, "no page sent X-Total-Count (it is optional)");
+            .not_applicable(count, "no page sent X-Total-Count (it is optional)");
     }
     // With a single credential no page is incomplete, so no Link header is required of any.
     if total >= 2 {
-        s.rec.evaluated(&links);
+        s.rec.evaluated(links);
     } else {
         s.rec.skip(
-            &links,
+            links,
             "the user holds one credential: no page is incomplete, so no Link header is due",
         );
     }
-    s.rec.evaluated(&complete);
+    s.rec.evaluated(complete);
     for p in &l.pages {
         if let Some(t) = &p.total
             && t.trim().parse::<usize>().ok() != Some(total)
         {
             s.rec
-                .violation(&count, "X-Total-Count is not the number of credentials the pages hold")
+                .violation(count, "X-Total-Count is not the number of credentials the pages hold")
                 .at(format!("GET {} → header X-Total-Count", p.url))
                 .expected(total.to_string())
                 .found(t.clone())
@@ -389,7 +395,7 @@ pub(super) async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
         if !missing.is_empty() {
             s.rec
                 .violation(
-                    &links,
+                    links,
                     format!("the page at offset {} lacks Link rel {}", p.offset, missing.join(", ")),
                 )
                 .at(format!("GET {} → header Link", p.url))
@@ -404,7 +410,7 @@ pub(super) async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
         if p.len as u64 > limit {
             s.rec
                 .violation(
-                    &complete,
+                    complete,
                     format!("a page holds {} credentials with limit={limit}", p.len),
                 )
                 .at(format!("GET {}", p.url))
@@ -414,7 +420,7 @@ pub(super) async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
         }
     }
     if let Some(why) = &l.stopped {
-        s.rec.violation(&complete, format!("walking the pages failed: {why}"));
+        s.rec.violation(complete, format!("walking the pages failed: {why}"));
     }
     let mut seen = HashSet::new();
     let dups: Vec<&str> = l
@@ -425,13 +431,13 @@ pub(super) async fn paging(s: &mut Session<'_>, c: &mut Ctx, total: usize) {
         .collect();
     if !dups.is_empty() {
         s.rec
-            .violation(&complete, "pages repeat credentials")
+            .violation(complete, "pages repeat credentials")
             .expected("each credential once")
             .found(format!("repeated: {}", dups.join(", ")));
     }
     if seen.len() < total && l.stopped.is_none() {
         s.rec
-            .violation(&complete, "the pages miss credentials the full listing has")
+            .violation(complete, "the pages miss credentials the full listing has")
             .expected(format!("{total} credentials"))
             .found(format!("{} distinct", seen.len()));
     }

@@ -23,9 +23,10 @@ use std::time::Instant;
 use clr_reports::{CheckResult, Exchange, Outcome, Subject, SubjectKind};
 use url::Url;
 
-use crate::catalogue::{self, Runner};
+use crate::catalogue::{self, Check, Runner};
 use crate::engine::{self, Options};
 use crate::redact::{Kind, Recording, Redactor};
+use checks::ApiRule;
 use http::{ApiClient, HttpFailure, Req, Resp};
 use record::Recorder;
 pub use target::{AuthMode, Family, Target};
@@ -101,7 +102,7 @@ struct Session<'a> {
 
 impl Session<'_> {
     /// Sends a request; a transport failure is recorded as an Error of `check` and returned as `None`.
-    async fn send(&mut self, check: &str, req: Req) -> Option<Resp> {
+    async fn send(&mut self, check: &'static Check, req: Req) -> Option<Resp> {
         self.rec.begin(check);
         match self.http.send(req).await {
             Ok(r) => Some(r),
@@ -112,7 +113,7 @@ impl Session<'_> {
         }
     }
 
-    fn transport_error(&mut self, check: &str, e: &HttpFailure) {
+    fn transport_error(&mut self, check: &'static Check, e: &HttpFailure) {
         match e {
             // A URL we refuse to contact is the provider's choice, not an outage.
             HttpFailure::NotAllowed(why) => {
@@ -188,7 +189,7 @@ pub async fn run_with(
         Ok(p) => p,
         Err(why) => {
             for c in provider_checks(&families) {
-                rec.error(c.id, why.clone());
+                rec.error(c, why.clone());
             }
             return ProviderRun {
                 base_url,
@@ -223,14 +224,14 @@ pub async fn run_with(
     if let Ok(Err(panic)) = &ran {
         // A bug in a step: the checks it had begun are harness bugs (exit 101), the rest keep what was observed.
         s.rec
-            .interrupt_in_flight_with(|id| format!("{}{id}: {panic}", crate::engine::HARNESS_BUG));
+            .interrupt_in_flight_with(|c| format!("{}{}: {panic}", crate::engine::HARNESS_BUG, c.id));
         for c in provider_checks(&families) {
-            if s.rec.result(c.id, false).outcome == Outcome::Skip {
+            if s.rec.result(c, false).outcome == Outcome::Skip {
                 let why = format!(
                     "{}the provider run: {panic} (this check was not reached)",
                     crate::engine::HARNESS_BUG
                 );
-                s.rec.error(c.id, why);
+                s.rec.error(c, why);
             }
         }
     }
@@ -241,9 +242,9 @@ pub async fn run_with(
             started.elapsed()
         );
         for c in provider_checks(&families) {
-            let r = s.rec.result(c.id, false);
+            let r = s.rec.result(c, false);
             if r.outcome == Outcome::Skip {
-                s.rec.error(c.id, why.clone());
+                s.rec.error(c, why.clone());
             }
         }
         // Begun in the step that was cut short: maybe not every probe was sent, so no pass.
@@ -317,11 +318,14 @@ async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
     s.rec.settle_in_flight();
 }
 
-/// The provider checks that apply to the claimed families (OAuth ones always).
-pub fn provider_checks(families: &[Family]) -> impl Iterator<Item = &'static catalogue::Check> + '_ {
+/// The provider checks that apply to the claimed families (OAuth ones always), in catalogue order.
+pub fn provider_checks(families: &[Family]) -> impl Iterator<Item = &'static Check> + '_ {
     catalogue::all().iter().filter(move |c| {
         matches!(c.runner, Runner::Provider)
-            && (c.id.starts_with("OAUTH-") || families.iter().any(|f| c.id.starts_with(&format!("{}-", f.prefix()))))
+            && (checks::OAUTH.iter().any(|o| o.id == c.id)
+                || families
+                    .iter()
+                    .any(|f| ApiRule::ALL.iter().any(|r| r.of(*f).id == c.id)))
     })
 }
 
@@ -330,7 +334,7 @@ pub fn provider_checks(families: &[Family]) -> impl Iterator<Item = &'static cat
 /// (children of their API's subject).
 pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
     let mut documents: Vec<(Family, Vec<Subject>)> = Vec::new();
-    let mut unverified: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut unverified: std::collections::BTreeMap<Family, Vec<String>> = Default::default();
     for (i, r) in run.received.iter().enumerate() {
         let mut out = Vec::new();
         engine::check_bytes(
@@ -340,7 +344,7 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
             opts,
             &mut out,
         );
-        let check = checks::api_id(r.family.prefix(), 9);
+        let check = ApiRule::ReturnedVerify.of(r.family);
         let failed: Vec<&CheckResult> = out
             .iter()
             .flat_map(|s| s.results.iter())
@@ -349,24 +353,25 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
         if !failed.is_empty() {
             let ids: Vec<&str> = failed.iter().map(|c| c.check.as_str()).collect();
             run.recorder
-                .violation(&check, format!("{} does not pass the verifier", r.source))
+                .violation(check, format!("{} does not pass the verifier", r.source))
                 .pointer(r.pointer.clone())
                 .expected("every required document check passes")
                 .found(format!("failed: {}", ids.join(", ")));
         } else if let Some(why) = out.first().and_then(|d| d.unverified.clone()) {
             // Verified means observed: a credential whose proof or status could not be checked is no evidence.
             unverified
-                .entry(check.clone())
+                .entry(r.family)
                 .or_default()
                 .push(format!("{}: {why}", r.source));
         }
-        run.recorder.evaluated(&check);
+        run.recorder.evaluated(check);
         documents.push((r.family, out));
     }
-    for (check, open) in unverified {
-        if !run.recorder.has_violation(&check) {
+    for (family, open) in unverified {
+        let check = ApiRule::ReturnedVerify.of(family);
+        if !run.recorder.has_violation(check) {
             run.recorder.undetermined(
-                &check,
+                check,
                 format!(
                     "{} returned credential{} could not be verified — {}",
                     open.len(),
@@ -381,7 +386,7 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
     let mut subjects = Vec::new();
     let oauth_results: Vec<CheckResult> = provider_checks(&[])
         .filter(|c| selected(c.id))
-        .map(|c| run.recorder.result(c.id, strict))
+        .map(|c| run.recorder.result(c, strict))
         .collect();
     if !oauth_results.is_empty() {
         subjects.push(provider_subject(
@@ -394,8 +399,8 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
     for family in &run.families {
         let id = format!("provider-{}", family.prefix().to_lowercase());
         let results: Vec<CheckResult> = provider_checks(std::slice::from_ref(family))
-            .filter(|c| !c.id.starts_with("OAUTH-") && selected(c.id))
-            .map(|c| run.recorder.result(c.id, strict))
+            .filter(|c| c.area != "oauth" && selected(c.id))
+            .map(|c| run.recorder.result(c, strict))
             .collect();
         subjects.push(provider_subject(
             &id,

@@ -16,6 +16,7 @@ use super::interactive::Callback;
 use super::target::AuthMode;
 use super::tokens::{client_auth_probes, redeem, refresh_probes, reuse_probe, token};
 use super::{Session, Tokens};
+use crate::catalogue::{Check, ids};
 
 /// The client the harness registered.
 #[derive(Debug, Clone)]
@@ -32,26 +33,6 @@ pub(super) struct Grant {
     pub(super) scope: String,
 }
 
-const OAUTH_CHECKS: [&str; 17] = [
-    "OAUTH-DCR-001",
-    "OAUTH-DCR-002",
-    "OAUTH-DCR-003",
-    "OAUTH-AUTHZ-001",
-    "OAUTH-AUTHZ-002",
-    "OAUTH-AUTHZ-003",
-    "OAUTH-PKCE-001",
-    "OAUTH-PKCE-002",
-    "OAUTH-TOKEN-001",
-    "OAUTH-TOKEN-002",
-    "OAUTH-TOKEN-003",
-    "OAUTH-TOKEN-004",
-    "OAUTH-TOKEN-005",
-    "OAUTH-REFRESH-001",
-    "OAUTH-REFRESH-002",
-    "OAUTH-REVOKE-001",
-    "OAUTH-REVOKE-002",
-];
-
 /// Registration, the authorization probes and every token the API checks need.
 pub(super) async fn authorize_all(s: &mut Session<'_>) {
     if s.target.auth.mode == AuthMode::Token {
@@ -66,7 +47,7 @@ pub(super) async fn authorize_all(s: &mut Session<'_>) {
             refresh: None,
             expires_in: None,
         });
-        for id in OAUTH_CHECKS {
+        for id in super::checks::OAUTH {
             s.rec.not_applicable(
                 id,
                 "pre-issued tokens (auth.mode = \"token\"): the OAuth flow was not run",
@@ -77,7 +58,7 @@ pub(super) async fn authorize_all(s: &mut Session<'_>) {
     let callback = match Callback::bind(s.target.auth.redirect_port).await {
         Ok(c) => c,
         Err(e) => {
-            for id in OAUTH_CHECKS {
+            for id in super::checks::OAUTH {
                 s.rec.error(id, format!("cannot listen for the redirect URI: {e}"));
             }
             return;
@@ -96,7 +77,7 @@ pub(super) async fn authorize_all(s: &mut Session<'_>) {
     if let Some(g) = grant(s, &full, "wrong PKCE verifier").await {
         let resp = redeem(
             s,
-            "OAUTH-PKCE-002",
+            &ids::OAUTH_PKCE_002,
             &g.code,
             "not-the-verifier-0123456789-abcdefghijklmnopqrstuvwxyz",
             &g.scope,
@@ -106,7 +87,7 @@ pub(super) async fn authorize_all(s: &mut Session<'_>) {
         if let Some(resp) = resp {
             expect_oauth_error(
                 s,
-                "OAUTH-PKCE-002",
+                &ids::OAUTH_PKCE_002,
                 &resp,
                 &[400],
                 "invalid_grant",
@@ -159,7 +140,7 @@ fn registration_body(s: &Session<'_>, redirect_uri: &str) -> Value {
 
 async fn register(s: &mut Session<'_>, redirect_uri: &str) -> Option<RegisteredClient> {
     let Some(url) = s.endpoints.registration.clone() else {
-        for id in OAUTH_CHECKS {
+        for id in super::checks::OAUTH {
             s.rec
                 .skip(id, "no registration URL: discovery failed and the target names none");
         }
@@ -171,10 +152,10 @@ async fn register(s: &mut Session<'_>, redirect_uri: &str) -> Option<RegisteredC
     if let Some(m) = incomplete.as_object_mut() {
         m.remove("client_name");
     }
-    if let Some(resp) = post_json(s, "OAUTH-DCR-002", &url, &incomplete).await {
+    if let Some(resp) = post_json(s, &ids::OAUTH_DCR_002, &url, &incomplete).await {
         expect_oauth_error(
             s,
-            "OAUTH-DCR-002",
+            &ids::OAUTH_DCR_002,
             &resp,
             &[400],
             "invalid_client_metadata",
@@ -183,17 +164,17 @@ async fn register(s: &mut Session<'_>, redirect_uri: &str) -> Option<RegisteredC
     }
     let mut bad_redirect = valid.clone();
     bad_redirect["redirect_uris"] = json!(["http://elsewhere.invalid/callback"]);
-    if let Some(resp) = post_json(s, "OAUTH-DCR-003", &url, &bad_redirect).await {
+    if let Some(resp) = post_json(s, &ids::OAUTH_DCR_003, &url, &bad_redirect).await {
         expect_oauth_error(
             s,
-            "OAUTH-DCR-003",
+            &ids::OAUTH_DCR_003,
             &resp,
             &[400],
             "invalid_redirect_uri",
             "a registration whose redirect URI is plain http on another host",
         );
     }
-    let resp = post_json(s, "OAUTH-DCR-001", &url, &valid).await?;
+    let resp = post_json(s, &ids::OAUTH_DCR_001, &url, &valid).await?;
     let body = resp.json().ok();
     let get = |k: &str| body.as_ref().and_then(|b| b.get(k));
     let mut missing: Vec<&str> = [
@@ -210,11 +191,11 @@ async fn register(s: &mut Session<'_>, redirect_uri: &str) -> Option<RegisteredC
             .into_iter()
             .filter(|k| get(k).is_none()),
     );
-    s.rec.evaluated("OAUTH-DCR-001");
+    s.rec.evaluated(&ids::OAUTH_DCR_001);
     if resp.status != 201 || !missing.is_empty() {
         s.rec
             .violation(
-                "OAUTH-DCR-001",
+                &ids::OAUTH_DCR_001,
                 "the registration response is not as RFC 7591 §3.2.1 requires",
             )
             .at(http_at(&resp, &format!("POST {url}")))
@@ -237,7 +218,7 @@ async fn register(s: &mut Session<'_>, redirect_uri: &str) -> Option<RegisteredC
     })
 }
 
-async fn post_json(s: &mut Session<'_>, check: &str, url: &str, body: &Value) -> Option<Resp> {
+async fn post_json(s: &mut Session<'_>, check: &'static Check, url: &str, body: &Value) -> Option<Resp> {
     let req = Req::new("POST", url)
         .header("Accept", "application/json")
         .body("application/json", body.to_string());
@@ -247,7 +228,7 @@ async fn post_json(s: &mut Session<'_>, check: &str, url: &str, body: &Value) ->
 /// Records a violation unless `resp` is an OAuth error with one of `statuses` and `error`.
 pub(super) fn expect_oauth_error(
     s: &mut Session<'_>,
-    check: &str,
+    check: &'static Check,
     resp: &Resp,
     statuses: &[u16],
     error: &str,
@@ -286,7 +267,11 @@ fn authorization_url(s: &Session<'_>, params: &[(&str, &str)]) -> Option<String>
 }
 
 /// Sends an authorization request without following the answer; `None` when it could not be sent.
-async fn authorize_get(s: &mut Session<'_>, check: &str, params: &[(&str, &str)]) -> Option<(Resp, Option<url::Url>)> {
+async fn authorize_get(
+    s: &mut Session<'_>,
+    check: &'static Check,
+    params: &[(&str, &str)],
+) -> Option<(Resp, Option<url::Url>)> {
     let Some(url) = authorization_url(s, params) else {
         s.rec.skip(check, "no authorization URL");
         return None;
@@ -341,7 +326,7 @@ enum Answer {
 /// conformant server does), and the loopback listener sees where the browser lands; elsewhere it stays undetermined.
 async fn refused_request(
     s: &mut Session<'_>,
-    check: &str,
+    check: &'static Check,
     params: &[(&str, &str)],
     redirect_to: &str,
     why: &str,
@@ -416,7 +401,12 @@ fn show_query(q: &HashMap<String, String>) -> String {
 
 /// Judges one check from the answers of its requests: a granted code fails it; it passes only when every request
 /// was seen refused; anything undetermined leaves it a Skip with the reason.
-fn judge(s: &mut Session<'_>, check: &str, answers: Vec<(String, Answer)>, accept_error: impl Fn(&str) -> bool) {
+fn judge(
+    s: &mut Session<'_>,
+    check: &'static Check,
+    answers: Vec<(String, Answer)>,
+    accept_error: impl Fn(&str) -> bool,
+) {
     let mut open = Vec::new();
     let mut failed = false;
     for (label, answer) in answers {
@@ -461,7 +451,7 @@ async fn probe_unregistered_redirect(s: &mut Session<'_>) {
     let scope = readonly_scope(s);
     let params = authz_params(&client.id, &unregistered, &scope, &state, Some(&ch));
     let why = "this request names a redirect_uri the client never registered";
-    let Some(answer) = refused_request(s, "OAUTH-AUTHZ-003", &params, &unregistered, why).await else {
+    let Some(answer) = refused_request(s, &ids::OAUTH_AUTHZ_003, &params, &unregistered, why).await else {
         return;
     };
     // Any redirect to the unregistered URI is the violation, an error redirect included (RFC 6749 §4.1.2.1).
@@ -473,7 +463,7 @@ async fn probe_unregistered_redirect(s: &mut Session<'_>) {
         other => other,
     };
     let label = "with an unregistered redirect_uri".to_string();
-    judge(s, "OAUTH-AUTHZ-003", vec![(label, answer)], |_| true);
+    judge(s, &ids::OAUTH_AUTHZ_003, vec![(label, answer)], |_| true);
 }
 
 async fn probe_pkce_required(s: &mut Session<'_>) {
@@ -497,12 +487,12 @@ async fn probe_pkce_required(s: &mut Session<'_>) {
         let state = s.fresh("state");
         let mut params = authz_params(&client.id, &client.redirect_uri, &scope, &state, None);
         params.extend(extra);
-        let Some(answer) = refused_request(s, "OAUTH-PKCE-001", &params, &client.redirect_uri, why).await else {
+        let Some(answer) = refused_request(s, &ids::OAUTH_PKCE_001, &params, &client.redirect_uri, why).await else {
             return;
         };
         answers.push((label.to_string(), answer));
     }
-    judge(s, "OAUTH-PKCE-001", answers, |_| true);
+    judge(s, &ids::OAUTH_PKCE_001, answers, |_| true);
 }
 
 async fn probe_unknown_scope(s: &mut Session<'_>) {
@@ -512,11 +502,13 @@ async fn probe_unknown_scope(s: &mut Session<'_>) {
     let scope = "https://purl.imsglobal.org/spec/ob/v3p0/scope/clr-harness.unknown";
     let params = authz_params(&client.id, &client.redirect_uri, scope, &state, Some(&ch));
     let why = "this request asks for a scope the server does not know";
-    let Some(answer) = refused_request(s, "OAUTH-TOKEN-005", &params, &client.redirect_uri, why).await else {
+    let Some(answer) = refused_request(s, &ids::OAUTH_TOKEN_005, &params, &client.redirect_uri, why).await else {
         return;
     };
     let label = "for an unknown scope".to_string();
-    judge(s, "OAUTH-TOKEN-005", vec![(label, answer)], |e| e == "invalid_scope");
+    judge(s, &ids::OAUTH_TOKEN_005, vec![(label, answer)], |e| {
+        e == "invalid_scope"
+    });
 }
 
 /// Obtains an authorization code for `scope` (auto-consent or a person), checking the redirect (`AUTHZ-001/002`).
@@ -543,21 +535,21 @@ pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Op
                     "the valid authorization request ({purpose}) did not come back to the client: the person reported an error page ({})",
                     arrival.path
                 );
-                s.rec.error("OAUTH-AUTHZ-001", why);
+                s.rec.error(&ids::OAUTH_AUTHZ_001, why);
                 return None;
             }
             Err(e) => {
-                s.rec.error("OAUTH-AUTHZ-001", e);
+                s.rec.error(&ids::OAUTH_AUTHZ_001, e);
                 return None;
             }
         }
     } else {
-        let (resp, location) = authorize_get(s, "OAUTH-AUTHZ-001", &params).await?;
+        let (resp, location) = authorize_get(s, &ids::OAUTH_AUTHZ_001, &params).await?;
         match location.filter(|l| l.as_str().starts_with(&client.redirect_uri)) {
             Some(l) => (query(&l), resp.exchange.clone()),
             None => {
                 s.rec
-                    .violation("OAUTH-AUTHZ-001", format!("the authorization request ({purpose}) was not answered with a redirect to the client"))
+                    .violation(&ids::OAUTH_AUTHZ_001, format!("the authorization request ({purpose}) was not answered with a redirect to the client"))
                     .at(format!("GET authorize → {}", resp.status))
                     .expected(format!("302 to {}?code=…&scope=…&state=…", client.redirect_uri))
                     .found(format!("{} {}", resp.status, resp.header("location").unwrap_or("(no Location)")))
@@ -567,12 +559,12 @@ pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Op
             }
         }
     };
-    s.rec.evaluated("OAUTH-AUTHZ-001");
-    s.rec.evaluated("OAUTH-AUTHZ-002");
+    s.rec.evaluated(&ids::OAUTH_AUTHZ_001);
+    s.rec.evaluated(&ids::OAUTH_AUTHZ_002);
     if q.get("state") != Some(&state) {
         s.rec
             .violation(
-                "OAUTH-AUTHZ-002",
+                &ids::OAUTH_AUTHZ_002,
                 format!("the authorization redirect ({purpose}) did not echo state"),
             )
             .at("redirect → query state")
@@ -583,7 +575,7 @@ pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Op
     let Some(code) = q.get("code").cloned() else {
         s.rec
             .violation(
-                "OAUTH-AUTHZ-001",
+                &ids::OAUTH_AUTHZ_001,
                 format!("the authorization redirect ({purpose}) carries no code"),
             )
             .at("redirect → query")
@@ -597,7 +589,7 @@ pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Op
         None => {
             s.rec
                 .violation(
-                    "OAUTH-AUTHZ-001",
+                    &ids::OAUTH_AUTHZ_001,
                     "the authorization redirect does not say which scope was granted",
                 )
                 .at("redirect → query scope")
@@ -611,7 +603,7 @@ pub(super) async fn grant(s: &mut Session<'_>, scope: &str, purpose: &str) -> Op
     if let Some(extra) = granted.split_whitespace().find(|g| !asked.contains(g)) {
         s.rec
             .violation(
-                "OAUTH-AUTHZ-001",
+                &ids::OAUTH_AUTHZ_001,
                 format!("the granted scope includes `{extra}`, which was not requested"),
             )
             .at("redirect → query scope")

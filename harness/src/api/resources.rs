@@ -6,11 +6,12 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::Session;
-use super::checks::api_id;
+use super::checks::ApiRule;
 use super::discovery::{expect_json_label, read_sdd};
 use super::http::{Req, Resp};
 use super::target::Family;
 use super::upload::Upload;
+use crate::catalogue::Check;
 
 use super::listing::{Item, items, paging, receive, shape, truncate, walk};
 
@@ -30,18 +31,24 @@ pub(super) struct Ctx {
 }
 
 impl Ctx {
-    pub(super) fn id(&self, n: usize) -> String {
-        api_id(self.family.prefix(), n)
+    /// This family's check of `rule`.
+    pub(super) fn check(&self, rule: ApiRule) -> &'static Check {
+        rule.of(self.family)
     }
 }
 
 pub(super) async fn family(s: &mut Session<'_>, family: Family, uploads: Vec<Upload>) {
     let Some(main) = s.main.clone() else {
-        for n in 4..=22 {
-            s.rec.skip(
-                &api_id(family.prefix(), n),
-                "no access token: the authorization steps failed",
-            );
+        // Everything but discovery and TLS needs a token.
+        let needs_token = ApiRule::ALL.iter().filter(|r| {
+            !matches!(
+                r,
+                ApiRule::Discovery | ApiRule::DiscoveryFields | ApiRule::DiscoveryScopes | ApiRule::Tls
+            )
+        });
+        for rule in needs_token {
+            s.rec
+                .skip(rule.of(family), "no access token: the authorization steps failed");
         }
         return;
     };
@@ -54,22 +61,29 @@ pub(super) async fn family(s: &mut Session<'_>, family: Family, uploads: Vec<Upl
     if s.sdd_retry.contains(&family) {
         sdd_with_token(s, &c).await;
     }
-    let before: HashSet<String> = walk(s, &c, None, &c.id(8))
+    let before: HashSet<String> = walk(s, &c, None, c.check(ApiRule::ListShape))
         .await
         .map(|w| w.items.into_iter().map(|i| i.key).collect())
         .unwrap_or_default();
     let read_only = s.target.credentials.read_only;
     if read_only {
-        for n in [15, 16, 17, 18, 20] {
+        use ApiRule::*;
+        for n in [
+            UpsertCreates,
+            UpsertReplaces,
+            UpsertRepresentations,
+            Preserved,
+            PutProfile,
+        ] {
             s.rec
-                .not_applicable(&c.id(n), "the target is read-only (credentials.read_only)");
+                .not_applicable(c.check(n), "the target is read-only (credentials.read_only)");
         }
     } else {
         upserts(s, &mut c, &uploads, &before).await;
     }
     token_probes(s, &mut c, uploads.first()).await;
     // A listing that fails leaves its own checks unjudged; the other operations are still worth checking.
-    if let Some(full) = walk(s, &c, None, &c.id(8)).await {
+    if let Some(full) = walk(s, &c, None, c.check(ApiRule::ListShape)).await {
         shape(s, &c, &full);
         receive(s, &c, &full.items, &uploads);
         if !read_only {
@@ -89,7 +103,7 @@ async fn sdd_with_token(s: &mut Session<'_>, c: &Ctx) {
     let req = Req::new("GET", url)
         .header("Accept", "application/json")
         .bearer(&c.token);
-    if let Some(resp) = s.send(&c.id(2), req).await
+    if let Some(resp) = s.send(c.check(ApiRule::DiscoveryFields), req).await
         && let (200, Ok(sdd)) = (resp.status, resp.json())
     {
         read_sdd(s, c.family, &sdd, &resp);
@@ -99,9 +113,9 @@ async fn sdd_with_token(s: &mut Session<'_>, c: &Ctx) {
 /// The items of a getCredentials listing and how it was paged.
 async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &HashSet<String>) {
     if uploads.is_empty() {
-        for n in [15, 16, 18] {
+        for n in [ApiRule::UpsertCreates, ApiRule::UpsertReplaces, ApiRule::Preserved] {
             s.rec.skip(
-                &c.id(n),
+                c.check(n),
                 format!("no {} credential to upsert (credentials.upsert)", c.family.label()),
             );
         }
@@ -113,26 +127,33 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
         let new = !held.contains(&u.id);
         created |= new;
         let check = if u.jws {
-            c.id(17)
+            c.check(ApiRule::UpsertRepresentations)
         } else if new {
-            c.id(15)
+            c.check(ApiRule::UpsertCreates)
         } else {
-            c.id(16)
+            c.check(ApiRule::UpsertReplaces)
         };
-        let Some(resp) = post(s, c, &check, &url, u.content_type(), u.body.clone()).await else {
+        let Some(resp) = post(s, c, check, &url, u.content_type(), u.body.clone()).await else {
             continue;
         };
-        let judged = if new { c.id(15) } else { c.id(16) };
+        let judged = if new {
+            c.check(ApiRule::UpsertCreates)
+        } else {
+            c.check(ApiRule::UpsertReplaces)
+        };
         let want = if new { 201 } else { 200 };
-        upsert_answer(s, c, &judged, u, &resp, want);
+        upsert_answer(s, c, judged, u, &resp, want);
         if (200..300).contains(&resp.status) {
             c.accepted.insert(u.id.clone());
         }
         if u.jws {
-            s.rec.evaluated(&c.id(17));
+            s.rec.evaluated(c.check(ApiRule::UpsertRepresentations));
             if !(200..300).contains(&resp.status) {
                 s.rec
-                    .violation(&c.id(17), "a compact JWS sent as text/plain was not accepted")
+                    .violation(
+                        c.check(ApiRule::UpsertRepresentations),
+                        "a compact JWS sent as text/plain was not accepted",
+                    )
                     .at(format!("POST credentials (text/plain) → {}", resp.status))
                     .expected("200 or 201")
                     .found(resp.status.to_string())
@@ -144,31 +165,54 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
     if !created {
         // Creating is what 015 judges; replacing says nothing about it.
         s.rec.undetermined(
-            &c.id(15),
+            c.check(ApiRule::UpsertCreates),
             "the user already held every credential to upsert, so no create was observed (use a fresh test user)",
         );
     }
     match uploads.iter().find(|u| !u.jws) {
         Some(u) => {
-            if let Some(resp) = post(s, c, &c.id(16), &url, u.content_type(), u.body.clone()).await {
-                upsert_answer(s, c, &c.id(16), u, &resp, 200);
+            if let Some(resp) = post(
+                s,
+                c,
+                c.check(ApiRule::UpsertReplaces),
+                &url,
+                u.content_type(),
+                u.body.clone(),
+            )
+            .await
+            {
+                upsert_answer(s, c, c.check(ApiRule::UpsertReplaces), u, &resp, 200);
             }
         }
-        None => s.rec.skip(&c.id(16), "no JSON credential to upsert twice"),
+        None => s
+            .rec
+            .skip(c.check(ApiRule::UpsertReplaces), "no JSON credential to upsert twice"),
     }
     if !uploads.iter().any(|u| u.jws) {
         // The JWS half was not observed: the check cannot pass on the malformed-body half alone.
         s.rec.undetermined(
-            &c.id(17),
+            c.check(ApiRule::UpsertRepresentations),
             "no compact JWS was upserted (add a .jwt file to credentials.upsert)",
         );
     }
     let malformed = br#"{"@context": ["https://www.w3.org/ns/credentials/v2""#.to_vec();
-    if let Some(resp) = post(s, c, &c.id(17), &url, "application/json", malformed).await {
-        s.rec.evaluated(&c.id(17));
+    if let Some(resp) = post(
+        s,
+        c,
+        c.check(ApiRule::UpsertRepresentations),
+        &url,
+        "application/json",
+        malformed,
+    )
+    .await
+    {
+        s.rec.evaluated(c.check(ApiRule::UpsertRepresentations));
         if resp.status != 400 {
             s.rec
-                .violation(&c.id(17), "a malformed JSON body was not refused with 400")
+                .violation(
+                    c.check(ApiRule::UpsertRepresentations),
+                    "a malformed JSON body was not refused with 400",
+                )
                 .at(format!("POST credentials → {}", resp.status))
                 .expected("400 with imsx_StatusInfo")
                 .found(resp.status.to_string())
@@ -179,7 +223,7 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
     }
 }
 
-async fn post(s: &mut Session<'_>, c: &Ctx, check: &str, url: &str, ct: &str, body: Vec<u8>) -> Option<Resp> {
+async fn post(s: &mut Session<'_>, c: &Ctx, check: &'static Check, url: &str, ct: &str, body: Vec<u8>) -> Option<Resp> {
     let req = Req::new("POST", url)
         .header("Accept", ct)
         .bearer(&c.token)
@@ -188,7 +232,7 @@ async fn post(s: &mut Session<'_>, c: &Ctx, check: &str, url: &str, ct: &str, bo
 }
 
 /// Status, echoed body and mirrored Content-Type of an upsert answer.
-fn upsert_answer(s: &mut Session<'_>, c: &Ctx, check: &str, u: &Upload, resp: &Resp, want: u16) {
+fn upsert_answer(s: &mut Session<'_>, c: &Ctx, check: &'static Check, u: &Upload, resp: &Resp, want: u16) {
     s.rec.evaluated(check);
     let what = if want == 201 {
         "a credential the user did not hold"
@@ -225,11 +269,11 @@ fn upsert_answer(s: &mut Session<'_>, c: &Ctx, check: &str, u: &Upload, resp: &R
             .found(resp.text())
             .exchange(&resp.exchange);
     }
-    let label = c.id(7);
-    s.rec.evaluated(&label);
+    let label = c.check(ApiRule::MediaTypes);
+    s.rec.evaluated(label);
     if resp.media_type().as_deref() != Some(u.content_type()) {
         s.rec
-            .violation(&label, "the upsert answer is not in the request's Content-Type")
+            .violation(label, "the upsert answer is not in the request's Content-Type")
             .at("POST credentials → header Content-Type")
             .expected(u.content_type())
             .found(resp.media_type().unwrap_or_else(|| "(none)".into()))
@@ -247,7 +291,13 @@ fn keep_error(c: &mut Ctx, resp: Resp, what: &str, minor: Option<&'static str>) 
 
 /// A request the resource server must refuse (RFC 6749 §7) was not answered with `want`: serving it is the MUST
 /// violation; refusing it with another 4xx only misses RFC 6750 §3.1's SHOULD.
-fn refusal_finding(s: &mut Session<'_>, check: &str, (request, condition): (&str, &str), resp: &Resp, want: &str) {
+fn refusal_finding(
+    s: &mut Session<'_>,
+    check: &'static Check,
+    (request, condition): (&str, &str),
+    resp: &Resp,
+    want: &str,
+) {
     let served = !(400..500).contains(&resp.status);
     let finding = if served {
         s.rec.violation(check, format!("{request} {condition} was not refused"))
@@ -286,17 +336,17 @@ async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>)
             _ => r,
         }
     };
-    let missing = c.id(4);
+    let missing = c.check(ApiRule::TokenRequired);
     for (m, url, write) in &endpoints {
-        let Some(resp) = s.send(&missing, req_for(m, url, *write)).await else {
+        let Some(resp) = s.send(missing, req_for(m, url, *write)).await else {
             continue;
         };
-        s.rec.evaluated(&missing);
+        s.rec.evaluated(missing);
         let challenge = resp.header("www-authenticate").unwrap_or("").to_string();
         if resp.status != 401 || !challenge.to_ascii_lowercase().starts_with("bearer") {
             s.rec
                 .violation(
-                    &missing,
+                    missing,
                     format!("{m} {url} without a token was not refused with 401 and a Bearer challenge"),
                 )
                 .at(format!("{m} {url} → {}", resp.status))
@@ -316,40 +366,40 @@ async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>)
             keep_error(c, resp, &format!("{m} without a token"), Some("unauthorizedrequest"));
         }
     }
-    let invalid = c.id(5);
+    let invalid = c.check(ApiRule::InvalidTokenRefused);
     for url in [&creds, &profile] {
         let req = Req::new("GET", url.as_str())
             .header("Accept", "application/json")
             .bearer("clr-harness-unknown-token");
-        let Some(resp) = s.send(&invalid, req).await else {
+        let Some(resp) = s.send(invalid, req).await else {
             continue;
         };
-        s.rec.evaluated(&invalid);
+        s.rec.evaluated(invalid);
         if resp.status != 401 {
             let request = format!("GET {url}");
-            refusal_finding(s, &invalid, (&request, "with an unknown token"), &resp, "401");
+            refusal_finding(s, invalid, (&request, "with an unknown token"), &resp, "401");
         } else {
             keep_error(c, resp, "GET with an unknown token", Some("unauthorizedrequest"));
         }
     }
-    let scoped = c.id(6);
+    let scoped = c.check(ApiRule::ScopeEnforced);
     let Some(ro) = s.readonly.clone() else {
         s.rec.skip(
-            &scoped,
+            scoped,
             "no credential.readonly-only token (auth.readonly_access_token in token mode)",
         );
         return;
     };
     for (m, url, write) in endpoints.iter().filter(|(m, u, _)| !(*m == "GET" && *u == creds)) {
-        let Some(resp) = s.send(&scoped, req_for(m, url, *write).bearer(&ro.access)).await else {
+        let Some(resp) = s.send(scoped, req_for(m, url, *write).bearer(&ro.access)).await else {
             continue;
         };
-        s.rec.evaluated(&scoped);
+        s.rec.evaluated(scoped);
         if resp.status != 403 {
             let request = format!("{m} {url}");
             refusal_finding(
                 s,
-                &scoped,
+                scoped,
                 (&request, "with a token lacking its scope"),
                 &resp,
                 "403 (insufficient_scope)",
@@ -362,7 +412,7 @@ async fn token_probes(s: &mut Session<'_>, c: &mut Ctx, sample: Option<&Upload>)
 
 /// `*-API-018`: every upserted credential comes back as it was sent (the last representation sent per id).
 fn preserved(s: &mut Session<'_>, c: &Ctx, uploads: &[Upload], items: &[Item]) {
-    let id = c.id(18);
+    let id = c.check(ApiRule::Preserved);
     let mut last: Vec<&Upload> = Vec::new();
     // Only what the provider accepted in this run can be expected back; a copy from an earlier run proves nothing.
     for u in uploads.iter().filter(|u| c.accepted.contains(&u.id)) {
@@ -371,16 +421,16 @@ fn preserved(s: &mut Session<'_>, c: &Ctx, uploads: &[Upload], items: &[Item]) {
     }
     if last.is_empty() {
         s.rec.skip(
-            &id,
+            id,
             "the provider accepted no upsert in this run, so nothing can be expected back",
         );
     }
     for u in last {
-        s.rec.evaluated(&id);
+        s.rec.evaluated(id);
         let Some(item) = items.iter().find(|i| i.key == u.id) else {
             s.rec
                 .violation(
-                    &id,
+                    id,
                     format!("the upserted credential {} is not returned by getCredentials", u.id),
                 )
                 .expected(format!("a credential with id {}", u.id))
@@ -405,7 +455,7 @@ fn preserved(s: &mut Session<'_>, c: &Ctx, uploads: &[Upload], items: &[Item]) {
                 serde_json::to_string_pretty(&u.credential).unwrap_or_default()
             };
             s.rec
-                .violation(&id, format!("getCredentials returns {} changed", u.id))
+                .violation(id, format!("getCredentials returns {} changed", u.id))
                 .pointer(item.pointer.clone())
                 .expected(sent)
                 .found(got)
@@ -417,7 +467,7 @@ fn preserved(s: &mut Session<'_>, c: &Ctx, uploads: &[Upload], items: &[Item]) {
 /// `010`–`012`: X-Total-Count, Link rels and a complete, duplicate-free walk.
 async fn queries(s: &mut Session<'_>, c: &mut Ctx, held: usize) {
     let base = s.api_url(c.family, "/credentials");
-    let since = c.id(13);
+    let since = c.check(ApiRule::Since);
     let url = format!("{base}?since=2999-12-31T23:59:59Z");
     let req = Req::new("GET", &url)
         .header("Accept", "application/json")
@@ -425,15 +475,15 @@ async fn queries(s: &mut Session<'_>, c: &mut Ctx, held: usize) {
     if held == 0 {
         // With nothing held, a provider that ignores `since` also answers an empty list.
         s.rec.skip(
-            &since,
+            since,
             "the user holds no credentials, so a filter cannot be told from none",
         );
-    } else if let Some(resp) = s.send(&since, req).await {
-        s.rec.evaluated(&since);
+    } else if let Some(resp) = s.send(since, req).await {
+        s.rec.evaluated(since);
         let Ok(body) = resp.json() else {
             s.rec
                 .violation(
-                    &since,
+                    since,
                     "getCredentials with since did not answer a GetCredentialsResponse",
                 )
                 .at(format!("GET {url} → {}", resp.status))
@@ -446,7 +496,7 @@ async fn queries(s: &mut Session<'_>, c: &mut Ctx, held: usize) {
         if resp.status != 200 || n > 0 {
             s.rec
                 .violation(
-                    &since,
+                    since,
                     "getCredentials with since in the year 2999 returned credentials issued before it",
                 )
                 .at(format!("GET {url} → {}", resp.status))
@@ -460,17 +510,17 @@ async fn queries(s: &mut Session<'_>, c: &mut Ctx, held: usize) {
 
 /// `014`: invalid query parameters are refused.
 async fn bad_queries(s: &mut Session<'_>, c: &mut Ctx, base: &str) {
-    let bad = c.id(14);
+    let bad = c.check(ApiRule::BadQuery);
     for q in ["limit=0", "offset=-1", "since=not-a-date"] {
         let url = format!("{base}?{q}");
         let req = Req::new("GET", &url)
             .header("Accept", "application/json")
             .bearer(&c.token);
-        let Some(resp) = s.send(&bad, req).await else { continue };
-        s.rec.evaluated(&bad);
+        let Some(resp) = s.send(bad, req).await else { continue };
+        s.rec.evaluated(bad);
         if resp.status != 400 {
             s.rec
-                .violation(&bad, format!("getCredentials with {q} was not refused with 400"))
+                .violation(bad, format!("getCredentials with {q} was not refused with 400"))
                 .at(format!("GET {url} → {}", resp.status))
                 .expected("400 with imsx_codeMinor invalid_query_parameter")
                 .found(resp.status.to_string())
@@ -489,12 +539,12 @@ async fn bad_queries(s: &mut Session<'_>, c: &mut Ctx, base: &str) {
 /// `019` getProfile and `020` putProfile.
 async fn profile(s: &mut Session<'_>, c: &mut Ctx, read_only: bool) {
     let url = s.api_url(c.family, "/profile");
-    let get = c.id(19);
+    let get = c.check(ApiRule::GetProfile);
     let req = Req::new("GET", &url)
         .header("Accept", "application/json")
         .bearer(&c.token);
-    let Some(resp) = s.send(&get, req).await else { return };
-    s.rec.evaluated(&get);
+    let Some(resp) = s.send(get, req).await else { return };
+    s.rec.evaluated(get);
     let body = resp.json().ok().filter(|_| resp.status == 200);
     let is_profile = body.as_ref().is_some_and(|b| {
         let typed = match &b["type"] {
@@ -506,7 +556,7 @@ async fn profile(s: &mut Session<'_>, c: &mut Ctx, read_only: bool) {
     });
     if !is_profile {
         s.rec
-            .violation(&get, "getProfile did not answer a Profile")
+            .violation(get, "getProfile did not answer a Profile")
             .at(format!("GET {url} → {}", resp.status))
             .expected("200 with {\"id\": …, \"type\": \"Profile\" (or a list including it), …}")
             .found(truncate(&resp.text()))
@@ -517,23 +567,23 @@ async fn profile(s: &mut Session<'_>, c: &mut Ctx, read_only: bool) {
     if read_only {
         return;
     }
-    let put = c.id(20);
+    let put = c.check(ApiRule::PutProfile);
     let Some(profile) = body.filter(|_| is_profile) else {
-        s.rec.skip(&put, "getProfile gave no Profile to send back");
+        s.rec.skip(put, "getProfile gave no Profile to send back");
         return;
     };
     let req = Req::new("PUT", &url)
         .header("Accept", "application/json")
         .bearer(&c.token)
         .body("application/json", profile.to_string());
-    let Some(resp) = s.send(&put, req).await else { return };
-    s.rec.evaluated(&put);
+    let Some(resp) = s.send(put, req).await else { return };
+    s.rec.evaluated(put);
     match resp.status {
         200 if resp.json().is_ok_and(|b| b.is_object()) => expect_json_label(s, c.family, &resp, "PUT profile"),
         202 => {}
         status => {
             s.rec
-                .violation(&put, format!("putProfile of the user's own Profile answered {status}"))
+                .violation(put, format!("putProfile of the user's own Profile answered {status}"))
                 .at(format!("PUT {url} → {status}"))
                 .expected("200 with the Profile, or 202")
                 .found(truncate(&resp.text()))
@@ -544,7 +594,7 @@ async fn profile(s: &mut Session<'_>, c: &mut Ctx, read_only: bool) {
 
 /// `022`: methods the API does not define.
 async fn wrong_methods(s: &mut Session<'_>, c: &mut Ctx) {
-    let id = c.id(22);
+    let id = c.check(ApiRule::WrongMethod);
     for (m, path) in [
         ("DELETE", "/credentials"),
         ("DELETE", "/profile"),
@@ -552,11 +602,11 @@ async fn wrong_methods(s: &mut Session<'_>, c: &mut Ctx) {
     ] {
         let url = s.api_url(c.family, path);
         let req = Req::new(m, &url).header("Accept", "application/json").bearer(&c.token);
-        let Some(resp) = s.send(&id, req).await else { continue };
-        s.rec.evaluated(&id);
+        let Some(resp) = s.send(id, req).await else { continue };
+        s.rec.evaluated(id);
         if resp.status != 405 {
             s.rec
-                .violation(&id, format!("{m} {path} was not answered 405"))
+                .violation(id, format!("{m} {path} was not answered 405"))
                 .at(format!("{m} {url} → {}", resp.status))
                 .expected("405 with imsx_StatusInfo")
                 .found(resp.status.to_string())
@@ -569,17 +619,17 @@ async fn wrong_methods(s: &mut Session<'_>, c: &mut Ctx) {
 
 /// `021`: every error response collected is an imsx_StatusInfo; also `007` for their labels.
 fn status_infos(s: &mut Session<'_>, c: &Ctx) {
-    let id = c.id(21);
+    let id = c.check(ApiRule::StatusInfo);
     const MAJOR: [&str; 4] = ["failure", "processing", "success", "unsupported"];
     const SEVERITY: [&str; 3] = ["error", "status", "warning"];
     if c.errors.is_empty() {
         s.rec.skip(
-            &id,
+            id,
             "the provider gave no error response to judge (the probes that expect one were answered otherwise)",
         );
     }
     for e in &c.errors {
-        s.rec.evaluated(&id);
+        s.rec.evaluated(id);
         let body = match e.resp.json() {
             Ok(b) if b.is_object() => {
                 // A JSON error body must say so; a text body labelled text/plain is wrong only here, in 021.
@@ -589,7 +639,7 @@ fn status_infos(s: &mut Session<'_>, c: &Ctx) {
             Ok(b) => {
                 s.rec
                     .violation(
-                        &id,
+                        id,
                         format!("the error answer to {} is not an imsx_StatusInfo object", e.what),
                     )
                     .at(format!("{} → body", e.what))
@@ -601,7 +651,7 @@ fn status_infos(s: &mut Session<'_>, c: &Ctx) {
             Err(why) => {
                 s.rec
                     .violation(
-                        &id,
+                        id,
                         format!("the error answer to {} is not an imsx_StatusInfo: {why}", e.what),
                     )
                     .at(format!("{} → body", e.what))
@@ -614,7 +664,7 @@ fn status_infos(s: &mut Session<'_>, c: &Ctx) {
         for (field, allowed) in [("imsx_codeMajor", &MAJOR[..]), ("imsx_severity", &SEVERITY[..])] {
             if !body[field].as_str().is_some_and(|v| allowed.contains(&v)) {
                 s.rec
-                    .violation(&id, format!("the error answer to {} has no valid {field}", e.what))
+                    .violation(id, format!("the error answer to {} has no valid {field}", e.what))
                     .pointer(format!("/{field}"))
                     .expected(format!("one of {}", allowed.join(", ")))
                     .found(body[field].to_string())
@@ -634,7 +684,7 @@ fn status_infos(s: &mut Session<'_>, c: &Ctx) {
             if !values.contains(&minor) {
                 s.rec
                     .warning(
-                        &id,
+                        id,
                         format!("the error answer to {} does not carry codeMinor {minor}", e.what),
                     )
                     .pointer("/imsx_codeMinor")

@@ -9,7 +9,7 @@ use url::Url;
 use super::http::HttpLimits;
 
 /// The API families a provider can claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 pub enum Family {
     #[serde(rename = "ob30", alias = "OB30", alias = "ob")]
     Ob30,

@@ -3,12 +3,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::checks::api_id;
+use super::checks::ApiRule;
 use super::discovery::full_scope;
 use super::http::{Req, Resp};
 use super::oauth::{Grant, RegisteredClient, expect_oauth_error, grant};
 use super::target::AuthMode;
 use super::{Session, Tokens};
+use crate::catalogue::{Check, ids};
 
 pub(super) fn basic(client: &RegisteredClient) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", client.id, client.secret)))
@@ -17,7 +18,7 @@ pub(super) fn basic(client: &RegisteredClient) -> String {
 /// POSTs the token endpoint with an authorization_code grant. `auth`: send HTTP Basic client authentication.
 pub(super) async fn redeem(
     s: &mut Session<'_>,
-    check: &str,
+    check: &'static Check,
     code: &str,
     verifier: &str,
     scope: &str,
@@ -46,13 +47,13 @@ pub(super) async fn redeem(
 
 /// Redeems a code properly and checks the token response (`TOKEN-004`).
 pub(super) async fn token(s: &mut Session<'_>, g: &Grant) -> Option<Tokens> {
-    let resp = redeem(s, "OAUTH-TOKEN-004", &g.code, &g.verifier, &g.scope, true).await?;
-    token_response(s, "OAUTH-TOKEN-004", &resp)
+    let resp = redeem(s, &ids::OAUTH_TOKEN_004, &g.code, &g.verifier, &g.scope, true).await?;
+    token_response(s, &ids::OAUTH_TOKEN_004, &resp)
 }
 
 /// Checks a successful token response and returns its tokens.
-fn token_response(s: &mut Session<'_>, check: &str, resp: &Resp) -> Option<Tokens> {
-    s.rec.evaluated("OAUTH-TOKEN-004");
+fn token_response(s: &mut Session<'_>, check: &'static Check, resp: &Resp) -> Option<Tokens> {
+    s.rec.evaluated(&ids::OAUTH_TOKEN_004);
     let body = match (resp.status, resp.json()) {
         (200, Ok(b)) => b,
         (status, body) => {
@@ -84,7 +85,7 @@ fn token_response(s: &mut Session<'_>, check: &str, resp: &Resp) -> Option<Token
     }
     for p in problems {
         s.rec
-            .violation("OAUTH-TOKEN-004", p)
+            .violation(&ids::OAUTH_TOKEN_004, p)
             .at("POST token → body")
             .found(body.to_string())
             .exchange(&resp.exchange);
@@ -92,7 +93,7 @@ fn token_response(s: &mut Session<'_>, check: &str, resp: &Resp) -> Option<Token
     let cache = resp.header("cache-control").unwrap_or("").to_ascii_lowercase();
     if !cache.contains("no-store") {
         s.rec
-            .violation("OAUTH-TOKEN-004", "the token response may be cached")
+            .violation(&ids::OAUTH_TOKEN_004, "the token response may be cached")
             .at("POST token → header Cache-Control")
             .expected("no-store")
             .found(if cache.is_empty() { "(absent)".into() } else { cache })
@@ -100,7 +101,7 @@ fn token_response(s: &mut Session<'_>, check: &str, resp: &Resp) -> Option<Token
     }
     if body.get("expires_in").is_none() {
         s.rec
-            .warning("OAUTH-TOKEN-004", "the token response has no expires_in")
+            .warning(&ids::OAUTH_TOKEN_004, "the token response has no expires_in")
             .at("POST token → body")
             .expected("expires_in (3600 recommended)")
             .exchange(&resp.exchange);
@@ -113,10 +114,10 @@ fn token_response(s: &mut Session<'_>, check: &str, resp: &Resp) -> Option<Token
 }
 
 pub(super) async fn client_auth_probes(s: &mut Session<'_>, g: &Grant) {
-    if let Some(resp) = redeem(s, "OAUTH-TOKEN-001", &g.code, &g.verifier, &g.scope, false).await {
+    if let Some(resp) = redeem(s, &ids::OAUTH_TOKEN_001, &g.code, &g.verifier, &g.scope, false).await {
         expect_oauth_error(
             s,
-            "OAUTH-TOKEN-001",
+            &ids::OAUTH_TOKEN_001,
             &resp,
             &[400, 401],
             "invalid_client",
@@ -126,12 +127,12 @@ pub(super) async fn client_auth_probes(s: &mut Session<'_>, g: &Grant) {
     let Some(mut client) = s.client.clone() else { return };
     client.secret = "clr-harness-wrong-secret".into();
     let real = s.client.replace(client);
-    let resp = redeem(s, "OAUTH-TOKEN-001", &g.code, &g.verifier, &g.scope, true).await;
+    let resp = redeem(s, &ids::OAUTH_TOKEN_001, &g.code, &g.verifier, &g.scope, true).await;
     s.client = real;
     if let Some(resp) = resp {
         expect_oauth_error(
             s,
-            "OAUTH-TOKEN-001",
+            &ids::OAUTH_TOKEN_001,
             &resp,
             &[400, 401],
             "invalid_client",
@@ -141,12 +142,12 @@ pub(super) async fn client_auth_probes(s: &mut Session<'_>, g: &Grant) {
 }
 
 pub(super) async fn reuse_probe(s: &mut Session<'_>, g: &Grant, first: &Tokens) {
-    let Some(resp) = redeem(s, "OAUTH-TOKEN-002", &g.code, &g.verifier, &g.scope, true).await else {
+    let Some(resp) = redeem(s, &ids::OAUTH_TOKEN_002, &g.code, &g.verifier, &g.scope, true).await else {
         return;
     };
     expect_oauth_error(
         s,
-        "OAUTH-TOKEN-002",
+        &ids::OAUTH_TOKEN_002,
         &resp,
         &[400],
         "invalid_grant",
@@ -156,7 +157,7 @@ pub(super) async fn reuse_probe(s: &mut Session<'_>, g: &Grant, first: &Tokens) 
     let family = s.families()[0];
     let url = s.api_url(family, "/credentials");
     let Some(api) = s
-        .send("OAUTH-TOKEN-002", Req::new("GET", url).bearer(&first.access))
+        .send(&ids::OAUTH_TOKEN_002, Req::new("GET", url).bearer(&first.access))
         .await
     else {
         return;
@@ -164,7 +165,7 @@ pub(super) async fn reuse_probe(s: &mut Session<'_>, g: &Grant, first: &Tokens) 
     if api.status == 200 {
         s.rec
             .warning(
-                "OAUTH-TOKEN-002",
+                &ids::OAUTH_TOKEN_002,
                 "after the code was reused, the token first issued for it still works",
             )
             .at(format!("GET {} credentials → 200", family.label()))
@@ -174,7 +175,7 @@ pub(super) async fn reuse_probe(s: &mut Session<'_>, g: &Grant, first: &Tokens) 
     }
 }
 
-async fn refresh(s: &mut Session<'_>, check: &str, refresh_token: &str, scope: Option<&str>) -> Option<Resp> {
+async fn refresh(s: &mut Session<'_>, check: &'static Check, refresh_token: &str, scope: Option<&str>) -> Option<Resp> {
     let client = s.client.clone()?;
     let url = s.endpoints.token.clone()?;
     let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -193,19 +194,19 @@ async fn refresh(s: &mut Session<'_>, check: &str, refresh_token: &str, scope: O
 pub(super) async fn refresh_probes(s: &mut Session<'_>) {
     match s.main.as_ref().and_then(|t| t.refresh.clone()) {
         None => {
-            for id in ["OAUTH-REFRESH-001", "OAUTH-REFRESH-002"] {
+            for id in [&ids::OAUTH_REFRESH_001, &ids::OAUTH_REFRESH_002] {
                 s.rec
                     .not_applicable(id, "the provider issued no refresh token (refresh is optional)");
             }
         }
         Some(rt) => {
-            if let Some(resp) = refresh(s, "OAUTH-REFRESH-001", &rt, None).await {
-                let fresh = token_response(s, "OAUTH-REFRESH-001", &resp);
-                s.rec.evaluated("OAUTH-REFRESH-001");
-                if fresh.is_none() && !s.rec.has_violation("OAUTH-REFRESH-001") {
+            if let Some(resp) = refresh(s, &ids::OAUTH_REFRESH_001, &rt, None).await {
+                let fresh = token_response(s, &ids::OAUTH_REFRESH_001, &resp);
+                s.rec.evaluated(&ids::OAUTH_REFRESH_001);
+                if fresh.is_none() && !s.rec.has_violation(&ids::OAUTH_REFRESH_001) {
                     // The response's defects are TOKEN-004's; that it gave no usable token is this check's.
                     s.rec
-                        .violation("OAUTH-REFRESH-001", "the refresh answered no access token")
+                        .violation(&ids::OAUTH_REFRESH_001, "the refresh answered no access token")
                         .at("POST token (refresh_token) → body access_token")
                         .expected("a new access token")
                         .found("none")
@@ -217,19 +218,25 @@ pub(super) async fn refresh_probes(s: &mut Session<'_>) {
                     let old = s.main.as_ref().map(|m| m.access.clone()).unwrap_or_default();
                     if t.access == old {
                         s.rec
-                            .violation("OAUTH-REFRESH-001", "the refresh answered the same access token again")
+                            .violation(
+                                &ids::OAUTH_REFRESH_001,
+                                "the refresh answered the same access token again",
+                            )
                             .at("POST token (refresh_token) → body access_token")
                             .expected("a new access token")
                             .found("the token being refreshed")
                             .exchange(&resp.exchange);
                     }
                     let works = match s
-                        .send("OAUTH-REFRESH-001", Req::new("GET", url).bearer(&t.access))
+                        .send(&ids::OAUTH_REFRESH_001, Req::new("GET", url).bearer(&t.access))
                         .await
                     {
                         Some(api) if api.status != 200 => {
                             s.rec
-                                .violation("OAUTH-REFRESH-001", "the refreshed access token is refused by the API")
+                                .violation(
+                                    &ids::OAUTH_REFRESH_001,
+                                    "the refreshed access token is refused by the API",
+                                )
                                 .at(format!("GET {} credentials → {}", family.label(), api.status))
                                 .expected("200")
                                 .found(api.status.to_string())
@@ -252,10 +259,10 @@ pub(super) async fn refresh_probes(s: &mut Session<'_>) {
     let widen = s.readonly.as_ref().and_then(|t| t.refresh.clone());
     if let Some(rt) = widen {
         let all = full_scope(s);
-        if let Some(resp) = refresh(s, "OAUTH-REFRESH-002", &rt, Some(&all)).await {
+        if let Some(resp) = refresh(s, &ids::OAUTH_REFRESH_002, &rt, Some(&all)).await {
             expect_oauth_error(
                 s,
-                "OAUTH-REFRESH-002",
+                &ids::OAUTH_REFRESH_002,
                 &resp,
                 &[400],
                 "invalid_scope",
@@ -271,7 +278,7 @@ pub(super) async fn revocation(s: &mut Session<'_>) {
         return;
     }
     let Some(url) = s.endpoints.revocation.clone() else {
-        for id in ["OAUTH-REVOKE-001", "OAUTH-REVOKE-002"] {
+        for id in [&ids::OAUTH_REVOKE_001, &ids::OAUTH_REVOKE_002] {
             s.rec.not_applicable(
                 id,
                 "no revocation endpoint configured (oauth.revocation_url); revocation is optional",
@@ -296,13 +303,13 @@ pub(super) async fn revocation(s: &mut Session<'_>) {
         let req = Req::new("POST", &url)
             .header("Authorization", basic(&client))
             .body("application/x-www-form-urlencoded", form);
-        let Some(resp) = s.send("OAUTH-REVOKE-001", req).await else {
+        let Some(resp) = s.send(&ids::OAUTH_REVOKE_001, req).await else {
             return;
         };
-        s.rec.evaluated("OAUTH-REVOKE-001");
+        s.rec.evaluated(&ids::OAUTH_REVOKE_001);
         if resp.status != 200 {
             s.rec
-                .violation("OAUTH-REVOKE-001", format!("revoking {what} was not answered 200"))
+                .violation(&ids::OAUTH_REVOKE_001, format!("revoking {what} was not answered 200"))
                 .at(format!("POST revoke → {}", resp.status))
                 .expected("200")
                 .found(resp.status.to_string())
@@ -311,14 +318,17 @@ pub(super) async fn revocation(s: &mut Session<'_>) {
     }
     for family in s.families() {
         let url = s.api_url(family, "/credentials");
-        let Some(api) = s.send("OAUTH-REVOKE-002", Req::new("GET", url).bearer(&t.access)).await else {
+        let Some(api) = s
+            .send(&ids::OAUTH_REVOKE_002, Req::new("GET", url).bearer(&t.access))
+            .await
+        else {
             return;
         };
-        s.rec.evaluated("OAUTH-REVOKE-002");
+        s.rec.evaluated(&ids::OAUTH_REVOKE_002);
         if api.status != 401 {
             s.rec
                 .violation(
-                    "OAUTH-REVOKE-002",
+                    &ids::OAUTH_REVOKE_002,
                     format!("the {} API accepts a revoked access token", family.label()),
                 )
                 .at(format!("GET {} credentials → {}", family.label(), api.status))
@@ -335,7 +345,7 @@ pub(super) async fn expiry(s: &mut Session<'_>) {
     let hooks = s.hooks;
     let Some(advance) = hooks.advance_clock.as_ref() else {
         s.rec.skip(
-            "OAUTH-TOKEN-003",
+            &ids::OAUTH_TOKEN_003,
             "testing code expiry means waiting 600 s on a real provider; only the embedded provider is tested",
         );
         return;
@@ -344,10 +354,10 @@ pub(super) async fn expiry(s: &mut Session<'_>) {
         && let Some(g) = grant(s, &full_scope(s), "expired code").await
     {
         advance(601);
-        if let Some(resp) = redeem(s, "OAUTH-TOKEN-003", &g.code, &g.verifier, &g.scope, true).await {
+        if let Some(resp) = redeem(s, &ids::OAUTH_TOKEN_003, &g.code, &g.verifier, &g.scope, true).await {
             expect_oauth_error(
                 s,
-                "OAUTH-TOKEN-003",
+                &ids::OAUTH_TOKEN_003,
                 &resp,
                 &[400],
                 "invalid_grant",
@@ -359,16 +369,16 @@ pub(super) async fn expiry(s: &mut Session<'_>) {
     // The provider chose expires_in: clamp it, so a hostile value cannot overflow the clock.
     advance(main.expires_in.unwrap_or(3600).clamp(0, 10_000_000) + 1);
     for family in s.families() {
-        let id = api_id(family.prefix(), 5);
+        let id = ApiRule::InvalidTokenRefused.of(family);
         let url = s.api_url(family, "/credentials");
-        let Some(resp) = s.send(&id, Req::new("GET", url).bearer(&main.access)).await else {
+        let Some(resp) = s.send(id, Req::new("GET", url).bearer(&main.access)).await else {
             continue;
         };
-        s.rec.evaluated(&id);
+        s.rec.evaluated(id);
         if (400..500).contains(&resp.status) && resp.status != 401 {
             s.rec
                 .warning(
-                    &id,
+                    id,
                     format!("an expired access token was refused with {}, not 401", resp.status),
                 )
                 .at(format!("GET {} credentials → {}", family.label(), resp.status))
@@ -377,7 +387,7 @@ pub(super) async fn expiry(s: &mut Session<'_>) {
                 .exchange(&resp.exchange);
         } else if resp.status != 401 {
             s.rec
-                .violation(&id, "an expired access token was accepted")
+                .violation(id, "an expired access token was accepted")
                 .at(format!("GET {} credentials → {}", family.label(), resp.status))
                 .expected("401")
                 .found(resp.status.to_string())

@@ -9,13 +9,14 @@ use clr_reports::Level::{Must, Should};
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, json_type, rule, show, type_values};
-use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::datamodel::{Card, Class, Ty, TypeRule, class_def, each_item};
 use crate::detect::DocKind;
 use crate::vocab::links;
 
-pub const CHECKS: &[Check] = &[
-    rule(
+declare_checks! {
+    list CHECKS;
+    OB30_DM_037 = rule(
         "OB30-DM-037",
         "AchievementCredential properties have their types",
         "The AchievementCredential's own properties (name, description, image, awardedDate, evidence, endorsementJwt …) have the types and cardinalities of the data model.",
@@ -23,8 +24,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Achievement],
         achievement_credential,
-    ),
-    rule(
+    );
+    OB30_DM_009 = rule(
         "OB30-DM-009",
         "credentialSubject is an AchievementSubject",
         "The subject's type contains \"AchievementSubject\", it has an achievement, and its properties have the data model's types.",
@@ -32,8 +33,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Achievement],
         achievement_subject,
-    ),
-    rule(
+    );
+    OB30_DM_010 = rule(
         "OB30-DM-010",
         "Achievement has id, type, name, description and criteria",
         "Every Achievement has an id (URI), a type containing \"Achievement\", a name, a description and criteria, and its properties have the data model's types.",
@@ -41,8 +42,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         achievement,
-    ),
-    rule(
+    );
+    OB30_DM_024 = rule(
         "OB30-DM-024",
         "Criteria has an id or a narrative",
         "An Achievement's criteria SHOULD give an id (URL of the criteria) or a narrative, or both.",
@@ -50,8 +51,8 @@ pub const CHECKS: &[Check] = &[
         Should,
         ALL_KINDS,
         criteria_content,
-    ),
-    rule(
+    );
+    OB30_DM_025 = rule(
         "OB30-DM-025",
         "ResultDescription and RubricCriterionLevel are well-formed",
         "Every ResultDescription has id, type \"ResultDescription\", name and resultType; every RubricCriterionLevel has id, type \"RubricCriterionLevel\" and name.",
@@ -59,8 +60,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         result_description,
-    ),
-    rule(
+    );
+    OB30_DM_036 = rule(
         "OB30-DM-036",
         "Result is well-formed",
         "Every Result has a type containing \"Result\", and its achievedLevel, resultDescription, status and value have the data model's types.",
@@ -68,8 +69,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         result,
-    ),
-    rule(
+    );
+    OB30_DM_014 = rule(
         "OB30-DM-014",
         "IdentityObject is well-formed",
         "Every IdentityObject has type \"IdentityObject\", a boolean hashed, an identityHash and an identityType; a hashed identityHash is <md5|sha256>$<hex>.",
@@ -77,8 +78,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         identity_object,
-    ),
-    rule(
+    );
+    OB30_DM_040 = rule(
         "OB30-DM-040",
         "IdentifierEntry is well-formed",
         "Every IdentifierEntry (otherIdentifier) has type \"IdentifierEntry\", an identifier and an identifierType, and nothing else.",
@@ -86,8 +87,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         identifier_entry,
-    ),
-    rule(
+    );
+    OB30_DM_015 = rule(
         "OB30-DM-015",
         "Image is an object with id and type \"Image\"",
         "Every image is an Image object with an id (URL or data: URI) and type exactly \"Image\" (and an optional caption).",
@@ -95,8 +96,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         image,
-    ),
-    rule(
+    );
+    OB30_DM_030 = rule(
         "OB30-DM-030",
         "Alignment has targetName and targetUrl",
         "Every Alignment has a type containing \"Alignment\", a targetName and a targetUrl.",
@@ -104,8 +105,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         alignment,
-    ),
-    rule(
+    );
+    OB30_DM_032 = rule(
         "OB30-DM-032",
         "Evidence is well-formed",
         "Every Evidence has a type containing \"Evidence\", and its properties (narrative, name, description, genre, audience) are strings.",
@@ -113,8 +114,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         evidence,
-    ),
-    rule(
+    );
+    OB30_DM_033 = rule(
         "OB30-DM-033",
         "Profile, Address and GeoCoordinates are well-formed",
         "Every Profile (issuer, creator, source, parentOrg) has an id and a type containing \"Profile\"; Address and GeoCoordinates have their types and required properties.",
@@ -122,8 +123,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         profile,
-    ),
-    rule(
+    );
+    OB30_DM_035 = rule(
         "OB30-DM-035",
         "Related has id and type",
         "Every Related entry has an id (URI of the related Achievement) and a type containing \"Related\".",
@@ -131,8 +132,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         related,
-    ),
-    rule(
+    );
+    OB30_DM_017 = rule(
         "OB30-DM-017",
         "credentialSchema entries have id and type",
         "Every credentialSchema entry has an id (schema URL) and a type; 1EdTech schemas use type \"1EdTechJsonSchemaValidator2019\".",
@@ -140,8 +141,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         credential_schema,
-    ),
-    rule(
+    );
+    OB30_DM_018 = rule(
         "OB30-DM-018",
         "credentialStatus has id and type",
         "credentialStatus, when present, is one object with an id (URL of the status method) and a type.",
@@ -149,8 +150,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         credential_status,
-    ),
-    rule(
+    );
+    OB30_DM_027 = rule(
         "OB30-DM-027",
         "refreshService has id and type",
         "refreshService, when present, is one object with an id (URL of the refresh service) and a type.",
@@ -158,8 +159,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         refresh_service,
-    ),
-    rule(
+    );
+    OB30_DM_041 = rule(
         "OB30-DM-041",
         "termsOfUse entries have a type",
         "Every termsOfUse entry is an object with a type.",
@@ -167,8 +168,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         terms_of_use,
-    ),
-    rule(
+    );
+    OB30_DM_019 = rule(
         "OB30-DM-019",
         "proof entries are well-formed for assertion",
         "Every embedded proof has a type, and its proofPurpose is \"assertionMethod\".",
@@ -176,8 +177,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         proof,
-    ),
-];
+    );
+}
 
 /// Root-credential properties with checks of their own (context, type, id, issuer, validity, subject).
 pub const ROOT_DEDICATED: &[&str] = &[

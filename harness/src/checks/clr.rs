@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::classes::shape;
 use super::credential::credential_type;
 use super::{Ctx, Doc, Ptr, has_type, rule, show};
-use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::datamodel::{Class, Vocab};
 use crate::decode::CompactJws;
 use crate::detect::{DocKind, detect};
@@ -17,8 +17,9 @@ use crate::vocab::{self, links};
 
 const CLR: &[DocKind] = &[DocKind::Clr];
 
-pub const CHECKS: &[Check] = &[
-    rule(
+declare_checks! {
+    list CHECKS;
+    CLR20_DM_001 = rule(
         "CLR20-DM-001",
         "@context is VC 2.0, CLR 2.0, OB 3.0 in that order",
         "A ClrCredential's @context has at least three items: https://www.w3.org/ns/credentials/v2, a CLR 2.0 context, then an OB 3.0 context.",
@@ -28,8 +29,8 @@ pub const CHECKS: &[Check] = &[
         clr_contexts,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_002 = rule(
         "CLR20-DM-002",
         "CLR 2.0 context is the current version",
         "The CLR context SHOULD be context-2.0.1.json; context.json (2.0.0) lacks the partial and ClrSubject identifier terms.",
@@ -39,8 +40,8 @@ pub const CHECKS: &[Check] = &[
         clr_context_current,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_003 = rule(
         "CLR20-DM-003",
         "type names a ClrCredential",
         "A ClrCredential's type contains \"VerifiableCredential\" and \"ClrCredential\".",
@@ -50,8 +51,8 @@ pub const CHECKS: &[Check] = &[
         clr_type,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_004 = rule(
         "CLR20-DM-004",
         "ClrCredential has a name and well-typed properties",
         "A ClrCredential has a name, partial (when present) is a boolean, and its other properties have the data model's types.",
@@ -61,8 +62,8 @@ pub const CHECKS: &[Check] = &[
         clr_credential,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_005 = rule(
         "CLR20-DM-005",
         "credentialSubject is a ClrSubject",
         "The subject's type contains \"ClrSubject\", it has verifiableCredential, and its properties have the data model's types.",
@@ -72,8 +73,8 @@ pub const CHECKS: &[Check] = &[
         clr_subject,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_006 = rule(
         "CLR20-DM-006",
         "ClrSubject has an id or an identifier",
         "The ClrSubject supplies either an id or at least one identifier (IdentityObject).",
@@ -83,8 +84,8 @@ pub const CHECKS: &[Check] = &[
         clr_subject_identified,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_007 = rule(
         "CLR20-DM-007",
         "verifiableCredential entries are credentials",
         "Every verifiableCredential entry is a credential object whose type contains \"VerifiableCredential\" (the CLR schema allows objects only, not compact JWS strings).",
@@ -94,8 +95,8 @@ pub const CHECKS: &[Check] = &[
         nested_entries,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_008 = rule(
         "CLR20-DM-008",
         "nested credentials are OB 3.0 AchievementCredentials",
         "Each nested credential SHOULD be an OB 3.0 AchievementCredential; each is checked in full as its own subject.",
@@ -105,8 +106,8 @@ pub const CHECKS: &[Check] = &[
         nested_are_achievement_credentials,
     )
     .clr()
-    .inferred(),
-    rule(
+    .inferred();
+    CLR20_DM_009 = rule(
         "CLR20-DM-009",
         "Association is well-formed",
         "Every Association has type \"Association\", an associationType from the closed AssociationType vocabulary, a sourceId and a targetId, and nothing else.",
@@ -116,8 +117,8 @@ pub const CHECKS: &[Check] = &[
         association,
     )
     .clr()
-    .from_schema(),
-    rule(
+    .from_schema();
+    CLR20_DM_010 = rule(
         "CLR20-DM-010",
         "associations connect achievements of this CLR",
         "An Association's sourceId and targetId SHOULD each be the id of an achievement in the CLR (ClrSubject.achievement or a nested credential's achievement), and differ.",
@@ -127,8 +128,8 @@ pub const CHECKS: &[Check] = &[
         association_endpoints,
     )
     .clr()
-    .inferred(),
-    rule(
+    .inferred();
+    CLR20_DM_011 = rule(
         "CLR20-DM-011",
         "nested credentials are about the CLR's subject",
         "Each nested credential's subject is expected to be the ClrSubject (same id or a shared identifier).",
@@ -138,8 +139,8 @@ pub const CHECKS: &[Check] = &[
         nested_subjects_match,
     )
     .clr()
-    .inferred(),
-];
+    .inferred();
+}
 
 fn clr_contexts(doc: &Doc, ctx: &mut Ctx) {
     let expected = format!(

@@ -6,25 +6,27 @@ use serde_json::Value;
 
 use super::lexical::{self, Zone};
 use super::{ALL_KINDS, Ctx, Doc, OB_KINDS, Ptr, json_type, rule, show, type_values};
+use crate::catalogue::declare_checks;
 use crate::catalogue::{Check, Runner};
 use crate::detect::{DocKind, Vcdm};
 use crate::vocab::{self, links};
 
-pub const CHECKS: &[Check] = &[
-    Check {
+declare_checks! {
+    list CHECKS;
+    OB30_DM_001 = Check {
         id: "OB30-DM-001",
         title: "document is a credential this tool knows",
         requirement: "A document contains exactly one credential: an OB 3.0 AchievementCredential or EndorsementCredential, or a CLR 2.0 ClrCredential.",
         spec_url: links::OB_FILE_FORMAT,
         level: Must,
         source: clr_reports::RuleSource::Normative,
-        roles: super::DOC_ROLES,
+        roles: crate::checks::DOC_ROLES,
         spec: clr_reports::Spec::Ob30,
         area: "data-model",
         applies_to: &[],
         runner: Runner::Detect,
-    },
-    rule(
+    };
+    OB30_DM_002 = rule(
         "OB30-DM-002",
         "@context starts with the VC 2.0 context",
         "@context is an ordered array whose first item is https://www.w3.org/ns/credentials/v2.",
@@ -32,8 +34,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         OB_KINDS,
         context_vc_first,
-    ),
-    rule(
+    );
+    OB30_DM_003 = rule(
         "OB30-DM-003",
         "@context[1] is an OB 3.0 context",
         "The second @context item is an OB 3.0 context URI (https://purl.imsglobal.org/spec/ob/v3p0/context-3.x.y.json).",
@@ -41,8 +43,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         OB_KINDS,
         context_ob_second,
-    ),
-    rule(
+    );
+    OB30_DM_021 = rule(
         "OB30-DM-021",
         "OB 3.0 context is the current version",
         "The OB 3.0 context SHOULD be the current context-3.0.3.json; older versions and aliases are accepted with a warning.",
@@ -50,8 +52,8 @@ pub const CHECKS: &[Check] = &[
         Should,
         ALL_KINDS,
         context_ob_current,
-    ),
-    rule(
+    );
+    OB30_DM_004 = rule(
         "OB30-DM-004",
         "type names an OB 3.0 AchievementCredential",
         "type contains \"VerifiableCredential\" and one of \"AchievementCredential\" or \"OpenBadgeCredential\".",
@@ -59,8 +61,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Achievement],
         achievement_type,
-    ),
-    rule(
+    );
+    OB30_DM_005 = rule(
         "OB30-DM-005",
         "credential id is a URI",
         "The credential has an id, and it is an absolute URI.",
@@ -68,8 +70,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         credential_id,
-    ),
-    rule(
+    );
+    OB30_DM_006 = rule(
         "OB30-DM-006",
         "issuer is a URI or a Profile",
         "issuer is present and is either a URI or a Profile object (whose shape OB30-DM-033 checks).",
@@ -77,8 +79,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         issuer,
-    ),
-    rule(
+    );
+    OB30_DM_007 = rule(
         "OB30-DM-007",
         "validFrom is a date-time with a time zone",
         "validFrom (issuanceDate for VCDM 1.1) is present and is an RFC 3339 date-time with a time-zone offset.",
@@ -86,8 +88,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         valid_from,
-    ),
-    rule(
+    );
+    OB30_DM_022 = rule(
         "OB30-DM-022",
         "validUntil is a date-time after validFrom",
         "validUntil (expirationDate for VCDM 1.1), when present, is an RFC 3339 date-time with offset, later than validFrom.",
@@ -95,8 +97,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         valid_until,
-    ),
-    rule(
+    );
+    OB30_DM_008 = rule(
         "OB30-DM-008",
         "credentialSubject is one object",
         "credentialSubject is present and is a single object (OB 3.0 and CLR 2.0 credentials have exactly one subject).",
@@ -104,8 +106,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         one_subject,
-    ),
-    rule(
+    );
+    OB30_DM_020 = rule(
         "OB30-DM-020",
         "credential uses the VC Data Model 2.0",
         "New credentials SHOULD use VCDM 2.0; a VCDM 1.1 credential is verifiable as legacy but not certifiable for new issuance.",
@@ -113,8 +115,8 @@ pub const CHECKS: &[Check] = &[
         Should,
         ALL_KINDS,
         legacy_vcdm,
-    ),
-    rule(
+    );
+    OB30_DM_023 = rule(
         "OB30-DM-023",
         "AchievementSubject has an id or an identifier",
         "The AchievementSubject supplies either an id or at least one identifier (IdentityObject).",
@@ -122,8 +124,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Achievement],
         subject_identified,
-    ),
-];
+    );
+}
 
 /// The `@context` array, or a violation explaining what is there instead.
 fn contexts<'a>(doc: &'a Doc, ctx: &mut Ctx) -> Option<&'a [Value]> {

@@ -7,14 +7,15 @@ use serde_json::Value;
 use super::classes::shape;
 use super::credential::credential_type;
 use super::{ALL_KINDS, Ctx, Doc, has_type, rule, show};
-use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::datamodel::Class;
 use crate::decode::CompactJws;
 use crate::detect::DocKind;
 use crate::vocab::links;
 
-pub const CHECKS: &[Check] = &[
-    rule(
+declare_checks! {
+    list CHECKS;
+    OB30_END_001 = rule(
         "OB30-END-001",
         "type names an EndorsementCredential",
         "An EndorsementCredential's type contains \"VerifiableCredential\" and \"EndorsementCredential\".",
@@ -22,8 +23,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Endorsement],
         endorsement_type,
-    ),
-    rule(
+    );
+    OB30_END_002 = rule(
         "OB30-END-002",
         "EndorsementCredential has a name and well-typed properties",
         "An EndorsementCredential has a name, and its own properties have the data model's types and cardinalities.",
@@ -31,8 +32,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Endorsement],
         endorsement_credential,
-    ),
-    rule(
+    );
+    OB30_END_003 = rule(
         "OB30-END-003",
         "credentialSubject is an EndorsementSubject",
         "The subject has an id (URI of the endorsed entity) and a type containing \"EndorsementSubject\"; endorsementComment is a string.",
@@ -40,8 +41,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Endorsement],
         endorsement_subject,
-    ),
-    rule(
+    );
+    OB30_END_004 = rule(
         "OB30-END-004",
         "embedded endorsements are EndorsementCredentials",
         "Every endorsement entry is an EndorsementCredential object and every endorsementJwt entry a compact JWS whose payload is one.",
@@ -49,8 +50,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         embedded_endorsements,
-    ),
-];
+    );
+}
 
 fn endorsement_type(doc: &Doc, ctx: &mut Ctx) {
     credential_type(doc, ctx, &["EndorsementCredential"]);

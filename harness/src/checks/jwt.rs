@@ -7,6 +7,7 @@ use clr_reports::Outcome;
 
 use super::{ALL_KINDS, Ctx, Doc, rule};
 use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::proof::jwt::{JwtFinding, JwtRule};
 use crate::vocab::links;
 
@@ -20,57 +21,58 @@ const fn jwt_rule(
     rule(id, title, requirement, links::OB_JWT_PROOF, level, ALL_KINDS, run).in_area("proof")
 }
 
-pub const CHECKS: &[Check] = &[
-    jwt_rule(
+declare_checks! {
+    list CHECKS;
+    OB30_JWT_001 = jwt_rule(
         "OB30-JWT-001",
         "JOSE header is a VC-JWT header",
         "The header has a supported alg (never none), typ absent or \"JWT\", no members beyond alg, kid, jwk and typ, a kid or a jwk, and a jwk without private members.",
         Must,
         header,
-    ),
-    jwt_rule(
+    );
+    OB30_JWT_002 = jwt_rule(
         "OB30-JWT-002",
         "alg is RS256",
         "Certification requires RS256; ES256 and EdDSA VC-JWTs are verified but are not certifiable.",
         Should,
         certifiable_alg,
-    ),
-    jwt_rule(
+    );
+    OB30_JWT_003 = jwt_rule(
         "OB30-JWT-003",
         "payload is the VCDM 2.0 credential",
         "The JWT payload is the credential itself (VCDM 2.0), not a VCDM 1.1 `vc` claim (legacy, verified with a warning).",
         Should,
         payload_form,
-    ),
-    jwt_rule(
+    );
+    OB30_JWT_004 = jwt_rule(
         "OB30-JWT-004",
         "JWT claims match the credential",
         "iss equals issuer.id, jti the credential id, sub credentialSubject.id, nbf validFrom, and exp validUntil when present.",
         Must,
         claims,
-    ),
-    jwt_rule(
+    );
+    OB30_JWT_005 = jwt_rule(
         "OB30-JWT-005",
         "the signing key can be found",
         "The kid dereferences to a public JWK (URL of a JWK or JWKS, or a DID URL), or the header carries the jwk.",
         Must,
         key,
-    ),
-    jwt_rule(
+    );
+    OB30_JWT_006 = jwt_rule(
         "OB30-JWT-006",
         "JWS signature verifies",
         "The compact JWS signature verifies with the resolved key over the encoded header and payload (RFC 7515).",
         Must,
         signature,
-    ),
-    jwt_rule(
+    );
+    OB30_JWT_007 = jwt_rule(
         "OB30-JWT-007",
         "the key is published by the issuer",
         "The key SHOULD be controlled by the issuer and listed in the issuer's /.well-known/jwks.json (a JWK iss, if present, equals the issuer id).",
         Should,
         provenance,
-    ),
-];
+    );
+}
 
 /// Reports the JWT results of `rules` (only the ones that are not passes).
 fn report(doc: &Doc, ctx: &mut Ctx, rules: &[JwtRule], keep: impl Fn(&JwtFinding) -> bool) {

@@ -1,8 +1,8 @@
 //! Document checks: small named functions, each registered in the catalogue with its requirement.
 //!
 //! A check reads a [`Doc`] (the credential, what it was detected as, and its walk over the data model) and
-//! reports violations through its [`Ctx`]; the check's level decides the outcome (MUST → Fail, SHOULD → Warn,
-//! INFO → Info), so check code never chooses severities by hand.
+//! reports violations through its [`Ctx`] (a [`Collector`]); the check's level decides the outcome (MUST → Fail,
+//! SHOULD → Warn, INFO → Info), so check code never chooses severities by hand.
 
 pub mod classes;
 pub mod clr;
@@ -20,12 +20,14 @@ pub mod verification;
 
 use std::fmt;
 
-use clr_reports::{Evidence, Finding, Level, Location, Outcome, RuleSource};
+use clr_reports::{Finding, Level, RuleSource};
 use serde_json::Value;
 
 use crate::catalogue::Check;
 use crate::datamodel::Walk;
 use crate::detect::{DocKind, Vcdm};
+pub use crate::findings::violation_outcome;
+use crate::findings::{Collector, FindingMut};
 
 /// A JSON pointer (RFC 6901) under construction.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -84,50 +86,37 @@ pub struct Doc<'a> {
     pub net: Option<&'a crate::verify::Net>,
 }
 
-/// The outcome a violation of `check` gets: MUST → Fail; SHOULD, or a rule the digests mark as inferred → Warn;
-/// INFO → Info. Document and provider checks alike go through here.
-pub fn violation_outcome(check: &Check) -> Outcome {
-    match (check.level, check.source) {
-        (Level::Must, RuleSource::Inferred) | (Level::Should, _) => Outcome::Warn,
-        (Level::Must, _) => Outcome::Fail,
-        (Level::Info, _) => Outcome::Info,
-    }
-}
-
-/// Collects one check's findings on one document.
+/// Collects one check's findings on one document: a [`Collector`] that places each finding by its JSON pointer in
+/// the document (or in its parent, for an embedded credential).
 pub struct Ctx {
-    check: &'static Check,
+    collector: Collector,
     /// Pointer of the document inside its parent when findings should point into the parent's text.
     base: Ptr,
-    findings: Vec<Finding>,
-    not_applicable: Option<String>,
-    skipped: Option<String>,
+    applies: bool,
 }
 
 impl Ctx {
     pub fn new(check: &'static Check, base: Ptr) -> Self {
         Ctx {
-            check,
+            collector: Collector::new(check),
             base,
-            findings: Vec::new(),
-            not_applicable: None,
-            skipped: None,
+            applies: true,
         }
     }
 
     pub fn check(&self) -> &'static Check {
-        self.check
+        self.collector.check()
     }
 
     /// How many findings were reported so far (to stop after a first, more basic, problem).
     pub fn findings_len(&self) -> usize {
-        self.findings.len()
+        self.collector.findings_len()
     }
 
     /// Reports a violation of this check's requirement at `ptr`; the outcome follows the check's level.
-    pub fn violation(&mut self, ptr: &Ptr, message: impl Into<String>) -> Report<'_> {
-        let outcome = violation_outcome(self.check);
-        self.push(outcome, ptr, message.into())
+    pub fn violation(&mut self, ptr: &Ptr, message: impl Into<String>) -> FindingMut<'_> {
+        let at = ptr.under(&self.base);
+        self.collector.violation(message).pointer(at.as_str())
     }
 
     /// Adds a finding made elsewhere (e.g. by the VC-JWT verifier), keeping its own outcome.
@@ -135,97 +124,34 @@ impl Ctx {
         if let Some(p) = &finding.location.pointer {
             finding.location.pointer = Some(Ptr::from_escaped(p).under(&self.base).as_str().to_string());
         }
-        self.findings.push(finding);
+        self.collector.push(finding);
     }
 
     /// Reports something worth knowing that is not a violation.
-    pub fn note(&mut self, ptr: &Ptr, message: impl Into<String>) -> Report<'_> {
-        self.push(Outcome::Info, ptr, message.into())
+    pub fn note(&mut self, ptr: &Ptr, message: impl Into<String>) -> FindingMut<'_> {
+        let at = ptr.under(&self.base);
+        self.collector.note(message).pointer(at.as_str())
     }
 
     /// The check does not apply to this document (e.g. it has no `credentialStatus`).
     pub fn not_applicable(&mut self, reason: impl Into<String>) {
-        self.not_applicable = Some(reason.into());
+        self.applies = false;
+        self.collector.not_applicable(reason);
     }
 
     /// The check could not run for a reason that is not the document's fault (a fetch the policy does not allow):
     /// reported as Skip with the reason, never as a pass.
     pub fn skipped(&mut self, reason: impl Into<String>) {
-        self.skipped = Some(reason.into());
+        self.collector.undetermined(reason);
     }
 
-    fn push(&mut self, outcome: Outcome, ptr: &Ptr, message: String) -> Report<'_> {
-        self.findings.push(Finding {
-            outcome,
-            message,
-            location: Location::pointer(ptr.under(&self.base).as_str()),
-            expected: None,
-            actual: None,
-            evidence: Vec::new(),
-            exchanges: Vec::new(),
-            hint: None,
-        });
-        let last = self.findings.len() - 1;
-        Report(&mut self.findings[last])
-    }
-
-    /// The findings, and — when it found nothing — why the check did not apply or was skipped.
-    pub fn finish(self) -> (Vec<Finding>, Option<NoVerdict>) {
-        if !self.findings.is_empty() {
-            return (self.findings, None);
+    /// What the check collected: a check that ran to its end on a document it applies to was evaluated, so
+    /// finding nothing is a pass.
+    pub fn finish(mut self) -> Collector {
+        if self.applies {
+            self.collector.evaluated();
         }
-        let none = match (self.skipped, self.not_applicable) {
-            (Some(why), _) => Some(NoVerdict::Skipped(why)),
-            (None, Some(why)) => Some(NoVerdict::NotApplicable(why)),
-            (None, None) => None,
-        };
-        (self.findings, none)
-    }
-}
-
-/// Why a check that found nothing gave no pass.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoVerdict {
-    NotApplicable(String),
-    Skipped(String),
-}
-
-/// Adds detail to a reported finding.
-pub struct Report<'a>(&'a mut Finding);
-
-impl Report<'_> {
-    pub fn expected(self, expected: impl Into<String>) -> Self {
-        self.0.expected = Some(expected.into());
-        self
-    }
-
-    pub fn found(self, actual: impl Into<String>) -> Self {
-        self.0.actual = Some(actual.into());
-        self
-    }
-
-    /// Records the JSON value found, abbreviated.
-    pub fn found_value(self, v: &Value) -> Self {
-        self.found(show(v))
-    }
-
-    pub fn hint(self, hint: impl Into<String>) -> Self {
-        self.0.hint = Some(hint.into());
-        self
-    }
-
-    /// Ids of the recorded HTTP exchanges behind the finding.
-    pub fn exchanges(self, ids: Vec<String>) -> Self {
-        self.0.exchanges.extend(ids);
-        self
-    }
-
-    pub fn evidence(self, label: impl Into<String>, value: impl Into<String>) -> Self {
-        self.0.evidence.push(Evidence {
-            label: label.into(),
-            value: value.into(),
-        });
-        self
+        self.collector
     }
 }
 

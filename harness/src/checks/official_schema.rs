@@ -19,6 +19,7 @@
 use clr_reports::{Evidence, Finding, Level, Location, Outcome, Role, RuleSource, Spec};
 use serde_json::Value;
 
+use crate::catalogue::declare_checks;
 use crate::catalogue::{Check, Runner};
 use crate::detect::DocKind;
 use crate::schema::{OfficialSchema, OfficialSchemas, SchemaViolation, Vcdm};
@@ -30,8 +31,9 @@ pub const CLR_ID: &str = "CLR20-SCHEMA-001";
 
 const ROLES: &[Role] = &[Role::Issuer, Role::Verifier];
 
-pub const CHECKS: &[Check] = &[
-    Check {
+declare_checks! {
+    list CHECKS;
+    OB30_SCHEMA_001 = Check {
         id: OB_ACHIEVEMENT_ID,
         title: "AchievementCredential validates against the official OB 3.0 JSON Schema",
         requirement: "An OpenBadgeCredential (AchievementCredential) MUST be valid against the published OB 3.0 JSON \
@@ -44,8 +46,8 @@ pub const CHECKS: &[Check] = &[
         area: "schema",
         applies_to: &[DocKind::Achievement],
         runner: Runner::OfficialSchema,
-    },
-    Check {
+    };
+    OB30_SCHEMA_002 = Check {
         id: OB_ENDORSEMENT_ID,
         title: "EndorsementCredential validates against the official OB 3.0 JSON Schema",
         requirement: "An EndorsementCredential MUST be valid against the published OB 3.0 JSON Schema \
@@ -58,8 +60,8 @@ pub const CHECKS: &[Check] = &[
         area: "schema",
         applies_to: &[DocKind::Endorsement],
         runner: Runner::OfficialSchema,
-    },
-    Check {
+    };
+    CLR20_SCHEMA_001 = Check {
         id: CLR_ID,
         title: "ClrCredential validates against the official CLR 2.0 JSON Schema",
         requirement: "A ClrCredential MUST be valid against the published CLR 2.0 JSON Schema \
@@ -72,8 +74,8 @@ pub const CHECKS: &[Check] = &[
         area: "schema",
         applies_to: &[DocKind::Clr],
         runner: Runner::OfficialSchema,
-    },
-];
+    };
+}
 
 /// The check id and (strict) official schema for a document kind.
 pub fn check_for(kind: DocKind) -> (&'static str, OfficialSchema) {

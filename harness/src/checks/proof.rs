@@ -8,6 +8,7 @@ use clr_reports::Level::{Must, Should};
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
 use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::proof::di::{DiError, Suite};
 use crate::verify::{DiResult, KeyOutcome};
 use crate::vocab::links;
@@ -22,50 +23,51 @@ const fn proof_rule(
     rule(id, title, requirement, links::OB_PROOF_FORMATS, level, ALL_KINDS, run).in_area("proof")
 }
 
-pub const CHECKS: &[Check] = &[
-    proof_rule(
+declare_checks! {
+    list CHECKS;
+    OB30_PRF_001 = proof_rule(
         "OB30-PRF-001",
         "credential carries a proof",
         "At least one proof mechanism is expressed: an embedded proof, or the credential is a VC-JWT.",
         Must,
         has_proof,
-    ),
-    proof_rule(
+    );
+    OB30_PRF_002 = proof_rule(
         "OB30-PRF-002",
         "Data Integrity proofs are complete",
         "Each embedded proof is a DataIntegrityProof with a supported cryptosuite (eddsa-rdfc-2022), created, verificationMethod, proofPurpose and a proofValue that is z-base58btc of a 64-byte signature.",
         Must,
         proof_complete,
-    ),
-    proof_rule(
+    );
+    OB30_PRF_003 = proof_rule(
         "OB30-PRF-003",
         "proofs use a current cryptosuite",
         "Proofs SHOULD use eddsa-rdfc-2022; the deprecated eddsa-2022 and Ed25519Signature2020 are verified with a warning.",
         Should,
         proof_current,
-    ),
-    proof_rule(
+    );
+    OB30_PRF_004 = proof_rule(
         "OB30-PRF-004",
         "verificationMethod resolves to a key",
         "Each proof's verificationMethod resolves to an Ed25519 public key (a <controller>#<multibase> fragment, did:key, did:web, or an HTTPS controller or Multikey document).",
         Must,
         key_resolves,
-    ),
-    proof_rule(
+    );
+    OB30_PRF_005 = proof_rule(
         "OB30-PRF-005",
         "Data Integrity signature verifies",
         "The proof's signature verifies over SHA-256(RDFC-1.0(proof configuration)) ‖ SHA-256(RDFC-1.0(document)), computed with the embedded JSON-LD contexts.",
         Must,
         signature_verifies,
-    ),
-    proof_rule(
+    );
+    OB30_PRF_006 = proof_rule(
         "OB30-PRF-006",
         "the key belongs to the issuer",
         "The verification method's controller SHOULD be the credential's issuer (key provenance).",
         Should,
         key_provenance,
-    ),
-];
+    );
+}
 
 fn results<'a>(doc: &'a Doc) -> &'a [DiResult] {
     doc.proofs.map(|p| p.embedded.as_slice()).unwrap_or(&[])

@@ -6,13 +6,14 @@ use clr_reports::Level::{Must, Should};
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
-use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::datamodel::{Class, Vocab};
 use crate::detect::DocKind;
 use crate::vocab::links;
 
-pub const CHECKS: &[Check] = &[
-    rule(
+declare_checks! {
+    list CHECKS;
+    OB30_DM_012 = rule(
         "OB30-DM-012",
         "result status is a ResultStatusType, present when required",
         "Result.status is one of Completed, Enrolled, Failed, InProgress, OnHold, Provisional, Withdrew, and is present when the linked ResultDescription's resultType is \"Status\".",
@@ -20,8 +21,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         &[DocKind::Achievement],
         result_status,
-    ),
-    rule(
+    );
+    OB30_DM_013 = rule(
         "OB30-DM-013",
         "results reference descriptions and levels of the same achievement",
         "Result.resultDescription SHOULD be the id of a ResultDescription of the credential's achievement, and achievedLevel the id of one of its RubricCriterionLevels.",
@@ -29,8 +30,8 @@ pub const CHECKS: &[Check] = &[
         Should,
         &[DocKind::Achievement],
         result_references,
-    ),
-    rule(
+    );
+    OB30_DM_043 = rule(
         "OB30-DM-043",
         "requiredLevel names a level of its ResultDescription",
         "ResultDescription.requiredLevel SHOULD be the id of one of that ResultDescription's rubricCriterionLevel entries.",
@@ -38,8 +39,8 @@ pub const CHECKS: &[Check] = &[
         Should,
         ALL_KINDS,
         required_level,
-    ),
-    rule(
+    );
+    OB30_DM_031 = rule(
         "OB30-DM-031",
         "CASE CFItem alignments carry the item identifier",
         "An Alignment with targetType \"CFItem\" SHOULD give the CFItem's identifier (a UUID) as targetCode, matching the identifier at the end of its targetUrl when the URL ends with one.",
@@ -48,8 +49,8 @@ pub const CHECKS: &[Check] = &[
         ALL_KINDS,
         case_alignment,
     )
-    .inferred(),
-];
+    .inferred();
+}
 
 /// The ResultDescriptions of the credential's own achievement, by id.
 fn result_descriptions<'a>(doc: &Doc<'a>) -> Vec<(&'a str, &'a Value)> {

@@ -10,7 +10,7 @@ use clr_reports::Outcome;
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule, show};
-use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::fetch::{FetchError, Fetched};
 use crate::verify::{Net, verify_proofs};
 use crate::vocab::{self, links};
@@ -18,8 +18,9 @@ use crate::vocab::{self, links};
 /// Largest decompressed bitstring status list accepted (a gzip bomb stops here).
 const MAX_BITSTRING_BYTES: u64 = 8 * 1024 * 1024;
 
-pub const CHECKS: &[Check] = &[
-    rule(
+declare_checks! {
+    list CHECKS;
+    OB30_VER_001 = rule(
         "OB30-VER-001",
         "refresh service yields a verifiable credential",
         "After a valid proof, and at most once, a 1EdTechCredentialRefresh service is asked for the current credential; a refreshed credential must verify, and on any failure the original is kept (informational).",
@@ -28,8 +29,8 @@ pub const CHECKS: &[Check] = &[
         ALL_KINDS,
         refresh,
     )
-    .in_area("verification"),
-    rule(
+    .in_area("verification");
+    OB30_VER_002 = rule(
         "OB30-VER-002",
         "credential is not revoked",
         "A credential whose credentialStatus is a 1EdTechRevocationList listing its id (revoked absent or true), or a BitstringStatusListEntry whose bit is set for revocation/suspension, is not valid.",
@@ -38,8 +39,8 @@ pub const CHECKS: &[Check] = &[
         ALL_KINDS,
         status,
     )
-    .in_area("verification"),
-];
+    .in_area("verification");
+}
 
 /// Fetches `url`, mapping a refused fetch to a Skip and a failed one to a warning; returns the body on success.
 fn fetch(ctx: &mut Ctx, net: &Net, at: &Ptr, url: &str, accept: &str, what: &str) -> Option<Fetched> {

@@ -7,12 +7,13 @@ use serde_json::Value;
 use super::classes::ROOT_DEDICATED;
 use super::lexical::{self, Zone};
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule, show};
-use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::datamodel::{Class, Field, Ty, Vocab, each_item};
 use crate::vocab::{self, links};
 
-pub const CHECKS: &[Check] = &[
-    rule(
+declare_checks! {
+    list CHECKS;
+    OB30_DM_011 = rule(
         "OB30-DM-011",
         "enumerated values are in their vocabulary or ext:",
         "achievementType, alignment targetType, resultType, identityType and identifierType use a term of their vocabulary or an extension term matching ext:[A-Za-z0-9._-]+.",
@@ -20,8 +21,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         enumerations,
-    ),
-    rule(
+    );
+    OB30_DM_016 = rule(
         "OB30-DM-016",
         "no null values",
         "Properties without a value are omitted: no JSON null anywhere in the credential.",
@@ -29,8 +30,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         no_nulls,
-    ),
-    rule(
+    );
+    OB30_DM_026 = rule(
         "OB30-DM-026",
         "no empty arrays",
         "Properties without values are omitted rather than given as empty arrays.",
@@ -38,8 +39,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         no_empty_arrays,
-    ),
-    rule(
+    );
+    OB30_DM_028 = rule(
         "OB30-DM-028",
         "URI-typed values are absolute URIs",
         "Every URI-typed value (ids, targetUrl, url, requiredLevel, verificationMethod …) is an absolute URI: a scheme, no whitespace.",
@@ -47,8 +48,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         uris,
-    ),
-    rule(
+    );
+    OB30_DM_029 = rule(
         "OB30-DM-029",
         "date and date-time values have their lexical form",
         "DateTime values (awardedDate, activityStartDate, created …) are RFC 3339 date-times with a time-zone offset; Date values are YYYY-MM-DD.",
@@ -56,8 +57,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         date_times,
-    ),
-    rule(
+    );
+    OB30_DM_034 = rule(
         "OB30-DM-034",
         "multi-valued properties are arrays",
         "Properties with cardinality [0..*] or [1..*] are JSON arrays, even with one value (only type, proof, credentialSchema and termsOfUse may be compacted to one value).",
@@ -65,8 +66,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         arrays,
-    ),
-    rule(
+    );
+    OB30_DM_039 = rule(
         "OB30-DM-039",
         "inLanguage is a language code",
         "inLanguage values are BCP 47 language codes of the form language[-Script][-REGION].",
@@ -74,8 +75,8 @@ pub const CHECKS: &[Check] = &[
         Must,
         ALL_KINDS,
         languages,
-    ),
-];
+    );
+}
 
 /// Vocabulary terms and whether extension terms are allowed.
 pub fn vocabulary(v: Vocab) -> (&'static [&'static str], bool, &'static str) {

@@ -6,13 +6,15 @@ use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
 use crate::catalogue::Check;
+use crate::catalogue::declare_checks;
 use crate::checks::lexical;
 use crate::detect::Vcdm;
 use crate::verify::identity_hash;
 use crate::vocab::links;
 
-pub const CHECKS: &[Check] = &[
-    Check {
+declare_checks! {
+    list CHECKS;
+    OB30_VER_005 = Check {
         area: "verification",
         applies_to: ALL_KINDS,
         runner: crate::catalogue::Runner::Embedded(&["endorsement", "endorsementJwt"]),
@@ -25,8 +27,8 @@ pub const CHECKS: &[Check] = &[
             ALL_KINDS,
             |_, _| {},
         )
-    },
-    Check {
+    };
+    CLR20_VER_001 = Check {
         area: "verification",
         applies_to: &[crate::detect::DocKind::Clr],
         runner: crate::catalogue::Runner::Embedded(&["verifiableCredential"]),
@@ -41,8 +43,8 @@ pub const CHECKS: &[Check] = &[
             &[crate::detect::DocKind::Clr],
             |_, _| {},
         )
-    },
-    rule(
+    };
+    OB30_VER_003 = rule(
         "OB30-VER-003",
         "credential is within its validity window",
         "At verification time the credential is valid: now is not before validFrom (issuanceDate for VCDM 1.1) and not after validUntil (expirationDate).",
@@ -51,8 +53,8 @@ pub const CHECKS: &[Check] = &[
         ALL_KINDS,
         validity_window,
     )
-    .in_area("verification"),
-    rule(
+    .in_area("verification");
+    OB30_VER_004 = rule(
         "OB30-VER-004",
         "credential is about the expected recipient",
         "With an expected recipient (--recipient), the subject's id equals it, or one of its identifiers of the same identityType matches it (plain, or hashed with salt as md5/sha256).",
@@ -61,8 +63,8 @@ pub const CHECKS: &[Check] = &[
         ALL_KINDS,
         recipient,
     )
-    .in_area("verification"),
-];
+    .in_area("verification");
+}
 
 fn validity_window(doc: &Doc, ctx: &mut Ctx) {
     let (from, until) = match doc.vcdm {

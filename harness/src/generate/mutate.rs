@@ -18,6 +18,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::choice::Chooser;
+use crate::catalogue::ids;
 use crate::checks::classes::ROOT_DEDICATED;
 use crate::checks::values::vocabulary;
 use crate::datamodel::{CLASSES, Class, Prop, Ty, TypeRule, Vocab, Walk, class_def, each_item};
@@ -171,39 +172,39 @@ pub fn operator(name: &str) -> Option<&'static Operator> {
 /// The check that judges the shape of objects of `class` (classes.rs, clr.rs, endorsement.rs), by requirement.
 pub fn shape_check(class: Class) -> &'static str {
     match class {
-        Class::AchievementCredential => "OB30-DM-037",
-        Class::EndorsementCredential => "OB30-END-002",
-        Class::ClrCredential => "CLR20-DM-004",
-        Class::AchievementSubject => "OB30-DM-009",
-        Class::EndorsementSubject => "OB30-END-003",
-        Class::ClrSubject => "CLR20-DM-005",
-        Class::Achievement | Class::Criteria => "OB30-DM-010",
-        Class::Alignment => "OB30-DM-030",
-        Class::Related => "OB30-DM-035",
-        Class::ResultDescription | Class::RubricCriterionLevel => "OB30-DM-025",
-        Class::Result => "OB30-DM-036",
-        Class::Evidence => "OB30-DM-032",
-        Class::Image => "OB30-DM-015",
-        Class::IdentityObject => "OB30-DM-014",
-        Class::IdentifierEntry => "OB30-DM-040",
-        Class::Profile | Class::Address | Class::GeoCoordinates => "OB30-DM-033",
-        Class::CredentialSchema => "OB30-DM-017",
-        Class::CredentialStatus => "OB30-DM-018",
-        Class::RefreshService => "OB30-DM-027",
-        Class::TermsOfUse => "OB30-DM-041",
-        Class::Proof => "OB30-DM-019",
-        Class::Association => "CLR20-DM-009",
+        Class::AchievementCredential => ids::OB30_DM_037.id,
+        Class::EndorsementCredential => ids::OB30_END_002.id,
+        Class::ClrCredential => ids::CLR20_DM_004.id,
+        Class::AchievementSubject => ids::OB30_DM_009.id,
+        Class::EndorsementSubject => ids::OB30_END_003.id,
+        Class::ClrSubject => ids::CLR20_DM_005.id,
+        Class::Achievement | Class::Criteria => ids::OB30_DM_010.id,
+        Class::Alignment => ids::OB30_DM_030.id,
+        Class::Related => ids::OB30_DM_035.id,
+        Class::ResultDescription | Class::RubricCriterionLevel => ids::OB30_DM_025.id,
+        Class::Result => ids::OB30_DM_036.id,
+        Class::Evidence => ids::OB30_DM_032.id,
+        Class::Image => ids::OB30_DM_015.id,
+        Class::IdentityObject => ids::OB30_DM_014.id,
+        Class::IdentifierEntry => ids::OB30_DM_040.id,
+        Class::Profile | Class::Address | Class::GeoCoordinates => ids::OB30_DM_033.id,
+        Class::CredentialSchema => ids::OB30_DM_017.id,
+        Class::CredentialStatus => ids::OB30_DM_018.id,
+        Class::RefreshService => ids::OB30_DM_027.id,
+        Class::TermsOfUse => ids::OB30_DM_041.id,
+        Class::Proof => ids::OB30_DM_019.id,
+        Class::Association => ids::CLR20_DM_009.id,
     }
 }
 
 /// The check of a credential's own root property (the ones `ROOT_DEDICATED` leaves out of the shape checks).
 pub fn dedicated_check(kind: DocKind, prop: &str) -> Option<&'static str> {
     Some(match prop {
-        "id" => "OB30-DM-005",
-        "issuer" => "OB30-DM-006",
-        "validFrom" => "OB30-DM-007",
-        "validUntil" => "OB30-DM-022",
-        "credentialSubject" => "OB30-DM-008",
+        "id" => ids::OB30_DM_005.id,
+        "issuer" => ids::OB30_DM_006.id,
+        "validFrom" => ids::OB30_DM_007.id,
+        "validUntil" => ids::OB30_DM_022.id,
+        "credentialSubject" => ids::OB30_DM_008.id,
         "type" => type_check(kind),
         _ => return None,
     })
@@ -212,9 +213,9 @@ pub fn dedicated_check(kind: DocKind, prop: &str) -> Option<&'static str> {
 /// The credential-type check of a kind.
 pub fn type_check(kind: DocKind) -> &'static str {
     match kind {
-        DocKind::Achievement => "OB30-DM-004",
-        DocKind::Endorsement => "OB30-END-001",
-        DocKind::Clr => "CLR20-DM-003",
+        DocKind::Achievement => ids::OB30_DM_004.id,
+        DocKind::Endorsement => ids::OB30_END_001.id,
+        DocKind::Clr => ids::CLR20_DM_003.id,
     }
 }
 
@@ -459,7 +460,7 @@ fn knock_ons(a: &Analysis, site: &Site) -> Vec<(&'static str, String)> {
                 })
             });
             if status_rd && cred.kind == DocKind::Achievement {
-                out.push(("OB30-DM-012", site.node.clone()));
+                out.push((ids::OB30_DM_012.id, site.node.clone()));
             }
         }
         (Class::Alignment, "targetCode") => {
@@ -470,7 +471,7 @@ fn knock_ons(a: &Analysis, site: &Site) -> Vec<(&'static str, String)> {
                 .and_then(|u| u.trim_end_matches('/').rsplit('/').next())
                 .is_some_and(crate::checks::references::is_uuid);
             if cfitem && url_uuid {
-                out.push(("OB30-DM-031", site.node.clone()));
+                out.push((ids::OB30_DM_031.id, site.node.clone()));
             }
         }
         _ => {}
@@ -482,8 +483,8 @@ fn knock_ons(a: &Analysis, site: &Site) -> Vec<(&'static str, String)> {
 /// does: the subject is then unidentified, which is that rule's finding, not only a null or empty array.
 fn unidentified(a: &Analysis, site: &Site, other: &str) -> Vec<(&'static str, String)> {
     let check = match site.owner {
-        Class::AchievementSubject => "OB30-DM-023",
-        Class::ClrSubject => "CLR20-DM-006",
+        Class::AchievementSubject => ids::OB30_DM_023.id,
+        Class::ClrSubject => ids::CLR20_DM_006.id,
         _ => return Vec::new(),
     };
     let has_other = a.value(&site.node).and_then(|n| n.get(other)).is_some_and(|v| match v {
@@ -650,7 +651,7 @@ fn credential_type(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
             .collect();
         let mut trips = vec![(type_check(cred.kind), ptr.clone())];
         if cred.nested {
-            trips.push(("CLR20-DM-007", cred.base.clone()));
+            trips.push((ids::CLR20_DM_007.id, cred.base.clone()));
         }
         (Value::Array(value), "VerifiableCredential dropped", trips)
     };
@@ -710,9 +711,9 @@ fn lexical_sites(a: &Analysis, kind: Lexical) -> Vec<(String, String, &'static s
             }
         } else {
             match kind {
-                Lexical::DateTime | Lexical::Date => "OB30-DM-029",
-                Lexical::Uri => "OB30-DM-028",
-                Lexical::Language => "OB30-DM-039",
+                Lexical::DateTime | Lexical::Date => ids::OB30_DM_029.id,
+                Lexical::Uri => ids::OB30_DM_028.id,
+                Lexical::Language => ids::OB30_DM_039.id,
             }
         };
         for item in &s.items {
@@ -879,9 +880,9 @@ fn bad_enum_term(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
     candidates.retain(|c| !acceptable(vocab, c));
     let new = choose(ch, &candidates)?;
     let (check, at) = match vocab {
-        Vocab::ResultStatusType => ("OB30-DM-012", ptr.clone()),
-        Vocab::AssociationType => ("CLR20-DM-009", ptr.clone()),
-        _ => ("OB30-DM-011", ptr.clone()),
+        Vocab::ResultStatusType => (ids::OB30_DM_012.id, ptr.clone()),
+        Vocab::AssociationType => (ids::CLR20_DM_009.id, ptr.clone()),
+        _ => (ids::OB30_DM_011.id, ptr.clone()),
     };
     // Result.status is judged on AchievementCredentials only (OB30-DM-012 applies to them).
     if vocab == Vocab::ResultStatusType && a.cred_of(site).kind != DocKind::Achievement {
@@ -927,9 +928,9 @@ fn context_order(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
         }
     };
     let trips: Vec<(&str, String)> = if cred.kind == DocKind::Clr {
-        wrong.iter().map(|i| ("CLR20-DM-001", at(*i))).collect()
+        wrong.iter().map(|i| (ids::CLR20_DM_001.id, at(*i))).collect()
     } else {
-        vec![("OB30-DM-002", at(0)), ("OB30-DM-003", at(1))]
+        vec![(ids::OB30_DM_002.id, at(0)), (ids::OB30_DM_003.id, at(1))]
     };
     let what = format!("{how} in {}", show(&format!("{}/@context", cred.base)));
     a.mutant("context-order", what, trips)
@@ -941,9 +942,9 @@ fn context_missing_family(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
     let mut ctx = contexts(a, &cred)?;
     ctx.retain(|c| !c.as_str().is_some_and(crate::vocab::is_ob_context));
     let trip = if cred.kind == DocKind::Clr {
-        ("CLR20-DM-001", format!("{}/@context/2", cred.base))
+        (ids::CLR20_DM_001.id, format!("{}/@context/2", cred.base))
     } else {
-        ("OB30-DM-003", format!("{}/@context/1", cred.base))
+        (ids::OB30_DM_003.id, format!("{}/@context/1", cred.base))
     };
     let what = format!(
         "OB 3.0 context dropped from {}",
@@ -969,7 +970,7 @@ fn null_value(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
         }
     }
     let (site, item) = choose(ch, &targets)?;
-    let mut trips = vec![("OB30-DM-016", item.clone())];
+    let mut trips = vec![(ids::OB30_DM_016.id, item.clone())];
     trips.extend(knock_ons(a, site));
     if item == site.ptr {
         match (site.owner, site.prop.name) {
@@ -977,7 +978,7 @@ fn null_value(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
             (Class::Criteria, "narrative") | (Class::Criteria, "id") => {
                 let other = if site.prop.name == "id" { "narrative" } else { "id" };
                 if a.value(&format!("{}/{other}", site.node)).is_none() {
-                    trips.push(("OB30-DM-024", site.node.clone()));
+                    trips.push((ids::OB30_DM_024.id, site.node.clone()));
                 }
             }
             (_, "id") => trips.extend(unidentified(a, site, "identifier")),
@@ -996,7 +997,7 @@ fn empty_array(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
         .filter(|s| !a.breaks_links(&s.ptr, false))
         .collect();
     let site = choose(ch, &sites)?;
-    let mut trips = vec![("OB30-DM-026", site.ptr.clone())];
+    let mut trips = vec![(ids::OB30_DM_026.id, site.ptr.clone())];
     if site.prop.name == "identifier" {
         trips.extend(unidentified(a, site, "id"));
     }
@@ -1015,7 +1016,7 @@ fn unwrapped_array(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
     let site = choose(ch, &sites)?;
     let item = a.value(&site.ptr)?.as_array()?.first()?.clone();
     let what = format!("{} at {} written as its single item", site.prop.name, show(&site.ptr));
-    a.mutant("unwrapped-array", what, vec![("OB30-DM-034", site.ptr.clone())])
+    a.mutant("unwrapped-array", what, vec![(ids::OB30_DM_034.id, site.ptr.clone())])
         .set(&site.ptr, item)
 }
 
@@ -1029,13 +1030,13 @@ fn dangling_reference(a: &Analysis, ch: &mut Chooser) -> Option<Mutant> {
         let source = a.value(&format!("{node}/sourceId"))?.clone();
         let what = format!("association at {} linked to itself", show(&node));
         return a
-            .mutant("dangling-reference", what, vec![("CLR20-DM-010", node.clone())])
+            .mutant("dangling-reference", what, vec![(ids::CLR20_DM_010.id, node.clone())])
             .set(&link.ptr, source);
     }
     let check = match key.as_str() {
-        "requiredLevel" => "OB30-DM-043",
-        "sourceId" | "targetId" => "CLR20-DM-010",
-        _ => "OB30-DM-013",
+        "requiredLevel" => ids::OB30_DM_043.id,
+        "sourceId" | "targetId" => ids::CLR20_DM_010.id,
+        _ => ids::OB30_DM_013.id,
     };
     let new = format!("https://example.org/nothing-here/{}", ch.below(1000));
     let what = format!("{key} at {} pointed at {new}", show(&link.ptr));
