@@ -252,7 +252,7 @@ fn jwt_vc_claim(keys: &Keys) -> Result<String, String> {
     let seconds = |member: &str| {
         credential[member]
             .as_str()
-            .and_then(clr_harness::checks::lexical::epoch_seconds)
+            .and_then(clr_harness::datetime::epoch_seconds)
             .map(|s| s as i64)
     };
     let payload = json!({

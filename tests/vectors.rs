@@ -5,7 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use clr_harness::catalogue::{self, Runner};
+use clr_harness::catalogue;
+use clr_harness::check::Runner;
 use clr_harness_tests::{
     Expect, Vector, check_vector, explain, files_under, load_manifests, repo_root, tripped, worst,
 };

@@ -147,7 +147,7 @@ fn no_secret_of_a_real_run_survives_in_any_report_format() {
         subjects,
         RunOptions::default(),
         command,
-        engine::now_rfc3339(),
+        clr_harness::datetime::now_rfc3339(),
         Instant::now(),
         Vec::new(),
     );

@@ -4,127 +4,8 @@
 //! [`all`]. Checks are declared next to the code that runs them (`checks::*`) and assembled here explicitly, in
 //! data-flow order: format → detection → structure → classes → cross-references → embedded credentials.
 
-use clr_reports::{CheckInfo, Level, Role, RuleSource, Spec};
-
-use crate::checks::{self, Ctx, Doc};
-use crate::detect::DocKind;
-
-/// How a check is run.
-#[derive(Clone, Copy)]
-pub enum Runner {
-    /// Reported by the decoder ([`crate::decode`]); not run on a decoded document.
-    Decode,
-    /// Reported by the engine while detecting what a document is.
-    Detect,
-    /// Run on each decoded document (and embedded credential) of the kinds in [`Check::applies_to`].
-    Document(fn(&Doc, &mut Ctx)),
-    /// Run by the engine against the official JSON Schemas when a spec directory is given.
-    OfficialSchema,
-    /// Computed by the engine from the embedded credentials found under these properties (each checked as a
-    /// subject of its own): the parent passes when every one of them verifies.
-    Embedded(&'static [&'static str]),
-    /// Run by the provider conformance run ([`crate::api`]) against a live REST API and its OAuth 2.0 server.
-    Provider,
-}
-
-/// A catalogue entry.
-#[derive(Clone, Copy)]
-pub struct Check {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub requirement: &'static str,
-    pub spec_url: &'static str,
-    pub level: Level,
-    pub source: RuleSource,
-    pub roles: &'static [Role],
-    pub spec: Spec,
-    pub area: &'static str,
-    /// Document kinds the check runs on (empty for non-document checks).
-    pub applies_to: &'static [DocKind],
-    pub runner: Runner,
-}
-
-impl std::fmt::Debug for Check {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Check").field("id", &self.id).finish_non_exhaustive()
-    }
-}
-
-/// A check prints as its id.
-impl std::fmt::Display for Check {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.id)
-    }
-}
-
-impl Check {
-    pub fn info(&self) -> CheckInfo {
-        CheckInfo {
-            id: self.id.to_string(),
-            title: self.title.to_string(),
-            requirement: self.requirement.to_string(),
-            spec_url: self.spec_url.to_string(),
-            level: self.level,
-            source: self.source,
-            roles: self.roles.to_vec(),
-            spec: self.spec,
-            area: self.area.to_string(),
-        }
-    }
-
-    /// Whether the check establishes a credential's authenticity or status (its proof, key, status, nested or
-    /// returned credentials). When such a check could not observe what it requires (a Skip: fetching was off, the key
-    /// was remote …) its subject is *unverified*: never a pass, and exit code 5 unless `--allow-unverified`.
-    pub fn establishes_authenticity(&self) -> bool {
-        matches!(self.area, "proof" | "verification") || self.id.ends_with("-API-009")
-    }
-
-    pub fn applies(&self, kind: DocKind) -> bool {
-        self.applies_to.contains(&kind)
-    }
-}
-
-/// Declares a module's checks: each `NAME = constructor;` becomes a typed constant `ids::NAME` (the [`Check`]
-/// itself) and an entry of the module's list, in order. A constant's name is its id with `-` spelt `_` (proved at
-/// compile time), so code names a check by its constant — `rec.violation(&ids::OAUTH_PKCE_002, …)` — and a
-/// misspelt id does not compile. [`ids`] gathers every module's constants.
-macro_rules! declare_checks {
-    (list $list:ident; $($(#[$attr:meta])* $name:ident = $ctor:expr;)*) => {
-        /// Typed handles of this module's checks (re-exported by [`crate::catalogue::ids`]).
-        pub mod ids {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                $(#[$attr])*
-                pub const $name: $crate::catalogue::Check = $ctor;
-                const _: () = assert!(
-                    $crate::catalogue::names_id(stringify!($name), $name.id),
-                    concat!("the constant ", stringify!($name), " does not spell its check's id")
-                );
-            )*
-        }
-        /// This module's checks, in catalogue order.
-        pub const $list: &[$crate::catalogue::Check] = &[$(ids::$name),*];
-    };
-}
-pub(crate) use declare_checks;
-
-/// Whether a constant's name spells a check id (`OB30_DM_002` for `OB30-DM-002`).
-pub const fn names_id(name: &str, id: &str) -> bool {
-    let (n, i) = (name.as_bytes(), id.as_bytes());
-    if n.len() != i.len() {
-        return false;
-    }
-    let mut k = 0;
-    while k < n.len() {
-        let expected = if i[k] == b'-' { b'_' } else { i[k] };
-        if n[k] != expected {
-            return false;
-        }
-        k += 1;
-    }
-    true
-}
+use crate::check::Check;
+use crate::checks;
 
 /// Every check as a typed constant, e.g. `ids::OB30_PRF_005`. API checks are named per family through
 /// [`crate::api::checks::ApiRule`].
@@ -236,6 +117,8 @@ pub fn glob_match(glob: &str, id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::Runner;
+    use clr_reports::{Level, RuleSource};
     use std::collections::HashSet;
 
     #[test]

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::checks::Ptr;
+use crate::json::Ptr;
 
 /// A class of the data model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

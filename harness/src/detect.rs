@@ -6,8 +6,8 @@ use clr_reports::Detection;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::checks::type_values;
 use crate::datamodel::Class;
+use crate::json::type_values;
 use crate::vocab::{VC_V1_CONTEXT, VC_V2_CONTEXT};
 
 /// The credential kinds the data-model checks know.
@@ -95,7 +95,7 @@ pub fn detect(doc: &Value) -> Detected {
     let Some(obj) = doc.as_object() else {
         return unknown(
             Vcdm::V2,
-            format!("the document is {}, not a JSON object", crate::checks::json_type(doc)),
+            format!("the document is {}, not a JSON object", crate::json::json_type(doc)),
         );
     };
     let types: Vec<&str> = obj.get("type").and_then(type_values).unwrap_or_default();

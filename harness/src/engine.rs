@@ -11,13 +11,16 @@ use clr_reports::{
 };
 use serde_json::Value;
 
-use crate::catalogue::{self, Check, Runner, Selection};
-use crate::checks::{Ctx, Doc, Ptr, official_schema};
+use crate::catalogue::{self, Selection};
+use crate::check::findings::{self, Collector};
+use crate::check::{Check, Runner};
+use crate::check::{Ctx, Doc};
+use crate::checks::official_schema;
 use crate::datamodel::Walk;
 use crate::decode::{self, DecodeError, Decoded, Limits, SpanIndex};
 use crate::detect;
 use crate::exit;
-use crate::findings::{self, Collector};
+use crate::json::Ptr;
 use crate::schema::OfficialSchemas;
 
 /// Embedded credentials nest (CLR → credential → endorsement → …); past this depth they are not opened.
@@ -726,37 +729,6 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
     }
 }
 
-/// The RFC 3339 UTC timestamp of now (no date crate needed for one format).
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
-    rfc3339(secs)
-}
-
-/// The RFC 3339 UTC timestamp of `secs` since the Unix epoch.
-pub fn rfc3339(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -799,14 +771,5 @@ mod tests {
         assert!(actual.ends_with("more bytes"), "the cut is visible");
         let json = serde_json::to_string(&run).unwrap_or_default();
         assert!(json.len() < 100_000, "report.json would be {} bytes", json.len());
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339() {
-        let now = now_rfc3339();
-        assert!(
-            crate::checks::lexical::date_time(&now, crate::checks::lexical::Zone::Required).is_ok(),
-            "{now}"
-        );
     }
 }

@@ -6,17 +6,20 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod check;
 pub mod checks;
 pub mod datamodel;
+pub mod datetime;
 pub mod decode;
 pub mod detect;
 pub mod engine;
 pub mod exit;
 pub mod fetch;
-pub mod findings;
 pub mod generate;
 pub mod input;
+pub mod json;
 pub mod jsonld;
+pub mod lexical;
 pub mod proof;
 pub mod redact;
 pub mod schema;

@@ -32,7 +32,7 @@ impl Default for Env {
 impl Env {
     /// An environment judged at a fixed instant (RFC 3339), for reproducible runs and tests.
     pub fn at(rfc3339: &str) -> Option<Env> {
-        let now = crate::checks::lexical::epoch_seconds(rfc3339)? as i64;
+        let now = crate::datetime::epoch_seconds(rfc3339)? as i64;
         Some(Env {
             now,
             now_pinned: true,
@@ -142,9 +142,9 @@ use std::sync::Mutex;
 use clr_reports::{Evidence, Exchange};
 use serde_json::Value;
 
-use crate::checks::Ptr;
 use crate::decode::CompactJws;
 use crate::fetch::{FetchPolicy, Fetcher};
+use crate::json::Ptr;
 use crate::jsonld::canon::Budget;
 use crate::proof::di::{self, DiError, DiVerified, ProofEntry};
 use crate::proof::jwt::{self, JwtReport};

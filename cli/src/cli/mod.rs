@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::io::IsTerminal;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use clr_harness::catalogue::{self, Selection};
+use clr_harness::catalogue::Selection;
 use clr_harness::exit;
 
 /// Conformance harness for 1EdTech Open Badges 3.0 and CLR 2.0: validates credentials against the data model and
@@ -150,7 +150,7 @@ fn checks(args: &ChecksArgs) -> i32 {
     if !report_selection(&sel) {
         return exit::NO_CHECKS;
     }
-    let infos: Vec<_> = sel.selected().map(catalogue::Check::info).collect();
+    let infos: Vec<_> = sel.selected().map(clr_harness::check::Check::info).collect();
     let out = match args.format {
         CatalogueFormat::Text => clr_reports::catalogue::catalogue_text(&infos, args.color.enabled()),
         CatalogueFormat::Md => clr_reports::catalogue::catalogue_markdown(&infos),

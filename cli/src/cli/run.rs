@@ -9,7 +9,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use clr_harness::api::{self, AuthMode, Family, Hooks, Target, Upload};
-use clr_harness::catalogue::{self, Runner};
+use clr_harness::catalogue;
+use clr_harness::check::Runner;
 use clr_harness::engine::{self, Options};
 use clr_harness::exit;
 use clr_harness::fetch::FetchPolicy;
@@ -142,7 +143,7 @@ pub fn run(args: &RunArgs) -> i32 {
 
 fn run_inner(args: &RunArgs) -> Result<i32> {
     let started = Instant::now();
-    let started_at = engine::now_rfc3339();
+    let started_at = clr_harness::datetime::now_rfc3339();
     check_formats(&args.format, args.report_dir.as_deref())?;
     let selection = args.select.selection();
     if !report_selection(&selection) {

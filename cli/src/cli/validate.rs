@@ -99,7 +99,7 @@ pub fn run(args: &ValidateArgs) -> i32 {
 
 fn validate(args: &ValidateArgs) -> Result<i32> {
     let started = Instant::now();
-    let started_at = engine::now_rfc3339();
+    let started_at = clr_harness::datetime::now_rfc3339();
     check_formats(&args.format, args.report_dir.as_deref())?;
     let selection = args.select.selection();
     if !report_selection(&selection) {

@@ -103,7 +103,7 @@ fn expect_of(trips: &[String]) -> &'static str {
     let worst = trips
         .iter()
         .filter_map(|id| clr_harness::catalogue::get(id))
-        .map(clr_harness::checks::violation_outcome)
+        .map(clr_harness::check::findings::violation_outcome)
         .max_by_key(|o| o.rank());
     match worst {
         Some(Outcome::Fail) | Some(Outcome::Error) => "fail",

@@ -9,7 +9,7 @@
 use clr_reports::{Level, Role, RuleSource, Spec};
 
 use super::Family;
-use crate::catalogue::{Check, Runner, declare_checks};
+use crate::check::{Check, Runner, declare_checks};
 
 const PROVIDER: &[Role] = &[Role::Provider];
 

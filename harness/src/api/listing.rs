@@ -11,9 +11,9 @@ use super::checks::ApiRule;
 use super::discovery::expect_json_label;
 use super::http::Req;
 use super::upload::Upload;
-use crate::catalogue::Check;
+use crate::check::Check;
 
-use super::resources::Ctx;
+use super::family::Ctx;
 
 /// Credentials the harness verifies per family; the rest are counted but not opened.
 const MAX_VERIFIED: usize = 100;

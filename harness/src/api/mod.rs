@@ -6,8 +6,10 @@
 //! → [`ProviderRun`] → [`into_subjects`] (sync: every credential the provider returned goes through the document
 //! checks and the verifier, and their verdicts decide `*-API-009`) → subjects of the run model.
 
+mod authorize;
 pub mod checks;
 mod discovery;
+mod family;
 pub mod http;
 mod interactive;
 mod listing;
@@ -23,7 +25,8 @@ use std::time::Instant;
 use clr_reports::{CheckResult, Exchange, Outcome, Subject, SubjectKind};
 use url::Url;
 
-use crate::catalogue::{self, Check, Runner};
+use crate::catalogue;
+use crate::check::{Check, Runner};
 use crate::engine::{self, Options};
 use crate::redact::{Kind, Recording, Redactor};
 use checks::ApiRule;
@@ -302,7 +305,7 @@ async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
     discovery::discovery(s).await;
     discovery::tls(s);
     s.rec.settle_in_flight();
-    oauth::authorize_all(s).await;
+    authorize::authorize_all(s).await;
     s.rec.settle_in_flight();
     // Every family's upsert checks send the compact JWS representation too, signed by the harness if need be.
     let uploads = Upload::with_jws_probes(uploads, &s.families());

@@ -10,13 +10,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::Session;
 use super::discovery::{full_scope, http_at, readonly_scope};
 use super::http::{Req, Resp};
-use super::interactive::Callback;
 use super::target::AuthMode;
-use super::tokens::{client_auth_probes, redeem, refresh_probes, reuse_probe, token};
-use super::{Session, Tokens};
-use crate::catalogue::{Check, ids};
+use crate::catalogue::ids;
+use crate::check::Check;
 
 /// The client the harness registered.
 #[derive(Debug, Clone)]
@@ -31,86 +30,6 @@ pub(super) struct Grant {
     pub(super) code: String,
     pub(super) verifier: String,
     pub(super) scope: String,
-}
-
-/// Registration, the authorization probes and every token the API checks need.
-pub(super) async fn authorize_all(s: &mut Session<'_>) {
-    if s.target.auth.mode == AuthMode::Token {
-        let a = &s.target.auth;
-        s.main = a.access_token.clone().map(|access| Tokens {
-            access,
-            refresh: a.refresh_token.clone(),
-            expires_in: None,
-        });
-        s.readonly = a.readonly_access_token.clone().map(|access| Tokens {
-            access,
-            refresh: None,
-            expires_in: None,
-        });
-        for id in super::checks::OAUTH {
-            s.rec.not_applicable(
-                id,
-                "pre-issued tokens (auth.mode = \"token\"): the OAuth flow was not run",
-            );
-        }
-        return;
-    }
-    let callback = match Callback::bind(s.target.auth.redirect_port).await {
-        Ok(c) => c,
-        Err(e) => {
-            for id in super::checks::OAUTH {
-                s.rec.error(id, format!("cannot listen for the redirect URI: {e}"));
-            }
-            return;
-        }
-    };
-    let Some(client) = register(s, &callback.redirect_uri).await else {
-        return;
-    };
-    s.client = Some(client);
-    s.callback = Some(callback);
-    s.say("authorization probes: unregistered redirect URI, PKCE, unknown scope");
-    probe_unregistered_redirect(s).await;
-    probe_pkce_required(s).await;
-    probe_unknown_scope(s).await;
-    let full = full_scope(s);
-    if let Some(g) = grant(s, &full, "wrong PKCE verifier").await {
-        let resp = redeem(
-            s,
-            &ids::OAUTH_PKCE_002,
-            &g.code,
-            "not-the-verifier-0123456789-abcdefghijklmnopqrstuvwxyz",
-            &g.scope,
-            true,
-        )
-        .await;
-        if let Some(resp) = resp {
-            expect_oauth_error(
-                s,
-                &ids::OAUTH_PKCE_002,
-                &resp,
-                &[400],
-                "invalid_grant",
-                "a token request with a wrong code_verifier",
-            );
-        }
-    }
-    if let Some(g) = grant(s, &full, "client authentication").await {
-        client_auth_probes(s, &g).await;
-    }
-    if let Some(g) = grant(s, &full, "single-use code").await
-        && let Some(t) = token(s, &g).await
-    {
-        reuse_probe(s, &g, &t).await;
-    }
-    if let Some(g) = grant(s, &full, "main token").await {
-        s.main = token(s, &g).await;
-    }
-    let ro = readonly_scope(s);
-    if let Some(g) = grant(s, &ro, "read-only token").await {
-        s.readonly = token(s, &g).await;
-    }
-    refresh_probes(s).await;
 }
 
 /// The registration request the harness sends, with the user's overrides.
@@ -138,7 +57,7 @@ fn registration_body(s: &Session<'_>, redirect_uri: &str) -> Value {
     body
 }
 
-async fn register(s: &mut Session<'_>, redirect_uri: &str) -> Option<RegisteredClient> {
+pub(super) async fn register(s: &mut Session<'_>, redirect_uri: &str) -> Option<RegisteredClient> {
     let Some(url) = s.endpoints.registration.clone() else {
         for id in super::checks::OAUTH {
             s.rec
@@ -441,7 +360,7 @@ fn judge(
     }
 }
 
-async fn probe_unregistered_redirect(s: &mut Session<'_>) {
+pub(super) async fn probe_unregistered_redirect(s: &mut Session<'_>) {
     let Some(client) = s.client.clone() else { return };
     let Some(unregistered) = s.callback.as_ref().map(|c| c.unregistered_uri.clone()) else {
         return;
@@ -466,7 +385,7 @@ async fn probe_unregistered_redirect(s: &mut Session<'_>) {
     judge(s, &ids::OAUTH_AUTHZ_003, vec![(label, answer)], |_| true);
 }
 
-async fn probe_pkce_required(s: &mut Session<'_>) {
+pub(super) async fn probe_pkce_required(s: &mut Session<'_>) {
     let Some(client) = s.client.clone() else { return };
     let scope = readonly_scope(s);
     let verifier = s.fresh("verifier");
@@ -495,7 +414,7 @@ async fn probe_pkce_required(s: &mut Session<'_>) {
     judge(s, &ids::OAUTH_PKCE_001, answers, |_| true);
 }
 
-async fn probe_unknown_scope(s: &mut Session<'_>) {
+pub(super) async fn probe_unknown_scope(s: &mut Session<'_>) {
     let Some(client) = s.client.clone() else { return };
     let state = s.fresh("state");
     let ch = challenge(&s.fresh("verifier"));

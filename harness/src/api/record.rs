@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use clr_reports::CheckResult;
 
-use crate::catalogue::Check;
-use crate::findings::{Collector, FindingMut};
+use crate::check::Check;
+use crate::check::findings::{Collector, FindingMut};
 
 /// One [`Collector`] per provider check, kept across the run.
 #[derive(Debug, Default)]

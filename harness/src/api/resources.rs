@@ -8,34 +8,13 @@ use serde_json::Value;
 use super::Session;
 use super::checks::ApiRule;
 use super::discovery::{expect_json_label, read_sdd};
+use super::family::{Ctx, ErrorResp};
 use super::http::{Req, Resp};
 use super::target::Family;
 use super::upload::Upload;
-use crate::catalogue::Check;
+use crate::check::Check;
 
 use super::listing::{Item, items, paging, receive, shape, truncate, walk};
-
-/// An error response kept for the imsx_StatusInfo check, with the codeMinor it should carry.
-struct ErrorResp {
-    resp: Resp,
-    what: String,
-    minor: Option<&'static str>,
-}
-
-pub(super) struct Ctx {
-    pub(super) family: Family,
-    pub(super) token: String,
-    errors: Vec<ErrorResp>,
-    /// Ids of the uploads the provider accepted (2xx) in this run: only those can be expected back (`018`).
-    accepted: HashSet<String>,
-}
-
-impl Ctx {
-    /// This family's check of `rule`.
-    pub(super) fn check(&self, rule: ApiRule) -> &'static Check {
-        rule.of(self.family)
-    }
-}
 
 pub(super) async fn family(s: &mut Session<'_>, family: Family, uploads: Vec<Upload>) {
     let Some(main) = s.main.clone() else {

@@ -9,7 +9,8 @@ use super::http::{Req, Resp};
 use super::oauth::{Grant, RegisteredClient, expect_oauth_error, grant};
 use super::target::AuthMode;
 use super::{Session, Tokens};
-use crate::catalogue::{Check, ids};
+use crate::catalogue::ids;
+use crate::check::Check;
 
 pub(super) fn basic(client: &RegisteredClient) -> String {
     format!("Basic {}", STANDARD.encode(format!("{}:{}", client.id, client.secret)))

@@ -9,7 +9,7 @@ use clr_reports::Level::{Must, Should};
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, json_type, rule, show, type_values};
-use crate::catalogue::declare_checks;
+use crate::check::declare_checks;
 use crate::datamodel::{Card, Class, Ty, TypeRule, class_def, each_item};
 use crate::detect::DocKind;
 use crate::vocab::links;
@@ -264,7 +264,7 @@ fn identity_object(doc: &Doc, ctx: &mut Ctx) {
             continue;
         };
         if hashed == Some(true)
-            && let Err(why) = super::lexical::identity_hash(hash)
+            && let Err(why) = crate::lexical::identity_hash(hash)
         {
             ctx.violation(
                 &node.ptr.key("identityHash"),

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::classes::shape;
 use super::credential::credential_type;
 use super::{Ctx, Doc, Ptr, has_type, rule, show};
-use crate::catalogue::declare_checks;
+use crate::check::declare_checks;
 use crate::datamodel::{Class, Vocab};
 use crate::decode::CompactJws;
 use crate::detect::{DocKind, detect};

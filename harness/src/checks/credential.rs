@@ -4,11 +4,12 @@
 use clr_reports::Level::{Must, Should};
 use serde_json::Value;
 
-use super::lexical::{self, Zone};
 use super::{ALL_KINDS, Ctx, Doc, OB_KINDS, Ptr, json_type, rule, show, type_values};
-use crate::catalogue::declare_checks;
-use crate::catalogue::{Check, Runner};
+use crate::check::declare_checks;
+use crate::check::{Check, Runner};
+use crate::datetime;
 use crate::detect::{DocKind, Vcdm};
+use crate::lexical::{self, Zone};
 use crate::vocab::{self, links};
 
 declare_checks! {
@@ -355,7 +356,7 @@ fn valid_until(doc: &Doc, ctx: &mut Ctx) {
         return;
     }
     if let (Some(start), Some(end)) = (doc.root.get(from).and_then(Value::as_str), v.as_str())
-        && lexical::compare_instants(end, start).is_some_and(|o| o.is_le())
+        && datetime::compare_instants(end, start).is_some_and(|o| o.is_le())
     {
         ctx.violation(
             &at,

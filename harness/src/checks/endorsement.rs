@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::classes::shape;
 use super::credential::credential_type;
 use super::{ALL_KINDS, Ctx, Doc, has_type, rule, show};
-use crate::catalogue::declare_checks;
+use crate::check::declare_checks;
 use crate::datamodel::Class;
 use crate::decode::CompactJws;
 use crate::detect::DocKind;

@@ -2,8 +2,8 @@
 
 use clr_reports::{Level, Role, RuleSource, Spec};
 
-use crate::catalogue::declare_checks;
-use crate::catalogue::{Check, Runner};
+use crate::check::declare_checks;
+use crate::check::{Check, Runner};
 use crate::vocab::links;
 
 const fn format_check(

@@ -6,8 +6,8 @@ use clr_reports::Level::{Must, Should};
 use clr_reports::Outcome;
 
 use super::{ALL_KINDS, Ctx, Doc, rule};
-use crate::catalogue::Check;
-use crate::catalogue::declare_checks;
+use crate::check::Check;
+use crate::check::declare_checks;
 use crate::proof::jwt::{JwtFinding, JwtRule};
 use crate::vocab::links;
 

@@ -19,8 +19,8 @@
 use clr_reports::{Evidence, Finding, Level, Location, Outcome, Role, RuleSource, Spec};
 use serde_json::Value;
 
-use crate::catalogue::declare_checks;
-use crate::catalogue::{Check, Runner};
+use crate::check::declare_checks;
+use crate::check::{Check, Runner};
 use crate::detect::DocKind;
 use crate::schema::{OfficialSchema, OfficialSchemas, SchemaViolation, Vcdm};
 use crate::vocab::links;

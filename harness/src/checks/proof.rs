@@ -7,8 +7,8 @@
 use clr_reports::Level::{Must, Should};
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
-use crate::catalogue::Check;
-use crate::catalogue::declare_checks;
+use crate::check::Check;
+use crate::check::declare_checks;
 use crate::proof::di::{DiError, Suite};
 use crate::verify::{DiResult, KeyOutcome};
 use crate::vocab::links;

@@ -6,7 +6,7 @@ use clr_reports::Level::{Must, Should};
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
-use crate::catalogue::declare_checks;
+use crate::check::declare_checks;
 use crate::datamodel::{Class, Vocab};
 use crate::detect::DocKind;
 use crate::vocab::links;

@@ -10,7 +10,7 @@ use clr_reports::Outcome;
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule, show};
-use crate::catalogue::declare_checks;
+use crate::check::declare_checks;
 use crate::fetch::{FetchError, Fetched};
 use crate::verify::{Net, verify_proofs};
 use crate::vocab::{self, links};

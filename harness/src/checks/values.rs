@@ -5,10 +5,10 @@ use clr_reports::Level::Must;
 use serde_json::Value;
 
 use super::classes::ROOT_DEDICATED;
-use super::lexical::{self, Zone};
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule, show};
-use crate::catalogue::declare_checks;
+use crate::check::declare_checks;
 use crate::datamodel::{Class, Field, Ty, Vocab, each_item};
+use crate::lexical::{self, Zone};
 use crate::vocab::{self, links};
 
 declare_checks! {

@@ -5,9 +5,9 @@ use clr_reports::Level::Must;
 use serde_json::Value;
 
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule};
-use crate::catalogue::Check;
-use crate::catalogue::declare_checks;
-use crate::checks::lexical;
+use crate::check::Check;
+use crate::check::declare_checks;
+use crate::datetime;
 use crate::detect::Vcdm;
 use crate::verify::identity_hash;
 use crate::vocab::links;
@@ -17,7 +17,7 @@ declare_checks! {
     OB30_VER_005 = Check {
         area: "verification",
         applies_to: ALL_KINDS,
-        runner: crate::catalogue::Runner::Embedded(&["endorsement", "endorsementJwt"]),
+        runner: crate::check::Runner::Embedded(&["endorsement", "endorsementJwt"]),
         ..rule(
             "OB30-VER-005",
             "embedded endorsements verify",
@@ -31,7 +31,7 @@ declare_checks! {
     CLR20_VER_001 = Check {
         area: "verification",
         applies_to: &[crate::detect::DocKind::Clr],
-        runner: crate::catalogue::Runner::Embedded(&["verifiableCredential"]),
+        runner: crate::check::Runner::Embedded(&["verifiableCredential"]),
         spec: clr_reports::Spec::Clr20,
         source: clr_reports::RuleSource::Inferred,
         ..rule(
@@ -72,12 +72,12 @@ fn validity_window(doc: &Doc, ctx: &mut Ctx) {
         Vcdm::V1_1 => ("issuanceDate", "expirationDate"),
     };
     let now = doc.env.now as f64;
-    let now_text = crate::engine::rfc3339(doc.env.now);
+    let now_text = datetime::rfc3339(doc.env.now);
     let instant = |k: &str| {
         doc.root
             .get(k)
             .and_then(Value::as_str)
-            .and_then(|s| Some((s, lexical::epoch_seconds(s)?)))
+            .and_then(|s| Some((s, datetime::epoch_seconds(s)?)))
     };
     let start = instant(from);
     let end = instant(until);

@@ -636,7 +636,7 @@ impl Builder<'_, '_> {
             let nbf = obj
                 .get("validFrom")
                 .and_then(Value::as_str)
-                .and_then(crate::checks::lexical::epoch_seconds)
+                .and_then(crate::datetime::epoch_seconds)
                 .map(|s| s as i64);
             obj.insert("iss".into(), json!(issuer));
             obj.insert("jti".into(), jti);

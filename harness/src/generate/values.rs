@@ -9,14 +9,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::choice::Chooser;
-use crate::checks::lexical;
+use crate::datetime;
 
 /// The instant generated documents are judged at (tests/lib.rs `VECTOR_EPOCH`, the CLI's `--now`).
 pub const EPOCH: &str = "2025-12-01T00:00:00Z";
 
 /// [`EPOCH`] in seconds since 1970.
 pub fn epoch_secs() -> i64 {
-    lexical::epoch_seconds(EPOCH).map(|s| s as i64).unwrap_or(1_764_547_200)
+    datetime::epoch_seconds(EPOCH)
+        .map(|s| s as i64)
+        .unwrap_or(1_764_547_200)
 }
 
 const YEAR: i64 = 365 * 86_400;
@@ -140,7 +142,8 @@ const OFFSETS: &[i64] = &[
 pub fn date_time_at(ch: &mut Chooser, secs: i64) -> String {
     let offset_min = *ch.pick(OFFSETS);
     let local = secs + offset_min * 60;
-    let (y, mo, d) = civil_from_days(local.div_euclid(86_400));
+    // Generated instants lie in 1995‥2035, well inside the calendar.
+    let (y, mo, d) = datetime::civil_from_days(local.div_euclid(86_400)).unwrap_or((1970, 1, 1));
     let s = local.rem_euclid(86_400);
     let (h, mi, se) = (s / 3600, (s / 60) % 60, s % 60);
     let frac = match ch.below(5) {
@@ -180,9 +183,9 @@ pub fn date_time(ch: &mut Chooser) -> String {
 
 /// A calendar date in 1940‥2010 (leap days included whenever the day count lands on one).
 pub fn date(ch: &mut Chooser) -> String {
-    let start = days_from_civil(1940, 1, 1);
-    let day = start + ch.below(70 * 365) as i64;
-    let (y, m, d) = civil_from_days(day);
+    const DAY_1940_01_01: i64 = -10_958;
+    let day = DAY_1940_01_01 + ch.below(70 * 365) as i64;
+    let (y, m, d) = datetime::civil_from_days(day).unwrap_or((1970, 1, 1));
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -219,30 +222,6 @@ fn date_time_at_whole(ch: &mut Chooser, secs: i64) -> String {
         }
         None => text,
     }
-}
-
-/// Howard Hinnant's days_from_civil.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Howard Hinnant's civil_from_days.
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 const SCRIPTS: &[&str] = &["Latn", "Hant", "Hans", "Cyrl"];
@@ -365,6 +344,7 @@ pub fn proof_value(seed: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lexical;
     use quickcheck::Gen;
 
     #[test]
@@ -392,22 +372,15 @@ mod tests {
             }
             let (from, until) = validity(&mut ch, true);
             let now = epoch_secs() as f64;
-            let f = lexical::epoch_seconds(&from).unwrap_or(f64::MAX);
-            let u = until.as_deref().and_then(lexical::epoch_seconds).unwrap_or(0.0);
+            let f = datetime::epoch_seconds(&from).unwrap_or(f64::MAX);
+            let u = until.as_deref().and_then(datetime::epoch_seconds).unwrap_or(0.0);
             assert!(f <= now && u >= now && u > f, "{from} {until:?}");
         }
         assert!(crate::checks::references::is_uuid(&ids.uuid()));
     }
 
     #[test]
-    fn civil_dates_round_trip() {
-        for day in -800_000..800_000i64 {
-            if day % 997 != 0 {
-                continue;
-            }
-            let (y, m, d) = civil_from_days(day);
-            assert_eq!(days_from_civil(y, m, d), day);
-        }
-        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+    fn generated_dates_start_in_1940() {
+        assert_eq!(datetime::days_from_civil(1940, 1, 1), Some(-10_958));
     }
 }

@@ -115,15 +115,6 @@ pub fn sha256(nquads: &str) -> [u8; 32] {
     Sha256::digest(nquads.as_bytes()).into()
 }
 
-/// Lower-case hex, for reports.
-pub fn hex(bytes: &[u8]) -> String {
-    use fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 fn canonicalize_bytes(json: &[u8], budget: &Budget, end: Instant) -> Result<String, CanonError> {
     let late = || CanonError::Budget {
         limit: BudgetLimit::Deadline { limit: budget.deadline },

@@ -78,7 +78,7 @@ fn sha256_hex(parts: &[&str]) -> String {
     for p in parts {
         h.update(p.as_bytes());
     }
-    crate::jsonld::canon::hex(&h.finalize())
+    hex(&h.finalize())
 }
 
 /// Canonical N-Quads (sorted lines) of `dataset`, allowing at most `max_calls` Hash N-Degree Quads invocations.
@@ -350,6 +350,15 @@ impl Permuter {
         }
         Some(out)
     }
+}
+
+/// Lower-case hex, for reports.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[cfg(test)]

@@ -438,8 +438,8 @@ fn transcript_for(
     let proof_hash = canon::sha256(&proof_config_nquads);
     let doc_hash = canon::sha256(&document_nquads);
     Ok(Transcript {
-        proof_config_hash: canon::hex(&proof_hash),
-        document_hash: canon::hex(&doc_hash),
+        proof_config_hash: crate::jsonld::rdfc::hex(&proof_hash),
+        document_hash: crate::jsonld::rdfc::hex(&doc_hash),
         hash_data: [proof_hash, doc_hash].concat(),
         proof_config_nquads,
         document_nquads,

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::keyfile::JwtSigningKey;
 use super::keys::{self, KeyError, Resolved};
 use super::multikey::PublicKey;
-use crate::checks::lexical::epoch_seconds;
+use crate::datetime::epoch_seconds;
 use crate::decode::jws::CompactJws;
 use crate::fetch::Fetcher;
 

@@ -107,7 +107,7 @@ pub fn sign(credential: &Value, signer: &Signer) -> Result<Signed, SignError> {
                 Some(c) => c.clone(),
                 None => default_created(credential).ok_or(SignError::NoCreated)?,
             };
-            if crate::checks::lexical::epoch_seconds(&created).is_none() {
+            if crate::datetime::epoch_seconds(&created).is_none() {
                 return Err(SignError::BadCreated(created));
             }
             let credential = with_suite_context(credential, suite);

@@ -194,7 +194,7 @@ fn parse_query(raw: Option<&str>) -> Result<Query, String> {
                     .map_err(|_| format!("offset must be a non-negative integer, got `{v}`"))?
             }
             "since" => {
-                let secs = clr_harness::checks::lexical::epoch_seconds(&v)
+                let secs = clr_harness::datetime::epoch_seconds(&v)
                     .ok_or_else(|| format!("since must be an RFC 3339 date-time, got `{v}`"))?;
                 q.since = Some((v.to_string(), secs.floor() as i64));
             }
@@ -326,7 +326,7 @@ fn identify(vc: &Value) -> Option<(String, String, Option<i64>)> {
         .get("validFrom")
         .or_else(|| vc.get("issuanceDate"))
         .and_then(Value::as_str)
-        .and_then(clr_harness::checks::lexical::epoch_seconds)
+        .and_then(clr_harness::datetime::epoch_seconds)
         .map(|s| s.floor() as i64);
     Some((issuer, id, date))
 }

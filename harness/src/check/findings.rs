@@ -11,7 +11,7 @@
 
 use clr_reports::{CheckResult, Evidence, Finding, Level, Outcome, RuleSource, fold_outcome};
 
-use crate::catalogue::Check;
+use crate::check::Check;
 
 /// Findings one check keeps per subject; the rest are counted in one last finding. A hostile document can make
 /// every array item a violation, and the reader needs the first few and the count, not thirty thousand copies.
@@ -221,7 +221,7 @@ impl FindingMut<'_> {
 
     /// Records the JSON value found, abbreviated.
     pub fn found_value(self, v: &serde_json::Value) -> Self {
-        self.found(crate::checks::show(v))
+        self.found(crate::json::show(v))
     }
 
     /// Where in an HTTP exchange: e.g. `GET /ims/ob/v3p0/credentials → header X-Total-Count`.
