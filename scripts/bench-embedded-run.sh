@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 RUNS="${1:-10}"
 PROFILE=debug
 if [ "${2:-}" = "--release" ]; then PROFILE=release; fi
-if [ "$PROFILE" = release ]; then cargo build -q --release -p clr-harness; else cargo build -q -p clr-harness; fi
+if [ "$PROFILE" = release ]; then cargo build -q --release -p clr-harness-cli; else cargo build -q -p clr-harness-cli; fi
 BIN="${CARGO_TARGET_DIR:-target}/$PROFILE/clr-harness"
 OUT="$(mktemp -d)"
 times=()

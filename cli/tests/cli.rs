@@ -233,7 +233,7 @@ fn readme_catalogue_matches_the_registry() {
             std::fs::write(&readme_path, updated).expect("write README.md");
         } else {
             panic!(
-                "README.md's catalogue is out of date: run `CLR_BLESS=1 cargo test -p clr-harness --test cli readme`"
+                "README.md's catalogue is out of date: run `CLR_BLESS=1 cargo test -p clr-harness-cli --test cli readme`"
             );
         }
     }

@@ -1,8 +1,16 @@
 //! clr-harness: conformance checks for 1EdTech learner-record standards (OB 3.0, CLR 2.0 and the VCs they build on).
 //!
 //! The modules follow the data flow:
-//! input ([`input`]) → decode ([`decode`]: JSON, compact JWS, baked PNG/SVG) → detect ([`detect`]) → checks
-//! ([`checks`], registered in [`catalogue`]) → findings → run model (`clr-reports`) → reporters.
+//! - **documents**: [`input`] (files, URLs) → [`decode`] (JSON with positions, compact JWS, baked PNG/SVG) →
+//!   [`detect`] (what a document is) → evidence ([`datamodel`] walk, [`verify`] with [`proof`], [`jsonld`] and
+//!   [`fetch`]) → [`checks`] → [`check::findings`] → [`engine`] (subjects and the run model of `clr-reports`);
+//! - **providers**: [`api::target`] → [`api::http`] (the recording client) → the provider and OAuth 2.0 checks of
+//!   [`api`] → [`check::findings`] → the same run model;
+//! - **generated vectors**: [`generate`] builds documents from the data-model table and mutates them.
+//!
+//! [`check`] says what a check is; [`catalogue`] assembles every module's checks into one registry. [`json`],
+//! [`lexical`], [`datetime`] and [`vocab`] are leaves that every layer may use; no module imports one above it
+//! (`tests/module_layers.rs` keeps the picture free of cycles).
 
 pub mod api;
 pub mod catalogue;
