@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use clr_ecosystem::{Embedded, USER};
 use clr_harness::api::{self, AuthMode};
 use clr_harness::engine::Options;
-use clr_mocks::ecosystem::{Ecosystem, USER};
 use clr_mocks::faults::{Fault, Faults};
 use clr_reports::{Outcome, SubjectKind};
 
@@ -21,13 +21,13 @@ fn interactive_run(faults: Faults) -> (BTreeMap<String, Outcome>, Vec<String>) {
         .build()
         .expect("a runtime");
     let eco = runtime
-        .block_on(Ecosystem::start_with_login_page(1, faults))
+        .block_on(Embedded::start_with_login_page(1, faults))
         .expect("the ecosystem starts");
     let mut target = eco.target();
     target.auth.mode = AuthMode::Interactive;
     target.auth.redirect_port = 0;
     target.auth.login_timeout_secs = Some(20);
-    let ca = eco.ca_pem.clone().expect("the ecosystem serves https");
+    let ca = eco.servers.ca_pem.clone().expect("the ecosystem serves https");
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let person = runtime.spawn(browse(rx, ca));
     let log = move |msg: &str| {

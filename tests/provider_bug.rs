@@ -4,10 +4,10 @@
 
 use std::time::Instant;
 
+use clr_ecosystem::Embedded;
 use clr_harness::api::{self, Hooks};
 use clr_harness::engine::{self, HARNESS_BUG, Options};
 use clr_harness::exit;
-use clr_mocks::ecosystem::Ecosystem;
 use clr_mocks::faults::Faults;
 use clr_reports::{Outcome, RunOptions};
 
@@ -19,7 +19,7 @@ fn a_panic_in_a_provider_step_is_a_harness_bug_not_a_lost_run() {
         .build()
         .expect("a runtime");
     let eco = runtime
-        .block_on(Ecosystem::start(1, Faults::none()))
+        .block_on(Embedded::start(1, Faults::none()))
         .expect("the ecosystem starts");
     let hooks = Hooks {
         advance_clock: Some(Box::new(|_| panic!("the clock hook broke"))),

@@ -4,11 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use clr_ecosystem::Embedded;
 use clr_harness::api::{self, Family};
-use clr_harness::engine::Options;
-use clr_harness::fetch::FetchPolicy;
-use clr_harness::verify::Net;
-use clr_mocks::ecosystem::Ecosystem;
+use clr_harness::session::run_provider;
 use clr_mocks::faults::{Fault, Faults};
 use clr_reports::{Outcome, SubjectKind};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -127,29 +125,13 @@ fn conformance_run_of(faults: Faults, https: bool, families: &[Family]) -> Resul
         .build()
         .map_err(|e| e.to_string())?;
     let eco = runtime
-        .block_on(Ecosystem::start_with(1, faults, https))
+        .block_on(Embedded::start_with(1, faults, https))
         .map_err(|e| e.to_string())?;
-    let mut target = eco.target();
-    target.specs = families.to_vec();
-    let hooks = eco.hooks();
-    let run = runtime.block_on(api::run(&target, eco.uploads.clone(), &hooks, &|_| {}));
-    let mut policy = FetchPolicy {
-        allowed_hosts: eco.allowed_hosts(),
-        ..FetchPolicy::default()
-    };
-    if let Some(pem) = &eco.ca_pem {
-        policy.trust_pem(pem)?;
-    }
-    let net = Net::new(policy).map_err(|e| e.to_string())?;
-    let opts = Options {
-        net: Some(&net),
-        ..Options::default()
-    };
-    let subjects = api::into_subjects(run, &opts);
-    // The fetcher's runtime holds idle connections to the mocks; close them before the mocks wait for them.
-    drop(opts);
-    drop(net);
+    let mut config = eco.run_config();
+    config.target.specs = families.to_vec();
+    let run = run_provider(config, &runtime, &|_| {});
     runtime.block_on(eco.shutdown());
+    let subjects = run.map_err(|e| e.to_string())?.subjects;
     let mut observed = Observed {
         provider: BTreeMap::new(),
         why: BTreeMap::new(),

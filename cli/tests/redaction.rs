@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use clr_ecosystem::Embedded;
 use clr_harness::api::{self, http};
 use clr_harness::engine::{self, Options};
 use clr_harness::fetch::RECORDED_BODY_BYTES;
 use clr_harness::redact::{self, Recording, Redactor};
-use clr_mocks::ecosystem::Ecosystem;
 use clr_mocks::faults::Faults;
 use clr_reports::{Exchange, ReportFormat, RunOptions};
 
@@ -109,7 +109,7 @@ fn no_secret_of_a_real_run_survives_in_any_report_format() {
         .build()
         .expect("runtime");
     let faults = Faults::parse_list(CODE_QUOTING_FAULTS).expect("known faults");
-    let eco = rt.block_on(Ecosystem::start(1, faults)).expect("the ecosystem starts");
+    let eco = rt.block_on(Embedded::start(1, faults)).expect("the ecosystem starts");
     let unredacted = Recording {
         redactor: Redactor::disabled(),
         cacert: None,

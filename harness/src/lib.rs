@@ -31,5 +31,6 @@ pub mod lexical;
 pub mod proof;
 pub mod redact;
 pub mod schema;
+pub mod session;
 pub mod verify;
 pub mod vocab;

@@ -1,10 +1,9 @@
-//! The ecosystem a provider conformance run needs, started in-process: CASE server, mock issuer and the reference
-//! provider with its auto-consent test user. `clr-harness run` without a target uses it, and so does the fault
-//! table test, so both exercise exactly the same world.
+//! The servers a provider conformance run needs, started in-process: CASE server, mock issuer and the reference
+//! provider with its test user. The harness side (the target, its hooks, the uploads) is built from these by the
+//! `clr-ecosystem` crate; this module knows nothing of the harness.
 
 use std::sync::Arc;
 
-use clr_harness::api::{AuthMode, Hooks, Target, Upload};
 use serde_json::json;
 
 use crate::faults::Faults;
@@ -16,15 +15,6 @@ use crate::{case, issuer, server};
 /// The provider's test user: id, login, password.
 pub const USER: (&str, &str, &str) = ("https://learners.example.edu/people/ada", "ada", "ada-password");
 
-/// Credentials of the mock issuer the run upserts (its valid ones; revoked ones would rightly fail verification).
-const UPSERTED: [&str; 5] = [
-    "course-statistics",
-    "datathon",
-    "competency",
-    "bootcamp-capstone",
-    "clr",
-];
-
 #[derive(Debug, thiserror::Error)]
 pub enum EcosystemError {
     #[error("starting the CASE server: {0}")]
@@ -35,8 +25,6 @@ pub enum EcosystemError {
     Issuer(#[from] issuer::IssuerError),
     #[error("starting the provider: {0}")]
     Provider(#[from] ProviderError),
-    #[error("the issuer's credential {0} cannot be upserted: {1}")]
-    Upload(String, String),
 }
 
 /// The running servers and what a run against them needs.
@@ -46,8 +34,6 @@ pub struct Ecosystem {
     pub issuer: Running,
     pub issuer_state: Arc<issuer::MockIssuer>,
     pub case: Running,
-    /// What the run upserts: the issuer's valid credentials (one as a VC-JWT) and the harness's signed samples.
-    pub uploads: Vec<Upload>,
     /// The CA the servers' certificates chain to, when they serve https.
     pub ca_pem: Option<String>,
 }
@@ -92,64 +78,14 @@ impl Ecosystem {
             data_dir: None,
         };
         let (provider, provider_state) = Provider::spawn_on(server::bind(0).await?, config, ca.as_ref()).await?;
-        let mut uploads = Vec::new();
-        for slug in UPSERTED {
-            if let Some(vc) = issuer_state.credentials.get(slug) {
-                uploads.push(
-                    Upload::from_bytes(slug, vc.to_string().as_bytes())
-                        .map_err(|e| EcosystemError::Upload(slug.into(), e))?,
-                );
-            }
-        }
-        if let Some(jwt) = issuer_state.jwts.get("course-machine-learning") {
-            let name = "course-machine-learning.jwt";
-            uploads.push(Upload::from_bytes(name, jwt.as_bytes()).map_err(|e| EcosystemError::Upload(name.into(), e))?);
-        }
-        uploads.extend(Upload::samples());
         Ok(Ecosystem {
             provider,
             provider_state,
             issuer,
             issuer_state,
             case,
-            uploads,
             ca_pem: ca.map(|c| c.ca_pem().to_string()),
         })
-    }
-
-    /// The reference provider as a target: auto-consent, every OAuth endpoint named (revocation is not in the SDD,
-    /// and naming the others lets the run go on when a fault breaks discovery).
-    pub fn target(&self) -> Target {
-        let base = &self.provider.base_url;
-        let mut t = Target::new(base);
-        t.auth.mode = AuthMode::AutoConsent;
-        t.oauth.revocation_url = Some(format!("{base}/oauth/revoke"));
-        t.oauth.registration_url = Some(format!("{base}/oauth/register"));
-        t.oauth.authorization_url = Some(format!("{base}/oauth/authorize"));
-        t.oauth.token_url = Some(format!("{base}/oauth/token"));
-        t.tls.ca_pem.extend(self.ca_pem.clone());
-        t
-    }
-
-    /// The provider's clock, for the expiry checks.
-    pub fn hooks(&self) -> Hooks {
-        let provider = self.provider_state.clone();
-        Hooks {
-            advance_clock: Some(Box::new(move |secs| provider.advance_clock(secs))),
-        }
-    }
-
-    /// Hosts verification may fetch from (status lists, refresh, CASE items): `host:port` of the issuer and CASE
-    /// server.
-    pub fn allowed_hosts(&self) -> Vec<String> {
-        [&self.issuer.base_url, &self.case.base_url]
-            .iter()
-            .map(|u| {
-                u.trim_start_matches("http://")
-                    .trim_start_matches("https://")
-                    .to_string()
-            })
-            .collect()
     }
 
     pub async fn shutdown(self) {

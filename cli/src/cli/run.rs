@@ -8,19 +8,16 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use clr_ecosystem::Embedded;
 use clr_harness::api::{self, AuthMode, Family, Hooks, Target, Upload};
 use clr_harness::catalogue;
 use clr_harness::check::Runner;
-use clr_harness::engine::{self, Options};
 use clr_harness::exit;
-use clr_harness::fetch::FetchPolicy;
-use clr_harness::jsonld::canon::Budget;
-use clr_harness::redact::{self, Recording, Redactor};
-use clr_harness::verify::{Env, Net};
-use clr_mocks::ecosystem::Ecosystem;
+use clr_harness::redact::{Recording, Redactor};
+use clr_harness::session::{self, ProviderRunConfig};
 use clr_mocks::faults::Faults;
+use clr_reports::ReportFormat;
 use clr_reports::terminal::TerminalOptions;
-use clr_reports::{ReportFormat, RunOptions};
 
 use super::{ColorArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection};
 
@@ -181,7 +178,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
 
     let (mut target, embedded, hooks) = if embedded_run {
         let env = runtime
-            .block_on(Ecosystem::start(args.seed, faults))
+            .block_on(Embedded::start(args.seed, faults))
             .context("failed to start the embedded ecosystem")?;
         let (t, hooks) = (env.target(), env.hooks());
         (t, Some(env), hooks)
@@ -221,74 +218,31 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
             v
         }
     };
-    let allowed = embedded.as_ref().map(Ecosystem::allowed_hosts).unwrap_or_default();
+    let allowed_hosts = embedded.as_ref().map(Embedded::allowed_hosts).unwrap_or_default();
     let ca_files: Vec<PathBuf> = target.tls.ca_file.iter().cloned().collect();
     let recording = Recording {
         redactor: Redactor::when(!args.no_redact),
         cacert: curl_cacert(&target.tls.ca_pem, &ca_files, args.report_dir.as_deref())?,
     };
-
-    let provider_run = runtime.block_on(api::run_with(&target, uploads, &hooks, &log, recording.clone()));
-    let redactor = provider_run.redactor.clone();
-    let net = if args.no_proofs {
-        None
-    } else {
-        let mut policy = FetchPolicy {
-            allow_fetch: args.allow_fetch,
-            // The same table: a token the provider issued is the same placeholder in a document fetch.
-            recording: recording.clone(),
-            ..FetchPolicy::default()
-        };
-        for h in allowed.iter().chain(target.allowed_hosts.iter()) {
-            policy.allowed_hosts.push(h.clone());
-        }
-        // Credentials name their keys and status lists on the same servers, behind the same CA.
-        for pem in &target.tls.ca_pem {
-            policy.trust_pem(pem).map_err(anyhow::Error::msg)?;
-        }
-        if let Some(path) = &target.tls.ca_file {
-            let pem = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            policy.trust_pem(&pem).map_err(anyhow::Error::msg)?;
-        }
-        Some(Net::new(policy).context("failed to start the fetcher")?)
-    };
-    let opts = Options {
-        selection: selection.clone(),
-        strict: args.strict,
-        env: Env::default(),
-        net: net.as_ref(),
-        // The run's time budget covers verifying what the provider returned too.
-        budget: Budget {
-            until: Some(started + target.run_timeout()),
-            ..Budget::default()
-        },
-        schemas_missing: Some("the official schema cross-check runs with `clr-harness validate --spec-dir`".into()),
-        ..Options::default()
-    };
-    let mut exchanges = provider_run.exchanges.clone();
-    let subjects = api::into_subjects(provider_run, &opts);
-    exchanges.extend(net.as_ref().map(Net::exchanges).unwrap_or_default());
-    let options = RunOptions {
+    let config = ProviderRunConfig {
+        hooks,
+        selection,
         strict: args.strict,
         allow_unverified: args.allow_unverified,
-        only: selection.only,
-        skip: selection.skip,
-        spec_dir: None,
-    };
-    let mut run = engine::build_run(
-        subjects,
-        options,
-        std::env::args().collect(),
-        started_at,
+        verify: !args.no_proofs,
+        allow_fetch: args.allow_fetch,
+        allowed_hosts,
+        recording,
+        command: std::env::args().collect(),
         started,
-        exchanges,
-    );
-    redact::scrub_run(&redactor, &mut run);
-    // The fetcher's runtime holds idle connections to the mocks; close them before the mocks wait for them.
-    drop(net);
+        started_at,
+        ..ProviderRunConfig::new(target, uploads)
+    };
+    let run = session::run_provider(config, &runtime, &log);
     if let Some(env) = embedded {
         runtime.block_on(env.shutdown());
     }
+    let run = run?;
 
     let terminal_opts = TerminalOptions {
         color: args.color.enabled(),

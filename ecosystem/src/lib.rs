@@ -1,0 +1,127 @@
+//! clr-ecosystem: the embedded reference ecosystem as a harness target.
+//!
+//! The mocks (`clr-mocks`) are servers that know nothing of the harness; the harness (`clr-harness`) runs checks
+//! against any target. This crate joins them: it starts the reference provider, the mock issuer and the CASE server
+//! in-process ([`Embedded::start`]) and describes them to the harness — the provider as a [`Target`], its clock as
+//! [`Hooks`], the issuer's credentials as [`Upload`]s, and the hosts verification may fetch from — ready for one
+//! [`clr_harness::session::run_provider`] call. `clr-harness run` without a target and the end-to-end tests share it, so both
+//! exercise exactly the same world.
+
+use clr_harness::api::{AuthMode, Hooks, Target, Upload};
+use clr_harness::session::ProviderRunConfig;
+use clr_mocks::ecosystem::{Ecosystem, EcosystemError};
+use clr_mocks::faults::Faults;
+
+pub use clr_mocks::ecosystem::USER;
+
+/// Credentials of the mock issuer the run upserts (its valid ones; revoked ones would rightly fail verification).
+const UPSERTED: [&str; 5] = [
+    "course-statistics",
+    "datathon",
+    "competency",
+    "bootcamp-capstone",
+    "clr",
+];
+
+/// The issuer's VC-JWT the run upserts besides its JSON credentials.
+const UPSERTED_JWT: &str = "course-machine-learning";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedError {
+    #[error(transparent)]
+    Start(#[from] EcosystemError),
+    #[error("the issuer's credential {0} cannot be upserted: {1}")]
+    Upload(String, String),
+}
+
+/// The running mocks and what a run against them upserts.
+pub struct Embedded {
+    pub servers: Ecosystem,
+    /// What the run upserts: the issuer's valid credentials (one as a VC-JWT) and the harness's signed samples.
+    pub uploads: Vec<Upload>,
+}
+
+impl Embedded {
+    /// Starts every server over https with a CA generated now; `faults` apply to the provider.
+    pub async fn start(seed: u64, faults: Faults) -> Result<Embedded, EmbeddedError> {
+        Embedded::from_servers(Ecosystem::start(seed, faults).await?)
+    }
+
+    /// [`Embedded::start`], over plain http when `https` is false (what the TLS check must catch).
+    pub async fn start_with(seed: u64, faults: Faults, https: bool) -> Result<Embedded, EmbeddedError> {
+        Embedded::from_servers(Ecosystem::start_with(seed, faults, https).await?)
+    }
+
+    /// [`Embedded::start`] with a provider that shows its login page to every authorization request (no
+    /// auto-consent), as a real provider does: for driving the interactive flow as a browser would.
+    pub async fn start_with_login_page(seed: u64, faults: Faults) -> Result<Embedded, EmbeddedError> {
+        Embedded::from_servers(Ecosystem::start_with_login_page(seed, faults).await?)
+    }
+
+    fn from_servers(servers: Ecosystem) -> Result<Embedded, EmbeddedError> {
+        let mut uploads = Vec::new();
+        for slug in UPSERTED {
+            if let Some(vc) = servers.issuer_state.credentials.get(slug) {
+                uploads.push(
+                    Upload::from_bytes(slug, vc.to_string().as_bytes())
+                        .map_err(|e| EmbeddedError::Upload(slug.into(), e))?,
+                );
+            }
+        }
+        if let Some(jwt) = servers.issuer_state.jwts.get(UPSERTED_JWT) {
+            let name = format!("{UPSERTED_JWT}.jwt");
+            uploads.push(Upload::from_bytes(&name, jwt.as_bytes()).map_err(|e| EmbeddedError::Upload(name, e))?);
+        }
+        uploads.extend(Upload::samples());
+        Ok(Embedded { servers, uploads })
+    }
+
+    /// The reference provider as a target: auto-consent, every OAuth endpoint named (revocation is not in the SDD,
+    /// and naming the others lets the run go on when a fault breaks discovery).
+    pub fn target(&self) -> Target {
+        let base = &self.servers.provider.base_url;
+        let mut t = Target::new(base);
+        t.auth.mode = AuthMode::AutoConsent;
+        t.oauth.revocation_url = Some(format!("{base}/oauth/revoke"));
+        t.oauth.registration_url = Some(format!("{base}/oauth/register"));
+        t.oauth.authorization_url = Some(format!("{base}/oauth/authorize"));
+        t.oauth.token_url = Some(format!("{base}/oauth/token"));
+        t.tls.ca_pem.extend(self.servers.ca_pem.clone());
+        t
+    }
+
+    /// The provider's clock, for the expiry checks.
+    pub fn hooks(&self) -> Hooks {
+        let provider = self.servers.provider_state.clone();
+        Hooks {
+            advance_clock: Some(Box::new(move |secs| provider.advance_clock(secs))),
+        }
+    }
+
+    /// Hosts verification may fetch from (status lists, refresh, CASE items): `host:port` of the issuer and CASE
+    /// server.
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        [&self.servers.issuer.base_url, &self.servers.case.base_url]
+            .iter()
+            .map(|u| {
+                u.trim_start_matches("http://")
+                    .trim_start_matches("https://")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    /// A run of the whole catalogue against the reference provider: its target (validated), uploads, hooks and
+    /// allowed hosts; adjust the rest before [`clr_harness::session::run_provider`].
+    pub fn run_config(&self) -> ProviderRunConfig {
+        ProviderRunConfig {
+            hooks: self.hooks(),
+            allowed_hosts: self.allowed_hosts(),
+            ..ProviderRunConfig::new(self.target(), self.uploads.clone())
+        }
+    }
+
+    pub async fn shutdown(self) {
+        self.servers.shutdown().await;
+    }
+}
