@@ -10,7 +10,10 @@ use std::time::Duration;
 use clr_reports::Location;
 
 use crate::decode::{CHECK_JSON, DecodeError};
-use crate::fetch::{HttpError, HttpRequest, http_get};
+use crate::http::Error as HttpError;
+pub use crate::http::client::Fetched;
+use crate::http::client::{self, ClientSpec, OverLimit, Redirects, Request};
+use crate::http::record::USER_AGENT;
 
 /// Media types a credential is served as, in the order the spec prefers them (JSON-LD, JSON, JWS text, images).
 pub const ACCEPT: &str = "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.8, \
@@ -27,35 +30,13 @@ pub enum InputError {
         size: Option<u64>,
         limit: u64,
     },
-    #[error("fetch {url}: {reason}")]
-    InvalidUrl { url: String, reason: String },
-    #[error("fetch {url}: could not connect within {} s (connect timeout)", .after.as_secs_f64())]
-    ConnectTimeout { url: String, after: Duration },
-    #[error("fetch {url}: no complete response within {} s (timeout)", .after.as_secs_f64())]
-    Timeout { url: String, after: Duration },
-    #[error("fetch {url}: connection refused")]
-    ConnectionRefused { url: String },
-    #[error("fetch {url}: could not connect: {reason}")]
-    Connect { url: String, reason: String },
-    #[error("fetch {url}: the server answered {status}{}", reason_suffix(*.status))]
-    Status { url: String, status: u16 },
-    #[error("fetch {url}: redirect to {to} refused ({reason})")]
-    RedirectRefused { url: String, to: String, reason: String },
-    #[error("fetch {url}: more than {max} redirects")]
-    TooManyRedirects { url: String, max: usize },
-    #[error("fetch {url}: {reason}")]
-    Http { url: String, reason: String },
+    /// A URL that could not be fetched: the one HTTP error, with its cause and hint.
+    #[error(transparent)]
+    Fetch(#[from] crate::http::Error),
 }
 
 fn size_text(size: Option<u64>, limit: u64) -> String {
     size.map_or_else(|| format!("more than {limit} bytes"), |s| format!("{s} bytes"))
-}
-
-fn reason_suffix(status: u16) -> String {
-    reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .map_or_else(String::new, |r| format!(" {r}"))
 }
 
 impl InputError {
@@ -149,49 +130,59 @@ impl Default for FetchOptions {
     }
 }
 
-/// A fetched resource.
-#[derive(Debug, Clone)]
-pub struct Fetched {
-    /// The URL the body came from, after redirects.
-    pub url: String,
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub bytes: Vec<u8>,
-}
-
 /// Fetches `url` (http or https) within the size, time and redirect limits of `opts`.
 ///
 /// The URL was named by the user, so any host is fetched (through the system proxy, if one is configured); URLs
 /// found inside documents go through [`crate::fetch::Fetcher`] instead.
 pub async fn fetch_url(url: &str, opts: &FetchOptions) -> Result<Fetched, InputError> {
-    let parsed = url::Url::parse(url).map_err(|e| InputError::InvalidUrl {
+    let invalid = |reason: String| HttpError::InvalidUrl {
         url: url.into(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    let parsed = url::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        let reason = format!("only http and https URLs can be fetched, not {}:", parsed.scheme());
-        return Err(InputError::InvalidUrl {
+        let scheme = parsed.scheme();
+        return Err(invalid(format!("only http and https URLs can be fetched, not {scheme}:")).into());
+    }
+    let mut roots = Vec::new();
+    for pem in &opts.extra_roots_pem {
+        roots.extend(client::parse_roots(pem.as_bytes()).map_err(|reason| HttpError::Http {
             url: url.into(),
             reason,
-        });
+        })?);
     }
-    let request = HttpRequest {
-        url: parsed,
-        accept: ACCEPT,
+    let spec = ClientSpec {
         connect_timeout: opts.connect_timeout,
-        total_timeout: opts.timeout,
-        max_bytes: opts.limit,
-        max_redirects: opts.max_redirects,
+        total_timeout: Some(opts.timeout),
+        redirects: Redirects::SameOrigin {
+            max: opts.max_redirects,
+        },
+        roots: &roots,
         pin: None,
         system_proxy: true,
-        extra_roots_pem: &opts.extra_roots_pem,
     };
-    let response = http_get(request).await.map_err(|e| input_error(url, e))?;
+    let http = client::build(&spec).map_err(|reason| HttpError::Http {
+        url: url.into(),
+        reason,
+    })?;
+    let headers = [
+        ("Accept".to_string(), ACCEPT.to_string()),
+        ("User-Agent".to_string(), USER_AGENT.to_string()),
+    ];
+    let request = Request {
+        method: "GET",
+        url: parsed,
+        headers: &headers,
+        body: None,
+    };
+    let timeouts = (opts.connect_timeout, opts.timeout);
+    let response = client::send(&http, request, opts.limit, OverLimit::Stop, timeouts).await?;
     if !(200..300).contains(&response.status) {
-        return Err(InputError::Status {
+        return Err(HttpError::Status {
             url: url.into(),
             status: response.status,
-        });
+        }
+        .into());
     }
     if let Some(size) = response.over_limit {
         return Err(InputError::TooLarge {
@@ -204,21 +195,9 @@ pub async fn fetch_url(url: &str, opts: &FetchOptions) -> Result<Fetched, InputE
         url: response.url,
         status: response.status,
         content_type: response.content_type,
-        bytes: response.bytes,
+        bytes: response.body,
+        exchange_id: String::new(),
     })
-}
-
-fn input_error(url: &str, e: HttpError) -> InputError {
-    let url = url.to_string();
-    match e {
-        HttpError::RedirectRefused { to, reason } => InputError::RedirectRefused { url, to, reason },
-        HttpError::TooManyRedirects(max) => InputError::TooManyRedirects { url, max },
-        HttpError::ConnectTimeout(after) => InputError::ConnectTimeout { url, after },
-        HttpError::Timeout(after) => InputError::Timeout { url, after },
-        HttpError::ConnectionRefused => InputError::ConnectionRefused { url },
-        HttpError::Connect(reason) => InputError::Connect { url, reason },
-        HttpError::Setup(reason) | HttpError::Other(reason) => InputError::Http { url, reason },
-    }
 }
 
 #[cfg(test)]
@@ -315,7 +294,10 @@ mod tests {
         let err = fetch_url(&format!("{}/missing", server.uri()), &quick())
             .await
             .unwrap_err();
-        assert!(matches!(err, InputError::Status { status: 404, .. }), "{err:?}");
+        assert!(
+            matches!(err, InputError::Fetch(HttpError::Status { status: 404, .. })),
+            "{err:?}"
+        );
         assert!(err.to_string().ends_with("the server answered 404 Not Found"), "{err}");
         let err = fetch_url(&format!("{}/big", server.uri()), &quick()).await.unwrap_err();
         assert!(
@@ -332,7 +314,7 @@ mod tests {
         let err = fetch_url(&format!("{}/slow", server.uri()), &quick())
             .await
             .unwrap_err();
-        assert!(matches!(err, InputError::Timeout { .. }), "{err:?}");
+        assert!(matches!(err, InputError::Fetch(HttpError::Timeout { .. })), "{err:?}");
     }
 
     #[tokio::test]
@@ -354,7 +336,7 @@ mod tests {
         let base = format!("http://127.0.0.1:{port}");
         let err = fetch_url(&format!("{base}/elsewhere"), &quick()).await.unwrap_err();
         assert!(
-            matches!(&err, InputError::RedirectRefused { to, .. } if to.starts_with("http://localhost:")),
+            matches!(&err, InputError::Fetch(HttpError::RedirectRefused { to, .. }) if to.starts_with("http://localhost:")),
             "{err:?}"
         );
         let got = fetch_url(&format!("{base}/here"), &quick()).await.unwrap();
@@ -370,7 +352,10 @@ mod tests {
         let err = fetch_url(&format!("http://127.0.0.1:{port}/"), &quick())
             .await
             .unwrap_err();
-        assert!(matches!(err, InputError::ConnectionRefused { .. }), "{err:?}");
+        assert!(
+            matches!(err, InputError::Fetch(HttpError::ConnectionRefused { .. })),
+            "{err:?}"
+        );
         let err = fetch_url("file:///etc/passwd", &quick()).await.unwrap_err();
         assert!(err.to_string().contains("only http and https"), "{err}");
     }

@@ -8,6 +8,8 @@
 //!   [`api`] → [`check::findings`] → the same run model;
 //! - **generated vectors**: [`generate`] builds documents from the data-model table and mutates them.
 //!
+//! Every request, whoever names its URL (the user, a document, a provider), goes through the one HTTP layer, [`http`].
+//!
 //! [`check`] says what a check is; [`catalogue`] assembles every module's checks into one registry. [`json`],
 //! [`lexical`], [`datetime`] and [`vocab`] are leaves that every layer may use; no module imports one above it
 //! (`tests/module_layers.rs` keeps the picture free of cycles).
@@ -24,6 +26,7 @@ pub mod engine;
 pub mod exit;
 pub mod fetch;
 pub mod generate;
+pub mod http;
 pub mod input;
 pub mod json;
 pub mod jsonld;

@@ -1,4 +1,5 @@
-//! The HTTP client of a provider run: one request at a time, every exchange recorded with a curl command.
+//! The HTTP client of a provider run: one request at a time, every exchange recorded with a curl command. It is
+//! the one HTTP layer ([`crate::http`]) with a provider's rules:
 //!
 //! The provider is untrusted. Redirects are never followed (the checks look at them instead), bodies stop at a
 //! cap, every request has a deadline, and a URL on another host than the target's is only contacted when it is
@@ -9,15 +10,16 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clr_reports::Exchange;
 use url::Url;
 
-use crate::fetch::{AddressClass, RECORDED_BODY_BYTES, classify_ip};
+use crate::http::client::{self, ClientSpec, OverLimit, Redirects, Request};
+use crate::http::policy::{Reach, resolve_judged};
+use crate::http::record::{Entry, USER_AGENT};
+pub use crate::http::{Error as HttpError, curl};
 use crate::redact::Recording;
-
-const USER_AGENT: &str = concat!("clr-harness/", env!("CARGO_PKG_VERSION"));
 
 /// Limits on what one provider may cost the run.
 #[derive(Debug, Clone)]
@@ -116,19 +118,6 @@ impl Resp {
     }
 }
 
-/// Why a request got no response.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum HttpFailure {
-    #[error("not contacted: {0}")]
-    NotAllowed(String),
-    #[error("no response within {0:?}")]
-    Timeout(Duration),
-    #[error("connection failed: {0}")]
-    Connect(String),
-    #[error("{0}")]
-    Other(String),
-}
-
 /// Sends requests for one run and keeps their record.
 pub struct ApiClient {
     limits: HttpLimits,
@@ -166,12 +155,16 @@ impl ApiClient {
         ca_pem: &[Vec<u8>],
         limits: HttpLimits,
         recording: Recording,
-    ) -> Result<Self, HttpFailure> {
-        let target = host_port(base_url).ok_or_else(|| HttpFailure::Other(format!("{base_url} has no host")))?;
+    ) -> Result<Self, HttpError> {
+        let setup = |reason: String| HttpError::Http {
+            url: base_url.to_string(),
+            reason,
+        };
+        let target = host_port(base_url).ok_or_else(|| setup(format!("{base_url} has no host")))?;
         let mut roots = Vec::new();
         for pem in ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| HttpFailure::Other(format!("the CA certificate is not PEM: {e}")))?;
+                .map_err(|e| setup(format!("the CA certificate is not PEM: {e}")))?;
             roots.extend(certs);
         }
         Ok(ApiClient {
@@ -193,48 +186,32 @@ impl ApiClient {
 
     /// Sends `req`, records it, and returns the response (any status) or why there is none. The record has its
     /// secrets redacted; the response returned is the real one.
-    pub async fn send(&self, req: Req) -> Result<Resp, HttpFailure> {
+    pub async fn send(&self, req: Req) -> Result<Resp, HttpError> {
         let id = format!("api-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
         let mut headers = req.headers.clone();
         headers.push(("User-Agent".into(), USER_AGENT.into()));
-        let exchange = Exchange {
-            id: id.clone(),
-            method: req.method.into(),
-            url: req.url.clone(),
-            request_headers: headers.clone(),
-            request_body: None,
-            status: None,
-            response_headers: Vec::new(),
-            response_body: None,
-            response_body_truncated: false,
-            error: Some(ABANDONED.into()),
-            duration_ms: 0,
-            curl: String::new(),
-        };
+        let mut entry = Entry::begin(id.clone(), req.method, &req.url, headers.clone());
+        entry.failed(ABANDONED.into());
         // The run's time budget drops this future mid-request when a provider stalls; the guard then still records
         // the exchange (as abandoned), so the report shows which request the run was waiting for.
         let mut pending = Pending {
             exchanges: &self.exchanges,
-            exchange: Some(exchange),
+            entry: Some(entry),
             request_body: req.body.as_deref(),
             recording: &self.recording,
-            started: Instant::now(),
         };
         let deadline = self.limits.request_timeout;
         let result = match tokio::time::timeout(deadline, self.exchange(&req, &headers)).await {
             Ok(r) => r,
-            Err(_) => Err(HttpFailure::Timeout(deadline)),
+            Err(_) => Err(HttpError::Timeout {
+                url: req.url.clone(),
+                after: deadline,
+            }),
         };
         let response_body = result.as_ref().ok().map(|r| r.body.as_slice());
-        pending.record(response_body, |exchange| match &result {
-            Ok(resp) => {
-                exchange.error = None;
-                exchange.status = Some(resp.status);
-                exchange.response_headers = resp.headers.clone();
-                // The body itself is set (redacted, then cut) by `record`.
-                exchange.response_body_truncated = resp.over_limit;
-            }
-            Err(e) => exchange.error = Some(e.to_string()),
+        pending.record(response_body, |entry| match &result {
+            Ok(resp) => entry.answered(resp.status, &resp.headers, resp.over_limit),
+            Err(e) => entry.failed(e.provider_text()),
         });
         result.map(|mut r| {
             r.exchange = id;
@@ -242,61 +219,35 @@ impl ApiClient {
         })
     }
 
-    async fn exchange(&self, req: &Req, headers: &[(String, String)]) -> Result<Resp, HttpFailure> {
-        let url =
-            Url::parse(&req.url).map_err(|e| HttpFailure::NotAllowed(format!("{} is not a URL: {e}", req.url)))?;
-        let client = self.client_for(&url).await?;
-        let method =
-            reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| HttpFailure::Other(e.to_string()))?;
-        let mut builder = client.request(method, url);
-        for (n, v) in headers {
-            builder = builder.header(n, v);
-        }
-        if let Some(b) = &req.body {
-            builder = builder.body(b.clone());
-        }
-        let mut response = builder
-            .send()
-            .await
-            .map_err(|e| classify(&e, self.limits.connect_timeout))?;
-        let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let cap = usize::try_from(self.limits.max_body).unwrap_or(usize::MAX);
-        let mut body = Vec::new();
-        let mut over_limit = false;
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| classify(&e, self.limits.connect_timeout))?
-        {
-            let room = cap.saturating_sub(body.len());
-            if chunk.len() > room {
-                body.extend_from_slice(&chunk[..room]);
-                over_limit = true;
-                break;
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Resp {
-            status,
+    async fn exchange(&self, req: &Req, headers: &[(String, String)]) -> Result<Resp, HttpError> {
+        let url = Url::parse(&req.url).map_err(|e| HttpError::NotAllowed {
+            url: req.url.clone(),
+            reason: format!("{} is not a URL: {e}", req.url),
+        })?;
+        let http = self.client_for(&url).await?;
+        let request = Request {
+            method: req.method,
+            url,
             headers,
-            body,
-            over_limit,
+            body: req.body.as_deref(),
+        };
+        let timeouts = (self.limits.connect_timeout, self.limits.request_timeout);
+        let response = client::send(&http, request, self.limits.max_body, OverLimit::Prefix, timeouts).await?;
+        Ok(Resp {
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+            over_limit: response.over_limit.is_some(),
             exchange: String::new(),
         })
     }
 
-    async fn client_for(&self, url: &Url) -> Result<reqwest::Client, HttpFailure> {
-        let hp = host_port(url).ok_or_else(|| HttpFailure::NotAllowed(format!("{url} has no host")))?;
+    async fn client_for(&self, url: &Url) -> Result<reqwest::Client, HttpError> {
+        let refuse = |reason: String| HttpError::NotAllowed {
+            url: url.to_string(),
+            reason,
+        };
+        let hp = host_port(url).ok_or_else(|| refuse(format!("{url} has no host")))?;
         if let Some(c) = self.clients.lock().ok().and_then(|m| m.get(&hp).cloned()) {
             return Ok(c);
         }
@@ -305,56 +256,59 @@ impl ApiClient {
                 .allowed_hosts
                 .iter()
                 .any(|h| *h == hp || Some(h.as_str()) == url.host_str());
-        let mut builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.limits.connect_timeout)
-            .no_proxy();
-        for root in &self.roots {
-            builder = builder.add_root_certificate(root.clone());
-        }
-        if !trusted {
-            let pinned = self.check_public(url).await?;
-            if let (Some(host), false) = (url.host_str(), pinned.is_empty()) {
-                builder = builder.resolve_to_addrs(host, &pinned);
-            }
-        }
-        let client = builder
-            .build()
-            .map_err(|e| HttpFailure::Other(format!("HTTP client: {e}")))?;
+        let pinned = if trusted {
+            Vec::new()
+        } else {
+            self.check_public(url).await?
+        };
+        let host = url.host_str().unwrap_or_default();
+        let spec = ClientSpec {
+            connect_timeout: self.limits.connect_timeout,
+            total_timeout: None,
+            redirects: Redirects::Never,
+            roots: &self.roots,
+            pin: (!pinned.is_empty()).then_some((host, pinned.as_slice())),
+            system_proxy: false,
+        };
+        let http = client::build(&spec).map_err(|reason| HttpError::Http {
+            url: url.to_string(),
+            reason,
+        })?;
         if let Ok(mut m) = self.clients.lock() {
-            m.insert(hp, client.clone());
+            m.insert(hp, http.clone());
         }
-        Ok(client)
+        Ok(http)
     }
 
     /// A host other than the target is only contacted over https at public addresses; returns them for pinning.
-    async fn check_public(&self, url: &Url) -> Result<Vec<SocketAddr>, HttpFailure> {
+    async fn check_public(&self, url: &Url) -> Result<Vec<SocketAddr>, HttpError> {
+        let refuse = |reason: String| HttpError::NotAllowed {
+            url: url.to_string(),
+            reason,
+        };
         if url.scheme() != "https" {
-            return Err(HttpFailure::NotAllowed(format!(
+            return Err(refuse(format!(
                 "{url} is on another host than the target and not https"
             )));
         }
         let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
-            return Err(HttpFailure::NotAllowed(format!("{url} has no host")));
+            return Err(refuse(format!("{url} has no host")));
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        let addrs: Vec<SocketAddr> =
-            tokio::time::timeout(self.limits.connect_timeout, tokio::net::lookup_host((host, port)))
-                .await
-                .map_err(|_| HttpFailure::Timeout(self.limits.connect_timeout))?
-                .map_err(|e| HttpFailure::Connect(format!("cannot resolve {host}: {e}")))?
-                .collect();
-        for a in &addrs {
-            let class = classify_ip(a.ip());
-            if class != AddressClass::Public {
-                return Err(HttpFailure::NotAllowed(format!(
-                    "{host} is {}, {} (only the target's host may be non-public; allow it in the target file)",
-                    a.ip(),
-                    class.describe()
-                )));
-            }
-        }
-        Ok(addrs)
+        let word = |reason: String| {
+            refuse(format!(
+                "{reason} (only the target's host may be non-public; allow it in the target file)"
+            ))
+        };
+        resolve_judged(
+            url.as_str(),
+            host,
+            port,
+            Reach::PUBLIC,
+            self.limits.connect_timeout,
+            word,
+        )
+        .await
     }
 }
 
@@ -364,32 +318,20 @@ const ABANDONED: &str = "abandoned without an answer: the run's time budget ran 
 /// An exchange on its way: recorded when the answer (or failure) comes, or when the request is dropped.
 struct Pending<'a> {
     exchanges: &'a Mutex<Vec<Exchange>>,
-    exchange: Option<Exchange>,
+    entry: Option<Entry>,
     /// The whole request body: its secrets are learned before it is cut.
     request_body: Option<&'a [u8]>,
     recording: &'a Recording,
-    started: Instant,
 }
 
 impl Pending<'_> {
-    /// Records the exchange once, after `fill` has added the outcome: secrets learned from the whole bodies and
-    /// replaced, bodies cut, and the curl command built from the redacted parts.
-    fn record(&mut self, response_body: Option<&[u8]>, fill: impl FnOnce(&mut Exchange)) {
-        if let Some(mut e) = self.exchange.take() {
-            e.duration_ms = self.started.elapsed().as_millis().try_into().unwrap_or(u64::MAX);
-            fill(&mut e);
-            self.recording
-                .redactor
-                .record(&mut e, self.request_body, response_body, RECORDED_BODY_BYTES);
-            e.curl = curl(
-                &e.method,
-                &e.url,
-                &e.request_headers,
-                e.request_body.as_deref().map(str::as_bytes),
-                self.recording.cacert_for(&e.url),
-            );
+    /// Records the exchange once, after `fill` has added the outcome.
+    fn record(&mut self, response_body: Option<&[u8]>, fill: impl FnOnce(&mut Entry)) {
+        if let Some(mut entry) = self.entry.take() {
+            fill(&mut entry);
+            let exchange = entry.finish(self.recording, self.request_body, response_body, None);
             if let Ok(mut all) = self.exchanges.lock() {
-                all.push(e);
+                all.push(exchange);
             }
         }
     }
@@ -400,56 +342,4 @@ impl Drop for Pending<'_> {
         // Not recorded yet: the request was dropped mid-flight; the error set up front says so.
         self.record(None, |_| {});
     }
-}
-
-fn recorded(b: &[u8]) -> &[u8] {
-    &b[..b.len().min(RECORDED_BODY_BYTES)]
-}
-
-fn classify(e: &reqwest::Error, connect_timeout: Duration) -> HttpFailure {
-    if e.is_timeout() {
-        return HttpFailure::Timeout(connect_timeout);
-    }
-    // reqwest's own message ("error sending request for url …") does not say why; its causes do (a refused
-    // connection, a TLS failure, an oversized or malformed response head), so every failure carries them.
-    let mut msg = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        msg = format!("{msg}: {s}");
-        src = s.source();
-    }
-    if e.is_connect() {
-        HttpFailure::Connect(msg)
-    } else {
-        HttpFailure::Other(msg)
-    }
-}
-
-/// A curl command that repeats the request; `cacert` is the CA file an https request needs (`--cacert`).
-pub fn curl(
-    method: &str,
-    url: &str,
-    headers: &[(String, String)],
-    body: Option<&[u8]>,
-    cacert: Option<&str>,
-) -> String {
-    let quote = crate::fetch::shell_quote;
-    let mut cmd = format!("curl -sS -i --max-redirs 0 -X {method}");
-    if let Some(ca) = cacert {
-        cmd.push_str(&format!(" --cacert {}", quote(ca)));
-    }
-    for (name, value) in headers {
-        if !name.eq_ignore_ascii_case("user-agent") {
-            cmd.push_str(&format!(" -H {}", quote(&format!("{name}: {value}"))));
-        }
-    }
-    if let Some(b) = body {
-        cmd.push_str(&format!(
-            " --data-binary {}",
-            quote(&String::from_utf8_lossy(recorded(b)))
-        ));
-    }
-    cmd.push(' ');
-    cmd.push_str(&quote(url));
-    cmd
 }

@@ -30,7 +30,7 @@ use crate::check::{Check, Runner};
 use crate::engine::{self, Options};
 use crate::redact::{Kind, Recording, Redactor};
 use checks::ApiRule;
-use http::{ApiClient, HttpFailure, Req, Resp};
+use http::{ApiClient, HttpError, Req, Resp};
 use record::Recorder;
 pub use target::{AuthMode, Family, Target};
 pub use upload::Upload;
@@ -116,16 +116,16 @@ impl Session<'_> {
         }
     }
 
-    fn transport_error(&mut self, check: &'static Check, e: &HttpFailure) {
-        match e {
+    fn transport_error(&mut self, check: &'static Check, e: &HttpError) {
+        match e.not_allowed_reason() {
             // A URL we refuse to contact is the provider's choice, not an outage.
-            HttpFailure::NotAllowed(why) => {
+            Some(why) => {
                 self.rec.violation(
                     check,
                     format!("the provider sent the harness to a URL it must not contact: {why}"),
                 );
             }
-            _ => self.rec.error(check, e.to_string()),
+            None => self.rec.error(check, e.provider_text()),
         }
     }
 
@@ -278,7 +278,7 @@ fn prepare(target: &Target, recording: Recording) -> Result<(Url, ApiClient), St
         target.http_limits(),
         recording,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.provider_text())?;
     Ok((base, http))
 }
 

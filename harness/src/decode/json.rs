@@ -177,25 +177,15 @@ pub(crate) fn parse_value(bytes: &[u8], check: &'static str) -> Result<(String, 
             .actual(format!("a JSON array of {} items", items.len())));
         }
         other => {
-            return Err(
-                DecodeError::new(check, format!("the JSON text is {}, not an object", kind(other)))
-                    .expected("one JSON object")
-                    .actual(kind(other)),
-            );
+            return Err(DecodeError::new(
+                check,
+                format!("the JSON text is {}, not an object", crate::json::json_type(other)),
+            )
+            .expected("one JSON object")
+            .actual(crate::json::json_type(other)));
         }
     }
     Ok((text.to_string(), value))
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn syntax_error(text: &str, e: &serde_json::Error, check: &'static str) -> DecodeError {

@@ -1,0 +1,17 @@
+//! The one HTTP layer: every request the harness makes — URLs named on the command line, URLs found inside
+//! documents, and a provider under test — goes through [`client`], is judged by one address [`policy`], fails with
+//! one [`Error`] (its causes and hints), and is written down by one [`record`]er.
+//!
+//! The callers keep only what differs between them: [`crate::input`] fetches what the user named (any host, through
+//! the system proxy); [`crate::fetch`] fetches what a document names (the policy's allow-list, pinned addresses,
+//! same-origin redirects); [`crate::api::http`] talks to the provider (its host trusted, others only over https at
+//! public addresses, redirects never followed, a body prefix kept past the cap).
+
+pub mod client;
+pub mod error;
+pub mod policy;
+pub mod record;
+
+pub use error::Error;
+pub use policy::{AddressClass, classify_ip};
+pub use record::{RECORDED_BODY_BYTES, USER_AGENT, curl};
