@@ -11,7 +11,7 @@ use clr_reports::{
 };
 use serde_json::Value;
 
-use crate::catalogue::{self, Selection};
+use crate::catalogue::{self, Selection, ids};
 use crate::check::findings::{self, Collector};
 use crate::check::{Check, Runner};
 use crate::check::{Ctx, Doc};
@@ -22,6 +22,7 @@ use crate::detect;
 use crate::exit;
 use crate::json::Ptr;
 use crate::schema::OfficialSchemas;
+use crate::services;
 
 /// Embedded credentials nest (CLR → credential → endorsement → …); past this depth they are not opened.
 const MAX_EMBEDDING_DEPTH: usize = 6;
@@ -204,10 +205,27 @@ fn check_value(
             .net
             .filter(|_| !out_of_time)
             .map(|net| guarded(|| crate::verify::verify_proofs(value, jws, net, &opts.env, &opts.budget)));
-        let (proofs, verifier_bug) = match verified {
+        let (proofs, mut verifier_bug) = match verified {
             Some(Ok(p)) => (Some(p), None),
             Some(Err(bug)) => (None, Some(bug)),
             None => (None, None),
+        };
+        // The gather phase: every fetch the status and refresh checks read, made before they run (checks do no I/O).
+        let wanted = services::Wanted {
+            refresh: opts.selection.selects(ids::OB30_VER_001.id),
+            status: opts.selection.selects(ids::OB30_VER_002.id),
+        };
+        let gathered = opts
+            .net
+            .filter(|_| !out_of_time && verifier_bug.is_none())
+            .map(|net| guarded(|| services::gather(value, proofs.as_ref(), net, &opts.env, wanted)));
+        let services = match gathered {
+            Some(Ok(s)) => Some(s),
+            Some(Err(bug)) => {
+                verifier_bug = Some(bug);
+                None
+            }
+            None => None,
         };
         let doc = Doc {
             root: value,
@@ -216,7 +234,7 @@ fn check_value(
             walk: Walk::new(value, kind.class()),
             env: &opts.env,
             proofs: proofs.as_ref(),
-            net: opts.net,
+            services: services.as_ref(),
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             if let Some(bug) = verifier_bug.as_ref().filter(|_| check.establishes_authenticity()) {

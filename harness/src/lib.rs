@@ -34,6 +34,7 @@ pub mod lexical;
 pub mod proof;
 pub mod redact;
 pub mod schema;
+pub mod services;
 pub mod session;
 pub mod verify;
 pub mod vocab;

@@ -237,3 +237,42 @@ async fn refresh_is_not_attempted_without_a_valid_proof() {
         "nothing was fetched"
     );
 }
+
+/// The gather phase fetches only for the checks the run selected: without OB30-VER-002 the status list is never
+/// asked for, and nothing is recorded.
+#[tokio::test]
+async fn a_check_that_is_not_selected_fetches_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/status"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"revokedCredential": []})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let doc = signed(
+        json!({"credentialStatus": {"id": format!("{}/status", server.uri()), "type": "1EdTechRevocationList"}}),
+    );
+    let policy = FetchPolicy::allowing(&server.uri());
+    let exchanges = blocking(move || {
+        let net = Net::new(policy).expect("runtime");
+        let input = Input {
+            source: "test.json".into(),
+            bytes: Ok(serde_json::to_vec(&doc).expect("json")),
+        };
+        let opts = Options {
+            selection: Selection {
+                only: vec!["OB30-VER-*".into()],
+                skip: vec!["OB30-VER-002".into()],
+            },
+            env: Env::at("2025-12-01T00:00:00Z").expect("time"),
+            net: Some(&net),
+            ..Options::default()
+        };
+        let subjects = engine::check_inputs(&[input], &opts);
+        assert!(subjects[0].results.iter().all(|r| r.check != "OB30-VER-002"));
+        net.exchanges()
+    })
+    .await;
+    assert!(exchanges.iter().all(|e| !e.url.ends_with("/status")), "{exchanges:?}");
+    server.verify().await;
+}

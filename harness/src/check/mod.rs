@@ -146,8 +146,8 @@ pub struct Doc<'a> {
     pub env: &'a crate::verify::Env,
     /// Proof results, when proofs are verified in this run.
     pub proofs: Option<&'a crate::verify::ProofReport>,
-    /// Network access under the run's fetch policy (status lists, refresh services), when verification is on.
-    pub net: Option<&'a crate::verify::Net>,
+    /// What the gather phase fetched from the issuer's services (status lists, refresh), when verification is on.
+    pub services: Option<&'a crate::services::Services>,
 }
 
 /// Collects one check's findings on one document: a [`Collector`] that places each finding by its JSON pointer in

@@ -1,7 +1,8 @@
 //! Verification steps that need the issuer's services: refresh (1EdTechCredentialRefresh) and status
-//! (1EdTechRevocationList, BitstringStatusListEntry). Both fetch under the run's policy: a fetch the policy does not
-//! allow is a Skip with the reason, a service that cannot be reached a warning (the credential's status is unknown,
-//! not bad), and every exchange is attached to the finding.
+//! (1EdTechRevocationList, BitstringStatusListEntry). They judge what the gather phase fetched under the run's
+//! policy ([`crate::services`]) and do no I/O: a fetch the policy did not allow is a Skip with the reason, a service
+//! that could not be reached a warning (the credential's status is unknown, not bad), and every exchange is attached
+//! to the finding.
 
 use std::io::Read;
 
@@ -12,7 +13,7 @@ use serde_json::Value;
 use super::{ALL_KINDS, Ctx, Doc, Ptr, rule, show};
 use crate::check::declare_checks;
 use crate::fetch::{FetchError, Fetched};
-use crate::verify::{Net, verify_proofs};
+use crate::services::{ServiceFetch, bitstring_entry, refresh_url, status_list};
 use crate::vocab::{self, links};
 
 /// Largest decompressed bitstring status list accepted (a gzip bomb stops here).
@@ -42,11 +43,15 @@ declare_checks! {
     .in_area("verification");
 }
 
-/// Fetches `url`, mapping a refused fetch to a Skip and a failed one to a warning; returns the body on success.
-fn fetch(ctx: &mut Ctx, net: &Net, at: &Ptr, url: &str, accept: &str, what: &str) -> Option<Fetched> {
-    let attempt = net.block_on(net.fetcher().get(url, accept));
-    net.record(std::slice::from_ref(&attempt.exchange));
-    match attempt.result {
+/// What the gather phase fetched for `url`: the body on success; a refused fetch becomes a Skip, a failed one a
+/// warning. `None` when nothing usable was fetched (the reason is reported).
+fn gathered<'s>(ctx: &mut Ctx, fetch: Option<&'s ServiceFetch>, at: &Ptr, url: &str) -> Option<&'s Fetched> {
+    let Some(fetch) = fetch.filter(|f| f.url == url) else {
+        ctx.skipped(format!("{url} was not fetched in this run"));
+        return None;
+    };
+    let (what, attempt) = (fetch.what, &fetch.attempt);
+    match &attempt.result {
         Ok(f) => Some(f),
         Err(FetchError::NotAllowed { reason, .. }) => {
             ctx.skipped(format!(
@@ -84,7 +89,7 @@ fn refresh(doc: &Doc, ctx: &mut Ctx) {
         ctx.not_applicable(format!("refreshService type is not {}", vocab::CREDENTIAL_REFRESH_TYPE));
         return;
     }
-    let (Some(net), Some(proofs)) = (doc.net, doc.proofs) else {
+    let (Some(services), Some(proofs)) = (doc.services, doc.proofs) else {
         ctx.not_applicable("proofs are not verified in this run (refresh follows a valid proof)");
         return;
     };
@@ -92,24 +97,15 @@ fn refresh(doc: &Doc, ctx: &mut Ctx) {
         ctx.not_applicable("refresh is attempted only after a valid proof, and this credential has none");
         return;
     }
-    let Some(url) = service.get("id").and_then(Value::as_str) else {
+    let Some(url) = refresh_url(doc.root) else {
         ctx.not_applicable("refreshService has no id (see OB30-DM-027)");
         return;
     };
-    let Some(fetched) = fetch(
-        ctx,
-        net,
-        &at,
-        url,
-        "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.8",
-        "refresh service",
-    ) else {
+    let Some(fetched) = gathered(ctx, services.refresh.as_ref(), &at, url) else {
         return;
     };
     let refreshed: Option<Value> = serde_json::from_slice(&fetched.bytes).ok();
-    let report = refreshed
-        .as_ref()
-        .map(|r| verify_proofs(r, None, net, doc.env, &Default::default()));
+    let report = services.refreshed_proofs.as_ref();
     match (refreshed.as_ref(), report) {
         (Some(r), Some(report)) if report.any_valid() => {
             let newer = r.get("validFrom").map(show).unwrap_or_else(|| "no validFrom".into());
@@ -118,7 +114,7 @@ fn refresh(doc: &Doc, ctx: &mut Ctx) {
                 "the refresh service returned a credential that verifies; a verifier continues with it",
             )
             .found(format!("validFrom {newer}"))
-            .exchanges(vec![fetched.exchange_id]);
+            .exchanges(vec![fetched.exchange_id.clone()]);
         }
         _ => {
             ctx.violation(
@@ -127,7 +123,7 @@ fn refresh(doc: &Doc, ctx: &mut Ctx) {
             )
             .expected("a credential with a valid proof")
             .found(String::from_utf8_lossy(&fetched.bytes[..fetched.bytes.len().min(200)]).to_string())
-            .exchanges(vec![fetched.exchange_id]);
+            .exchanges(vec![fetched.exchange_id.clone()]);
         }
     }
 }
@@ -138,13 +134,14 @@ fn status(doc: &Doc, ctx: &mut Ctx) {
         return;
     };
     let at = Ptr::root().key("credentialStatus");
-    let Some(net) = doc.net else {
+    let Some(services) = doc.services else {
         ctx.not_applicable("verification is off in this run (--no-proofs)");
         return;
     };
+    let list = services.status_list.as_ref();
     match entry.get("type").and_then(Value::as_str) {
-        Some(vocab::REVOCATION_LIST_TYPE) => revocation_list(doc, ctx, net, entry, &at),
-        Some(vocab::BITSTRING_STATUS_TYPE) => bitstring(ctx, net, entry, &at),
+        Some(vocab::REVOCATION_LIST_TYPE) => revocation_list(doc, ctx, list, entry, &at),
+        Some(vocab::BITSTRING_STATUS_TYPE) => bitstring(ctx, list, entry, &at),
         other => ctx.not_applicable(format!(
             "status type {} is not one this tool checks",
             other.unwrap_or("(none)")
@@ -153,12 +150,12 @@ fn status(doc: &Doc, ctx: &mut Ctx) {
 }
 
 /// 1EdTechRevocationList: `{"revokedCredential": [{"id", "revoked"?, "revocationReason"?}]}`.
-fn revocation_list(doc: &Doc, ctx: &mut Ctx, net: &Net, entry: &Value, at: &Ptr) {
-    let Some(url) = entry.get("id").and_then(Value::as_str) else {
+fn revocation_list(doc: &Doc, ctx: &mut Ctx, list: Option<&ServiceFetch>, entry: &Value, at: &Ptr) {
+    let Some((url, ..)) = status_list(entry) else {
         ctx.not_applicable("credentialStatus has no id (see OB30-DM-018)");
         return;
     };
-    let Some(fetched) = fetch(ctx, net, at, url, "application/json", "revocation list") else {
+    let Some(fetched) = gathered(ctx, list, at, url) else {
         return;
     };
     let list: Option<Value> = serde_json::from_slice(&fetched.bytes).ok();
@@ -174,7 +171,7 @@ fn revocation_list(doc: &Doc, ctx: &mut Ctx, net: &Net, entry: &Value, at: &Ptr)
             expected: Some("{\"revokedCredential\": [ … ]}".into()),
             actual: Some(String::from_utf8_lossy(&fetched.bytes[..fetched.bytes.len().min(200)]).to_string()),
             evidence: vec![],
-            exchanges: vec![fetched.exchange_id],
+            exchanges: vec![fetched.exchange_id.clone()],
             hint: None,
         });
         return;
@@ -195,21 +192,18 @@ fn revocation_list(doc: &Doc, ctx: &mut Ctx, net: &Net, entry: &Value, at: &Ptr)
         ctx.violation(at, "the credential has been revoked by its issuer")
             .expected("the credential's id absent from the revocation list (or revoked: false)")
             .found(format!("listed: {reason}"))
-            .exchanges(vec![fetched.exchange_id]);
+            .exchanges(vec![fetched.exchange_id.clone()]);
     }
 }
 
 /// BitstringStatusListEntry: the bit at `statusListIndex` of the list credential's GZIP'd, multibase base64url
 /// `encodedList`.
-fn bitstring(ctx: &mut Ctx, net: &Net, entry: &Value, at: &Ptr) {
+fn bitstring(ctx: &mut Ctx, list: Option<&ServiceFetch>, entry: &Value, at: &Ptr) {
     let purpose = entry
         .get("statusPurpose")
         .and_then(Value::as_str)
         .unwrap_or("revocation");
-    let index = entry
-        .get("statusListIndex")
-        .and_then(|v| v.as_str().and_then(|s| s.parse::<u64>().ok()).or_else(|| v.as_u64()));
-    let (Some(index), Some(url)) = (index, entry.get("statusListCredential").and_then(Value::as_str)) else {
+    let Some((index, url)) = bitstring_entry(entry) else {
         ctx.violation(
             at,
             "a BitstringStatusListEntry needs statusListIndex and statusListCredential",
@@ -217,14 +211,7 @@ fn bitstring(ctx: &mut Ctx, net: &Net, entry: &Value, at: &Ptr) {
         .found(show(entry));
         return;
     };
-    let Some(fetched) = fetch(
-        ctx,
-        net,
-        at,
-        url,
-        "application/vc+ld+json, application/json;q=0.9",
-        "status list credential",
-    ) else {
+    let Some(fetched) = gathered(ctx, list, at, url) else {
         return;
     };
     let encoded = serde_json::from_slice::<Value>(&fetched.bytes).ok().and_then(|v| {
@@ -245,7 +232,7 @@ fn bitstring(ctx: &mut Ctx, net: &Net, entry: &Value, at: &Ptr) {
                 expected: None,
                 actual: None,
                 evidence: vec![],
-                exchanges: vec![fetched.exchange_id],
+                exchanges: vec![fetched.exchange_id.clone()],
                 hint: None,
             });
         }
@@ -256,13 +243,13 @@ fn bitstring(ctx: &mut Ctx, net: &Net, entry: &Value, at: &Ptr) {
                     ctx.violation(at, "statusListIndex is beyond the end of the status list")
                         .expected(format!("an index below {}", bits.len() * 8))
                         .found(index.to_string())
-                        .exchanges(vec![fetched.exchange_id]);
+                        .exchanges(vec![fetched.exchange_id.clone()]);
                 }
                 Some(b) if b & (0x80 >> (index % 8)) != 0 => {
                     ctx.violation(at, format!("the status list sets this credential's bit: {purpose}"))
                         .expected("bit 0 (not revoked or suspended)")
                         .found(format!("bit {index} is 1 ({purpose})"))
-                        .exchanges(vec![fetched.exchange_id]);
+                        .exchanges(vec![fetched.exchange_id.clone()]);
                 }
                 Some(_) => {}
             }
