@@ -20,7 +20,18 @@ pub const MAX_FINDINGS_PER_CHECK: usize = 50;
 /// The outcome a violation of `check` gets: MUST → Fail; SHOULD, or a rule the digests mark as inferred → Warn;
 /// INFO → Info.
 pub const fn violation_outcome(check: &Check) -> Outcome {
-    match (check.level, check.source) {
+    violation_outcome_at(check, check.level)
+}
+
+/// The outcome a violation of one part of `check` gets when the spec states that part at `level` (a VC-JWT header
+/// check whose `typ` rule is only informational): the weaker of that level and the check's own, then the rule above.
+pub const fn violation_outcome_at(check: &Check, level: Level) -> Outcome {
+    let level = match (level, check.level) {
+        (Level::Info, _) | (_, Level::Info) => Level::Info,
+        (Level::Should, _) | (_, Level::Should) => Level::Should,
+        (Level::Must, Level::Must) => Level::Must,
+    };
+    match (level, check.source) {
         (Level::Must, RuleSource::Inferred) | (Level::Should, _) => Outcome::Warn,
         (Level::Must, _) => Outcome::Fail,
         (Level::Info, _) => Outcome::Info,
@@ -275,6 +286,22 @@ mod tests {
     use crate::api::Family;
     use crate::api::checks::ApiRule;
     use crate::catalogue::ids;
+
+    #[test]
+    fn a_part_of_a_check_is_judged_at_the_weaker_of_the_two_levels() {
+        let must = &ids::OB30_JWT_001;
+        let should = &ids::OB30_JWT_002;
+        assert_eq!(violation_outcome_at(must, Level::Must), Outcome::Fail);
+        assert_eq!(violation_outcome_at(must, Level::Should), Outcome::Warn);
+        assert_eq!(violation_outcome_at(must, Level::Info), Outcome::Info);
+        assert_eq!(violation_outcome_at(should, Level::Must), Outcome::Warn);
+        assert_eq!(violation_outcome(must), Outcome::Fail);
+        let inferred = Check {
+            source: RuleSource::Inferred,
+            ..*must
+        };
+        assert_eq!(violation_outcome_at(&inferred, Level::Must), Outcome::Warn);
+    }
 
     #[test]
     fn outcomes_follow_level_and_evaluation() {

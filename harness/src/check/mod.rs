@@ -191,6 +191,13 @@ impl Ctx {
         self.collector.push(finding);
     }
 
+    /// Adds a violation found elsewhere (by the VC-JWT verifier), keeping its location and evidence, of a part of
+    /// this check the spec states at `level`: the collector decides its outcome ([`findings::violation_outcome_at`]).
+    pub fn push_violation(&mut self, level: Level, mut finding: Finding) {
+        finding.outcome = findings::violation_outcome_at(self.check(), level);
+        self.push_finding(finding);
+    }
+
     /// Reports something worth knowing that is not a violation.
     pub fn note(&mut self, ptr: &Ptr, message: impl Into<String>) -> FindingMut<'_> {
         let at = ptr.under(&self.base);

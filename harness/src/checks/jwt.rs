@@ -3,12 +3,12 @@
 //! credential; these checks report its parts.
 
 use clr_reports::Level::{Must, Should};
-use clr_reports::Outcome;
+use clr_reports::{Finding, Location, Outcome};
 
 use super::{ALL_KINDS, Ctx, Doc, rule};
 use crate::check::Check;
 use crate::check::declare_checks;
-use crate::proof::jwt::{JwtFinding, JwtRule};
+use crate::proof::jwt::{JwtFinding, JwtRule, Verdict};
 use crate::vocab::links;
 
 const fn jwt_rule(
@@ -74,7 +74,9 @@ declare_checks! {
     );
 }
 
-/// Reports the JWT results of `rules` (only the ones that are not passes).
+/// Reports the JWT results of `rules` (only the ones that are not passes): violations at the level the spec states
+/// each rule (the collector decides the outcome), what could not be observed as a Skip, a harness failure as an
+/// error.
 fn report(doc: &Doc, ctx: &mut Ctx, rules: &[JwtRule], keep: impl Fn(&JwtFinding) -> bool) {
     let Some(jwt) = doc.proofs.and_then(|p| p.jwt.as_ref()) else {
         ctx.not_applicable("the credential is not a VC-JWT");
@@ -82,14 +84,32 @@ fn report(doc: &Doc, ctx: &mut Ctx, rules: &[JwtRule], keep: impl Fn(&JwtFinding
     };
     let mut skipped = Vec::new();
     for f in jwt.findings().filter(|f| rules.contains(&f.rule) && keep(f)) {
-        match f.outcome {
-            Outcome::Pass | Outcome::NotApplicable => {}
-            Outcome::Skip => skipped.push(f.message.clone()),
-            _ => ctx.push_finding(f.to_finding()),
+        match f.verdict {
+            Verdict::Holds | Verdict::NotApplicable => {}
+            Verdict::Unknown => skipped.push(f.message.clone()),
+            Verdict::Violated(level) => ctx.push_violation(level, finding(f, Outcome::Fail)),
+            Verdict::Error => ctx.push_finding(finding(f, Outcome::Error)),
         }
     }
     if !skipped.is_empty() {
         ctx.skipped(skipped.join("; "));
+    }
+}
+
+/// The report finding of a verifier result; `at` becomes the location's layer (`compact JWS header/alg`).
+fn finding(f: &JwtFinding, outcome: Outcome) -> Finding {
+    Finding {
+        outcome,
+        message: f.message.clone(),
+        location: Location {
+            layer: f.at.as_ref().map(|a| format!("compact JWS {a}")),
+            ..Location::default()
+        },
+        expected: f.expected.clone(),
+        actual: f.actual.clone(),
+        evidence: f.evidence.clone(),
+        exchanges: f.exchanges.clone(),
+        hint: None,
     }
 }
 
@@ -103,12 +123,12 @@ fn header(doc: &Doc, ctx: &mut Ctx) {
     ];
     // A non-certifiable but verified alg (ES256, EdDSA) is OB30-JWT-002's finding, not a header defect.
     report(doc, ctx, &rules, |f| {
-        !(f.rule == JwtRule::Alg && f.outcome == Outcome::Warn)
+        !(f.rule == JwtRule::Alg && f.verdict == Verdict::Violated(Should))
     });
 }
 
 fn certifiable_alg(doc: &Doc, ctx: &mut Ctx) {
-    report(doc, ctx, &[JwtRule::Alg], |f| f.outcome == Outcome::Warn);
+    report(doc, ctx, &[JwtRule::Alg], |f| f.verdict == Verdict::Violated(Should));
 }
 
 fn payload_form(doc: &Doc, ctx: &mut Ctx) {

@@ -7,7 +7,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use clr_reports::{Evidence, Exchange, Finding, Location, Outcome};
+use clr_reports::Level::{Info, Must, Should};
+use clr_reports::{Evidence, Exchange, Level};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Value, json};
 
@@ -76,11 +77,27 @@ impl JwtRule {
     }
 }
 
+/// What the verifier observed about one rule. The verifier says how strongly the spec states the rule (a violated
+/// MUST, SHOULD or informational rule); the check that reports it turns that into an outcome through the one
+/// findings collector (`crate::check::findings`), so `--strict` and inferred rules apply here as everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The rule holds.
+    Holds,
+    /// The rule is violated; the level is the spec's for this rule.
+    Violated(Level),
+    /// It could not be observed (a fetch the policy does not allow …): never a pass.
+    Unknown,
+    NotApplicable,
+    /// The harness could not complete the observation (a transport failure).
+    Error,
+}
+
 /// One result of one rule, ready to become a report finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwtFinding {
     pub rule: JwtRule,
-    pub outcome: Outcome,
+    pub verdict: Verdict,
     pub message: String,
     pub expected: Option<String>,
     pub actual: Option<String>,
@@ -93,10 +110,10 @@ pub struct JwtFinding {
 }
 
 impl JwtFinding {
-    fn new(rule: JwtRule, outcome: Outcome, message: impl Into<String>) -> Self {
+    fn new(rule: JwtRule, verdict: Verdict, message: impl Into<String>) -> Self {
         JwtFinding {
             rule,
-            outcome,
+            verdict,
             message: message.into(),
             expected: None,
             actual: None,
@@ -125,23 +142,6 @@ impl JwtFinding {
         self.evidence = trace.to_vec();
         self.exchanges = exchanges.iter().map(|e| e.id.clone()).collect();
         self
-    }
-
-    /// The report finding; `at` becomes the location's layer (`compact JWS header/alg`).
-    pub fn to_finding(&self) -> Finding {
-        Finding {
-            outcome: self.outcome,
-            message: self.message.clone(),
-            location: Location {
-                layer: self.at.as_ref().map(|a| format!("compact JWS {a}")),
-                ..Location::default()
-            },
-            expected: self.expected.clone(),
-            actual: self.actual.clone(),
-            evidence: self.evidence.clone(),
-            exchanges: self.exchanges.clone(),
-            hint: None,
-        }
     }
 }
 
@@ -174,7 +174,7 @@ pub struct JwtReport {
 impl JwtReport {
     /// The signature verified with the resolved key.
     pub fn signature_verified(&self) -> bool {
-        self.signature.outcome == Outcome::Pass
+        self.signature.verdict == Verdict::Holds
     }
 
     /// Every result, in report order.
@@ -223,8 +223,12 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
         payload_form,
         payload: vec![payload_rule(payload_form)],
         claims: claim_rules(&jws.payload, credential, payload_form, now),
-        key: JwtFinding::new(JwtRule::Key, Outcome::NotApplicable, "no key was looked up"),
-        signature: JwtFinding::new(JwtRule::Signature, Outcome::Fail, "the signature was not verified"),
+        key: JwtFinding::new(JwtRule::Key, Verdict::NotApplicable, "no key was looked up"),
+        signature: JwtFinding::new(
+            JwtRule::Signature,
+            Verdict::Violated(Must),
+            "the signature was not verified",
+        ),
         provenance: Vec::new(),
         resolved: None,
         exchanges: Vec::new(),
@@ -233,7 +237,7 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
         let shown = alg.as_deref().map_or("no alg".to_string(), |a| format!("alg {a:?}"));
         report.signature = JwtFinding::new(
             JwtRule::Signature,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             format!("the signature is never verified with {shown}"),
         )
         .expected("RS256 (ES256 and EdDSA are verified but not certifiable)")
@@ -244,7 +248,7 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
     match keys::resolve_jwt_key(header, issuer_id.as_deref(), fetcher).await {
         Err(e) => {
             report.exchanges.extend(e.exchanges.iter().cloned());
-            let outcome = key_error_outcome(&e);
+            let outcome = key_error_verdict(&e);
             report.key =
                 JwtFinding::new(JwtRule::Key, outcome, format!("failed to {e}")).traced(&e.trace, &e.exchanges);
             let why = e.skip_reason().map_or("the key could not be found".into(), |r| {
@@ -253,8 +257,8 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
             // A key the document names badly is the key rule's failure (OB30-JWT-005); the signature was simply
             // not checked, as for a Data Integrity proof without a key. Policy refusals and transport failures
             // keep their Skip / Error: the verdict is open, not negative.
-            let signature_outcome = if outcome == Outcome::Fail {
-                Outcome::Skip
+            let signature_outcome = if outcome == Verdict::Violated(Must) {
+                Verdict::Unknown
             } else {
                 outcome
             };
@@ -262,7 +266,7 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
             // Whether the issuer publishes the key is a fact about a resolved key: no key, no verdict.
             report.provenance = vec![JwtFinding::new(
                 JwtRule::KeyController,
-                Outcome::Skip,
+                Verdict::Unknown,
                 format!("not judged: the key was not resolved ({why})"),
             )];
         }
@@ -270,13 +274,13 @@ pub async fn verify_vc_jwt_at(jws: &CompactJws, fetcher: &Fetcher, now: i64) -> 
             report.exchanges.extend(resolved.exchanges.iter().cloned());
             report.key = JwtFinding::new(
                 JwtRule::Key,
-                Outcome::Pass,
+                Verdict::Holds,
                 format!("found a {} key", resolved.key.kind()),
             )
             .traced(&resolved.trace, &resolved.exchanges);
             report.signature = match verify_signature(jws, algorithm, &resolved.key) {
-                Ok(()) => JwtFinding::new(JwtRule::Signature, Outcome::Pass, "the signature verifies"),
-                Err(why) => JwtFinding::new(JwtRule::Signature, Outcome::Fail, why),
+                Ok(()) => JwtFinding::new(JwtRule::Signature, Verdict::Holds, "the signature verifies"),
+                Err(why) => JwtFinding::new(JwtRule::Signature, Verdict::Violated(Must), why),
             }
             .traced(&resolved.trace, &resolved.exchanges);
             let kid = header.get("kid").and_then(Value::as_str);
@@ -298,13 +302,13 @@ fn accepted_alg(alg: &str) -> Option<Algorithm> {
 }
 
 /// Skip for a policy refusal, Error when the harness got no answer, Fail when the document's key is unusable.
-fn key_error_outcome(e: &KeyError) -> Outcome {
+fn key_error_verdict(e: &KeyError) -> Verdict {
     if e.skip_reason().is_some() {
-        Outcome::Skip
+        Verdict::Unknown
     } else if e.is_transport() {
-        Outcome::Error
+        Verdict::Error
     } else {
-        Outcome::Fail
+        Verdict::Violated(Must)
     }
 }
 
@@ -320,31 +324,35 @@ fn header_rules(header: &Value) -> Vec<JwtFinding> {
     let mut out = Vec::new();
     let alg = header.get("alg");
     out.push(match alg.and_then(Value::as_str) {
-        Some("RS256") => JwtFinding::new(JwtRule::Alg, Outcome::Pass, "alg is RS256"),
+        Some("RS256") => JwtFinding::new(JwtRule::Alg, Verdict::Holds, "alg is RS256"),
         Some(a @ ("ES256" | "EdDSA")) => JwtFinding::new(
             JwtRule::Alg,
-            Outcome::Warn,
+            Verdict::Violated(Should),
             format!("alg {a} is verified but not certifiable: 1EdTech certification requires RS256"),
         ),
         Some("none") => JwtFinding::new(
             JwtRule::Alg,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             "alg \"none\" (an unsigned JWT) is rejected",
         ),
-        Some(a) => JwtFinding::new(JwtRule::Alg, Outcome::Fail, format!("alg {a:?} is rejected")),
-        None => JwtFinding::new(JwtRule::Alg, Outcome::Fail, "the header has no alg string"),
+        Some(a) => JwtFinding::new(JwtRule::Alg, Verdict::Violated(Must), format!("alg {a:?} is rejected")),
+        None => JwtFinding::new(JwtRule::Alg, Verdict::Violated(Must), "the header has no alg string"),
     });
     let last = out.len() - 1;
     out[last] = out[last].clone().expected("RS256").actual(show(alg)).at("header/alg");
     let typ = header.get("typ");
     out.push(match typ.map(|t| t.as_str()) {
-        None | Some(Some("JWT")) => JwtFinding::new(JwtRule::Typ, Outcome::Pass, "typ is absent or JWT"),
+        None | Some(Some("JWT")) => JwtFinding::new(JwtRule::Typ, Verdict::Holds, "typ is absent or JWT"),
         Some(Some("vc+jwt")) => JwtFinding::new(
             JwtRule::Typ,
-            Outcome::Info,
+            Verdict::Violated(Info),
             "typ vc+jwt (the VCDM 2.0 media type) is accepted; OB 3.0 says typ is JWT when present",
         ),
-        Some(_) => JwtFinding::new(JwtRule::Typ, Outcome::Fail, "typ must be \"JWT\" when present"),
+        Some(_) => JwtFinding::new(
+            JwtRule::Typ,
+            Verdict::Violated(Must),
+            "typ must be \"JWT\" when present",
+        ),
     });
     let last = out.len() - 1;
     out[last] = out[last]
@@ -364,13 +372,13 @@ fn header_rules(header: &Value) -> Vec<JwtFinding> {
     out.push(if extra.is_empty() {
         JwtFinding::new(
             JwtRule::HeaderMembers,
-            Outcome::Pass,
+            Verdict::Holds,
             "no header members beyond alg, kid, jwk, typ",
         )
     } else {
         JwtFinding::new(
             JwtRule::HeaderMembers,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             format!(
                 "header members beyond alg, kid, jwk, typ are not allowed: {}",
                 extra.join(", ")
@@ -384,38 +392,42 @@ fn header_rules(header: &Value) -> Vec<JwtFinding> {
     out.push(match (kid, jwk) {
         (None, None) => JwtFinding::new(
             JwtRule::KeyReference,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             "the header has neither kid nor jwk",
         )
         .expected("a kid (URI of the key) or a jwk (public JWK)")
         .at("header"),
         (Some(Value::String(k)), _) if !k.contains(':') => JwtFinding::new(
             JwtRule::KeyReference,
-            Outcome::Warn,
+            Verdict::Violated(Should),
             "kid is not a URI that dereferences to a JWK",
         )
         .expected("an absolute URI")
         .actual(k.clone())
         .at("header/kid"),
-        (Some(k), _) if !k.is_string() => JwtFinding::new(JwtRule::KeyReference, Outcome::Fail, "kid is not a string")
-            .actual(k.to_string())
-            .at("header/kid"),
-        _ => JwtFinding::new(JwtRule::KeyReference, Outcome::Pass, "the header names its key"),
+        (Some(k), _) if !k.is_string() => {
+            JwtFinding::new(JwtRule::KeyReference, Verdict::Violated(Must), "kid is not a string")
+                .actual(k.to_string())
+                .at("header/kid")
+        }
+        _ => JwtFinding::new(JwtRule::KeyReference, Verdict::Holds, "the header names its key"),
     });
     out.push(match jwk.map(keys::jwk_public_key) {
-        None => JwtFinding::new(JwtRule::JwkPublicOnly, Outcome::NotApplicable, "no jwk in the header"),
+        None => JwtFinding::new(JwtRule::JwkPublicOnly, Verdict::NotApplicable, "no jwk in the header"),
         Some(Err(keys::JwkError::Private(m))) => JwtFinding::new(
             JwtRule::JwkPublicOnly,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             format!("the header's jwk contains the private key member {m:?}"),
         )
         .expected("a public JWK without d")
         .actual(format!("{m:?} present"))
         .at("header/jwk"),
-        Some(Err(e)) => JwtFinding::new(JwtRule::JwkPublicOnly, Outcome::Fail, e.to_string()).at("header/jwk"),
+        Some(Err(e)) => {
+            JwtFinding::new(JwtRule::JwkPublicOnly, Verdict::Violated(Must), e.to_string()).at("header/jwk")
+        }
         Some(Ok(_)) => JwtFinding::new(
             JwtRule::JwkPublicOnly,
-            Outcome::Pass,
+            Verdict::Holds,
             "the header's jwk is a public key",
         ),
     });
@@ -428,10 +440,10 @@ fn show(v: Option<&Value>) -> String {
 
 fn payload_rule(form: PayloadForm) -> JwtFinding {
     match form {
-        PayloadForm::Vcdm20 => JwtFinding::new(JwtRule::PayloadForm, Outcome::Pass, "the payload is the credential"),
+        PayloadForm::Vcdm20 => JwtFinding::new(JwtRule::PayloadForm, Verdict::Holds, "the payload is the credential"),
         PayloadForm::Vcdm11 => JwtFinding::new(
             JwtRule::PayloadForm,
-            Outcome::Warn,
+            Verdict::Violated(Should),
             "the payload wraps the credential in a vc claim (VCDM 1.1, legacy); OB 3.0 puts the credential itself in the payload",
         )
         .expected("the VCDM 2.0 credential as the payload")
@@ -484,7 +496,7 @@ fn claim_rules(payload: &Value, credential: &Value, form: PayloadForm, now: i64)
         out.push(
             JwtFinding::new(
                 JwtRule::NotBefore,
-                Outcome::Fail,
+                Verdict::Violated(Must),
                 "the credential is not yet valid (nbf is in the future)",
             )
             .expected(format!("nbf ≤ {now} (now)"))
@@ -500,7 +512,7 @@ fn claim_rules(payload: &Value, credential: &Value, form: PayloadForm, now: i64)
         out.push(
             JwtFinding::new(
                 JwtRule::NotExpired,
-                Outcome::Fail,
+                Verdict::Violated(Must),
                 "the credential has expired (exp is in the past)",
             )
             .expected(format!("exp ≥ {now} (now)"))
@@ -515,16 +527,16 @@ fn string_claim(rule: JwtRule, payload: &Value, claim: &str, expected: Option<St
     let at = format!("payload/{claim}");
     let actual = payload.get(claim);
     match (actual, &expected) {
-        (None, None) => JwtFinding::new(rule, Outcome::NotApplicable, format!("no {claim} claim and no {what}")),
-        (None, Some(e)) => JwtFinding::new(rule, Outcome::Fail, format!("the {claim} claim is missing"))
+        (None, None) => JwtFinding::new(rule, Verdict::NotApplicable, format!("no {claim} claim and no {what}")),
+        (None, Some(e)) => JwtFinding::new(rule, Verdict::Violated(Must), format!("the {claim} claim is missing"))
             .expected(e.clone())
             .actual("absent"),
         (Some(a), Some(e)) if a.as_str() == Some(e.as_str()) => {
-            JwtFinding::new(rule, Outcome::Pass, format!("{claim} equals the {what}"))
+            JwtFinding::new(rule, Verdict::Holds, format!("{claim} equals the {what}"))
         }
         (Some(a), e) => JwtFinding::new(
             rule,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             format!("the {claim} claim does not equal the {what}"),
         )
         .expected(
@@ -553,9 +565,9 @@ fn date_claim(
     let shown_date = show(date);
     let finding = match (actual, expected) {
         (None, None) if !required || date.is_none() => {
-            JwtFinding::new(rule, Outcome::NotApplicable, format!("no {claim} claim and no {name}"))
+            JwtFinding::new(rule, Verdict::NotApplicable, format!("no {claim} claim and no {name}"))
         }
-        (None, _) => JwtFinding::new(rule, Outcome::Fail, format!("the {claim} claim is missing"))
+        (None, _) => JwtFinding::new(rule, Verdict::Violated(Must), format!("the {claim} claim is missing"))
             .expected(expected.map_or_else(
                 || format!("{name} as a NumericDate"),
                 |e| format!("{e} ({name} {shown_date})"),
@@ -563,20 +575,28 @@ fn date_claim(
             .actual("absent"),
         (Some(a), _) if !a.is_number() => JwtFinding::new(
             rule,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             format!("the {claim} claim is not a NumericDate (seconds since 1970)"),
         )
         .expected("a JSON number")
         .actual(a.to_string()),
         (Some(a), Some(e)) if a.as_f64().map(|a| a.floor() as i64) == Some(e) => {
-            JwtFinding::new(rule, Outcome::Pass, format!("{claim} equals {name}"))
+            JwtFinding::new(rule, Verdict::Holds, format!("{claim} equals {name}"))
         }
-        (Some(a), Some(e)) => JwtFinding::new(rule, Outcome::Fail, format!("the {claim} claim does not equal {name}"))
-            .expected(format!("{e} ({name} {shown_date})"))
-            .actual(a.to_string()),
+        (Some(a), Some(e)) => JwtFinding::new(
+            rule,
+            Verdict::Violated(Must),
+            format!("the {claim} claim does not equal {name}"),
+        )
+        .expected(format!("{e} ({name} {shown_date})"))
+        .actual(a.to_string()),
         (Some(a), None) => JwtFinding::new(
             rule,
-            if date.is_none() { Outcome::Warn } else { Outcome::Fail },
+            if date.is_none() {
+                Verdict::Violated(Should)
+            } else {
+                Verdict::Violated(Must)
+            },
             format!("the {claim} claim has no valid {name} to equal"),
         )
         .expected(format!("{name} as an RFC 3339 date-time"))
@@ -596,7 +616,7 @@ async fn provenance_rules(
     let Some(issuer) = issuer else {
         out.push(JwtFinding::new(
             JwtRule::KeyController,
-            Outcome::Fail,
+            Verdict::Violated(Must),
             "the credential has no issuer id to tie the key to",
         ));
         return out;
@@ -606,7 +626,11 @@ async fn provenance_rules(
         out.push(
             JwtFinding::new(
                 JwtRule::KeyController,
-                if matches { Outcome::Pass } else { Outcome::Warn },
+                if matches {
+                    Verdict::Holds
+                } else {
+                    Verdict::Violated(Should)
+                },
                 if matches {
                     "the key's controller is the issuer".to_string()
                 } else {
@@ -622,7 +646,7 @@ async fn provenance_rules(
     let Some(check) = keys::jwks_provenance(resolved, kid, issuer, fetcher).await else {
         out.push(JwtFinding::new(
             JwtRule::IssuerJwks,
-            Outcome::NotApplicable,
+            Verdict::NotApplicable,
             "the issuer id is not an http(s) URL, so there is no issuer JWKS to check",
         ));
         return out;
@@ -635,32 +659,35 @@ async fn provenance_rules(
     };
     out.push(match &check.listed {
         Ok(true) => finding(
-            Outcome::Pass,
+            Verdict::Holds,
             format!("the issuer's JWKS lists the key (kid listed: {})", check.kid_listed),
         ),
         Ok(false) => finding(
-            Outcome::Warn,
+            Verdict::Violated(Should),
             "the issuer's JWKS does not list the key: treat it as untrustworthy".into(),
         )
         .actual("not listed"),
-        Err(e) if e.skip_reason().is_some() => finding(Outcome::Skip, format!("failed to {e}")),
-        Err(e) if e.is_transport() => finding(Outcome::Error, format!("failed to {e}")),
+        Err(e) if e.skip_reason().is_some() => finding(Verdict::Unknown, format!("failed to {e}")),
+        Err(e) if e.is_transport() => finding(Verdict::Error, format!("failed to {e}")),
         Err(e) => finding(
-            Outcome::Warn,
+            Verdict::Violated(Should),
             format!("the issuer publishes no usable JWKS: failed to {e}"),
         ),
     });
     if check.iss_matches == Some(false) {
         out.push(
-            finding(Outcome::Warn, "the JWK's iss member is not the issuer id".into())
-                .expected(issuer)
-                .actual(
-                    resolved
-                        .jwk
-                        .as_ref()
-                        .and_then(|j| j.get("iss"))
-                        .map_or("(set entry)".into(), Value::to_string),
-                ),
+            finding(
+                Verdict::Violated(Should),
+                "the JWK's iss member is not the issuer id".into(),
+            )
+            .expected(issuer)
+            .actual(
+                resolved
+                    .jwk
+                    .as_ref()
+                    .and_then(|j| j.get("iss"))
+                    .map_or("(set entry)".into(), Value::to_string),
+            ),
         );
     }
     out

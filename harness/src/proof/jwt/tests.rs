@@ -46,8 +46,8 @@ async fn serve(server: &MockServer, at: &str, body: &Value) {
         .await;
 }
 
-fn outcome(report: &JwtReport, rule: JwtRule) -> Vec<Outcome> {
-    report.rule(rule).iter().map(|f| f.outcome).collect()
+fn outcome(report: &JwtReport, rule: JwtRule) -> Vec<Verdict> {
+    report.rule(rule).iter().map(|f| f.verdict).collect()
 }
 
 async fn issuer_with_key(algorithm: KeyAlgorithm) -> (MockServer, GeneratedKey, String) {
@@ -67,9 +67,9 @@ async fn issuer_with_key(algorithm: KeyAlgorithm) -> (MockServer, GeneratedKey, 
 #[tokio::test]
 async fn generated_keys_sign_and_verify_through_a_kid_url() {
     for (algorithm, alg_outcome) in [
-        (KeyAlgorithm::Rsa2048, Outcome::Pass),
-        (KeyAlgorithm::P256, Outcome::Warn),
-        (KeyAlgorithm::Ed25519, Outcome::Warn),
+        (KeyAlgorithm::Rsa2048, Verdict::Holds),
+        (KeyAlgorithm::P256, Verdict::Violated(Level::Should)),
+        (KeyAlgorithm::Ed25519, Verdict::Violated(Level::Should)),
     ] {
         let (server, key, kid) = issuer_with_key(algorithm).await;
         let signing = keyfile::signing_key(&key.private_jwk).unwrap();
@@ -89,7 +89,7 @@ async fn generated_keys_sign_and_verify_through_a_kid_url() {
             JwtRule::KeyReference,
             JwtRule::PayloadForm,
         ] {
-            assert_eq!(outcome(&report, rule), [Outcome::Pass], "{rule:?}");
+            assert_eq!(outcome(&report, rule), [Verdict::Holds], "{rule:?}");
         }
         for rule in [
             JwtRule::Iss,
@@ -100,12 +100,12 @@ async fn generated_keys_sign_and_verify_through_a_kid_url() {
         ] {
             assert_eq!(
                 outcome(&report, rule),
-                [Outcome::Pass],
+                [Verdict::Holds],
                 "{rule:?}: {:?}",
                 report.rule(rule)
             );
         }
-        assert_eq!(outcome(&report, JwtRule::Exp), [Outcome::NotApplicable]);
+        assert_eq!(outcome(&report, JwtRule::Exp), [Verdict::NotApplicable]);
         assert_eq!(report.exchanges.len(), 2, "key and issuer JWKS");
         assert!(
             report
@@ -161,7 +161,7 @@ async fn a_jwks_on_loopback_resolves_by_kid_and_verifies() {
         report.resolved.as_ref().and_then(|r| r.method_id.as_deref()),
         Some("key-1")
     );
-    assert_eq!(outcome(&report, JwtRule::IssuerJwks), [Outcome::Pass]);
+    assert_eq!(outcome(&report, JwtRule::IssuerJwks), [Verdict::Holds]);
 }
 
 #[tokio::test]
@@ -182,7 +182,7 @@ async fn bad_and_short_signatures_and_tampering_fail() {
         ),
     ] {
         let report = verify_vc_jwt_at(&CompactJws::parse(&forged).unwrap(), &fetcher, NOW).await;
-        assert_eq!(report.signature.outcome, Outcome::Fail, "{forged}");
+        assert_eq!(report.signature.verdict, Verdict::Violated(Level::Must), "{forged}");
         assert!(
             report.signature.message.contains("does not verify"),
             "{}",
@@ -199,14 +199,14 @@ async fn alg_none_and_hmac_are_rejected_without_looking_up_a_key() {
     for alg in ["none", "HS256", "RS512"] {
         let token = jws(&json!({"alg": alg, "kid": kid}), &credential(&server.uri()), "");
         let report = verify_vc_jwt_at(&token, &fetcher, NOW).await;
-        assert_eq!(outcome(&report, JwtRule::Alg), [Outcome::Fail]);
-        assert_eq!(report.signature.outcome, Outcome::Fail);
+        assert_eq!(outcome(&report, JwtRule::Alg), [Verdict::Violated(Level::Must)]);
+        assert_eq!(report.signature.verdict, Verdict::Violated(Level::Must));
         assert!(
             report.signature.message.contains("never verified"),
             "{}",
             report.signature.message
         );
-        assert_eq!(report.key.outcome, Outcome::NotApplicable);
+        assert_eq!(report.key.verdict, Verdict::NotApplicable);
         assert!(report.exchanges.is_empty());
     }
     assert!(server.received_requests().await.unwrap_or_default().is_empty());
@@ -226,8 +226,8 @@ async fn kids_at_private_and_metadata_addresses_are_skipped_unfetched() {
         );
         let report = verify_vc_jwt_at(&token, &fetcher, NOW).await;
         assert_eq!(
-            (report.key.outcome, report.signature.outcome),
-            (Outcome::Skip, Outcome::Skip),
+            (report.key.verdict, report.signature.verdict),
+            (Verdict::Unknown, Verdict::Unknown),
             "{kid}"
         );
         assert!(
@@ -257,8 +257,8 @@ async fn a_50_mb_jwks_is_capped_and_a_silent_key_server_times_out() {
         let token = jws(&json!({"alg": "RS256", "kid": kid}), &credential(&server.uri()), "AAAA");
         let report = verify_vc_jwt_at(&token, &fetcher, NOW).await;
         assert_eq!(
-            (report.key.outcome, report.signature.outcome),
-            (Outcome::Error, Outcome::Error),
+            (report.key.verdict, report.signature.verdict),
+            (Verdict::Error, Verdict::Error),
             "{file}"
         );
         assert!(report.key.message.contains(words), "{}", report.key.message);
@@ -281,10 +281,10 @@ async fn a_private_jwk_in_the_header_is_rejected() {
     .await;
     let jwk = report.rule(JwtRule::JwkPublicOnly);
     assert_eq!(
-        (jwk[0].outcome, jwk[0].actual.as_deref()),
-        (Outcome::Fail, Some("\"d\" present"))
+        (jwk[0].verdict, jwk[0].actual.as_deref()),
+        (Verdict::Violated(Level::Must), Some("\"d\" present"))
     );
-    assert_eq!(report.key.outcome, Outcome::Fail);
+    assert_eq!(report.key.verdict, Verdict::Violated(Level::Must));
     assert!(!report.signature_verified());
     // The public half verifies (the header changed, so sign again over it).
     let header = json!({"alg": "EdDSA", "jwk": key.public_jwk});
@@ -299,7 +299,7 @@ async fn a_private_jwk_in_the_header_is_rejected() {
     .await;
     assert!(report.signature_verified(), "{:?}", report.signature);
     // No controller and no fetch allowed: the issuer JWKS check is a Skip, not a pass or a fail.
-    assert_eq!(outcome(&report, JwtRule::IssuerJwks), [Outcome::Skip]);
+    assert_eq!(outcome(&report, JwtRule::IssuerJwks), [Verdict::Unknown]);
 }
 
 #[tokio::test]
@@ -310,7 +310,7 @@ async fn a_did_web_kid_without_mapping_and_fetching_disabled_is_a_skip() {
         "AAAA",
     );
     let report = verify_vc_jwt_at(&token, &Fetcher::new(FetchPolicy::default()), NOW).await;
-    assert_eq!(report.key.outcome, Outcome::Skip);
+    assert_eq!(report.key.verdict, Verdict::Unknown);
     assert!(
         report
             .key
@@ -338,35 +338,50 @@ async fn header_payload_and_claim_rules_report_each_mismatch() {
     payload["exp"] = 1_000.into();
     let header = json!({"alg": "ES256", "typ": "vc+jwt", "kid": "key-1", "x5u": "https://x"});
     let report = verify_vc_jwt_at(&jws(&header, &payload, "AAAA"), &fetcher_for(&server), NOW).await;
-    assert_eq!(outcome(&report, JwtRule::Typ), [Outcome::Info]);
-    assert_eq!(outcome(&report, JwtRule::HeaderMembers), [Outcome::Fail]);
-    assert_eq!(outcome(&report, JwtRule::KeyReference), [Outcome::Warn]);
+    assert_eq!(outcome(&report, JwtRule::Typ), [Verdict::Violated(Level::Info)]);
+    assert_eq!(
+        outcome(&report, JwtRule::HeaderMembers),
+        [Verdict::Violated(Level::Must)]
+    );
+    assert_eq!(
+        outcome(&report, JwtRule::KeyReference),
+        [Verdict::Violated(Level::Should)]
+    );
     let iss = report.rule(JwtRule::Iss);
     assert_eq!(
-        (iss[0].outcome, iss[0].expected.as_deref(), iss[0].actual.as_deref()),
+        (iss[0].verdict, iss[0].expected.as_deref(), iss[0].actual.as_deref()),
         (
-            Outcome::Fail,
+            Verdict::Violated(Level::Must),
             Some("https://issuer.example"),
             Some("\"https://other.example\"")
         )
     );
-    assert_eq!(outcome(&report, JwtRule::Jti), [Outcome::Pass]);
-    assert_eq!(outcome(&report, JwtRule::Sub), [Outcome::Fail]);
+    assert_eq!(outcome(&report, JwtRule::Jti), [Verdict::Holds]);
+    assert_eq!(outcome(&report, JwtRule::Sub), [Verdict::Violated(Level::Must)]);
     let nbf = report.rule(JwtRule::Nbf);
     assert_eq!(
-        (nbf[0].outcome, nbf[0].expected.as_deref()),
-        (Outcome::Fail, Some("1704067200 (validFrom \"2024-01-01T00:00:00Z\")"))
+        (nbf[0].verdict, nbf[0].expected.as_deref()),
+        (
+            Verdict::Violated(Level::Must),
+            Some("1704067200 (validFrom \"2024-01-01T00:00:00Z\")")
+        )
     );
-    assert_eq!(outcome(&report, JwtRule::Exp), [Outcome::Warn]);
-    assert_eq!(outcome(&report, JwtRule::NotBefore), [Outcome::Fail]);
-    assert_eq!(outcome(&report, JwtRule::NotExpired), [Outcome::Fail]);
+    assert_eq!(outcome(&report, JwtRule::Exp), [Verdict::Violated(Level::Should)]);
+    assert_eq!(outcome(&report, JwtRule::NotBefore), [Verdict::Violated(Level::Must)]);
+    assert_eq!(outcome(&report, JwtRule::NotExpired), [Verdict::Violated(Level::Must)]);
     let legacy = json!({"iss": "https://issuer.example", "vc": credential("https://issuer.example")});
     let report = verify_vc_jwt_at(&jws(&json!({"alg": "RS256"}), &legacy, ""), &fetcher_for(&server), NOW).await;
     assert_eq!(report.payload_form, PayloadForm::Vcdm11);
-    assert_eq!(outcome(&report, JwtRule::PayloadForm), [Outcome::Warn]);
-    assert_eq!(outcome(&report, JwtRule::Iss), [Outcome::Pass]);
-    assert_eq!(outcome(&report, JwtRule::KeyReference), [Outcome::Fail]);
-    assert_eq!(report.key.outcome, Outcome::Fail);
+    assert_eq!(
+        outcome(&report, JwtRule::PayloadForm),
+        [Verdict::Violated(Level::Should)]
+    );
+    assert_eq!(outcome(&report, JwtRule::Iss), [Verdict::Holds]);
+    assert_eq!(
+        outcome(&report, JwtRule::KeyReference),
+        [Verdict::Violated(Level::Must)]
+    );
+    assert_eq!(report.key.verdict, Verdict::Violated(Level::Must));
 }
 
 #[tokio::test]
@@ -388,5 +403,5 @@ async fn a_did_key_kid_with_a_compressed_p256_key_verifies_offline() {
     )
     .await;
     assert!(report.signature_verified(), "{:?}", report.signature);
-    assert_eq!(outcome(&report, JwtRule::KeyController), [Outcome::Pass]);
+    assert_eq!(outcome(&report, JwtRule::KeyController), [Verdict::Holds]);
 }
