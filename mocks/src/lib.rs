@@ -14,4 +14,5 @@ pub mod faults;
 pub mod issuer;
 pub mod provider;
 pub mod server;
+pub mod tap;
 pub mod tls;

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
+
+use crate::tap::Tap;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
@@ -102,6 +104,8 @@ pub struct ProviderLimits {
     pub server: ServerLimits,
     /// Registered clients kept at most (the oldest is evicted beyond).
     pub max_clients: usize,
+    /// Exchanges the request tap keeps (0: no tap).
+    pub tapped: usize,
 }
 
 impl Default for ProviderLimits {
@@ -109,6 +113,7 @@ impl Default for ProviderLimits {
         ProviderLimits {
             server: ServerLimits::default(),
             max_clients: MAX_CLIENTS,
+            tapped: crate::tap::DEFAULT_CAPACITY,
         }
     }
 }
@@ -125,6 +130,8 @@ pub struct Provider {
     seed: [u8; 32],
     body_read_timeout: Duration,
     max_clients: usize,
+    /// Every exchange a client has with the provider (the last `ProviderLimits::tapped`).
+    tap: Arc<Tap>,
 }
 
 impl std::fmt::Debug for Provider {
@@ -166,6 +173,7 @@ impl Provider {
         for u in &config.users {
             store.seed_profile(&u.id, &u.profile)?;
         }
+        let tap = Tap::new(&base_url, limits.tapped);
         let provider = Arc::new(Provider {
             users: config.users,
             auto_consent_user: config.auto_consent_user,
@@ -177,9 +185,19 @@ impl Provider {
             seed: seed(),
             body_read_timeout: limits.server.body_read_timeout,
             max_clients: limits.max_clients.max(1),
+            tap,
         });
-        let running = server::spawn_with(listener, router(provider.clone()), tls, limits.server).await?;
+        let tapped = router(provider.clone()).layer(axum::middleware::from_fn_with_state(
+            provider.tap.clone(),
+            crate::tap::record,
+        ));
+        let running = server::spawn_with(listener, tapped, tls, limits.server).await?;
         Ok((running, provider))
+    }
+
+    /// What clients sent the provider and what it answered, oldest first.
+    pub fn tap(&self) -> &Tap {
+        &self.tap
     }
 
     pub fn base_url(&self) -> &str {

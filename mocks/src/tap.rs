@@ -1,0 +1,143 @@
+//! A recording tap on a mock server: every exchange a client has with it, in order — method, URL, headers, the
+//! bodies (cut), status and time — as the same `Exchange` records the harness writes for its own requests. It is
+//! how the harness sees a client it plays the server for (a consumer under test), and what an integrator reads to
+//! see what their system sent.
+//!
+//! Bounded: it keeps the last [`Tap::capacity`] exchanges and counts the ones it let go; bodies are cut at
+//! [`TAPPED_BODY_BYTES`]. The request body is copied as the handler reads it (never buffered ahead of it, so the
+//! server's own body limits and read timeouts still decide), the response body once the handler has produced it.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use clr_reports::Exchange;
+use futures_util::StreamExt;
+
+/// Body bytes kept per direction; the rest is dropped and the record marked truncated.
+pub const TAPPED_BODY_BYTES: usize = 8 * 1024;
+
+/// Exchanges a tap keeps by default.
+pub const DEFAULT_CAPACITY: usize = 1_000;
+
+/// The exchanges one server had, newest last.
+#[derive(Debug)]
+pub struct Tap {
+    base_url: String,
+    capacity: usize,
+    log: Mutex<VecDeque<Exchange>>,
+    next_id: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Tap {
+    /// A tap for the server at `base_url` keeping the last `capacity` exchanges (0: it records nothing).
+    pub fn new(base_url: &str, capacity: usize) -> Arc<Tap> {
+        Arc::new(Tap {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            capacity,
+            log: Mutex::new(VecDeque::new()),
+            next_id: AtomicU64::new(1),
+            dropped: AtomicU64::new(0),
+        })
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// The exchanges kept, oldest first.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.log
+            .lock()
+            .map(|log| log.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Exchanges let go because the tap was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    fn keep(&self, exchange: Exchange) {
+        if self.capacity == 0 {
+            return;
+        }
+        if let Ok(mut log) = self.log.lock() {
+            while log.len() >= self.capacity {
+                log.pop_front();
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            log.push_back(exchange);
+        }
+    }
+}
+
+/// The middleware: `router.layer(axum::middleware::from_fn_with_state(tap, tap::record))`.
+pub async fn record(State(tap): State<Arc<Tap>>, request: Request, next: Next) -> Response {
+    if tap.capacity == 0 {
+        return next.run(request).await;
+    }
+    let started = Instant::now();
+    let id = format!("tap-{}", tap.next_id.fetch_add(1, Ordering::Relaxed));
+    let (parts, body) = request.into_parts();
+    let url = format!("{}{}", tap.base_url, parts.uri);
+    let request_headers = headers(&parts.headers);
+    let method = parts.method.to_string();
+    // A copy of what the handler reads, up to the cap.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let copy = seen.clone();
+    let body = Body::from_stream(body.into_data_stream().inspect(move |chunk| {
+        if let (Ok(bytes), Ok(mut kept)) = (chunk, copy.lock()) {
+            let room = (TAPPED_BODY_BYTES + 1).saturating_sub(kept.len());
+            kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }));
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let (parts, body) = response.into_parts();
+    // The mocks build their answers in memory; reading one back costs no more than it already did.
+    let (response_body, answer) = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => (Some(bytes.clone()), Body::from(bytes)),
+        Err(_) => (None, Body::empty()),
+    };
+    let request_body = seen.lock().map(|b| b.clone()).unwrap_or_default();
+    let text = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(TAPPED_BODY_BYTES)]).into_owned();
+    let exchange = Exchange {
+        id,
+        method,
+        url,
+        request_headers,
+        request_body: (!request_body.is_empty()).then(|| text(&request_body)),
+        status: Some(parts.status.as_u16()),
+        response_headers: headers(&parts.headers),
+        response_body: response_body.as_deref().map(text),
+        response_body_truncated: response_body.as_ref().is_some_and(|b| b.len() > TAPPED_BODY_BYTES),
+        error: response_body
+            .is_none()
+            .then(|| "the response body could not be read back".to_string()),
+        duration_ms: started.elapsed().as_millis().try_into().unwrap_or(u64::MAX),
+        curl: String::new(),
+    };
+    let mut exchange = exchange;
+    // How to send the same request again (to reproduce what the client did).
+    exchange.curl = clr_harness::http::curl(
+        &exchange.method,
+        &exchange.url,
+        &exchange.request_headers,
+        (!request_body.is_empty()).then_some(request_body.as_slice()),
+        None,
+    );
+    tap.keep(exchange);
+    Response::from_parts(parts, answer)
+}
+
+fn headers(map: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    map.iter()
+        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect()
+}
