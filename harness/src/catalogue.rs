@@ -23,6 +23,7 @@ pub mod ids {
     pub use crate::checks::status::ids::*;
     pub use crate::checks::values::ids::*;
     pub use crate::checks::verification::ids::*;
+    pub use crate::consumer::checks::ids::*;
 }
 
 /// Every check, in data-flow order. Ids are unique (a test proves it).
@@ -45,6 +46,7 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(crate::api::checks::OAUTH);
         v.extend_from_slice(crate::api::checks::OB_API);
         v.extend_from_slice(crate::api::checks::CLR_API);
+        v.extend_from_slice(crate::consumer::checks::CHECKS);
         v
     })
 }

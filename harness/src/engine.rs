@@ -266,7 +266,7 @@ fn check_value(
                     }
                 }
                 Runner::OfficialSchema => results.push(schema_result(check, &doc, spans, &scope.base, opts)),
-                Runner::Decode | Runner::Detect | Runner::Embedded(_) | Runner::Provider => {}
+                Runner::Decode | Runner::Detect | Runner::Embedded(_) | Runner::Provider | Runner::Consumer(_) => {}
             }
         }
         if scope.depth < MAX_EMBEDDING_DEPTH {

@@ -18,6 +18,7 @@ pub mod api;
 pub mod catalogue;
 pub mod check;
 pub mod checks;
+pub mod consumer;
 pub mod datamodel;
 pub mod datetime;
 pub mod decode;

@@ -2,14 +2,14 @@
 //! others, and the leaf modules (`json`, `lexical`, `datetime`, `vocab`) import nothing above them.
 //!
 //! A module here is a top-level file or folder of `src/`, or one file of a folder whose files are layers of their
-//! own (`api/`, `checks/`, `jsonld/`, `proof/`, `decode/`, `generate/`). Imports are read from the source text
+//! own (`api/`, `checks/`, `consumer/`, `jsonld/`, `proof/`, `decode/`, `generate/`). Imports are read from the source text
 //! (`crate::a::b`, `super::x`, `super::{x, y}`), outside comments and `#[cfg(test)] mod tests` blocks.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Folders whose files are modules of their own in the picture.
-const SPLIT: &[&str] = &["api", "checks", "jsonld", "proof", "decode", "generate"];
+const SPLIT: &[&str] = &["api", "checks", "consumer", "jsonld", "proof", "decode", "generate"];
 /// Modules that may import only each other.
 const LEAVES: &[&str] = &["json", "lexical", "datetime", "vocab"];
 

@@ -154,10 +154,10 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         .map_err(|e| anyhow::anyhow!("{e} (see `clr-harness mocks faults`)"))?;
     if args.list {
         for c in catalogue::all().iter().filter(|c| selection.selects(c.id)) {
-            let kind = if matches!(c.runner, Runner::Provider) {
-                "provider"
-            } else {
-                "document"
+            let kind = match c.runner {
+                Runner::Provider => "provider",
+                Runner::Consumer(_) => "consumer",
+                _ => "document",
             };
             println!("{:<18} {:<6} {:<8} {}", c.id, c.level.as_str(), kind, c.title);
         }

@@ -35,6 +35,8 @@ pub enum Runner {
     Embedded(&'static [&'static str]),
     /// Run by the provider conformance run ([`crate::api`]) against a live REST API and its OAuth 2.0 server.
     Provider,
+    /// Run on what a client sent the harness playing the provider ([`crate::consumer`]).
+    Consumer(fn(&Inbound, &mut Collector)),
 }
 
 /// A catalogue entry.
@@ -134,6 +136,25 @@ pub const fn names_id(name: &str, id: &str) -> bool {
         k += 1;
     }
     true
+}
+
+/// What a client under test sent the harness playing the provider, for the consumer checks: every exchange the
+/// provider's request tap kept, oldest first, and where the provider's endpoints are.
+pub struct Inbound<'a> {
+    pub exchanges: &'a [clr_reports::Exchange],
+    pub endpoints: &'a Endpoints,
+}
+
+/// The URLs of the provider the harness plays (what its discovery documents advertise).
+#[derive(Debug, Clone, Default)]
+pub struct Endpoints {
+    /// The discovery document of each API family served.
+    pub discovery: Vec<String>,
+    pub registration: String,
+    pub authorization: String,
+    pub token: String,
+    /// The base of each API family's resources (`…/ims/ob/v3p0`).
+    pub api_bases: Vec<String>,
 }
 
 /// A document (or embedded credential) under check.

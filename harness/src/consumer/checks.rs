@@ -1,0 +1,446 @@
+//! The consumer checks: what a client (an OB 3.0 / CLR 2.0 Service Consumer) must send, judged from the exchanges
+//! the harness's provider received. A check with nothing to judge (the client never registered …) is a Skip saying
+//! so, never a pass.
+
+use std::collections::{BTreeMap, HashSet};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use clr_reports::{Exchange, Level, Role, RuleSource, Spec};
+use serde_json::Value;
+
+use crate::check::findings::Collector;
+use crate::check::{Check, Inbound, Runner, declare_checks};
+
+const CONSUMER: &[Role] = &[Role::Consumer];
+
+const fn consumer_check(
+    id: &'static str,
+    level: Level,
+    spec: Spec,
+    spec_url: &'static str,
+    title: &'static str,
+    requirement: &'static str,
+    run: fn(&Inbound, &mut Collector),
+) -> Check {
+    Check {
+        id,
+        title,
+        requirement,
+        spec_url,
+        level,
+        source: RuleSource::Normative,
+        roles: CONSUMER,
+        spec,
+        area: "consumer",
+        applies_to: &[],
+        runner: Runner::Consumer(run),
+    }
+}
+
+declare_checks! {
+    list CHECKS;
+    OAUTH_CLIENT_001 = consumer_check(
+        "OAUTH-CLIENT-001",
+        Level::Must,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc7591#section-2",
+        "registration request is complete",
+        "The dynamic client registration request is a JSON object with client_name, client_uri, logo_uri, tos_uri, policy_uri, software_id, software_version, redirect_uris and scope; list fields are arrays; token_endpoint_auth_method is client_secret_basic, grant_types only authorization_code and refresh_token, response_types only code.",
+        registration_request,
+    );
+    OAUTH_CLIENT_002 = consumer_check(
+        "OAUTH-CLIENT-002",
+        Level::Must,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc7636#section-4.3",
+        "authorization requests use PKCE S256",
+        "Every authorization request asks for response_type=code with a code_challenge (43 base64url characters) and code_challenge_method=S256.",
+        pkce,
+    );
+    OAUTH_CLIENT_003 = consumer_check(
+        "OAUTH-CLIENT-003",
+        Level::Must,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc6749#section-10.12",
+        "a fresh state per authorization request",
+        "Every authorization request carries a state value of at least 16 characters that no other request of the run used (so the redirect can be tied to its request).",
+        state,
+    );
+    OAUTH_CLIENT_004 = consumer_check(
+        "OAUTH-CLIENT-004",
+        Level::Must,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc6749#section-3.1.2",
+        "the registered redirect URI, exactly",
+        "Every authorization request names a redirect_uri the client registered, character for character.",
+        redirect_uri,
+    );
+    OAUTH_CLIENT_005 = consumer_check(
+        "OAUTH-CLIENT-005",
+        Level::Must,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc6749#section-2.3.1",
+        "token requests authenticate with HTTP Basic and send the PKCE verifier",
+        "Every token request authenticates the client with HTTP Basic (client_secret_basic, never the secret in the body), and an authorization_code grant sends its code_verifier.",
+        token_request,
+    );
+    OAUTH_CLIENT_006 = consumer_check(
+        "OAUTH-CLIENT-006",
+        Level::Should,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc6750#section-2.3",
+        "access tokens only in the Authorization header",
+        "The client sends its access token as `Authorization: Bearer …`, never in a URL, where logs and referrers keep it.",
+        token_placement,
+    );
+    API_CLIENT_001 = consumer_check(
+        "API-CLIENT-001",
+        Level::Must,
+        Spec::Ob30,
+        "https://www.imsglobal.org/spec/ob/v3p0/#getservicedescription",
+        "discovery first, then the advertised URLs",
+        "For a provider it has not seen, the client fetches the service description document before any OAuth or API request.",
+        discovery_first,
+    );
+    API_CLIENT_002 = consumer_check(
+        "API-CLIENT-002",
+        Level::Must,
+        Spec::Ob30,
+        "https://www.imsglobal.org/spec/ob/v3p0/#upsertcredential",
+        "upserts say what they send",
+        "An upsertCredential request sends a JSON credential as application/json (or application/vc+ld+json) and a compact JWS as text/plain.",
+        upsert_media_type,
+    );
+}
+
+/// The exchanges whose URL (without its query) is `endpoint`, with `method`.
+fn at<'e>(inbound: &'e Inbound, method: &str, endpoint: &str) -> Vec<&'e Exchange> {
+    inbound
+        .exchanges
+        .iter()
+        .filter(|e| e.method.eq_ignore_ascii_case(method) && without_query(&e.url) == endpoint.trim_end_matches('/'))
+        .collect()
+}
+
+fn without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/')
+}
+
+fn query(url: &str) -> BTreeMap<String, String> {
+    url::Url::parse(url)
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default()
+}
+
+fn header<'e>(e: &'e Exchange, name: &str) -> Option<&'e str> {
+    e.request_headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn form(e: &Exchange) -> BTreeMap<String, String> {
+    url::form_urlencoded::parse(e.request_body.as_deref().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The redirect URIs the client registered (from its registration requests).
+fn registered_redirects(inbound: &Inbound) -> HashSet<String> {
+    at(inbound, "POST", &inbound.endpoints.registration)
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(e.request_body.as_deref()?).ok())
+        .flat_map(|v| match v.get("redirect_uris") {
+            // A lone string is OAUTH-CLIENT-001's finding; it still says which URI was registered.
+            Some(Value::String(one)) => vec![one.clone()],
+            Some(Value::Array(items)) => items.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn registration_request(inbound: &Inbound, c: &mut Collector) {
+    let requests = at(inbound, "POST", &inbound.endpoints.registration);
+    if requests.is_empty() {
+        c.not_reached("the client sent no registration request");
+        return;
+    }
+    const REQUIRED: [&str; 9] = [
+        "client_name",
+        "client_uri",
+        "logo_uri",
+        "tos_uri",
+        "policy_uri",
+        "software_id",
+        "software_version",
+        "redirect_uris",
+        "scope",
+    ];
+    for e in requests {
+        let body = e.request_body.as_deref().unwrap_or_default();
+        let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
+            c.violation("the registration request is not a JSON object")
+                .found(body.chars().take(120).collect::<String>())
+                .exchange(&e.id);
+            continue;
+        };
+        let missing: Vec<&str> = REQUIRED.into_iter().filter(|f| !fields.contains_key(*f)).collect();
+        if !missing.is_empty() {
+            c.violation(format!("the registration request lacks {}", missing.join(", ")))
+                .expected(REQUIRED.join(", "))
+                .exchange(&e.id);
+        }
+        for list in ["redirect_uris", "grant_types", "response_types", "contacts"] {
+            if let Some(v) = fields.get(list).filter(|v| !v.is_array()) {
+                c.violation(format!("{list} must be an array, even for one value"))
+                    .found_value(v)
+                    .exchange(&e.id);
+            }
+        }
+        let allowed: [(&str, &[&str]); 3] = [
+            ("token_endpoint_auth_method", &["client_secret_basic"]),
+            ("grant_types", &["authorization_code", "refresh_token"]),
+            ("response_types", &["code"]),
+        ];
+        for (field, values) in allowed {
+            let given: Vec<&str> = match fields.get(field) {
+                Some(Value::String(s)) => vec![s.as_str()],
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                _ => continue,
+            };
+            if let Some(other) = given.iter().find(|g| !values.contains(g)) {
+                c.violation(format!("{field} may only hold {}", values.join(" or ")))
+                    .found(other.to_string())
+                    .exchange(&e.id);
+            }
+        }
+    }
+    c.evaluated();
+}
+
+fn pkce(inbound: &Inbound, c: &mut Collector) {
+    let requests = at(inbound, "GET", &inbound.endpoints.authorization);
+    if requests.is_empty() {
+        c.not_reached("the client sent no authorization request");
+        return;
+    }
+    for e in requests {
+        let q = query(&e.url);
+        if q.get("response_type").map(String::as_str) != Some("code") {
+            c.violation("the authorization request does not ask for response_type=code")
+                .found(format!("{:?}", q.get("response_type")))
+                .exchange(&e.id);
+        }
+        let challenge = q.get("code_challenge");
+        let method = q.get("code_challenge_method").map(String::as_str);
+        let well_formed = challenge.is_some_and(|ch| {
+            ch.len() == 43 && ch.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+        if method != Some("S256") || !well_formed {
+            c.violation("the authorization request does not use PKCE with S256")
+                .expected("code_challenge (43 base64url characters) and code_challenge_method=S256")
+                .found(format!(
+                    "code_challenge {}, code_challenge_method {}",
+                    challenge.map_or("absent".into(), |ch| format!("of {} characters", ch.len())),
+                    method.unwrap_or("absent (plain)")
+                ))
+                .exchange(&e.id);
+        }
+    }
+    c.evaluated();
+}
+
+fn state(inbound: &Inbound, c: &mut Collector) {
+    let requests = at(inbound, "GET", &inbound.endpoints.authorization);
+    if requests.is_empty() {
+        c.not_reached("the client sent no authorization request");
+        return;
+    }
+    let mut seen = HashSet::new();
+    for e in requests {
+        match query(&e.url).get("state") {
+            None => {
+                c.violation("the authorization request has no state").exchange(&e.id);
+            }
+            Some(s) if s.chars().count() < 16 => {
+                c.violation("the state is too short to be unpredictable")
+                    .expected("at least 16 characters")
+                    .found(format!("{} characters", s.chars().count()))
+                    .exchange(&e.id);
+            }
+            Some(s) if !seen.insert(s.clone()) => {
+                c.violation("the state repeats one an earlier authorization request used")
+                    .found(s.clone())
+                    .exchange(&e.id);
+            }
+            Some(_) => {}
+        }
+    }
+    c.evaluated();
+}
+
+fn redirect_uri(inbound: &Inbound, c: &mut Collector) {
+    let requests = at(inbound, "GET", &inbound.endpoints.authorization);
+    if requests.is_empty() {
+        c.not_reached("the client sent no authorization request");
+        return;
+    }
+    let registered = registered_redirects(inbound);
+    if registered.is_empty() {
+        c.undetermined("the client registered no redirect URI in this run, so there is nothing to compare with");
+        return;
+    }
+    for e in requests {
+        let given = query(&e.url).get("redirect_uri").cloned();
+        if !given.as_ref().is_some_and(|g| registered.contains(g)) {
+            let mut expected: Vec<&String> = registered.iter().collect();
+            expected.sort();
+            c.violation("the authorization request names a redirect URI the client did not register")
+                .expected(format!("one of {expected:?}"))
+                .found(given.unwrap_or_else(|| "no redirect_uri".into()))
+                .exchange(&e.id);
+        }
+    }
+    c.evaluated();
+}
+
+fn token_request(inbound: &Inbound, c: &mut Collector) {
+    let requests = at(inbound, "POST", &inbound.endpoints.token);
+    if requests.is_empty() {
+        c.not_reached("the client sent no token request");
+        return;
+    }
+    for e in requests {
+        let fields = form(e);
+        let basic = header(e, "authorization")
+            .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+            .and_then(|b| STANDARD.decode(b.trim()).ok())
+            .is_some_and(|d| d.contains(&b':'));
+        if !basic {
+            c.violation("the token request does not authenticate the client with HTTP Basic")
+                .expected("Authorization: Basic base64(client_id:client_secret)")
+                .found(
+                    header(e, "authorization").map_or("no Authorization header".into(), |_| {
+                        "an Authorization header that is not Basic".to_string()
+                    }),
+                )
+                .exchange(&e.id);
+        }
+        if fields.contains_key("client_secret") {
+            c.violation("the token request carries the client secret in its body")
+                .expected("client_secret_basic only")
+                .exchange(&e.id);
+        }
+        if fields.get("grant_type").map(String::as_str) == Some("authorization_code")
+            && !fields.contains_key("code_verifier")
+        {
+            c.violation("the authorization_code grant has no code_verifier")
+                .exchange(&e.id);
+        }
+    }
+    c.evaluated();
+}
+
+fn token_placement(inbound: &Inbound, c: &mut Collector) {
+    let api: Vec<&Exchange> = inbound
+        .exchanges
+        .iter()
+        .filter(|e| {
+            inbound.endpoints.api_bases.iter().any(|b| {
+                e.url.starts_with(b.as_str())
+                    && !inbound.endpoints.discovery.contains(&without_query(&e.url).to_string())
+            })
+        })
+        .collect();
+    if api.is_empty() {
+        c.not_reached("the client made no API request");
+        return;
+    }
+    for e in api {
+        let q = query(&e.url);
+        if q.contains_key("access_token") {
+            c.violation("the access token is in the URL")
+                .at(format!("{} {}", e.method, without_query(&e.url)))
+                .expected("Authorization: Bearer …")
+                .found("an access_token query parameter")
+                .exchange(&e.id);
+        }
+    }
+    c.evaluated();
+}
+
+fn discovery_first(inbound: &Inbound, c: &mut Collector) {
+    let endpoints = inbound.endpoints;
+    let is_discovery = |e: &Exchange| {
+        endpoints
+            .discovery
+            .iter()
+            .any(|d| without_query(&e.url) == d.trim_end_matches('/'))
+    };
+    let protected = |e: &Exchange| {
+        let url = without_query(&e.url);
+        !is_discovery(e)
+            && ([&endpoints.registration, &endpoints.authorization, &endpoints.token]
+                .iter()
+                .any(|p| url == p.trim_end_matches('/'))
+                || endpoints.api_bases.iter().any(|b| url.starts_with(b.as_str())))
+    };
+    let Some(first) = inbound.exchanges.iter().find(|e| is_discovery(e) || protected(e)) else {
+        c.not_reached("the client sent the provider nothing");
+        return;
+    };
+    if !is_discovery(first) {
+        c.violation("the client used the provider before fetching its service description")
+            .expected(format!(
+                "GET {} first",
+                endpoints.discovery.first().cloned().unwrap_or_default()
+            ))
+            .found(format!("{} {}", first.method, without_query(&first.url)))
+            .exchange(&first.id);
+    }
+    c.evaluated();
+}
+
+fn upsert_media_type(inbound: &Inbound, c: &mut Collector) {
+    let upserts: Vec<&Exchange> = inbound
+        .endpoints
+        .api_bases
+        .iter()
+        .flat_map(|b| at(inbound, "POST", &format!("{}/credentials", b.trim_end_matches('/'))))
+        .collect();
+    if upserts.is_empty() {
+        c.not_reached("the client upserted no credential");
+        return;
+    }
+    for e in upserts {
+        let body = e.request_body.as_deref().unwrap_or_default().trim();
+        let media = header(e, "content-type")
+            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let json = body.starts_with('{');
+        let ok = if json {
+            matches!(
+                media.as_str(),
+                "application/json" | "application/vc+ld+json" | "application/ld+json"
+            )
+        } else {
+            media == "text/plain"
+        };
+        if !ok {
+            let what = if json { "a JSON credential" } else { "a compact JWS" };
+            let want = if json { "application/json" } else { "text/plain" };
+            c.violation(format!(
+                "{what} was sent as {}",
+                if media.is_empty() { "no media type" } else { &media }
+            ))
+            .expected(format!("Content-Type: {want}"))
+            .found(format!("Content-Type: {media}"))
+            .exchange(&e.id);
+        }
+    }
+    c.evaluated();
+}
+
+#[cfg(test)]
+mod tests;

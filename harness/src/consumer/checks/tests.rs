@@ -1,0 +1,241 @@
+//! Every consumer check on a clean client flow (`ok`: all pass) and on the flow with one thing wrong (`fail`: that
+//! check, and only it, does not pass).
+
+use clr_reports::Outcome;
+use serde_json::json;
+
+use super::*;
+use crate::check::Endpoints;
+
+const BASE: &str = "https://127.0.0.1:9443";
+const REDIRECT: &str = "https://client.example/callback";
+
+fn endpoints() -> Endpoints {
+    Endpoints {
+        discovery: vec![format!("{BASE}/ims/ob/v3p0/discovery")],
+        registration: format!("{BASE}/oauth/register"),
+        authorization: format!("{BASE}/oauth/authorize"),
+        token: format!("{BASE}/oauth/token"),
+        api_bases: vec![format!("{BASE}/ims/ob/v3p0")],
+    }
+}
+
+fn exchange(n: usize, method: &str, url: String, headers: &[(&str, &str)], body: Option<String>) -> Exchange {
+    Exchange {
+        id: format!("tap-{n}"),
+        method: method.into(),
+        url,
+        request_headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        request_body: body,
+        status: Some(200),
+        response_headers: Vec::new(),
+        response_body: None,
+        response_body_truncated: false,
+        error: None,
+        duration_ms: 1,
+        curl: String::new(),
+    }
+}
+
+/// What a conformant client sends: discovery, registration, two authorizations, a token request, two upserts.
+fn clean_flow() -> Vec<Exchange> {
+    let registration = json!({
+        "client_name": "Test client", "client_uri": "https://client.example/",
+        "logo_uri": "https://client.example/logo.png", "tos_uri": "https://client.example/tos",
+        "policy_uri": "https://client.example/privacy", "software_id": "c0ffee", "software_version": "1.0",
+        "redirect_uris": [REDIRECT], "scope": "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.upsert",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+    });
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let authorize = |state: &str| {
+        format!(
+            "{BASE}/oauth/authorize?response_type=code&client_id=c1&redirect_uri={}&scope=s&state={state}\
+             &code_challenge={challenge}&code_challenge_method=S256",
+            url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
+        )
+    };
+    let basic = format!("Basic {}", STANDARD.encode("c1:secret"));
+    vec![
+        exchange(1, "GET", format!("{BASE}/ims/ob/v3p0/discovery"), &[], None),
+        exchange(
+            2,
+            "POST",
+            format!("{BASE}/oauth/register"),
+            &[("content-type", "application/json")],
+            Some(registration.to_string()),
+        ),
+        exchange(3, "GET", authorize("Yk3fJ9qPz0wLr8Tn2Vx4"), &[], None),
+        exchange(4, "GET", authorize("Qm7sD1hGf5Kc9Ze3Wb6A"), &[], None),
+        exchange(
+            5,
+            "POST",
+            format!("{BASE}/oauth/token"),
+            &[
+                ("authorization", &basic),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            Some("grant_type=authorization_code&code=abc&redirect_uri=x&code_verifier=dBjftJeZ4CVP".into()),
+        ),
+        exchange(
+            6,
+            "POST",
+            format!("{BASE}/ims/ob/v3p0/credentials"),
+            &[("authorization", "Bearer t"), ("content-type", "application/json")],
+            Some("{\"type\": [\"VerifiableCredential\"]}".into()),
+        ),
+        exchange(
+            7,
+            "POST",
+            format!("{BASE}/ims/ob/v3p0/credentials"),
+            &[("authorization", "Bearer t"), ("content-type", "text/plain")],
+            Some("eyJhbGciOiJSUzI1NiJ9.e30.c2ln".into()),
+        ),
+    ]
+}
+
+fn outcomes(flow: &[Exchange]) -> BTreeMap<&'static str, Outcome> {
+    let endpoints = endpoints();
+    let inbound = Inbound {
+        exchanges: flow,
+        endpoints: &endpoints,
+    };
+    CHECKS
+        .iter()
+        .map(|check| {
+            let Runner::Consumer(run) = check.runner else {
+                unreachable!("consumer checks run on the inbound")
+            };
+            let mut c = Collector::new(check);
+            run(&inbound, &mut c);
+            (check.id, c.result(false).outcome)
+        })
+        .collect()
+}
+
+fn not_passing(flow: &[Exchange]) -> Vec<&'static str> {
+    outcomes(flow)
+        .into_iter()
+        .filter(|(_, o)| *o != Outcome::Pass)
+        .map(|(id, _)| id)
+        .collect()
+}
+
+fn edited(edit: impl FnOnce(&mut Vec<Exchange>)) -> Vec<Exchange> {
+    let mut flow = clean_flow();
+    edit(&mut flow);
+    flow
+}
+
+#[test]
+fn a_clean_flow_passes_every_consumer_check() {
+    assert_eq!(not_passing(&clean_flow()), Vec::<&str>::new());
+}
+
+#[test]
+fn nothing_sent_is_never_a_pass() {
+    assert!(
+        outcomes(&[]).values().all(|o| *o == Outcome::Skip),
+        "{:?}",
+        outcomes(&[])
+    );
+}
+
+#[test]
+fn each_flaw_trips_exactly_its_check() {
+    fn replace_in(n: usize, from: &str, to: &str) -> impl FnOnce(&mut Vec<Exchange>) {
+        let (from, to) = (from.to_string(), to.to_string());
+        move |flow: &mut Vec<Exchange>| {
+            let e = &mut flow[n];
+            e.url = e.url.replace(&from, &to);
+            e.request_body = e.request_body.as_ref().map(|b| b.replace(&from, &to));
+        }
+    }
+    let cases: Vec<(&str, Vec<Exchange>, &str)> = vec![
+        (
+            "redirect_uris as a string",
+            edited(replace_in(1, &format!("[\"{REDIRECT}\"]"), &format!("\"{REDIRECT}\""))),
+            "OAUTH-CLIENT-001",
+        ),
+        (
+            "no software_id",
+            edited(replace_in(1, "\"software_id\"", "\"software\"")),
+            "OAUTH-CLIENT-001",
+        ),
+        (
+            "client_secret_post",
+            edited(replace_in(1, "client_secret_basic", "client_secret_post")),
+            "OAUTH-CLIENT-001",
+        ),
+        (
+            "plain PKCE",
+            edited(replace_in(
+                2,
+                "code_challenge_method=S256",
+                "code_challenge_method=plain",
+            )),
+            "OAUTH-CLIENT-002",
+        ),
+        (
+            "no PKCE",
+            edited(replace_in(3, "&code_challenge=", "&nothing=")),
+            "OAUTH-CLIENT-002",
+        ),
+        (
+            "a repeated state",
+            edited(replace_in(3, "Qm7sD1hGf5Kc9Ze3Wb6A", "Yk3fJ9qPz0wLr8Tn2Vx4")),
+            "OAUTH-CLIENT-003",
+        ),
+        (
+            "a short state",
+            edited(replace_in(2, "Yk3fJ9qPz0wLr8Tn2Vx4", "1234")),
+            "OAUTH-CLIENT-003",
+        ),
+        (
+            "another redirect URI",
+            edited(replace_in(2, "callback", "elsewhere")),
+            "OAUTH-CLIENT-004",
+        ),
+        (
+            "no Basic auth",
+            edited(|f| f[4].request_headers.retain(|(k, _)| k != "authorization")),
+            "OAUTH-CLIENT-005",
+        ),
+        (
+            "no code_verifier",
+            edited(replace_in(4, "&code_verifier=", "&verifier=")),
+            "OAUTH-CLIENT-005",
+        ),
+        (
+            "the token in the URL",
+            edited(|f| f[5].url.push_str("?access_token=t")),
+            "OAUTH-CLIENT-006",
+        ),
+        (
+            "no discovery",
+            edited(|f| {
+                f.remove(0);
+            }),
+            "API-CLIENT-001",
+        ),
+        (
+            "a JWS as JSON",
+            edited(|f| f[6].request_headers[1].1 = "application/json".into()),
+            "API-CLIENT-002",
+        ),
+        (
+            "JSON as text",
+            edited(|f| f[5].request_headers[1].1 = "text/plain".into()),
+            "API-CLIENT-002",
+        ),
+    ];
+    for (what, flow, check) in cases {
+        assert_eq!(not_passing(&flow), vec![check], "{what}");
+    }
+    let flow = edited(|f| f[5].url.push_str("?access_token=t"));
+    assert_eq!(
+        outcomes(&flow)["OAUTH-CLIENT-006"],
+        Outcome::Warn,
+        "a SHOULD: a warning"
+    );
+}
