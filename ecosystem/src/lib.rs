@@ -7,10 +7,15 @@
 //! [`clr_harness::session::run_provider`] call. `clr-harness run` without a target and the end-to-end tests share it, so both
 //! exercise exactly the same world.
 
-use clr_harness::api::{AuthMode, Hooks, Target, Upload};
+pub mod consumer;
+
+use clr_harness::api::{AuthMode, Family, Hooks, Target, Upload};
+use clr_harness::catalogue::Selection;
+use clr_harness::check::{Endpoints, Inbound};
 use clr_harness::session::ProviderRunConfig;
 use clr_mocks::ecosystem::{Ecosystem, EcosystemError};
 use clr_mocks::faults::Faults;
+use clr_reports::{Exchange, Subject};
 
 pub use clr_mocks::ecosystem::USER;
 
@@ -119,6 +124,52 @@ impl Embedded {
             allowed_hosts: self.allowed_hosts(),
             ..ProviderRunConfig::new(self.target(), self.uploads.clone())
         }
+    }
+
+    /// Where the provider's endpoints are, for the consumer checks.
+    pub fn endpoints(&self) -> Endpoints {
+        let base = &self.servers.provider.base_url;
+        Endpoints {
+            discovery: Family::ALL
+                .iter()
+                .map(|f| format!("{base}{}/discovery", f.path()))
+                .collect(),
+            registration: format!("{base}/oauth/register"),
+            authorization: format!("{base}/oauth/authorize"),
+            token: format!("{base}/oauth/token"),
+            api_bases: Family::ALL.iter().map(|f| format!("{base}{}", f.path())).collect(),
+        }
+    }
+
+    /// The OB 3.0 discovery document a consumer starts from.
+    pub fn discovery_url(&self) -> String {
+        format!("{}{}/discovery", self.servers.provider.base_url, Family::Ob30.path())
+    }
+
+    /// What the reference consumer upserts: the first JSON credential and the first compact JWS of the uploads.
+    pub fn payloads(&self) -> Option<consumer::Payloads> {
+        let json = self.uploads.iter().find(|u| !u.jws)?.credential.clone();
+        let jws = self.uploads.iter().find(|u| u.jws)?;
+        Some(consumer::Payloads {
+            json,
+            jws: String::from_utf8_lossy(&jws.body).into_owned(),
+        })
+    }
+
+    /// Everything clients sent the provider so far, oldest first.
+    pub fn tapped(&self) -> Vec<Exchange> {
+        self.servers.provider_state.tap().exchanges()
+    }
+
+    /// The consumer's subject: the selected consumer checks on what the provider received.
+    pub fn judge_consumer(&self, name: &str, selection: &Selection, strict: bool) -> Subject {
+        let exchanges = self.tapped();
+        let endpoints = self.endpoints();
+        let inbound = Inbound {
+            exchanges: &exchanges,
+            endpoints: &endpoints,
+        };
+        clr_harness::consumer::judge(&inbound, name, selection, strict)
     }
 
     pub async fn shutdown(self) {

@@ -685,16 +685,18 @@ pub fn build_run(
 
 fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
     let is_provider = |s: &Subject| s.kind == clr_reports::SubjectKind::Provider;
+    let is_consumer = |s: &Subject| s.kind == clr_reports::SubjectKind::Consumer;
     let providers = subjects.iter().filter(|s| is_provider(s)).count();
+    let consumers = subjects.iter().filter(|s| is_consumer(s)).count();
     let docs = subjects
         .iter()
-        .filter(|s| s.parent.is_none() && !is_provider(s))
+        .filter(|s| s.parent.is_none() && !is_provider(s) && !is_consumer(s))
         .count();
     let failed = subjects
         .iter()
         .filter(|s| s.parent.is_none() && s.outcome == Outcome::Fail)
         .count();
-    let embedded = subjects.len() - docs - providers;
+    let embedded = subjects.len() - docs - providers - consumers;
     let mut parts = Vec::new();
     if providers > 0 {
         parts.push(format!(
@@ -702,7 +704,10 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
             if providers == 1 { "" } else { "s" }
         ));
     }
-    if docs > 0 || providers == 0 {
+    if consumers > 0 {
+        parts.push(format!("{consumers} consumer{}", if consumers == 1 { "" } else { "s" }));
+    }
+    if docs > 0 || providers + consumers == 0 {
         parts.push(format!("{docs} document{}", if docs == 1 { "" } else { "s" }));
     }
     if embedded > 0 {
@@ -713,11 +718,22 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
     }
     let head = parts.join(" and ");
     if results.fail == 0 && results.error == 0 && unverified > 0 {
-        let noun = if providers > 0 { "part" } else { "document" };
+        let noun = if providers > 0 {
+            "part"
+        } else if consumers > 0 {
+            "consumer"
+        } else {
+            "document"
+        };
+        let why = if consumers > 0 && providers + docs == 0 {
+            "the client was not seen doing what some checks judge"
+        } else {
+            "a proof, key, status or returned credential was not observed, or the document is of a kind this tool \
+             does not check yet"
+        };
         format!(
             "{head}: unverified — no required check failed, but {unverified} {noun}{} could not be fully verified \
-             (a proof, key, status or returned credential was not observed, or the document is of a kind this tool \
-             does not check yet)",
+             ({why})",
             if unverified == 1 { "" } else { "s" }
         )
     } else if results.fail == 0 && results.error == 0 {
@@ -737,7 +753,13 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
         } else {
             String::new()
         };
-        let noun = if providers > 0 { "part" } else { "document" };
+        let noun = if providers > 0 {
+            "part"
+        } else if consumers > 0 {
+            "consumer"
+        } else {
+            "document"
+        };
         format!(
             "{head}: {failed} {noun}{} failed, {} required check{} failed{errors}",
             if failed == 1 { "" } else { "s" },

@@ -86,7 +86,9 @@ pub async fn record(State(tap): State<Arc<Tap>>, request: Request, next: Next) -
     let started = Instant::now();
     let id = format!("tap-{}", tap.next_id.fetch_add(1, Ordering::Relaxed));
     let (parts, body) = request.into_parts();
-    let url = format!("{}{}", tap.base_url, parts.uri);
+    // Over HTTP/2 the request URI is absolute; the path and query are what the client asked for on this server.
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let url = format!("{}{target}", tap.base_url);
     let request_headers = headers(&parts.headers);
     let method = parts.method.to_string();
     // A copy of what the handler reads, up to the cap.

@@ -429,7 +429,15 @@ impl Renderer<'_> {
             sum.exit_code,
             exit_code_meaning(sum.exit_code)
         ));
-        if sum.exit_code == 5 {
+        let consumers_only =
+            !run.subjects.is_empty() && run.subjects.iter().all(|s| s.kind == crate::SubjectKind::Consumer);
+        if sum.exit_code == 5 && consumers_only {
+            out.push(p.paint(
+                Style::Note,
+                "to complete verification: let the client run its whole flow against the harness (discovery, \
+                 registration, authorization, token, API); or accept a partial flow with --allow-unverified",
+            ));
+        } else if sum.exit_code == 5 {
             out.push(p.paint(
                 Style::Note,
                 "to complete verification: --allow-fetch (keys and status lists on public hosts), --allow-host HOST \

@@ -1,5 +1,6 @@
 //! Argument parsing and the subcommands.
 
+mod consumer;
 mod keys;
 mod mocks;
 mod run;
@@ -41,6 +42,9 @@ enum Command {
     Run(Box<run::RunArgs>),
     /// Write a commented target file for `clr-harness run --target`.
     Init(run::InitArgs),
+    /// Consumer conformance: the harness plays the provider (reference provider and OAuth 2.0 server over HTTPS)
+    /// and grades the client that talks to it: a command (--exec), its reference consumer (--reference), or an app.
+    Consumer(Box<consumer::ConsumerArgs>),
     /// Generated vectors: valid documents from the data model and mutants that break one rule each.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
@@ -129,6 +133,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Mocks(args) => mocks::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Init(args) => run::init(&args),
+        Command::Consumer(args) => consumer::run(&args),
         Command::Vectors(command) => vectors::run(&command),
     }
 }

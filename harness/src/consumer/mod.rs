@@ -22,7 +22,21 @@ pub fn judge(inbound: &Inbound, name: &str, selection: &Selection, strict: bool)
         run(inbound, &mut collector);
         results.push(collector.result(strict));
     }
-    let (outcome, unverified) = crate::engine::settle(&results);
+    let (outcome, mut unverified) = crate::engine::settle(&results);
+    // What the client was not seen doing is not evidence that it does it right: the subject stays unverified (exit 5
+    // unless allowed), never a pass.
+    let unobserved: Vec<&str> = results
+        .iter()
+        .filter(|r| r.outcome == clr_reports::Outcome::Skip)
+        .map(|r| r.check.as_str())
+        .collect();
+    if unverified.is_none() && outcome.rank() < clr_reports::Outcome::Fail.rank() && !unobserved.is_empty() {
+        unverified = Some(format!(
+            "the client was not seen doing what {} judge{}",
+            unobserved.join(", "),
+            if unobserved.len() == 1 { "s" } else { "" }
+        ));
+    }
     Subject {
         id: "consumer".into(),
         kind: SubjectKind::Consumer,

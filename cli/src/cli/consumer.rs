@@ -1,0 +1,259 @@
+//! `clr-harness consumer`: consumer conformance. The harness plays the provider: it starts the reference provider
+//! (with its OAuth 2.0 server, the mock issuer and the CASE server) over HTTPS behind a request tap, says where it
+//! is, lets a client talk to it — a command it runs (`--exec`), its own reference consumer (`--reference`), or a
+//! person's app (until Enter or `--wait`) — and grades what the client sent.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use clr_ecosystem::consumer::{self, ConsumerFault};
+use clr_ecosystem::{Embedded, USER};
+use clr_harness::engine;
+use clr_harness::http::{RECORDED_BODY_BYTES, curl};
+use clr_harness::redact::{self, Redactor};
+use clr_mocks::faults::Faults;
+use clr_reports::terminal::TerminalOptions;
+use clr_reports::{ReportFormat, RunOptions};
+
+use super::{ColorArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection};
+
+#[derive(Debug, Args)]
+pub struct ConsumerArgs {
+    /// Run this command as the consumer under test (`sh -c`), with `{discovery_url}`, `{base_url}` and
+    /// `{ca_file}` replaced (also in its environment as CLR_DISCOVERY_URL, CLR_BASE_URL, CLR_CA_FILE). Grading
+    /// starts when it exits.
+    #[arg(long, value_name = "CMD", conflicts_with = "reference")]
+    exec: Option<String>,
+    /// Grade the harness's own reference consumer, a conformant OB 3.0 Service Consumer (Write).
+    #[arg(long)]
+    reference: bool,
+    /// With --reference: make it misbehave in a named way (repeatable): incomplete-registration, no-pkce,
+    /// plain-pkce, fixed-state, wrong-redirect-uri, secret-in-body, token-in-query, hard-coded-endpoints,
+    /// jws-as-json.
+    #[arg(
+        long = "consumer-fault",
+        value_name = "NAME",
+        value_delimiter = ',',
+        requires = "reference"
+    )]
+    consumer_fault: Vec<String>,
+    /// How long to wait for the consumer (the command, or a person's app), in seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    wait: u64,
+    /// Where to write the CA certificate (PEM) the consumer must trust; default `<report-dir>/ca.pem`, else a file
+    /// in the system's temporary directory.
+    #[arg(long, value_name = "FILE")]
+    ca_out: Option<PathBuf>,
+    /// Seed of the mocks' generated content.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Report formats: text, json, junit, md, html (comma-separated). Printed to stdout, or written to --report-dir.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    format: Vec<ReportFormat>,
+    /// Write every report format (or the --format subset) into this directory.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
+    /// SHOULD-level violations, and rules marked inferred, count as failures (exit code 1).
+    #[arg(long)]
+    strict: bool,
+    /// Exit 0 even when the client was not seen doing what some checks judge (a read-only client never upserts);
+    /// those checks stay skipped and the consumer *unverified* in every report.
+    #[arg(long)]
+    allow_unverified: bool,
+    /// Keep the client's tokens, secrets and codes in the reports (local debugging only).
+    #[arg(long)]
+    no_redact: bool,
+    /// Also list passing checks.
+    #[arg(short, long)]
+    verbose: bool,
+    #[command(flatten)]
+    select: SelectArgs,
+    #[command(flatten)]
+    color: ColorArgs,
+}
+
+pub fn run(args: &ConsumerArgs) -> i32 {
+    exit_code(run_inner(args))
+}
+
+fn run_inner(args: &ConsumerArgs) -> Result<i32> {
+    let started = Instant::now();
+    let started_at = clr_harness::datetime::now_rfc3339();
+    check_formats(&args.format, args.report_dir.as_deref())?;
+    let selection = args.select.selection();
+    if !report_selection(&selection) {
+        return Ok(clr_harness::exit::NO_CHECKS);
+    }
+    let faults: Vec<ConsumerFault> = args
+        .consumer_fault
+        .iter()
+        .map(|name| ConsumerFault::parse(name).with_context(|| format!("unknown consumer fault `{name}`")))
+        .collect::<Result<_>>()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    let eco = runtime
+        .block_on(Embedded::start(args.seed, Faults::none()))
+        .context("failed to start the reference provider")?;
+    let outcome = serve(args, &runtime, &eco, &faults);
+    let subject = eco.judge_consumer(&consumer_name(args, &faults), &selection, args.strict);
+    let mut exchanges = eco.tapped();
+    runtime.block_on(eco.shutdown());
+    outcome?;
+
+    // The client's secrets (its client secret, codes, tokens) are learned from what it sent and replaced.
+    let redactor = Redactor::when(!args.no_redact);
+    for e in &mut exchanges {
+        let (request, response) = (e.request_body.take(), e.response_body.take());
+        redactor.record(
+            e,
+            request.as_deref().map(str::as_bytes),
+            response.as_deref().map(str::as_bytes),
+            RECORDED_BODY_BYTES,
+        );
+        e.curl = curl(
+            &e.method,
+            &e.url,
+            &e.request_headers,
+            e.request_body.as_deref().map(str::as_bytes),
+            Some("ca.pem"),
+        );
+    }
+    let options = RunOptions {
+        strict: args.strict,
+        allow_unverified: args.allow_unverified,
+        only: selection.only,
+        skip: selection.skip,
+        spec_dir: None,
+    };
+    let mut run = engine::build_run(
+        vec![subject],
+        options,
+        std::env::args().collect(),
+        started_at,
+        started,
+        exchanges,
+    );
+    redact::scrub_run(&redactor, &mut run);
+    let terminal = TerminalOptions {
+        color: args.color.enabled(),
+        verbose: args.verbose,
+    };
+    let reporter_bug = emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal)?;
+    eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
+    Ok(after_reports(&run, reporter_bug))
+}
+
+fn consumer_name(args: &ConsumerArgs, faults: &[ConsumerFault]) -> String {
+    match (&args.exec, args.reference) {
+        (Some(cmd), _) => format!("consumer `{cmd}`"),
+        (None, true) if faults.is_empty() => "the reference consumer".into(),
+        (None, true) => format!(
+            "the reference consumer with {}",
+            faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        ),
+        (None, false) => "the consumer that connected".into(),
+    }
+}
+
+/// Tells the user where the provider is, then lets the consumer talk to it.
+fn serve(
+    args: &ConsumerArgs,
+    runtime: &tokio::runtime::Runtime,
+    eco: &Embedded,
+    faults: &[ConsumerFault],
+) -> Result<()> {
+    let ca_pem = eco.servers.ca_pem.clone().unwrap_or_default();
+    let ca_file = match (&args.ca_out, &args.report_dir) {
+        (Some(file), _) => file.clone(),
+        (None, Some(dir)) => dir.join("ca.pem"),
+        (None, None) => std::env::temp_dir().join(format!("clr-harness-consumer-{}.pem", std::process::id())),
+    };
+    if let Some(dir) = ca_file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(&ca_file, &ca_pem).with_context(|| format!("cannot write {}", ca_file.display()))?;
+    let discovery = eco.discovery_url();
+    let base = eco.servers.provider.base_url.clone();
+    let ca = ca_file.display().to_string();
+    eprintln!("provider:   {base}");
+    eprintln!("discovery:  {discovery}  (CLR 2.0: {base}/ims/clr/v2p0/discovery)");
+    eprintln!("CA file:    {ca}  (trust it for https)");
+    eprintln!("test user:  {} / {} (consent is given at once)", USER.1, USER.2);
+    let deadline = Duration::from_secs(args.wait);
+    if args.reference {
+        let payloads = eco.payloads().context("the ecosystem has no upload to send")?;
+        if let Err(stop) = runtime.block_on(consumer::run(&discovery, Some(&ca_pem), &payloads, faults)) {
+            eprintln!("the reference consumer stopped at {stop}");
+        }
+    } else if let Some(cmd) = &args.exec {
+        let line = cmd
+            .replace("{discovery_url}", &discovery)
+            .replace("{base_url}", &base)
+            .replace("{ca_file}", &ca);
+        eprintln!("running:    {line}");
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(&line)
+            .env("CLR_DISCOVERY_URL", &discovery)
+            .env("CLR_BASE_URL", &base)
+            .env("CLR_CA_FILE", &ca)
+            .spawn()
+            .with_context(|| format!("cannot run `{line}`"))?;
+        let until = Instant::now() + deadline;
+        loop {
+            if let Some(status) = child.try_wait().context("waiting for the consumer")? {
+                eprintln!("the consumer exited with {status}");
+                break;
+            }
+            if Instant::now() >= until {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("the consumer did not finish within {} s (--wait)", args.wait);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    } else {
+        wait_for_person(eco, deadline);
+    }
+    Ok(())
+}
+
+/// Waits for Enter (or the deadline), showing on a terminal how many requests the client has sent.
+fn wait_for_person(eco: &Embedded, deadline: Duration) {
+    eprintln!(
+        "Point your client at the discovery URL. Press Enter when it is done (grading starts after {} s \
+         otherwise).",
+        deadline.as_secs()
+    );
+    let (done, signal) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut line);
+        let _ = done.send(());
+    });
+    let until = Instant::now() + deadline;
+    let live = std::io::stderr().is_terminal();
+    while Instant::now() < until {
+        if signal.recv_timeout(Duration::from_millis(500)).is_ok() {
+            break;
+        }
+        if live {
+            let seen = eco.tapped();
+            let last = seen
+                .last()
+                .map(|e| format!("{} {} → {}", e.method, e.url, e.status.unwrap_or_default()))
+                .unwrap_or_default();
+            eprint!("\r\x1b[2K{} requests so far  {last}", seen.len());
+        }
+    }
+    if live {
+        eprintln!();
+    }
+}

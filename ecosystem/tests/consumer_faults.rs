@@ -1,0 +1,182 @@
+//! The consumer fault table: the reference consumer passes every consumer check against the reference provider, and
+//! each named consumer fault makes exactly the checks of its row not pass (a conformant provider refuses some
+//! faulty requests, so the checks of the steps the consumer then never reached are skips, listed too). Together the
+//! rows trip every consumer check.
+
+use std::collections::BTreeSet;
+
+use clr_ecosystem::Embedded;
+use clr_ecosystem::consumer::{self, ConsumerFault};
+use clr_harness::catalogue::Selection;
+use clr_mocks::faults::Faults;
+use clr_reports::Outcome;
+use libtest_mimic::{Arguments, Failed, Trial};
+
+/// The steps after a refused request: nothing to judge there.
+const AFTER_AUTHORIZATION: &[&str] = &["OAUTH-CLIENT-005", "OAUTH-CLIENT-006", "API-CLIENT-002"];
+
+struct Row {
+    fault: Option<ConsumerFault>,
+    /// The checks that fail or warn.
+    trips: &'static [&'static str],
+    /// The checks never reached because the provider refused the faulty request.
+    unreached: &'static [&'static str],
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        fault: None,
+        trips: &[],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::IncompleteRegistration),
+        trips: &["OAUTH-CLIENT-001"],
+        unreached: &[
+            "OAUTH-CLIENT-002",
+            "OAUTH-CLIENT-003",
+            "OAUTH-CLIENT-004",
+            "OAUTH-CLIENT-005",
+            "OAUTH-CLIENT-006",
+            "API-CLIENT-002",
+        ],
+    },
+    Row {
+        fault: Some(ConsumerFault::NoPkce),
+        trips: &["OAUTH-CLIENT-002"],
+        unreached: AFTER_AUTHORIZATION,
+    },
+    Row {
+        fault: Some(ConsumerFault::PlainPkce),
+        trips: &["OAUTH-CLIENT-002"],
+        unreached: AFTER_AUTHORIZATION,
+    },
+    Row {
+        fault: Some(ConsumerFault::FixedState),
+        trips: &["OAUTH-CLIENT-003"],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::WrongRedirectUri),
+        trips: &["OAUTH-CLIENT-004"],
+        unreached: AFTER_AUTHORIZATION,
+    },
+    Row {
+        fault: Some(ConsumerFault::SecretInBody),
+        trips: &["OAUTH-CLIENT-005"],
+        unreached: &["OAUTH-CLIENT-006", "API-CLIENT-002"],
+    },
+    Row {
+        fault: Some(ConsumerFault::TokenInQuery),
+        trips: &["OAUTH-CLIENT-006"],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::HardCodedEndpoints),
+        trips: &["API-CLIENT-001"],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::JwsAsJson),
+        trips: &["API-CLIENT-002"],
+        unreached: &[],
+    },
+];
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials: Vec<Trial> = ROWS
+        .iter()
+        .map(|row| {
+            let name = row.fault.map_or("conformant".to_string(), |f| f.name().to_string());
+            Trial::test(format!("consumer {name}"), move || check_row(row))
+        })
+        .collect();
+    trials.push(Trial::test(
+        "every consumer check is tripped and every fault has a row",
+        coverage,
+    ));
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn check_row(row: &Row) -> Result<(), Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let eco = runtime.block_on(Embedded::start(1, Faults::none()))?;
+    let payloads = eco.payloads().ok_or("the ecosystem has a JSON and a JWS upload")?;
+    let faults: Vec<ConsumerFault> = row.fault.into_iter().collect();
+    let stopped = runtime.block_on(consumer::run(
+        &eco.discovery_url(),
+        eco.servers.ca_pem.as_deref(),
+        &payloads,
+        &faults,
+    ));
+    let subject = eco.judge_consumer("reference consumer", &Selection::default(), false);
+    runtime.block_on(eco.shutdown());
+    if row.unreached.is_empty() {
+        if let Err(e) = stopped {
+            return Err(format!("the consumer stopped early: {e}").into());
+        }
+    } else if stopped.is_ok() {
+        return Err("the provider accepted what the faulty consumer sent".into());
+    }
+    let mut tripped = BTreeSet::new();
+    let mut unreached = BTreeSet::new();
+    let mut why = Vec::new();
+    for r in &subject.results {
+        match r.outcome {
+            Outcome::Pass => {}
+            Outcome::Fail | Outcome::Warn => {
+                tripped.insert(r.check.clone());
+            }
+            Outcome::Skip => {
+                unreached.insert(r.check.clone());
+            }
+            other => return Err(format!("{} is {other:?}: {:?}", r.check, r.note).into()),
+        }
+        if r.outcome != Outcome::Pass {
+            why.push(format!(
+                "{} {:?}: {}",
+                r.check,
+                r.outcome,
+                r.findings
+                    .first()
+                    .map(|f| f.message.clone())
+                    .or(r.note.clone())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    let want = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    if tripped != want(row.trips) || unreached != want(row.unreached) {
+        return Err(format!(
+            "tripped {tripped:?} (want {:?}), not reached {unreached:?} (want {:?}):\n  {}",
+            row.trips,
+            row.unreached,
+            why.join("\n  ")
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn coverage() -> Result<(), Failed> {
+    let tripped: BTreeSet<&str> = ROWS.iter().flat_map(|r| r.trips.iter().copied()).collect();
+    let untripped: Vec<&str> = clr_harness::consumer::checks::CHECKS
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !tripped.contains(id))
+        .collect();
+    let without_row: Vec<&str> = ConsumerFault::ALL
+        .iter()
+        .filter(|f| !ROWS.iter().any(|r| r.fault == Some(**f)))
+        .map(|f| f.name())
+        .collect();
+    if untripped.is_empty() && without_row.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("no row trips {untripped:?}; faults without a row: {without_row:?}").into())
+    }
+}
