@@ -91,6 +91,13 @@ fn the_reference_consumer_passes_every_consumer_check() {
         }
     }
     assert!(secrets >= 6, "the flow carried secrets to redact ({secrets})");
+    let cacert = format!("--cacert '{}'", dir.join("ca.pem").display());
+    assert!(
+        exchanges
+            .iter()
+            .all(|e| e["curl"].as_str().is_some_and(|c| c.contains(&cacert))),
+        "every curl command trusts the CA file the client was given"
+    );
 }
 
 #[test]

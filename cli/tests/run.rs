@@ -61,6 +61,16 @@ fn the_embedded_run_passes_every_check_and_writes_every_format() {
     for r in &results {
         assert_eq!(r["outcome"], "pass", "{r}");
     }
+    // Both sides: the reference consumer, graded against the same provider, passes every consumer check.
+    let consumer = r["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .find(|s| s["kind"] == "consumer")
+        .expect("the embedded run grades the reference consumer");
+    let graded = consumer["results"].as_array().expect("results");
+    assert_eq!(graded.len(), clr_harness::consumer::checks::CHECKS.len());
+    assert!(graded.iter().all(|r| r["outcome"] == "pass"), "{consumer}");
     let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
     assert!(html.contains("OB 3.0 Host") && html.contains("OAUTH-PKCE-002"));
     let _ = std::fs::remove_dir_all(dir);

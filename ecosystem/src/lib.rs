@@ -12,6 +12,8 @@ pub mod consumer;
 use clr_harness::api::{AuthMode, Family, Hooks, Target, Upload};
 use clr_harness::catalogue::Selection;
 use clr_harness::check::{Endpoints, Inbound};
+use clr_harness::http::{RECORDED_BODY_BYTES, curl};
+use clr_harness::redact::Redactor;
 use clr_harness::session::ProviderRunConfig;
 use clr_mocks::ecosystem::{Ecosystem, EcosystemError};
 use clr_mocks::faults::Faults;
@@ -163,7 +165,12 @@ impl Embedded {
 
     /// The consumer's subject: the selected consumer checks on what the provider received.
     pub fn judge_consumer(&self, name: &str, selection: &Selection, strict: bool) -> Subject {
-        let exchanges = self.tapped();
+        self.judge_consumer_since(0, name, selection, strict)
+    }
+
+    /// [`Embedded::judge_consumer`] on the exchanges after the first `since` (those belong to another client).
+    pub fn judge_consumer_since(&self, since: usize, name: &str, selection: &Selection, strict: bool) -> Subject {
+        let exchanges: Vec<Exchange> = self.tapped().into_iter().skip(since).collect();
         let endpoints = self.endpoints();
         let inbound = Inbound {
             exchanges: &exchanges,
@@ -172,7 +179,49 @@ impl Embedded {
         clr_harness::consumer::judge(&inbound, name, selection, strict)
     }
 
+    /// Runs the reference consumer against the provider and grades what it sent: its subject and its exchanges,
+    /// redacted, their curl commands naming `cacert`. The exchanges before it (the harness's own provider run) are
+    /// not its.
+    pub async fn grade_reference_consumer(
+        &self,
+        selection: &Selection,
+        strict: bool,
+        redactor: &Redactor,
+        cacert: Option<&str>,
+    ) -> (Subject, Vec<Exchange>) {
+        let since = self.tapped().len();
+        if let Some(payloads) = self.payloads() {
+            // A stop is the consumer's finding to make (a check it did not reach is a skip), not an error here.
+            let _ = consumer::run(&self.discovery_url(), self.servers.ca_pem.as_deref(), &payloads, &[]).await;
+        }
+        let subject = self.judge_consumer_since(since, "the reference consumer", selection, strict);
+        let exchanges = redacted(self.tapped().into_iter().skip(since).collect(), redactor, cacert);
+        (subject, exchanges)
+    }
+
     pub async fn shutdown(self) {
         self.servers.shutdown().await;
     }
+}
+
+/// Exchanges a client had with the provider, with the client's secrets replaced (learned from what it sent and got
+/// back) and each curl command rebuilt from the redacted parts; `cacert` is the CA file the commands name.
+pub fn redacted(mut exchanges: Vec<Exchange>, redactor: &Redactor, cacert: Option<&str>) -> Vec<Exchange> {
+    for e in &mut exchanges {
+        let (request, response) = (e.request_body.take(), e.response_body.take());
+        redactor.record(
+            e,
+            request.as_deref().map(str::as_bytes),
+            response.as_deref().map(str::as_bytes),
+            RECORDED_BODY_BYTES,
+        );
+        e.curl = curl(
+            &e.method,
+            &e.url,
+            &e.request_headers,
+            e.request_body.as_deref().map(str::as_bytes),
+            cacert,
+        );
+    }
+    exchanges
 }

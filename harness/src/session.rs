@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clr_reports::{Run, RunOptions};
+use clr_reports::{Exchange, Run, RunOptions, Subject};
 
 use crate::api::{self, Hooks, Target, Upload};
 use crate::catalogue::Selection;
@@ -93,6 +93,17 @@ pub fn run_provider(
     runtime: &tokio::runtime::Runtime,
     log: &(dyn Fn(&str) + Sync),
 ) -> Result<Run, SessionError> {
+    run_provider_then(config, runtime, log, Vec::new)
+}
+
+/// [`run_provider`], with more subjects in the same run: `then` runs after the provider's checks (the embedded
+/// run grades the reference consumer there) and returns its subjects and their exchanges, already redacted.
+pub fn run_provider_then(
+    config: ProviderRunConfig,
+    runtime: &tokio::runtime::Runtime,
+    log: &(dyn Fn(&str) + Sync),
+    then: impl FnOnce() -> Vec<(Subject, Vec<Exchange>)>,
+) -> Result<Run, SessionError> {
     let ProviderRunConfig {
         target,
         uploads,
@@ -129,8 +140,12 @@ pub fn run_provider(
         ..Options::default()
     };
     let mut exchanges = provider_run.exchanges.clone();
-    let subjects = api::into_subjects(provider_run, &opts);
+    let mut subjects = api::into_subjects(provider_run, &opts);
     exchanges.extend(net.as_ref().map(Net::exchanges).unwrap_or_default());
+    for (subject, theirs) in then() {
+        subjects.push(subject);
+        exchanges.extend(theirs);
+    }
     let options = RunOptions {
         strict,
         allow_unverified,

@@ -13,7 +13,6 @@ use clap::Args;
 use clr_ecosystem::consumer::{self, ConsumerFault};
 use clr_ecosystem::{Embedded, USER};
 use clr_harness::engine;
-use clr_harness::http::{RECORDED_BODY_BYTES, curl};
 use clr_harness::redact::{self, Redactor};
 use clr_mocks::faults::Faults;
 use clr_reports::terminal::TerminalOptions;
@@ -101,30 +100,16 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
     let eco = runtime
         .block_on(Embedded::start(args.seed, Faults::none()))
         .context("failed to start the reference provider")?;
-    let outcome = serve(args, &runtime, &eco, &faults);
+    let served = serve(args, &runtime, &eco, &faults);
     let subject = eco.judge_consumer(&consumer_name(args, &faults), &selection, args.strict);
-    let mut exchanges = eco.tapped();
+    let exchanges = eco.tapped();
     runtime.block_on(eco.shutdown());
-    outcome?;
+    let ca_file = served?;
 
     // The client's secrets (its client secret, codes, tokens) are learned from what it sent and replaced.
     let redactor = Redactor::when(!args.no_redact);
-    for e in &mut exchanges {
-        let (request, response) = (e.request_body.take(), e.response_body.take());
-        redactor.record(
-            e,
-            request.as_deref().map(str::as_bytes),
-            response.as_deref().map(str::as_bytes),
-            RECORDED_BODY_BYTES,
-        );
-        e.curl = curl(
-            &e.method,
-            &e.url,
-            &e.request_headers,
-            e.request_body.as_deref().map(str::as_bytes),
-            Some("ca.pem"),
-        );
-    }
+    // Their curl commands trust the CA file the client was given.
+    let exchanges = clr_ecosystem::redacted(exchanges, &redactor, Some(&ca_file.display().to_string()));
     let options = RunOptions {
         strict: args.strict,
         allow_unverified: args.allow_unverified,
@@ -162,13 +147,13 @@ fn consumer_name(args: &ConsumerArgs, faults: &[ConsumerFault]) -> String {
     }
 }
 
-/// Tells the user where the provider is, then lets the consumer talk to it.
+/// Tells the user where the provider is, then lets the consumer talk to it; returns the CA file it wrote.
 fn serve(
     args: &ConsumerArgs,
     runtime: &tokio::runtime::Runtime,
     eco: &Embedded,
     faults: &[ConsumerFault],
-) -> Result<()> {
+) -> Result<PathBuf> {
     let ca_pem = eco.servers.ca_pem.clone().unwrap_or_default();
     let ca_file = match (&args.ca_out, &args.report_dir) {
         (Some(file), _) => file.clone(),
@@ -222,7 +207,7 @@ fn serve(
     } else {
         wait_for_person(eco, deadline);
     }
-    Ok(())
+    Ok(ca_file)
 }
 
 /// Waits for Enter (or the deadline), showing on a terminal how many requests the client has sent.

@@ -224,6 +224,8 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         redactor: Redactor::when(!args.no_redact),
         cacert: curl_cacert(&target.tls.ca_pem, &ca_files, args.report_dir.as_deref())?,
     };
+    let consumer_selection = selection.clone();
+    let consumer_cacert = recording.cacert.clone();
     let config = ProviderRunConfig {
         hooks,
         selection,
@@ -238,7 +240,22 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         started_at,
         ..ProviderRunConfig::new(target, uploads)
     };
-    let run = session::run_provider(config, &runtime, &log);
+    // The embedded run shows both sides: after the provider's checks, the reference consumer is graded against the
+    // same provider (when any consumer check is selected).
+    let consumer_wanted = clr_harness::consumer::checks::CHECKS
+        .iter()
+        .any(|c| consumer_selection.selects(c.id));
+    let grade_consumer = || match &embedded {
+        Some(env) if consumer_wanted => {
+            log("grading the reference consumer against the same provider");
+            let redactor = Redactor::when(!args.no_redact);
+            let graded =
+                env.grade_reference_consumer(&consumer_selection, args.strict, &redactor, consumer_cacert.as_deref());
+            vec![runtime.block_on(graded)]
+        }
+        _ => Vec::new(),
+    };
+    let run = session::run_provider_then(config, &runtime, &log, grade_consumer);
     if let Some(env) = embedded {
         runtime.block_on(env.shutdown());
     }

@@ -91,7 +91,7 @@ declare_checks! {
         Spec::OAuth,
         "https://www.rfc-editor.org/rfc/rfc6750#section-2.3",
         "access tokens only in the Authorization header",
-        "The client sends its access token as `Authorization: Bearer …`, never in a URL, where logs and referrers keep it.",
+        "The client sends its access token as a Bearer credential in the Authorization header, never in a URL, where logs and referrers keep it.",
         token_placement,
     );
     API_CLIENT_001 = consumer_check(
@@ -362,7 +362,7 @@ fn token_placement(inbound: &Inbound, c: &mut Collector) {
         if q.contains_key("access_token") {
             c.violation("the access token is in the URL")
                 .at(format!("{} {}", e.method, without_query(&e.url)))
-                .expected("Authorization: Bearer …")
+                .expected("the token in the Authorization header")
                 .found("an access_token query parameter")
                 .exchange(&e.id);
         }
