@@ -3,6 +3,8 @@
 //! with PKCE S256 and state → token → refresh → revocation (RFC 7009; the crate refuses non-HTTPS revocation URLs),
 //! after which the API refuses the revoked access token and the token endpoint the revoked refresh token.
 
+use clr_harness::catalogue::Selection;
+use clr_harness::check::{Endpoints, Inbound};
 use clr_mocks::faults::Faults;
 use clr_mocks::provider::{Provider, ProviderConfig, TestUser};
 use clr_mocks::server;
@@ -48,7 +50,7 @@ async fn the_oauth2_crate_completes_registration_pkce_token_refresh_and_revocati
     };
     let ca = MockCa::generate().expect("CA");
     let listener = server::bind(0).await.expect("binds");
-    let (running, _) = Provider::spawn_on(listener, config, Some(&ca))
+    let (running, provider) = Provider::spawn_on(listener, config, Some(&ca))
         .await
         .expect("provider starts");
     let base = running.base_url.clone();
@@ -187,6 +189,38 @@ async fn the_oauth2_crate_completes_registration_pkce_token_refresh_and_revocati
             assert_eq!(e.error(), &BasicErrorResponseType::InvalidGrant, "{e:?}");
         }
         other => panic!("a revoked refresh token must be refused with invalid_grant, got {other:?}"),
+    }
+
+    // The harness's consumer checks on what the crate sent (its authorization URLs and token requests; discovery,
+    // registration and the API calls above are this test's own): PKCE S256, a fresh state, the registered redirect
+    // URI, Basic client authentication with the verifier — the crate does all of it.
+    let exchanges = provider.tap().exchanges();
+    let endpoints = Endpoints {
+        discovery: vec![format!("{base}/ims/ob/v3p0/discovery")],
+        registration: format!("{base}/oauth/register"),
+        authorization: format!("{base}/oauth/authorize"),
+        token: format!("{base}/oauth/token"),
+        api_bases: vec![format!("{base}/ims/ob/v3p0")],
+    };
+    let inbound = Inbound {
+        exchanges: &exchanges,
+        endpoints: &endpoints,
+    };
+    let subject = clr_harness::consumer::judge(&inbound, "the oauth2 crate", &Selection::default(), false);
+    for id in [
+        "OAUTH-CLIENT-002",
+        "OAUTH-CLIENT-003",
+        "OAUTH-CLIENT-004",
+        "OAUTH-CLIENT-005",
+    ] {
+        let r = subject.results.iter().find(|r| r.check == id).expect("judged");
+        assert_eq!(
+            r.outcome,
+            clr_reports::Outcome::Pass,
+            "{id}: {:?} {:?}",
+            r.findings,
+            r.note
+        );
     }
     running.shutdown().await.expect("stops");
 }
