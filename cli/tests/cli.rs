@@ -5,36 +5,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clr-harness"));
-    cmd.env_remove("CLR_SPEC_DIR").env("NO_COLOR", "1");
-    cmd
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("the binary runs")
-}
+mod common;
+use common::{bin, run, temp_dir, text};
 
 /// `validate` of the data model only: these credentials are unsigned on purpose (proofs have their own tests).
 fn validate_dm(args: &[&str]) -> Output {
     let mut all = vec!["validate", "--no-proofs"];
     all.extend_from_slice(args);
     run(&all)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clr-harness-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 const VALID: &str = r#"{

@@ -4,31 +4,9 @@
 //! secrets stay out of the reports.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clr-harness"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clr-harness-consumer-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+mod common;
+use common::{run_ci as run, temp_dir, text};
 
 fn outcomes(dir: &Path) -> Vec<(String, String)> {
     let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");

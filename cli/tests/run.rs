@@ -1,33 +1,8 @@
 //! `clr-harness run` and `init` as a user meets them: the embedded conformance run and its reports, a fault making
 //! it fail with a reproducible finding, the dry-run list, target files, and an unreachable provider.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clr-harness"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("CI", "true")
-        .env_remove("CLR_ACCESS_TOKEN")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("clr-harness-run-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+mod common;
+use common::{run_ci as run, temp_dir, text};
 
 fn report(dir: &std::path::Path) -> serde_json::Value {
     let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");

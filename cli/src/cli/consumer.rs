@@ -15,10 +15,12 @@ use clr_ecosystem::{Embedded, USER};
 use clr_harness::engine;
 use clr_harness::redact::{self, Redactor};
 use clr_mocks::faults::Faults;
+use clr_reports::RunOptions;
 use clr_reports::terminal::TerminalOptions;
-use clr_reports::{ReportFormat, RunOptions};
 
-use super::{ColorArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection};
+use super::{
+    ColorArgs, ReportArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection,
+};
 
 #[derive(Debug, Args)]
 pub struct ConsumerArgs {
@@ -50,15 +52,6 @@ pub struct ConsumerArgs {
     /// Seed of the mocks' generated content.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Report formats: text, json, junit, md, html (comma-separated). Printed to stdout, or written to --report-dir.
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
-    format: Vec<ReportFormat>,
-    /// Write every report format (or the --format subset) into this directory.
-    #[arg(long, value_name = "DIR")]
-    report_dir: Option<PathBuf>,
-    /// SHOULD-level violations, and rules marked inferred, count as failures (exit code 1).
-    #[arg(long)]
-    strict: bool,
     /// Exit 0 even when the client was not seen doing what some checks judge (a read-only client never upserts);
     /// those checks stay skipped and the consumer *unverified* in every report.
     #[arg(long)]
@@ -66,9 +59,8 @@ pub struct ConsumerArgs {
     /// Keep the client's tokens, secrets and codes in the reports (local debugging only).
     #[arg(long)]
     no_redact: bool,
-    /// Also list passing checks.
-    #[arg(short, long)]
-    verbose: bool,
+    #[command(flatten)]
+    report: ReportArgs,
     #[command(flatten)]
     select: SelectArgs,
     #[command(flatten)]
@@ -82,7 +74,7 @@ pub fn run(args: &ConsumerArgs) -> i32 {
 fn run_inner(args: &ConsumerArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = clr_harness::datetime::now_rfc3339();
-    check_formats(&args.format, args.report_dir.as_deref())?;
+    check_formats(&args.report.format, args.report.report_dir.as_deref())?;
     let selection = args.select.selection();
     if !report_selection(&selection) {
         return Ok(clr_harness::exit::NO_CHECKS);
@@ -101,7 +93,7 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
         .block_on(Embedded::start(args.seed, Faults::none()))
         .context("failed to start the reference provider")?;
     let served = serve(args, &runtime, &eco, &faults);
-    let subject = eco.judge_consumer(&consumer_name(args, &faults), &selection, args.strict);
+    let subject = eco.judge_consumer(&consumer_name(args, &faults), &selection, args.report.strict);
     let exchanges = eco.tapped();
     runtime.block_on(eco.shutdown());
     let ca_file = served?;
@@ -111,7 +103,7 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
     // Their curl commands trust the CA file the client was given.
     let exchanges = clr_ecosystem::redacted(exchanges, &redactor, Some(&ca_file.display().to_string()));
     let options = RunOptions {
-        strict: args.strict,
+        strict: args.report.strict,
         allow_unverified: args.allow_unverified,
         only: selection.only,
         skip: selection.skip,
@@ -128,9 +120,9 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
     redact::scrub_run(&redactor, &mut run);
     let terminal = TerminalOptions {
         color: args.color.enabled(),
-        verbose: args.verbose,
+        verbose: args.report.verbose,
     };
-    let reporter_bug = emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal)?;
+    let reporter_bug = emit_reports(&run, &args.report.format, args.report.report_dir.as_deref(), &terminal)?;
     eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
     Ok(after_reports(&run, reporter_bug))
 }
@@ -155,7 +147,7 @@ fn serve(
     faults: &[ConsumerFault],
 ) -> Result<PathBuf> {
     let ca_pem = eco.servers.ca_pem.clone().unwrap_or_default();
-    let ca_file = match (&args.ca_out, &args.report_dir) {
+    let ca_file = match (&args.ca_out, &args.report.report_dir) {
         (Some(file), _) => file.clone(),
         (None, Some(dir)) => dir.join("ca.pem"),
         (None, None) => std::env::temp_dir().join(format!("clr-harness-consumer-{}.pem", std::process::id())),

@@ -68,6 +68,23 @@ enum CatalogueFormat {
     Md,
 }
 
+/// Where and how a run is reported.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Report formats: text, json, junit, md, html (comma-separated). Printed to stdout, or written to --report-dir.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub format: Vec<clr_reports::ReportFormat>,
+    /// Write every report format (or the --format subset) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<std::path::PathBuf>,
+    /// SHOULD-level violations, and rules marked inferred, count as failures (exit code 1).
+    #[arg(long)]
+    pub strict: bool,
+    /// Also list passing and not-applicable checks.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
 /// Which checks run.
 #[derive(Debug, Args, Clone)]
 pub struct SelectArgs {

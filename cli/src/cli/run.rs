@@ -16,10 +16,11 @@ use clr_harness::exit;
 use clr_harness::redact::{Recording, Redactor};
 use clr_harness::session::{self, ProviderRunConfig};
 use clr_mocks::faults::Faults;
-use clr_reports::ReportFormat;
 use clr_reports::terminal::TerminalOptions;
 
-use super::{ColorArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection};
+use super::{
+    ColorArgs, ReportArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection,
+};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -51,15 +52,6 @@ pub struct RunArgs {
     /// List the checks the run would perform and exit.
     #[arg(long)]
     list: bool,
-    /// Report formats: text, json, junit, md, html (comma-separated). Printed to stdout, or written to --report-dir.
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
-    format: Vec<ReportFormat>,
-    /// Write every report format (or the --format subset) into this directory.
-    #[arg(long, value_name = "DIR")]
-    report_dir: Option<PathBuf>,
-    /// SHOULD-level violations, and rules marked inferred, count as failures (exit code 1).
-    #[arg(long)]
-    strict: bool,
     /// Check returned credentials' data model only (no proofs).
     #[arg(long)]
     no_proofs: bool,
@@ -75,9 +67,8 @@ pub struct RunArgs {
     /// this flag the reports contain live secrets: for local debugging only, never for files CI uploads.
     #[arg(long)]
     no_redact: bool,
-    /// Also list passing and not-applicable checks.
-    #[arg(short, long)]
-    verbose: bool,
+    #[command(flatten)]
+    report: ReportArgs,
     #[command(flatten)]
     select: SelectArgs,
     #[command(flatten)]
@@ -141,7 +132,7 @@ pub fn run(args: &RunArgs) -> i32 {
 fn run_inner(args: &RunArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = clr_harness::datetime::now_rfc3339();
-    check_formats(&args.format, args.report_dir.as_deref())?;
+    check_formats(&args.report.format, args.report.report_dir.as_deref())?;
     let selection = args.select.selection();
     if !report_selection(&selection) {
         return Ok(exit::NO_CHECKS);
@@ -222,14 +213,14 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     let ca_files: Vec<PathBuf> = target.tls.ca_file.iter().cloned().collect();
     let recording = Recording {
         redactor: Redactor::when(!args.no_redact),
-        cacert: curl_cacert(&target.tls.ca_pem, &ca_files, args.report_dir.as_deref())?,
+        cacert: curl_cacert(&target.tls.ca_pem, &ca_files, args.report.report_dir.as_deref())?,
     };
     let consumer_selection = selection.clone();
     let consumer_cacert = recording.cacert.clone();
     let config = ProviderRunConfig {
         hooks,
         selection,
-        strict: args.strict,
+        strict: args.report.strict,
         allow_unverified: args.allow_unverified,
         verify: !args.no_proofs,
         allow_fetch: args.allow_fetch,
@@ -249,8 +240,12 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         Some(env) if consumer_wanted => {
             log("grading the reference consumer against the same provider");
             let redactor = Redactor::when(!args.no_redact);
-            let graded =
-                env.grade_reference_consumer(&consumer_selection, args.strict, &redactor, consumer_cacert.as_deref());
+            let graded = env.grade_reference_consumer(
+                &consumer_selection,
+                args.report.strict,
+                &redactor,
+                consumer_cacert.as_deref(),
+            );
             vec![runtime.block_on(graded)]
         }
         _ => Vec::new(),
@@ -263,9 +258,14 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
 
     let terminal_opts = TerminalOptions {
         color: args.color.enabled(),
-        verbose: args.verbose,
+        verbose: args.report.verbose,
     };
-    let reporter_bug = emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
+    let reporter_bug = emit_reports(
+        &run,
+        &args.report.format,
+        args.report.report_dir.as_deref(),
+        &terminal_opts,
+    )?;
     eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
     Ok(after_reports(&run, reporter_bug))
 }

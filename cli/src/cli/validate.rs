@@ -14,10 +14,12 @@ use clr_harness::redact::{self, Recording, Redactor};
 use clr_harness::schema::OfficialSchemas;
 use clr_harness::verify::{Env, Net, Recipient};
 use clr_harness::{decode::Limits, exit};
+use clr_reports::RunOptions;
 use clr_reports::terminal::TerminalOptions;
-use clr_reports::{ReportFormat, RunOptions};
 
-use super::{ColorArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection};
+use super::{
+    ColorArgs, ReportArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection,
+};
 
 /// File extensions a directory input is searched for.
 const CREDENTIAL_EXTENSIONS: &[&str] = &["json", "jsonld", "jwt", "jws", "png", "svg"];
@@ -27,15 +29,6 @@ pub struct ValidateArgs {
     /// Files, directories (searched for .json .jwt .jws .png .svg), http(s) URLs, or `-` for standard input.
     #[arg(required = true, value_name = "FILE|DIR|URL|-")]
     inputs: Vec<String>,
-    /// Report formats: text, json, junit, md (comma-separated). Printed to stdout, or written to --report-dir.
-    #[arg(long, value_delimiter = ',', value_name = "LIST")]
-    format: Vec<ReportFormat>,
-    /// Write report.txt, report.json, junit.xml and report.md (or the --format subset) into this directory.
-    #[arg(long, value_name = "DIR")]
-    report_dir: Option<PathBuf>,
-    /// SHOULD-level violations, and rules marked inferred, count as failures (exit code 1).
-    #[arg(long)]
-    strict: bool,
     /// Directory laid out like the official 1EdTech artefacts (ob-3.0/schemas/jsonld, clr-2.0/schemas/jsonld):
     /// enables the official JSON Schema cross-check (offline).
     #[arg(long, env = "CLR_SPEC_DIR", value_name = "DIR")]
@@ -84,9 +77,8 @@ pub struct ValidateArgs {
     /// contain live secrets: for local debugging only, never for files CI uploads.
     #[arg(long)]
     no_redact: bool,
-    /// Also list passing and not-applicable checks.
-    #[arg(short, long)]
-    verbose: bool,
+    #[command(flatten)]
+    report: ReportArgs,
     #[command(flatten)]
     select: SelectArgs,
     #[command(flatten)]
@@ -100,7 +92,7 @@ pub fn run(args: &ValidateArgs) -> i32 {
 fn validate(args: &ValidateArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = clr_harness::datetime::now_rfc3339();
-    check_formats(&args.format, args.report_dir.as_deref())?;
+    check_formats(&args.report.format, args.report.report_dir.as_deref())?;
     let selection = args.select.selection();
     if !report_selection(&selection) {
         return Ok(exit::NO_CHECKS);
@@ -133,7 +125,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     }
     policy.recording = Recording {
         redactor: redactor.clone(),
-        cacert: super::run::curl_cacert(&[], &args.ca_cert, args.report_dir.as_deref())?,
+        cacert: super::run::curl_cacert(&[], &args.ca_cert, args.report.report_dir.as_deref())?,
     };
     let timeout = Duration::from_secs(args.timeout);
     let inputs = gather(&args.inputs, &limits, timeout, &policy.extra_roots_pem)?;
@@ -144,7 +136,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     };
     let opts = Options {
         selection: selection.clone(),
-        strict: args.strict,
+        strict: args.report.strict,
         limits,
         schemas: schemas.as_ref(),
         schemas_missing: Some(
@@ -156,7 +148,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     };
     let subjects = engine::check_inputs(&inputs, &opts);
     let options = RunOptions {
-        strict: args.strict,
+        strict: args.report.strict,
         allow_unverified: args.allow_unverified,
         only: selection.only,
         skip: selection.skip,
@@ -169,9 +161,14 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
 
     let terminal_opts = TerminalOptions {
         color: args.color.enabled(),
-        verbose: args.verbose,
+        verbose: args.report.verbose,
     };
-    let reporter_bug = emit_reports(&run, &args.format, args.report_dir.as_deref(), &terminal_opts)?;
+    let reporter_bug = emit_reports(
+        &run,
+        &args.report.format,
+        args.report.report_dir.as_deref(),
+        &terminal_opts,
+    )?;
     Ok(after_reports(&run, reporter_bug))
 }
 
