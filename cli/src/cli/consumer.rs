@@ -16,11 +16,8 @@ use clr_harness::engine;
 use clr_harness::redact::{self, Redactor};
 use clr_mocks::faults::Faults;
 use clr_reports::RunOptions;
-use clr_reports::terminal::TerminalOptions;
 
-use super::{
-    ColorArgs, ReportArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection,
-};
+use super::{ColorArgs, ReportArgs, SelectArgs, exit_code};
 
 #[derive(Debug, Args)]
 pub struct ConsumerArgs {
@@ -74,11 +71,9 @@ pub fn run(args: &ConsumerArgs) -> i32 {
 fn run_inner(args: &ConsumerArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = clr_harness::datetime::now_rfc3339();
-    check_formats(&args.report.format, args.report.report_dir.as_deref())?;
-    let selection = args.select.selection();
-    if !report_selection(&selection) {
+    let Some(selection) = args.report.begin(&args.select)? else {
         return Ok(clr_harness::exit::NO_CHECKS);
-    }
+    };
     let faults: Vec<ConsumerFault> = args
         .consumer_fault
         .iter()
@@ -118,13 +113,7 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
         exchanges,
     );
     redact::scrub_run(&redactor, &mut run);
-    let terminal = TerminalOptions {
-        color: args.color.enabled(),
-        verbose: args.report.verbose,
-    };
-    let reporter_bug = emit_reports(&run, &args.report.format, args.report.report_dir.as_deref(), &terminal)?;
-    eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
-    Ok(after_reports(&run, reporter_bug))
+    args.report.finish(&run, args.color, Some(started))
 }
 
 fn consumer_name(args: &ConsumerArgs, faults: &[ConsumerFault]) -> String {

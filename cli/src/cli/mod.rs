@@ -85,6 +85,33 @@ pub struct ReportArgs {
     pub verbose: bool,
 }
 
+impl ReportArgs {
+    /// Before a run: the formats can be written and something is selected. `None` when nothing is (exit 4).
+    pub fn begin(&self, select: &SelectArgs) -> anyhow::Result<Option<Selection>> {
+        check_formats(&self.format, self.report_dir.as_deref())?;
+        let selection = select.selection();
+        Ok(report_selection(&selection).then_some(selection))
+    }
+
+    /// After a run: every report written or printed, the time it took when `started` is given, and the exit code.
+    pub fn finish(
+        &self,
+        run: &clr_reports::Run,
+        color: ColorArgs,
+        started: Option<std::time::Instant>,
+    ) -> anyhow::Result<i32> {
+        let terminal = clr_reports::terminal::TerminalOptions {
+            color: color.enabled(),
+            verbose: self.verbose,
+        };
+        let reporter_bug = emit_reports(run, &self.format, self.report_dir.as_deref(), &terminal)?;
+        if let Some(started) = started {
+            eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
+        }
+        Ok(after_reports(run, reporter_bug))
+    }
+}
+
 /// Which checks run.
 #[derive(Debug, Args, Clone)]
 pub struct SelectArgs {

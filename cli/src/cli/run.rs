@@ -16,11 +16,8 @@ use clr_harness::exit;
 use clr_harness::redact::{Recording, Redactor};
 use clr_harness::session::{self, ProviderRunConfig};
 use clr_mocks::faults::Faults;
-use clr_reports::terminal::TerminalOptions;
 
-use super::{
-    ColorArgs, ReportArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection,
-};
+use super::{ColorArgs, ReportArgs, SelectArgs, exit_code};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -132,11 +129,9 @@ pub fn run(args: &RunArgs) -> i32 {
 fn run_inner(args: &RunArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = clr_harness::datetime::now_rfc3339();
-    check_formats(&args.report.format, args.report.report_dir.as_deref())?;
-    let selection = args.select.selection();
-    if !report_selection(&selection) {
+    let Some(selection) = args.report.begin(&args.select)? else {
         return Ok(exit::NO_CHECKS);
-    }
+    };
     let embedded_run = args.target.is_none() && args.base_url.is_none();
     if !embedded_run && !args.fault.is_empty() {
         bail!("--fault applies to the embedded run only (the mocks misbehave, not your provider)");
@@ -256,18 +251,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     }
     let run = run?;
 
-    let terminal_opts = TerminalOptions {
-        color: args.color.enabled(),
-        verbose: args.report.verbose,
-    };
-    let reporter_bug = emit_reports(
-        &run,
-        &args.report.format,
-        args.report.report_dir.as_deref(),
-        &terminal_opts,
-    )?;
-    eprintln!("finished in {:.2} s", started.elapsed().as_secs_f64());
-    Ok(after_reports(&run, reporter_bug))
+    args.report.finish(&run, args.color, Some(started))
 }
 
 /// The CA file the reports' curl commands pass to `--cacert`, when the run trusted a CA besides the system's: a

@@ -15,11 +15,8 @@ use clr_harness::schema::OfficialSchemas;
 use clr_harness::verify::{Env, Net, Recipient};
 use clr_harness::{decode::Limits, exit};
 use clr_reports::RunOptions;
-use clr_reports::terminal::TerminalOptions;
 
-use super::{
-    ColorArgs, ReportArgs, SelectArgs, after_reports, check_formats, emit_reports, exit_code, report_selection,
-};
+use super::{ColorArgs, ReportArgs, SelectArgs, exit_code};
 
 /// File extensions a directory input is searched for.
 const CREDENTIAL_EXTENSIONS: &[&str] = &["json", "jsonld", "jwt", "jws", "png", "svg"];
@@ -92,11 +89,9 @@ pub fn run(args: &ValidateArgs) -> i32 {
 fn validate(args: &ValidateArgs) -> Result<i32> {
     let started = Instant::now();
     let started_at = clr_harness::datetime::now_rfc3339();
-    check_formats(&args.report.format, args.report.report_dir.as_deref())?;
-    let selection = args.select.selection();
-    if !report_selection(&selection) {
+    let Some(selection) = args.report.begin(&args.select)? else {
         return Ok(exit::NO_CHECKS);
-    }
+    };
     let schemas = match &args.spec_dir {
         Some(dir) => Some(
             OfficialSchemas::load(dir)
@@ -159,17 +154,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     let mut run = engine::build_run(subjects, options, command, started_at, started, exchanges);
     redact::scrub_run(&redactor, &mut run);
 
-    let terminal_opts = TerminalOptions {
-        color: args.color.enabled(),
-        verbose: args.report.verbose,
-    };
-    let reporter_bug = emit_reports(
-        &run,
-        &args.report.format,
-        args.report.report_dir.as_deref(),
-        &terminal_opts,
-    )?;
-    Ok(after_reports(&run, reporter_bug))
+    args.report.finish(&run, args.color, None)
 }
 
 /// Reads every input; an unreadable file is a usage error, an unreachable URL an `Error` subject.
