@@ -32,6 +32,7 @@ const ROWS: &[Row] = &[
     row("auth-code-reusable", &["OAUTH-TOKEN-002"]),
     row("redirect-uri-not-checked", &["OAUTH-AUTHZ-003"]),
     row("state-not-echoed", &["OAUTH-AUTHZ-002"]),
+    row("foreign-state", &["OAUTH-AUTHZ-002"]),
     row("scope-not-enforced", &["API-006"]),
     row("expired-token-accepted", &["API-005"]),
     // A revoked token is also what a reused code's tokens should become, so the reuse check's SHOULD part warns.

@@ -32,8 +32,16 @@ fn the_reference_consumer_passes_every_consumer_check() {
     let out = run(&["consumer", "--reference", "--report-dir", dir.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let results = outcomes(&dir);
-    assert_eq!(results.len(), 8, "{results:?}");
-    assert!(results.iter().all(|(_, o)| o == "pass"), "{results:?}");
+    assert_eq!(results.len(), 9, "{results:?}");
+    for (check, outcome) in &results {
+        // Whether the client checks the returned state is judged only when provoked (--provoke foreign-state).
+        let want = if check == "OAUTH-CLIENT-007" {
+            "not-applicable"
+        } else {
+            "pass"
+        };
+        assert_eq!(outcome, want, "{check}");
+    }
     assert!(
         std::fs::read_to_string(dir.join("ca.pem")).is_ok_and(|pem| pem.contains("BEGIN CERTIFICATE")),
         "the CA the client must trust is written next to the reports"
@@ -90,7 +98,10 @@ fn a_faulty_consumer_fails_where_it_breaks_a_rule() {
         dir.to_str().expect("utf-8"),
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let not_passing: Vec<(String, String)> = outcomes(&dir).into_iter().filter(|(_, o)| o != "pass").collect();
+    let not_passing: Vec<(String, String)> = outcomes(&dir)
+        .into_iter()
+        .filter(|(_, o)| o != "pass" && o != "not-applicable")
+        .collect();
     assert_eq!(
         not_passing,
         [
@@ -98,6 +109,23 @@ fn a_faulty_consumer_fails_where_it_breaks_a_rule() {
             ("API-CLIENT-002".to_string(), "fail".to_string())
         ]
     );
+    // Provoked with another state, a consumer that does not check it redeems the code.
+    let provoked = run(&[
+        "consumer",
+        "--reference",
+        "--consumer-fault",
+        "state-not-checked",
+        "--provoke",
+        "foreign-state",
+    ]);
+    assert_eq!(provoked.status.code(), Some(1), "{}", text(&provoked));
+    assert!(
+        text(&provoked).contains("error[OAUTH-CLIENT-007]"),
+        "{}",
+        text(&provoked)
+    );
+    let not_a_provocation = run(&["consumer", "--reference", "--provoke", "scope-not-enforced"]);
+    assert_eq!(not_a_provocation.status.code(), Some(2), "{}", text(&not_a_provocation));
     let unknown = run(&["consumer", "--reference", "--consumer-fault", "no-such-thing"]);
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     assert!(text(&unknown).contains("no-such-thing"));

@@ -37,10 +37,12 @@ pub enum ConsumerFault {
     HardCodedEndpoints,
     /// Upserts a compact JWS as application/json.
     JwsAsJson,
+    /// Redeems the code without comparing the redirect's state with the one it sent.
+    StateNotChecked,
 }
 
 impl ConsumerFault {
-    pub const ALL: [ConsumerFault; 9] = [
+    pub const ALL: [ConsumerFault; 10] = [
         ConsumerFault::IncompleteRegistration,
         ConsumerFault::NoPkce,
         ConsumerFault::PlainPkce,
@@ -50,6 +52,7 @@ impl ConsumerFault {
         ConsumerFault::TokenInQuery,
         ConsumerFault::HardCodedEndpoints,
         ConsumerFault::JwsAsJson,
+        ConsumerFault::StateNotChecked,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +66,7 @@ impl ConsumerFault {
             ConsumerFault::TokenInQuery => "token-in-query",
             ConsumerFault::HardCodedEndpoints => "hard-coded-endpoints",
             ConsumerFault::JwsAsJson => "jws-as-json",
+            ConsumerFault::StateNotChecked => "state-not-checked",
         }
     }
 
@@ -214,7 +218,7 @@ pub async fn run(
             .and_then(|l| url::Url::parse(l).ok())
             .ok_or_else(|| stop("authorizing", format!("no redirect (HTTP {})", answer.status())))?;
         let back: std::collections::HashMap<String, String> = location.query_pairs().into_owned().collect();
-        if back.get("state") != Some(&state) {
+        if back.get("state") != Some(&state) && !has(ConsumerFault::StateNotChecked) {
             return Err(stop(
                 "authorizing",
                 "the redirect's state is not the one sent; the code is not redeemed",

@@ -17,6 +17,8 @@ const AFTER_AUTHORIZATION: &[&str] = &["OAUTH-CLIENT-005", "OAUTH-CLIENT-006", "
 
 struct Row {
     fault: Option<ConsumerFault>,
+    /// A provider fault that provokes the consumer (`foreign-state`).
+    provoke: &'static str,
     /// The checks that fail or warn.
     trips: &'static [&'static str],
     /// The checks never reached because the provider refused the faulty request.
@@ -26,11 +28,13 @@ struct Row {
 const ROWS: &[Row] = &[
     Row {
         fault: None,
+        provoke: "",
         trips: &[],
         unreached: &[],
     },
     Row {
         fault: Some(ConsumerFault::IncompleteRegistration),
+        provoke: "",
         trips: &["OAUTH-CLIENT-001"],
         unreached: &[
             "OAUTH-CLIENT-002",
@@ -38,47 +42,70 @@ const ROWS: &[Row] = &[
             "OAUTH-CLIENT-004",
             "OAUTH-CLIENT-005",
             "OAUTH-CLIENT-006",
+            "OAUTH-CLIENT-007",
             "API-CLIENT-002",
         ],
     },
     Row {
         fault: Some(ConsumerFault::NoPkce),
+        provoke: "",
         trips: &["OAUTH-CLIENT-002"],
         unreached: AFTER_AUTHORIZATION,
     },
     Row {
         fault: Some(ConsumerFault::PlainPkce),
+        provoke: "",
         trips: &["OAUTH-CLIENT-002"],
         unreached: AFTER_AUTHORIZATION,
     },
     Row {
         fault: Some(ConsumerFault::FixedState),
+        provoke: "",
         trips: &["OAUTH-CLIENT-003"],
         unreached: &[],
     },
     Row {
         fault: Some(ConsumerFault::WrongRedirectUri),
+        provoke: "",
         trips: &["OAUTH-CLIENT-004"],
         unreached: AFTER_AUTHORIZATION,
     },
     Row {
         fault: Some(ConsumerFault::SecretInBody),
+        provoke: "",
         trips: &["OAUTH-CLIENT-005"],
         unreached: &["OAUTH-CLIENT-006", "API-CLIENT-002"],
     },
     Row {
         fault: Some(ConsumerFault::TokenInQuery),
+        provoke: "",
         trips: &["OAUTH-CLIENT-006"],
         unreached: &[],
     },
     Row {
         fault: Some(ConsumerFault::HardCodedEndpoints),
+        provoke: "",
         trips: &["API-CLIENT-001"],
         unreached: &[],
     },
     Row {
         fault: Some(ConsumerFault::JwsAsJson),
+        provoke: "",
         trips: &["API-CLIENT-002"],
+        unreached: &[],
+    },
+    // Provoked: the provider answers with another state. A conformant consumer stops there; one that does not
+    // check redeems the code.
+    Row {
+        fault: None,
+        provoke: "foreign-state",
+        trips: &[],
+        unreached: AFTER_AUTHORIZATION,
+    },
+    Row {
+        fault: Some(ConsumerFault::StateNotChecked),
+        provoke: "foreign-state",
+        trips: &["OAUTH-CLIENT-007"],
         unreached: &[],
     },
 ];
@@ -88,7 +115,10 @@ fn main() {
     let mut trials: Vec<Trial> = ROWS
         .iter()
         .map(|row| {
-            let name = row.fault.map_or("conformant".to_string(), |f| f.name().to_string());
+            let mut name = row.fault.map_or("conformant".to_string(), |f| f.name().to_string());
+            if !row.provoke.is_empty() {
+                name = format!("{name}, provoked by {}", row.provoke);
+            }
             Trial::test(format!("consumer {name}"), move || check_row(row))
         })
         .collect();
@@ -104,7 +134,7 @@ fn check_row(row: &Row) -> Result<(), Failed> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let eco = runtime.block_on(Embedded::start(1, Faults::none()))?;
+    let eco = runtime.block_on(Embedded::start(1, Faults::parse_list(row.provoke)?))?;
     let payloads = eco.payloads().ok_or("the ecosystem has a JSON and a JWS upload")?;
     let faults: Vec<ConsumerFault> = row.fault.into_iter().collect();
     let stopped = runtime.block_on(consumer::run(
@@ -127,7 +157,8 @@ fn check_row(row: &Row) -> Result<(), Failed> {
     let mut why = Vec::new();
     for r in &subject.results {
         match r.outcome {
-            Outcome::Pass => {}
+            // A check whose situation the run did not create (the returned state, unprovoked).
+            Outcome::Pass | Outcome::NotApplicable => {}
             Outcome::Fail | Outcome::Warn => {
                 tripped.insert(r.check.clone());
             }
@@ -136,7 +167,7 @@ fn check_row(row: &Row) -> Result<(), Failed> {
             }
             other => return Err(format!("{} is {other:?}: {:?}", r.check, r.note).into()),
         }
-        if r.outcome != Outcome::Pass {
+        if !matches!(r.outcome, Outcome::Pass | Outcome::NotApplicable) {
             why.push(format!(
                 "{} {:?}: {}",
                 r.check,

@@ -87,6 +87,8 @@ faults! {
     UnsignedCredentials = "unsigned-credentials": "getCredentials returns credentials stripped of their proof",
     TamperedCredentials = "tampered-credentials":
         "getCredentials returns credentials altered after signing (JSON name changed, JWS signature changed)",
+    ForeignState = "foreign-state":
+        "the authorization success redirect carries another state than the client sent (a consumer must not redeem that code)",
 }
 
 /// The fault catalogue: `(name, description)` for every fault, for `--help` output and reports.

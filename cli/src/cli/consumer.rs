@@ -19,6 +19,9 @@ use clr_reports::RunOptions;
 
 use super::{ColorArgs, ReportArgs, SelectArgs, exit_code};
 
+/// The provider's faults that are situations a consumer must handle (the rest are for provider runs).
+const PROVOCATIONS: &[&str] = &["foreign-state"];
+
 #[derive(Debug, Args)]
 pub struct ConsumerArgs {
     /// Run this command as the consumer under test (`sh -c`), with `{discovery_url}`, `{base_url}` and
@@ -31,7 +34,7 @@ pub struct ConsumerArgs {
     reference: bool,
     /// With --reference: make it misbehave in a named way (repeatable): incomplete-registration, no-pkce,
     /// plain-pkce, fixed-state, wrong-redirect-uri, secret-in-body, token-in-query, hard-coded-endpoints,
-    /// jws-as-json.
+    /// jws-as-json, state-not-checked.
     #[arg(
         long = "consumer-fault",
         value_name = "NAME",
@@ -39,6 +42,10 @@ pub struct ConsumerArgs {
         requires = "reference"
     )]
     consumer_fault: Vec<String>,
+    /// Make the provider put the client in a situation it must handle (repeatable): foreign-state (the
+    /// authorization redirect carries another state; the client must not redeem that code).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    provoke: Vec<String>,
     /// How long to wait for the consumer (the command, or a person's app), in seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     wait: u64,
@@ -79,13 +86,19 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
         .iter()
         .map(|name| ConsumerFault::parse(name).with_context(|| format!("unknown consumer fault `{name}`")))
         .collect::<Result<_>>()?;
+    for name in &args.provoke {
+        if !PROVOCATIONS.contains(&name.as_str()) {
+            bail!("unknown provocation `{name}` (known: {})", PROVOCATIONS.join(", "));
+        }
+    }
+    let provocations = Faults::parse_list(&args.provoke.join(",")).map_err(|e| anyhow::anyhow!("{e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
     let eco = runtime
-        .block_on(Embedded::start(args.seed, Faults::none()))
+        .block_on(Embedded::start(args.seed, provocations))
         .context("failed to start the reference provider")?;
     let served = serve(args, &runtime, &eco, &faults);
     let subject = eco.judge_consumer(&consumer_name(args, &faults), &selection, args.report.strict);

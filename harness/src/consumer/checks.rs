@@ -94,6 +94,15 @@ declare_checks! {
         "The client sends its access token as a Bearer credential in the Authorization header, never in a URL, where logs and referrers keep it.",
         token_placement,
     );
+    OAUTH_CLIENT_007 = consumer_check(
+        "OAUTH-CLIENT-007",
+        Level::Must,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc6749#section-10.12",
+        "the returned state is checked",
+        "A code that comes back with another state than the client sent is never redeemed (judged when the provider is made to send one: `clr-harness consumer --provoke foreign-state`).",
+        returned_state,
+    );
     API_CLIENT_001 = consumer_check(
         "API-CLIENT-001",
         Level::Must,
@@ -121,6 +130,12 @@ fn at<'e>(inbound: &'e Inbound, method: &str, endpoint: &str) -> Vec<&'e Exchang
         .iter()
         .filter(|e| e.method.eq_ignore_ascii_case(method) && without_query(&e.url) == endpoint.trim_end_matches('/'))
         .collect()
+}
+
+/// Where in the exchange a finding is: the request as the client sent it, without the query.
+fn step(e: &Exchange) -> String {
+    let path = url::Url::parse(&e.url).map_or_else(|_| e.url.clone(), |u| u.path().to_string());
+    format!("{} {path}", e.method)
 }
 
 fn without_query(url: &str) -> &str {
@@ -182,6 +197,7 @@ fn registration_request(inbound: &Inbound, c: &mut Collector) {
         let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
             c.violation("the registration request is not a JSON object")
                 .found(body.chars().take(120).collect::<String>())
+                .at(step(e))
                 .exchange(&e.id);
             continue;
         };
@@ -189,12 +205,14 @@ fn registration_request(inbound: &Inbound, c: &mut Collector) {
         if !missing.is_empty() {
             c.violation(format!("the registration request lacks {}", missing.join(", ")))
                 .expected(REQUIRED.join(", "))
+                .at(step(e))
                 .exchange(&e.id);
         }
         for list in ["redirect_uris", "grant_types", "response_types", "contacts"] {
             if let Some(v) = fields.get(list).filter(|v| !v.is_array()) {
                 c.violation(format!("{list} must be an array, even for one value"))
                     .found_value(v)
+                    .at(step(e))
                     .exchange(&e.id);
             }
         }
@@ -212,6 +230,7 @@ fn registration_request(inbound: &Inbound, c: &mut Collector) {
             if let Some(other) = given.iter().find(|g| !values.contains(g)) {
                 c.violation(format!("{field} may only hold {}", values.join(" or ")))
                     .found(other.to_string())
+                    .at(step(e))
                     .exchange(&e.id);
             }
         }
@@ -230,6 +249,7 @@ fn pkce(inbound: &Inbound, c: &mut Collector) {
         if q.get("response_type").map(String::as_str) != Some("code") {
             c.violation("the authorization request does not ask for response_type=code")
                 .found(format!("{:?}", q.get("response_type")))
+                .at(step(e))
                 .exchange(&e.id);
         }
         let challenge = q.get("code_challenge");
@@ -245,6 +265,7 @@ fn pkce(inbound: &Inbound, c: &mut Collector) {
                     challenge.map_or("absent".into(), |ch| format!("of {} characters", ch.len())),
                     method.unwrap_or("absent (plain)")
                 ))
+                .at(step(e))
                 .exchange(&e.id);
         }
     }
@@ -261,17 +282,21 @@ fn state(inbound: &Inbound, c: &mut Collector) {
     for e in requests {
         match query(&e.url).get("state") {
             None => {
-                c.violation("the authorization request has no state").exchange(&e.id);
+                c.violation("the authorization request has no state")
+                    .at(step(e))
+                    .exchange(&e.id);
             }
             Some(s) if s.chars().count() < 16 => {
                 c.violation("the state is too short to be unpredictable")
                     .expected("at least 16 characters")
                     .found(format!("{} characters", s.chars().count()))
+                    .at(step(e))
                     .exchange(&e.id);
             }
             Some(s) if !seen.insert(s.clone()) => {
                 c.violation("the state repeats one an earlier authorization request used")
                     .found(s.clone())
+                    .at(step(e))
                     .exchange(&e.id);
             }
             Some(_) => {}
@@ -299,10 +324,58 @@ fn redirect_uri(inbound: &Inbound, c: &mut Collector) {
             c.violation("the authorization request names a redirect URI the client did not register")
                 .expected(format!("one of {expected:?}"))
                 .found(given.unwrap_or_else(|| "no redirect_uri".into()))
+                .at(step(e))
                 .exchange(&e.id);
         }
     }
     c.evaluated();
+}
+
+fn returned_state(inbound: &Inbound, c: &mut Collector) {
+    let authorization = inbound.endpoints.authorization.trim_end_matches('/');
+    let token = inbound.endpoints.token.trim_end_matches('/');
+    let mut provoked = false;
+    let mut asked = false;
+    for (i, e) in inbound.exchanges.iter().enumerate() {
+        if !e.method.eq_ignore_ascii_case("GET") || without_query(&e.url) != authorization {
+            continue;
+        }
+        asked = true;
+        let sent = query(&e.url).get("state").cloned();
+        let Some(back) = e
+            .response_headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("location"))
+            .map(|(_, v)| query(v))
+        else {
+            continue;
+        };
+        let Some(code) = back.get("code") else { continue };
+        if back.get("state") == sent.as_ref() {
+            continue;
+        }
+        provoked = true;
+        let redeemed = inbound.exchanges[i + 1..].iter().find(|t| {
+            t.method.eq_ignore_ascii_case("POST") && without_query(&t.url) == token && form(t).get("code") == Some(code)
+        });
+        if let Some(t) = redeemed {
+            c.violation("the client redeemed a code whose redirect carried another state than it sent")
+                .expected(format!("state {}", sent.unwrap_or_else(|| "(none sent)".into())))
+                .found(format!("state {}", back.get("state").map_or("(none)", String::as_str)))
+                .at(step(t))
+                .exchange(&e.id)
+                .exchange(&t.id);
+        }
+    }
+    if !asked {
+        c.not_reached("the client sent no authorization request");
+    } else if !provoked {
+        c.not_applicable(
+            "every authorization answer carried the client's own state in this run (`--provoke foreign-state` sends another)",
+        );
+    } else {
+        c.evaluated();
+    }
 }
 
 fn token_request(inbound: &Inbound, c: &mut Collector) {
@@ -325,17 +398,20 @@ fn token_request(inbound: &Inbound, c: &mut Collector) {
                         "an Authorization header that is not Basic".to_string()
                     }),
                 )
+                .at(step(e))
                 .exchange(&e.id);
         }
         if fields.contains_key("client_secret") {
             c.violation("the token request carries the client secret in its body")
                 .expected("client_secret_basic only")
+                .at(step(e))
                 .exchange(&e.id);
         }
         if fields.get("grant_type").map(String::as_str) == Some("authorization_code")
             && !fields.contains_key("code_verifier")
         {
             c.violation("the authorization_code grant has no code_verifier")
+                .at(step(e))
                 .exchange(&e.id);
         }
     }
@@ -361,9 +437,9 @@ fn token_placement(inbound: &Inbound, c: &mut Collector) {
         let q = query(&e.url);
         if q.contains_key("access_token") {
             c.violation("the access token is in the URL")
-                .at(format!("{} {}", e.method, without_query(&e.url)))
                 .expected("the token in the Authorization header")
                 .found("an access_token query parameter")
+                .at(step(e))
                 .exchange(&e.id);
         }
     }
@@ -397,6 +473,7 @@ fn discovery_first(inbound: &Inbound, c: &mut Collector) {
                 endpoints.discovery.first().cloned().unwrap_or_default()
             ))
             .found(format!("{} {}", first.method, without_query(&first.url)))
+            .at(step(first))
             .exchange(&first.id);
     }
     c.evaluated();
@@ -436,6 +513,7 @@ fn upsert_media_type(inbound: &Inbound, c: &mut Collector) {
             ))
             .expected(format!("Content-Type: {want}"))
             .found(format!("Content-Type: {media}"))
+            .at(step(e))
             .exchange(&e.id);
         }
     }

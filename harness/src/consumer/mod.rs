@@ -41,7 +41,14 @@ pub fn judge(inbound: &Inbound, name: &str, selection: &Selection, strict: bool)
         id: "consumer".into(),
         kind: SubjectKind::Consumer,
         name: name.to_string(),
-        source: inbound.endpoints.discovery.first().cloned().unwrap_or_default(),
+        // The provider the client talked to: findings then read `https://host:port GET /oauth/authorize`.
+        source: inbound
+            .endpoints
+            .discovery
+            .first()
+            .and_then(|d| url::Url::parse(d).ok())
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default(),
         parent: None,
         scope: None,
         layers: Vec::new(),

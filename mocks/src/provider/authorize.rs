@@ -143,7 +143,10 @@ fn grant_code(p: &Provider, a: &AuthzRequest, user_id: &str) -> Response {
     if !p.has(Fault::ScopeNotReturned) {
         pairs.push(("scope", a.scope.as_str()));
     }
-    if !p.has(Fault::StateNotEchoed) {
+    let foreign = format!("not-{}", a.state);
+    if p.has(Fault::ForeignState) {
+        pairs.push(("state", foreign.as_str()));
+    } else if !p.has(Fault::StateNotEchoed) {
         pairs.push(("state", a.state.as_str()));
     }
     redirect_with(&a.redirect_uri, &pairs)

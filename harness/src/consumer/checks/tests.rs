@@ -116,7 +116,7 @@ fn outcomes(flow: &[Exchange]) -> BTreeMap<&'static str, Outcome> {
 fn not_passing(flow: &[Exchange]) -> Vec<&'static str> {
     outcomes(flow)
         .into_iter()
-        .filter(|(_, o)| *o != Outcome::Pass)
+        .filter(|(_, o)| !matches!(o, Outcome::Pass | Outcome::NotApplicable))
         .map(|(id, _)| id)
         .collect()
 }
@@ -130,6 +130,34 @@ fn edited(edit: impl FnOnce(&mut Vec<Exchange>)) -> Vec<Exchange> {
 #[test]
 fn a_clean_flow_passes_every_consumer_check() {
     assert_eq!(not_passing(&clean_flow()), Vec::<&str>::new());
+}
+
+/// The clean flow with its first authorization answered by a redirect carrying `state` and the code `abc` (the
+/// token request redeems `abc`).
+fn answered_with_state(state: &str) -> Vec<Exchange> {
+    edited(|f| f[2].response_headers = vec![("location".into(), format!("{REDIRECT}?code=abc&state={state}&scope=s"))])
+}
+
+#[test]
+fn a_code_that_came_back_with_another_state_must_not_be_redeemed() {
+    assert_eq!(
+        outcomes(&clean_flow())["OAUTH-CLIENT-007"],
+        Outcome::NotApplicable,
+        "not provoked"
+    );
+    assert_eq!(
+        outcomes(&answered_with_state("Yk3fJ9qPz0wLr8Tn2Vx4"))["OAUTH-CLIENT-007"],
+        Outcome::NotApplicable
+    );
+    let redeemed = answered_with_state("not-Yk3fJ9qPz0wLr8Tn2Vx4");
+    assert_eq!(not_passing(&redeemed), vec!["OAUTH-CLIENT-007"]);
+    let mut refused = redeemed.clone();
+    refused.remove(4);
+    assert_eq!(
+        outcomes(&refused)["OAUTH-CLIENT-007"],
+        Outcome::Pass,
+        "provoked and not redeemed"
+    );
 }
 
 #[test]
