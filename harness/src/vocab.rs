@@ -222,6 +222,18 @@ pub fn is_extension_term(term: &str) -> bool {
 }
 
 /// The 1EdTech JSON Schema validator type (errata: earlier drafts said `JsonSchemaValidator2019`).
+/// The client metadata a dynamic registration request must carry as non-empty strings (RFC 7591 as the 1EdTech
+/// Security Framework profiles it); `redirect_uris` and `scope` are required too, with their own shapes.
+pub const REGISTRATION_METADATA: [&str; 7] = [
+    "client_name",
+    "client_uri",
+    "logo_uri",
+    "tos_uri",
+    "policy_uri",
+    "software_id",
+    "software_version",
+];
+
 pub const SCHEMA_VALIDATOR_TYPE: &str = "1EdTechJsonSchemaValidator2019";
 pub const REVOCATION_LIST_TYPE: &str = "1EdTechRevocationList";
 pub const BITSTRING_STATUS_TYPE: &str = "BitstringStatusListEntry";

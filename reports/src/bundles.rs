@@ -157,8 +157,9 @@ impl Bundle {
     ///   "returned credentials verify" check judges them for its Host bundle.
     /// - **Host**: provider subjects.
     /// - **Displayer**: consumer subjects, i.e. a product that fetched and displayed credentials the harness served.
-    ///   The harness has no consumer (displayer) mode yet, so no run has them: validating a credential judges the
-    ///   issuer that produced it, not a product that displays it.
+    ///   `clr-harness consumer` grades API clients so far (registration, authorization, tokens, upserts), not a
+    ///   displayer's verdicts, and validating a credential judges the issuer that produced it, not a product that
+    ///   displays it.
     pub fn judges(&self, run: &Run, subject: &Subject) -> bool {
         match self.role {
             BundleRole::Host => subject.kind == SubjectKind::Provider,

@@ -10,13 +10,12 @@
 
 pub mod findings;
 
-use clr_reports::{CheckInfo, Level, Role, RuleSource, Spec};
+use clr_reports::{CheckInfo, Finding, Level, Role, RuleSource, Spec};
 use serde_json::Value;
 
 use crate::datamodel::Walk;
 use crate::detect::{DocKind, Vcdm};
 use crate::json::Ptr;
-use clr_reports::Finding;
 use findings::{Collector, FindingMut};
 
 /// How a check is run.

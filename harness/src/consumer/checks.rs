@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use crate::check::findings::Collector;
 use crate::check::{Check, Inbound, Runner, declare_checks};
+use crate::vocab::REGISTRATION_METADATA;
 
 const CONSUMER: &[Role] = &[Role::Consumer];
 
@@ -181,17 +182,10 @@ fn registration_request(inbound: &Inbound, c: &mut Collector) {
         c.not_reached("the client sent no registration request");
         return;
     }
-    const REQUIRED: [&str; 9] = [
-        "client_name",
-        "client_uri",
-        "logo_uri",
-        "tos_uri",
-        "policy_uri",
-        "software_id",
-        "software_version",
-        "redirect_uris",
-        "scope",
-    ];
+    let required: Vec<&str> = REGISTRATION_METADATA
+        .into_iter()
+        .chain(["redirect_uris", "scope"])
+        .collect();
     for e in requests {
         let body = e.request_body.as_deref().unwrap_or_default();
         let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
@@ -201,10 +195,10 @@ fn registration_request(inbound: &Inbound, c: &mut Collector) {
                 .exchange(&e.id);
             continue;
         };
-        let missing: Vec<&str> = REQUIRED.into_iter().filter(|f| !fields.contains_key(*f)).collect();
+        let missing: Vec<&str> = required.iter().copied().filter(|f| !fields.contains_key(*f)).collect();
         if !missing.is_empty() {
             c.violation(format!("the registration request lacks {}", missing.join(", ")))
-                .expected(REQUIRED.join(", "))
+                .expected(required.join(", "))
                 .at(step(e))
                 .exchange(&e.id);
         }

@@ -17,6 +17,8 @@ use super::api::{authorize, json_response};
 use super::oauth::{body_error, oauth_error};
 use super::store::Client;
 use super::{Family, Provider, SCOPE_OPS, supported_scopes};
+use clr_harness::vocab::REGISTRATION_METADATA;
+
 use crate::faults::Fault;
 
 pub(super) fn discovery(p: &Provider, family: Family, headers: &HeaderMap) -> Response {
@@ -149,15 +151,7 @@ pub(super) async fn register(State(p): State<Arc<Provider>>, req: Request) -> Re
         meta.entry("client_name").or_insert(json!("unnamed client"));
     }
     let mut host = None;
-    for name in [
-        "client_name",
-        "client_uri",
-        "logo_uri",
-        "tos_uri",
-        "policy_uri",
-        "software_id",
-        "software_version",
-    ] {
+    for name in REGISTRATION_METADATA {
         let Some(value) = meta.get(name).and_then(Value::as_str).filter(|s| !s.trim().is_empty()) else {
             return metadata_error(&format!("{name} is required and must be a non-empty string"));
         };
