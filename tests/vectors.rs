@@ -127,11 +127,12 @@ fn coverage(vectors: &[Vector]) -> Result<(), Failed> {
     let untripped: Vec<&str> = catalogue::all()
         .iter()
         // Provider checks are tripped by the fault table (tests/provider_faults.rs), consumer checks by their
-        // -fail flows (harness/src/consumer/checks/tests.rs).
+        // -fail flows (harness/src/consumer/checks/tests.rs), verifier checks by the verifier fault table
+        // (ecosystem/tests/verifier_faults.rs).
         .filter(|c| {
             !matches!(
                 c.runner,
-                Runner::OfficialSchema | Runner::Provider | Runner::Consumer(_)
+                Runner::OfficialSchema | Runner::Provider | Runner::Consumer(_) | Runner::Verifier(_)
             )
         })
         .map(|c| c.id)

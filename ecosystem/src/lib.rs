@@ -8,13 +8,17 @@
 //! exercise exactly the same world.
 
 pub mod consumer;
+pub mod verifier;
 
 use clr_harness::api::{AuthMode, Family, Hooks, Target, Upload};
 use clr_harness::catalogue::Selection;
 use clr_harness::check::{Endpoints, Inbound};
+use clr_harness::engine::{self, Options};
+use clr_harness::fetch::FetchPolicy;
 use clr_harness::http::{RECORDED_BODY_BYTES, curl};
 use clr_harness::redact::Redactor;
 use clr_harness::session::ProviderRunConfig;
+use clr_harness::verify::Net;
 use clr_mocks::ecosystem::{Ecosystem, EcosystemError};
 use clr_mocks::faults::Faults;
 use clr_reports::{Exchange, Subject};
@@ -177,6 +181,63 @@ impl Embedded {
             endpoints: &endpoints,
         };
         clr_harness::consumer::judge(&inbound, name, selection, strict)
+    }
+
+    /// What clients upserted after the first `since` exchanges, checked as the issuer output it is (an Issuer with
+    /// the API option submits its credentials by upserting them): one document subject per upsert (`upsert-1` …),
+    /// verified with fetches allowed to the ecosystem's own hosts only; and the exchanges those fetches made.
+    /// Synchronous: verification drives its own runtime, so call it outside async code. `cacert` is the CA file the
+    /// fetches' curl commands name.
+    pub fn judge_upserts_since(
+        &self,
+        since: usize,
+        selection: &Selection,
+        strict: bool,
+        cacert: Option<&str>,
+    ) -> (Vec<Subject>, Vec<Exchange>) {
+        let endpoints = self.endpoints();
+        let upserts: Vec<Exchange> = self
+            .tapped()
+            .into_iter()
+            .skip(since)
+            .filter(|e| {
+                e.method == "POST"
+                    && endpoints
+                        .api_bases
+                        .iter()
+                        .any(|b| e.url.split('?').next() == Some(format!("{b}/credentials").as_str()))
+            })
+            .collect();
+        let mut policy = FetchPolicy {
+            allowed_hosts: self.allowed_hosts(),
+            recording: clr_harness::redact::Recording {
+                redactor: Redactor::default(),
+                cacert: cacert.map(str::to_owned),
+            },
+            ..FetchPolicy::default()
+        };
+        if let Some(pem) = &self.servers.ca_pem {
+            // The generated CA parses; should it not, fetches fail and the status checks say so.
+            let _ = policy.trust_pem(pem);
+        }
+        let Ok(net) = Net::new(policy) else {
+            return (Vec::new(), Vec::new());
+        };
+        let opts = Options {
+            selection: selection.clone(),
+            strict,
+            net: Some(&net),
+            ..Options::default()
+        };
+        let tap = self.servers.provider_state.tap();
+        let mut subjects = Vec::new();
+        for (i, e) in upserts.iter().enumerate() {
+            // The tap keeps upserts whole (the exchange's own body is cut for the report).
+            let Some(body) = tap.upload(&e.id) else { continue };
+            let source = format!("upsertCredential #{} ({})", i + 1, e.url);
+            engine::check_bytes(&format!("upsert-{}", i + 1), &source, &body, &opts, &mut subjects);
+        }
+        (subjects, net.exchanges())
     }
 
     /// Runs the reference consumer against the provider and grades what it sent: its subject and its exchanges,

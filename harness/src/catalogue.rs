@@ -24,6 +24,7 @@ pub mod ids {
     pub use crate::checks::values::ids::*;
     pub use crate::checks::verification::ids::*;
     pub use crate::consumer::checks::ids::*;
+    pub use crate::verifier::checks::ids::*;
 }
 
 /// Every check, in data-flow order. Ids are unique (a test proves it).
@@ -47,6 +48,7 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(crate::api::checks::OB_API);
         v.extend_from_slice(crate::api::checks::CLR_API);
         v.extend_from_slice(crate::consumer::checks::CHECKS);
+        v.extend_from_slice(crate::verifier::checks::CHECKS);
         v
     })
 }

@@ -266,7 +266,12 @@ fn check_value(
                     }
                 }
                 Runner::OfficialSchema => results.push(schema_result(check, &doc, spans, &scope.base, opts)),
-                Runner::Decode | Runner::Detect | Runner::Embedded(_) | Runner::Provider | Runner::Consumer(_) => {}
+                Runner::Decode
+                | Runner::Detect
+                | Runner::Embedded(_)
+                | Runner::Provider
+                | Runner::Consumer(_)
+                | Runner::Verifier(_) => {}
             }
         }
         if scope.depth < MAX_EMBEDDING_DEPTH {
@@ -684,49 +689,52 @@ pub fn build_run(
 }
 
 fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
-    let is_provider = |s: &Subject| s.kind == clr_reports::SubjectKind::Provider;
-    let is_consumer = |s: &Subject| s.kind == clr_reports::SubjectKind::Consumer;
-    let providers = subjects.iter().filter(|s| is_provider(s)).count();
-    let consumers = subjects.iter().filter(|s| is_consumer(s)).count();
+    use clr_reports::SubjectKind;
+    let count = |kind: SubjectKind| subjects.iter().filter(|s| s.kind == kind).count();
+    let providers = count(SubjectKind::Provider);
+    let consumers = count(SubjectKind::Consumer);
+    let verifiers = count(SubjectKind::Verifier);
     let docs = subjects
         .iter()
-        .filter(|s| s.parent.is_none() && !is_provider(s) && !is_consumer(s))
+        .filter(|s| s.parent.is_none() && matches!(s.kind, SubjectKind::Document | SubjectKind::Embedded))
         .count();
     let failed = subjects
         .iter()
         .filter(|s| s.parent.is_none() && s.outcome == Outcome::Fail)
         .count();
-    let embedded = subjects.len() - docs - providers - consumers;
+    let embedded = subjects.len() - docs - providers - consumers - verifiers;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     let mut parts = Vec::new();
     if providers > 0 {
-        parts.push(format!(
-            "{providers} provider part{}",
-            if providers == 1 { "" } else { "s" }
-        ));
+        parts.push(format!("{providers} provider part{}", plural(providers)));
     }
     if consumers > 0 {
-        parts.push(format!("{consumers} consumer{}", if consumers == 1 { "" } else { "s" }));
+        parts.push(format!("{consumers} consumer{}", plural(consumers)));
     }
-    if docs > 0 || providers + consumers == 0 {
-        parts.push(format!("{docs} document{}", if docs == 1 { "" } else { "s" }));
+    if verifiers > 0 {
+        parts.push(format!("{verifiers} verifier{}", plural(verifiers)));
+    }
+    if docs > 0 || providers + consumers + verifiers == 0 {
+        parts.push(format!("{docs} document{}", plural(docs)));
     }
     if embedded > 0 {
-        parts.push(format!(
-            "{embedded} embedded credential{}",
-            if embedded == 1 { "" } else { "s" }
-        ));
+        parts.push(format!("{embedded} embedded credential{}", plural(embedded)));
     }
     let head = parts.join(" and ");
+    let noun = if providers > 0 {
+        "part"
+    } else if consumers > 0 {
+        "consumer"
+    } else if verifiers > 0 {
+        "verifier"
+    } else {
+        "document"
+    };
     if results.fail == 0 && results.error == 0 && unverified > 0 {
-        let noun = if providers > 0 {
-            "part"
-        } else if consumers > 0 {
-            "consumer"
-        } else {
-            "document"
-        };
-        let why = if consumers > 0 && providers + docs == 0 {
+        let why = if consumers > 0 && providers + docs + verifiers == 0 {
             "the client was not seen doing what some checks judge"
+        } else if verifiers > 0 && providers + docs + consumers == 0 {
+            "the verifier gave no verdict on some credentials"
         } else {
             "a proof, key, status or returned credential was not observed, or the document is of a kind this tool \
              does not check yet"
@@ -734,15 +742,11 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
         format!(
             "{head}: unverified — no required check failed, but {unverified} {noun}{} could not be fully verified \
              ({why})",
-            if unverified == 1 { "" } else { "s" }
+            plural(unverified as usize)
         )
     } else if results.fail == 0 && results.error == 0 {
         let warn = if results.warn > 0 {
-            format!(
-                " with {} warning{}",
-                results.warn,
-                if results.warn == 1 { "" } else { "s" }
-            )
+            format!(" with {} warning{}", results.warn, plural(results.warn as usize))
         } else {
             String::new()
         };
@@ -753,18 +757,11 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
         } else {
             String::new()
         };
-        let noun = if providers > 0 {
-            "part"
-        } else if consumers > 0 {
-            "consumer"
-        } else {
-            "document"
-        };
         format!(
             "{head}: {failed} {noun}{} failed, {} required check{} failed{errors}",
-            if failed == 1 { "" } else { "s" },
+            plural(failed),
             results.fail,
-            if results.fail == 1 { "" } else { "s" }
+            plural(results.fail as usize)
         )
     }
 }

@@ -37,5 +37,6 @@ pub mod redact;
 pub mod schema;
 pub mod services;
 pub mod session;
+pub mod verifier;
 pub mod verify;
 pub mod vocab;

@@ -9,6 +9,7 @@
 
 pub mod badgehost;
 pub mod case;
+pub mod documents;
 pub mod ecosystem;
 pub mod faults;
 pub mod issuer;

@@ -25,6 +25,11 @@ pub const TAPPED_BODY_BYTES: usize = 8 * 1024;
 /// Exchanges a tap keeps by default.
 pub const DEFAULT_CAPACITY: usize = 1_000;
 
+/// Bytes of an upsert's body kept whole (a signed CLR with nested credentials is far over [`TAPPED_BODY_BYTES`]),
+/// and how many such bodies the tap keeps: what a client submitted is judged as the credential it is.
+pub const UPLOAD_BYTES: usize = 4 * 1024 * 1024;
+pub const KEPT_UPLOADS: usize = 32;
+
 /// The exchanges one server had, newest last.
 #[derive(Debug)]
 pub struct Tap {
@@ -33,6 +38,8 @@ pub struct Tap {
     log: Mutex<VecDeque<Exchange>>,
     next_id: AtomicU64,
     dropped: AtomicU64,
+    /// The whole bodies of the last [`KEPT_UPLOADS`] upserts (`POST …/credentials`), by exchange id.
+    uploads: Mutex<VecDeque<(String, Vec<u8>)>>,
 }
 
 impl Tap {
@@ -44,6 +51,7 @@ impl Tap {
             log: Mutex::new(VecDeque::new()),
             next_id: AtomicU64::new(1),
             dropped: AtomicU64::new(0),
+            uploads: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -57,6 +65,22 @@ impl Tap {
             .lock()
             .map(|log| log.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The whole body a client sent with the upsert recorded as exchange `id` (up to [`UPLOAD_BYTES`]), while the
+    /// tap still keeps it.
+    pub fn upload(&self, id: &str) -> Option<Vec<u8>> {
+        let uploads = self.uploads.lock().ok()?;
+        uploads.iter().find(|(k, _)| k == id).map(|(_, body)| body.clone())
+    }
+
+    fn keep_upload(&self, id: &str, body: Vec<u8>) {
+        if let Ok(mut uploads) = self.uploads.lock() {
+            while uploads.len() >= KEPT_UPLOADS {
+                uploads.pop_front();
+            }
+            uploads.push_back((id.to_string(), body));
+        }
     }
 
     /// Exchanges let go because the tap was full.
@@ -92,11 +116,13 @@ pub async fn record(State(tap): State<Arc<Tap>>, request: Request, next: Next) -
     let request_headers = headers(&parts.headers);
     let method = parts.method.to_string();
     // A copy of what the handler reads, up to the cap.
+    let upsert = method == "POST" && parts.uri.path().trim_end_matches('/').ends_with("/credentials");
+    let cap = if upsert { UPLOAD_BYTES } else { TAPPED_BODY_BYTES };
     let seen = Arc::new(Mutex::new(Vec::new()));
     let copy = seen.clone();
     let body = Body::from_stream(body.into_data_stream().inspect(move |chunk| {
         if let (Ok(bytes), Ok(mut kept)) = (chunk, copy.lock()) {
-            let room = (TAPPED_BODY_BYTES + 1).saturating_sub(kept.len());
+            let room = (cap + 1).saturating_sub(kept.len());
             kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
         }
     }));
@@ -134,6 +160,9 @@ pub async fn record(State(tap): State<Arc<Tap>>, request: Request, next: Next) -
         (!request_body.is_empty()).then_some(request_body.as_slice()),
         None,
     );
+    if upsert && request_body.len() <= UPLOAD_BYTES {
+        tap.keep_upload(&exchange.id, request_body);
+    }
     tap.keep(exchange);
     Response::from_parts(parts, answer)
 }

@@ -3,9 +3,10 @@
 //! list of ids, so a check added to the catalogue lands in its bundles without touching this file.
 //!
 //! A bundle says only what the run shows about its role. It is judged on the subjects that are evidence about a
-//! product in that role ([`Bundle::judges`]: input credentials of its family for an Issuer, provider subjects for a
-//! Host, consumer subjects for a Displayer, which no run has until the harness gets a consumer mode), and its
-//! verdict is, in this order:
+//! product in that role ([`Bundle::judges`]): input credentials of its family and API clients (Service Consumer
+//! Write) for an Issuer, graded verifiers for a Displayer, providers and API clients (Service Consumer Read) for a
+//! Host. The client part is required for a CLR 2.0 Issuer (CLR 2.0 makes the API mandatory) and counted for the
+//! others when the run graded one. Its verdict is, in this order:
 //!
 //! 1. **not tested** when the run has no such subject, or none of the bundle's own-family checks ran on one;
 //! 2. **fail** / **error** when one of its checks failed / could not run on one of them;
@@ -74,8 +75,10 @@ pub const BUNDLES: [Bundle; 6] = [
     },
 ];
 
-/// Areas whose checks are not about a credential document, so they never count for an Issuer or Displayer.
-const SERVICE_AREAS: [&str; 2] = ["api", "oauth"];
+/// Areas whose checks are not about a credential document, so they never count as an Issuer's document checks.
+const SERVICE_AREAS: [&str; 4] = ["api", "oauth", "consumer", "verifier"];
+/// Consumer checks about writing (upserting) only: not part of a Host's Service Consumer (Read).
+const WRITE_ONLY: [&str; 1] = ["API-CLIENT-002"];
 /// OB 3.0 areas whose rules CLR 2.0 credentials follow as well: CLR 2.0 secures and packages credentials the OB
 /// 3.0 way, so a CLR product is held to them too.
 const SHARED_WITH_CLR: [&str; 2] = ["proof", "format"];
@@ -88,14 +91,27 @@ impl Bundle {
             || check.spec == Spec::Vc
             || (self.family == Spec::Clr20 && check.spec == Spec::Ob30 && SHARED_WITH_CLR.contains(&check.area.as_str()));
         let document_check = !SERVICE_AREAS.contains(&check.area.as_str());
+        let client_check = check.area == "consumer";
         match self.role {
-            BundleRole::Issuer => in_family && document_check && check.roles.contains(&Role::Issuer),
-            BundleRole::Displayer => in_family && document_check && check.roles.contains(&Role::Verifier),
-            // Both Host certifications require the OAuth 2.0 flows the APIs are protected by.
+            BundleRole::Issuer => (in_family && document_check && check.roles.contains(&Role::Issuer)) || client_check,
+            // A displayer is graded on its verdicts; the CLR 2.0 one verifies the OB 3.0 credentials a CLR nests.
+            BundleRole::Displayer => {
+                check.area == "verifier" && (in_family || (self.family == Spec::Clr20 && check.spec == Spec::Ob30))
+            }
+            // Both Host certifications require the OAuth 2.0 flows the APIs are protected by, and a Host also reads
+            // other hosts (Service Consumer Read).
             BundleRole::Host => {
-                check.roles.contains(&Role::Provider) && (check.spec == self.family || check.spec == Spec::OAuth)
+                (check.roles.contains(&Role::Provider) && (check.spec == self.family || check.spec == Spec::OAuth))
+                    || (client_check && !WRITE_ONLY.contains(&check.id.as_str()))
             }
         }
+    }
+
+    /// Whether a check of the bundle is needed only when the run graded a subject of its kind: the API-client part
+    /// of an OB 3.0 Issuer (an add-on there) and of a Host (graded by its own command). A CLR 2.0 Issuer must use the
+    /// API, so its client checks are always needed.
+    fn needed_only_if_graded(&self, check: &CheckInfo) -> bool {
+        check.area == "consumer" && !(self.role == BundleRole::Issuer && self.family == Spec::Clr20)
     }
 }
 
@@ -156,14 +172,15 @@ impl Bundle {
     ///   returned are not evidence about an issuer (the harness cannot tell who issued them): the provider's own
     ///   "returned credentials verify" check judges them for its Host bundle.
     /// - **Host**: provider subjects.
-    /// - **Displayer**: consumer subjects, i.e. a product that fetched and displayed credentials the harness served.
-    ///   `clr-harness consumer` grades API clients so far (registration, authorization, tokens, upserts), not a
-    ///   displayer's verdicts, and validating a credential judges the issuer that produced it, not a product that
-    ///   displays it.
+    ///   API clients (consumer subjects) too: an Issuer with the API option is a Service Consumer (Write).
+    /// - **Displayer**: verifier subjects (`clr-harness verifier`): validating a credential judges the issuer that
+    ///   produced it, not a product that displays it.
+    /// - **Host** also judges consumer subjects: a Host is a Service Consumer (Read) of other hosts.
     pub fn judges(&self, run: &Run, subject: &Subject) -> bool {
         match self.role {
-            BundleRole::Host => subject.kind == SubjectKind::Provider,
-            BundleRole::Displayer => subject.kind == SubjectKind::Consumer,
+            BundleRole::Host => matches!(subject.kind, SubjectKind::Provider | SubjectKind::Consumer),
+            BundleRole::Displayer => subject.kind == SubjectKind::Verifier,
+            BundleRole::Issuer if subject.kind == SubjectKind::Consumer => true,
             BundleRole::Issuer => {
                 let chain = lineage(run, subject);
                 let from_input = chain
@@ -179,14 +196,23 @@ impl Bundle {
         }
     }
 
-    /// What the subjects the bundle is judged on are, for verdict reasons.
-    fn judged_on(&self, n: usize) -> String {
+    /// What the subjects the bundle is judged on are, for verdict reasons: `1 provider subject and 1 API client`.
+    fn judged_on(&self, judged: &[&Subject]) -> String {
+        let clients = judged.iter().filter(|s| s.kind == SubjectKind::Consumer).count();
+        let others = judged.len() - clients;
         let (one, many) = match self.role {
             BundleRole::Issuer => ("credential given as input", "credentials given as input"),
-            BundleRole::Displayer => ("consumer", "consumers"),
+            BundleRole::Displayer => ("verifier", "verifiers"),
             BundleRole::Host => ("provider subject", "provider subjects"),
         };
-        format!("{n} {}", if n == 1 { one } else { many })
+        let mut parts = Vec::new();
+        if others > 0 || clients == 0 {
+            parts.push(format!("{others} {}", if others == 1 { one } else { many }));
+        }
+        if clients > 0 {
+            parts.push(format!("{clients} API client{}", if clients == 1 { "" } else { "s" }));
+        }
+        parts.join(" and ")
     }
 
     /// Why nothing in the run is evidence for this bundle.
@@ -198,8 +224,8 @@ impl Bundle {
                  issued them",
                 self.family.as_str()
             ),
-            BundleRole::Displayer => "the harness has no displayer (consumer) mode yet: validating a credential \
-                                      judges the issuer that produced it, not a product that displays it"
+            BundleRole::Displayer => "no verifier was graded in this run (`clr-harness verifier`): validating a \
+                                      credential judges the issuer that produced it, not a product that displays it"
                 .to_string(),
             BundleRole::Host => "no provider was tested in this run (`clr-harness run`)".to_string(),
         }
@@ -302,6 +328,7 @@ fn evaluate_one(run: &Run, bundle: Bundle) -> BundleResult {
     let mut own_family_ran = false;
     let mut failing = Vec::new();
     let mut needed = Vec::new();
+    let graded_clients = judged.iter().any(|s| s.kind == SubjectKind::Consumer);
     for check in run.checks.iter().filter(|c| bundle.includes(c)) {
         let results = outcomes.get(check.id.as_str()).map_or(&[][..], Vec::as_slice);
         if !results.is_empty() {
@@ -313,11 +340,14 @@ fn evaluate_one(run: &Run, bundle: Bundle) -> BundleResult {
         }
         if results.iter().any(|o| matches!(o, Outcome::Fail | Outcome::Error)) {
             failing.push(check.id.clone());
-        } else if required(check) && !results.iter().copied().any(evaluated) {
+        } else if required(check)
+            && !results.iter().copied().any(evaluated)
+            && (graded_clients || !bundle.needed_only_if_graded(check))
+        {
             needed.push(check.id.clone());
         }
     }
-    let on = bundle.judged_on(judged.len());
+    let on = bundle.judged_on(&judged);
     let deselected = !run.options.only.is_empty() || !run.options.skip.is_empty();
     let (verdict, reason) = if judged.is_empty() {
         // What it needs first is a subject to judge, which the reason names; listing every check would only repeat
@@ -325,6 +355,7 @@ fn evaluate_one(run: &Run, bundle: Bundle) -> BundleResult {
         needed.clear();
         (BundleVerdict::NotTested, bundle.not_exercised())
     } else if !own_family_ran {
+        needed.clear();
         (
             BundleVerdict::NotTested,
             format!("no {} check ran on the {on}", bundle.family.as_str()),
@@ -349,10 +380,19 @@ fn evaluate_one(run: &Run, bundle: Bundle) -> BundleResult {
         )
     } else if !needed.is_empty() {
         let n = needed.len();
+        let api = if !graded_clients
+            && needed
+                .iter()
+                .any(|id| run.check(id).is_some_and(|c| c.area == "consumer"))
+        {
+            "; CLR 2.0 makes the API mandatory: grade the issuer's client with `clr-harness consumer`"
+        } else {
+            ""
+        };
         (
             BundleVerdict::Incomplete,
             format!(
-                "{n} required {} not evaluated on the {on} (skipped, or not run on them)",
+                "{n} required {} not evaluated on the {on} (skipped, or not run on them){api}",
                 if n == 1 { "check was" } else { "checks were" }
             ),
         )
@@ -406,34 +446,45 @@ mod tests {
     const DOC: &[Role] = &[Role::Issuer, Role::Verifier];
 
     #[test]
-    fn document_checks_go_to_the_issuer_and_displayer_of_their_family() {
+    fn document_checks_go_to_the_issuer_of_their_family() {
         let ob = check("OB30-DM-006", Spec::Ob30, "data-model", DOC);
-        assert_eq!(bundles_of(&ob), ["OB 3.0 Issuer", "OB 3.0 Displayer"]);
+        assert_eq!(bundles_of(&ob), ["OB 3.0 Issuer"]);
         let clr = check("CLR20-DM-003", Spec::Clr20, "data-model", DOC);
-        assert_eq!(bundles_of(&clr), ["CLR 2.0 Issuer", "CLR 2.0 Displayer"]);
+        assert_eq!(bundles_of(&clr), ["CLR 2.0 Issuer"]);
+        // A displayer is judged on its verdicts, not on the checks a document passes.
         let verifier_only = check("CLR20-VER-001", Spec::Clr20, "verification", &[Role::Verifier]);
-        assert_eq!(bundles_of(&verifier_only), ["CLR 2.0 Displayer"]);
+        assert!(bundles_of(&verifier_only).is_empty());
+    }
+
+    #[test]
+    fn verdict_checks_go_to_the_displayers_and_client_checks_to_issuers_and_hosts() {
+        let verdict = check("OB30-VERDICT-001", Spec::Ob30, "verifier", &[Role::Verifier]);
+        assert_eq!(bundles_of(&verdict), ["OB 3.0 Displayer", "CLR 2.0 Displayer"]);
+        let clr_verdict = check("CLR20-VERDICT-001", Spec::Clr20, "verifier", &[Role::Verifier]);
+        assert_eq!(bundles_of(&clr_verdict), ["CLR 2.0 Displayer"]);
+        let client = check("OAUTH-CLIENT-002", Spec::OAuth, "consumer", &[Role::Consumer]);
+        assert_eq!(
+            bundles_of(&client),
+            ["OB 3.0 Issuer", "OB 3.0 Host", "CLR 2.0 Issuer", "CLR 2.0 Host"]
+        );
+        let upsert = check("API-CLIENT-002", Spec::Ob30, "consumer", &[Role::Consumer]);
+        assert_eq!(
+            bundles_of(&upsert),
+            ["OB 3.0 Issuer", "CLR 2.0 Issuer"],
+            "upserting is the Write side"
+        );
     }
 
     #[test]
     fn ob_proof_and_format_rules_also_bind_clr_products() {
         for area in ["proof", "format"] {
             let c = check("OB30-PRF-005", Spec::Ob30, area, DOC);
-            assert_eq!(
-                bundles_of(&c),
-                [
-                    "OB 3.0 Issuer",
-                    "OB 3.0 Displayer",
-                    "CLR 2.0 Issuer",
-                    "CLR 2.0 Displayer"
-                ],
-                "{area}"
-            );
+            assert_eq!(bundles_of(&c), ["OB 3.0 Issuer", "CLR 2.0 Issuer"], "{area}");
         }
         let vc = check("VC-001", Spec::Vc, "data-model", DOC);
-        assert_eq!(bundles_of(&vc).len(), 4, "the VC data model underlies both families");
+        assert_eq!(bundles_of(&vc).len(), 2, "the VC data model underlies both families");
         let schema = check("OB30-SCHEMA-001", Spec::Ob30, "schema", DOC);
-        assert_eq!(bundles_of(&schema), ["OB 3.0 Issuer", "OB 3.0 Displayer"]);
+        assert_eq!(bundles_of(&schema), ["OB 3.0 Issuer"]);
     }
 
     #[test]
@@ -593,7 +644,7 @@ mod tests {
             let displayer = by_name(&run, name);
             assert_eq!(displayer.verdict, BundleVerdict::NotTested, "{displayer:?}");
             assert!(
-                displayer.reason.contains("no displayer (consumer) mode"),
+                displayer.reason.contains("no verifier was graded"),
                 "{}",
                 displayer.reason
             );
@@ -602,6 +653,98 @@ mod tests {
         let clr_host = by_name(&run, "CLR 2.0 Host");
         assert_eq!(clr_host.verdict, BundleVerdict::NotTested, "{clr_host:?}");
         assert_eq!(clr_host.reason, "no CLR 2.0 check ran on the 1 provider subject");
+    }
+
+    /// The catalogue with an API-client check and two verdict checks (one per family).
+    fn catalogue_with_clients_and_verifiers() -> Vec<CheckInfo> {
+        let mut checks = catalogue();
+        checks.push(check("OAUTH-CLIENT-002", Spec::OAuth, "consumer", &[Role::Consumer]));
+        checks.push(check("OB30-VERDICT-001", Spec::Ob30, "verifier", &[Role::Verifier]));
+        checks.push(check("CLR20-VERDICT-001", Spec::Clr20, "verifier", &[Role::Verifier]));
+        checks
+    }
+
+    #[test]
+    fn a_graded_verifier_tests_the_displayers() {
+        let mut run = sample_run();
+        run.checks = catalogue_with_clients_and_verifiers();
+        run.subjects = vec![doc(
+            "verifier",
+            SubjectKind::Verifier,
+            None,
+            &[
+                ("OB30-VERDICT-001", Outcome::Pass),
+                ("CLR20-VERDICT-001", Outcome::Warn),
+            ],
+        )];
+        for name in ["OB 3.0 Displayer", "CLR 2.0 Displayer"] {
+            let displayer = by_name(&run, name);
+            assert_eq!(
+                (displayer.verdict, displayer.subjects),
+                (BundleVerdict::Pass, 1),
+                "{displayer:?}"
+            );
+            assert_eq!(
+                displayer.reason,
+                "every required check was evaluated on the 1 verifier and none failed"
+            );
+        }
+        run.subjects[0].results[0].outcome = Outcome::Fail;
+        assert_eq!(by_name(&run, "CLR 2.0 Displayer").failing, ["OB30-VERDICT-001"]);
+        for name in ["OB 3.0 Issuer", "OB 3.0 Host"] {
+            assert_eq!(by_name(&run, name).verdict, BundleVerdict::NotTested, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_clr_issuer_needs_its_api_client_graded_and_an_ob_issuer_may_add_it() {
+        let mut run = sample_run();
+        run.checks = catalogue_with_clients_and_verifiers();
+        run.checks.push(check("CLR20-DM-003", Spec::Clr20, "data-model", DOC));
+        let clr = doc(
+            "doc-1",
+            SubjectKind::Document,
+            Some("clr20-clr-credential"),
+            &[("CLR20-DM-003", Outcome::Pass), ("OB30-PRF-005", Outcome::Pass)],
+        );
+        let ob = doc(
+            "doc-2",
+            SubjectKind::Document,
+            Some("ob30-achievement-credential"),
+            PASSING_DOCUMENT,
+        );
+        run.subjects = vec![clr, ob];
+        let clr_issuer = by_name(&run, "CLR 2.0 Issuer");
+        assert_eq!(clr_issuer.verdict, BundleVerdict::Incomplete, "{clr_issuer:?}");
+        assert_eq!(clr_issuer.needed, ["OAUTH-CLIENT-002"]);
+        assert!(
+            clr_issuer.reason.contains("`clr-harness consumer`"),
+            "{}",
+            clr_issuer.reason
+        );
+        assert_eq!(
+            by_name(&run, "OB 3.0 Issuer").verdict,
+            BundleVerdict::Pass,
+            "the API is an add-on for an OB 3.0 Issuer"
+        );
+
+        // The client graded in the same run: both issuers are judged on it too.
+        run.subjects.push(doc(
+            "consumer",
+            SubjectKind::Consumer,
+            None,
+            &[("OAUTH-CLIENT-002", Outcome::Pass)],
+        ));
+        let clr_issuer = by_name(&run, "CLR 2.0 Issuer");
+        assert_eq!(clr_issuer.verdict, BundleVerdict::Pass, "{clr_issuer:?}");
+        assert_eq!(
+            clr_issuer.reason,
+            "every required check was evaluated on the 1 credential given as input and 1 API client and none failed"
+        );
+        run.subjects[2].results[0].outcome = Outcome::Fail;
+        for name in ["OB 3.0 Issuer", "CLR 2.0 Issuer", "OB 3.0 Host"] {
+            assert_eq!(by_name(&run, name).failing, ["OAUTH-CLIENT-002"], "{name}");
+        }
     }
 
     #[test]

@@ -446,6 +446,7 @@ fn kind_label(s: &Subject) -> &'static str {
         crate::model::SubjectKind::Embedded => "embedded credential",
         crate::model::SubjectKind::Provider => "provider",
         crate::model::SubjectKind::Consumer => "consumer",
+        crate::model::SubjectKind::Verifier => "verifier",
     }
 }
 

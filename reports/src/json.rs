@@ -55,6 +55,26 @@ mod tests {
             duration_ms: 42,
             curl: "curl -X POST https://provider.example/oauth/token".into(),
         });
+        // A graded verifier and one of its command runs.
+        let mut verifier = run.subjects[0].clone();
+        verifier.id = "verifier".into();
+        verifier.kind = SubjectKind::Verifier;
+        verifier.parent = None;
+        run.subjects.push(verifier);
+        run.exchanges.push(Exchange {
+            id: "verifier-001".into(),
+            method: EXEC_METHOD.into(),
+            url: "file:///tmp/cases/ob30-valid.json".into(),
+            request_headers: vec![],
+            request_body: None,
+            status: None,
+            response_headers: vec![("exit-status".into(), "1".into())],
+            response_body: Some("FAILED ob30-valid.json".into()),
+            response_body_truncated: false,
+            error: None,
+            duration_ms: 250,
+            curl: "my-verifier '/tmp/cases/ob30-valid.json'".into(),
+        });
         if let Some(f) = run.subjects[0].results[0].findings.first_mut() {
             f.location.byte_offset = Some(312);
         }

@@ -60,6 +60,7 @@ fn stable_name(run: &Run, s: &Subject, parent: Option<&str>) -> String {
     match (s.kind, parent) {
         (SubjectKind::Provider, _) => format!("provider · {}", served(run, s)),
         (SubjectKind::Consumer, _) => format!("consumer · {}", served(run, s)),
+        (SubjectKind::Verifier, _) => format!("verifier · {}", s.name),
         // Where in the parent: the scope's pointer, or the tail of the name the engine built as `<parent> → <where>`.
         (SubjectKind::Embedded, _) => {
             let at = s

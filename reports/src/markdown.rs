@@ -228,8 +228,9 @@ fn bundle_table(run: &Run, out: &mut Vec<String>) {
     }
     out.push(String::new());
     out.push(
-        "<sub>A bundle is judged on what this run shows about its role (input credentials of its family for an \
-         Issuer, providers for a Host, consumers for a Displayer); it passes when every required check was evaluated \
+        "<sub>A bundle is judged on what this run shows about its role (input and upserted credentials of its \
+         family and API clients for an Issuer, providers and API clients for a Host, graded verifiers for a \
+         Displayer); it passes when every required check was evaluated \
          and none failed.</sub>"
             .to_string(),
     );
@@ -410,7 +411,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| CLR 2.0 Displayer | ➖ not tested | the harness has no displayer (consumer) mode yet"),
+            md.contains("| CLR 2.0 Displayer | ➖ not tested | no verifier was graded in this run"),
             "{md}"
         );
     }

@@ -283,6 +283,7 @@ impl Subject {
             (Some(d), _) => d.label.clone(),
             (None, SubjectKind::Provider) => "provider (REST API and OAuth 2.0)".into(),
             (None, SubjectKind::Consumer) => "consumer".into(),
+            (None, SubjectKind::Verifier) => "verifier".into(),
             (None, _) => "not recognised".into(),
         }
     }
@@ -298,8 +299,10 @@ pub enum SubjectKind {
     Embedded,
     /// A provider (REST API + OAuth 2.0 server).
     Provider,
-    /// A consumer (client/verifier) tested by the harness acting as provider.
+    /// A consumer (an API client) tested by the harness acting as provider.
     Consumer,
+    /// A verifier (displayer, wallet, verification service) graded on its verdicts on the credentials it was shown.
+    Verifier,
 }
 
 /// What the harness decided a document is, and why.
@@ -373,6 +376,25 @@ pub struct Exchange {
     pub duration_ms: u64,
     /// A curl command that repeats the request.
     pub curl: String,
+}
+
+/// The method of an exchange that records a command run (a verifier adapter's), not an HTTP request: its `url` is the
+/// file it was given, its `curl` the shell line that repeats it, its `response_body` what it printed, and its exit
+/// status is the `exit-status` response header.
+pub const EXEC_METHOD: &str = "EXEC";
+
+impl Exchange {
+    /// A command run's exit status (`0`, `1`, `signal`), when the exchange records one.
+    pub fn exit_status(&self) -> Option<&str> {
+        (self.method == EXEC_METHOD)
+            .then(|| {
+                self.response_headers
+                    .iter()
+                    .find(|(k, _)| k == "exit-status")
+                    .map(|(_, v)| v.as_str())
+            })
+            .flatten()
+    }
 }
 
 /// Counts of check results by outcome.

@@ -102,14 +102,18 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
         .context("failed to start the reference provider")?;
     let served = serve(args, &runtime, &eco, &faults);
     let subject = eco.judge_consumer(&consumer_name(args, &faults), &selection, args.report.strict);
-    let exchanges = eco.tapped();
+    // What the client upserted is its issuer's output, judged as documents (the Issuer bundles count them).
+    let ca_name = served.as_ref().ok().map(|f| f.display().to_string());
+    let (upserted, fetches) = eco.judge_upserts_since(0, &selection, args.report.strict, ca_name.as_deref());
+    let mut exchanges = eco.tapped();
     runtime.block_on(eco.shutdown());
     let ca_file = served?;
 
     // The client's secrets (its client secret, codes, tokens) are learned from what it sent and replaced.
     let redactor = Redactor::when(!args.no_redact);
     // Their curl commands trust the CA file the client was given.
-    let exchanges = clr_ecosystem::redacted(exchanges, &redactor, Some(&ca_file.display().to_string()));
+    exchanges = clr_ecosystem::redacted(exchanges, &redactor, Some(&ca_file.display().to_string()));
+    exchanges.extend(fetches);
     let options = RunOptions {
         strict: args.report.strict,
         allow_unverified: args.allow_unverified,
@@ -117,8 +121,10 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
         skip: selection.skip,
         spec_dir: None,
     };
+    let mut subjects = vec![subject];
+    subjects.extend(upserted);
     let mut run = engine::build_run(
-        vec![subject],
+        subjects,
         options,
         std::env::args().collect(),
         started_at,

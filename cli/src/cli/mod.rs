@@ -7,6 +7,7 @@ mod run;
 mod sign;
 mod validate;
 mod vectors;
+mod verifier;
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -45,6 +46,9 @@ enum Command {
     /// Consumer conformance: the harness plays the provider (reference provider and OAuth 2.0 server over HTTPS)
     /// and grades the client that talks to it: a command (--exec), its reference consumer (--reference), or an app.
     Consumer(Box<consumer::ConsumerArgs>),
+    /// Verifier conformance: shows a displayer, wallet or verification service credentials it must accept and
+    /// ones it must reject (through a command, the W3C VC-API, or its reference verifier) and grades each verdict.
+    Verifier(Box<verifier::VerifierArgs>),
     /// Generated vectors: valid documents from the data model and mutants that break one rule each.
     #[command(subcommand)]
     Vectors(vectors::VectorsCommand),
@@ -178,6 +182,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
         Command::Run(args) => run::run(&args),
         Command::Init(args) => run::init(&args),
         Command::Consumer(args) => consumer::run(&args),
+        Command::Verifier(args) => verifier::run(&args),
         Command::Vectors(command) => vectors::run(&command),
     }
 }

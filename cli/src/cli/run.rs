@@ -143,6 +143,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
             let kind = match c.runner {
                 Runner::Provider => "provider",
                 Runner::Consumer(_) => "consumer",
+                Runner::Verifier(_) => "verifier",
                 _ => "document",
             };
             println!("{:<18} {:<6} {:<8} {}", c.id, c.level.as_str(), kind, c.title);
@@ -227,31 +228,65 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         ..ProviderRunConfig::new(target, uploads)
     };
     // The embedded run shows both sides: after the provider's checks, the reference consumer is graded against the
-    // same provider (when any consumer check is selected).
-    let consumer_wanted = clr_harness::consumer::checks::CHECKS
-        .iter()
-        .any(|c| consumer_selection.selects(c.id));
-    let grade_consumer = || match &embedded {
-        Some(env) if consumer_wanted => {
+    // same provider, and the reference verifier on the verifier case set (each when any of its checks is selected).
+    let wanted = |checks: &[clr_harness::check::Check]| checks.iter().any(|c| consumer_selection.selects(c.id));
+    let consumer_wanted = wanted(clr_harness::consumer::checks::CHECKS);
+    let verifier_wanted = wanted(clr_harness::verifier::checks::CHECKS);
+    let grade_other_side = || {
+        let Some(env) = &embedded else {
+            return Vec::new();
+        };
+        let mut graded = Vec::new();
+        if consumer_wanted {
             log("grading the reference consumer against the same provider");
             let redactor = Redactor::when(!args.no_redact);
-            let graded = env.grade_reference_consumer(
+            let since = env.tapped().len();
+            let consumer = env.grade_reference_consumer(
                 &consumer_selection,
                 args.report.strict,
                 &redactor,
                 consumer_cacert.as_deref(),
             );
-            vec![runtime.block_on(graded)]
+            graded.push(runtime.block_on(consumer));
+            // What it upserted is an issuer's output: judged as documents (for the Issuer bundles).
+            let (upserted, fetches) = env.judge_upserts_since(
+                since,
+                &consumer_selection,
+                args.report.strict,
+                consumer_cacert.as_deref(),
+            );
+            let mut fetches = Some(fetches);
+            for subject in upserted {
+                graded.push((subject, fetches.take().unwrap_or_default()));
+            }
         }
-        _ => Vec::new(),
+        if verifier_wanted {
+            log("grading the reference verifier on the verifier credentials");
+            match runtime.block_on(grade_reference_verifier(&consumer_selection, args.report.strict)) {
+                Ok(verifier) => graded.push(verifier),
+                Err(e) => eprintln!("warning: the reference verifier was not graded: {e}"),
+            }
+        }
+        graded
     };
-    let run = session::run_provider_then(config, &runtime, &log, grade_consumer);
+    let run = session::run_provider_then(config, &runtime, &log, grade_other_side);
     if let Some(env) = embedded {
         runtime.block_on(env.shutdown());
     }
     let run = run?;
 
     args.report.finish(&run, args.color, Some(started))
+}
+
+/// The reference verifier's grade on the verifier case set (with its own status host).
+async fn grade_reference_verifier(
+    selection: &clr_harness::catalogue::Selection,
+    strict: bool,
+) -> Result<(clr_reports::Subject, Vec<clr_reports::Exchange>), String> {
+    let bench = clr_ecosystem::verifier::VerifierBench::start(1).await?;
+    let graded = bench.grade_reference(&[], selection, strict).await;
+    bench.shutdown().await;
+    graded.map(|g| (g.subject, g.exchanges))
 }
 
 /// The CA file the reports' curl commands pass to `--cacert`, when the run trusted a CA besides the system's: a

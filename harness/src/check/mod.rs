@@ -36,6 +36,8 @@ pub enum Runner {
     Provider,
     /// Run on what a client sent the harness playing the provider ([`crate::consumer`]).
     Consumer(fn(&Inbound, &mut Collector)),
+    /// Run on a verifier's verdicts on the credentials it was shown ([`crate::verifier`]).
+    Verifier(fn(&crate::verifier::verdict::Verdicts, &mut Collector)),
 }
 
 /// A catalogue entry.

@@ -11,8 +11,39 @@ use super::{duration, esc};
 /// `report.json`; the page has to stay openable when a server answers with megabytes.
 pub(super) const MAX_BODY: usize = 64 * 1024;
 
+/// A command run (a verifier adapter's): the file it was given, its exit status, what it printed, and the line that
+/// repeats it.
+fn command_run(out: &mut String, ex: &Exchange, exit: &str, index: usize) {
+    let _ = write!(
+        out,
+        "<div class=\"exchange\" id=\"exchange-{index}\">\n<p class=\"head\"><strong>command</strong> on <code>{}</code> → \
+         exit {} · {}</p>\n",
+        esc(&ex.url),
+        esc(exit),
+        duration(ex.duration_ms)
+    );
+    let mut output = String::new();
+    let mut notes = Vec::new();
+    body_text(
+        &mut output,
+        ex.response_body.as_deref().unwrap_or_default(),
+        "output",
+        &mut notes,
+    );
+    figure(out, "Output", &output, &notes);
+    let _ = writeln!(
+        out,
+        "<figure class=\"curl\"><figcaption>Reproduce</figcaption><pre><code>{}</code></pre></figure>\n</div>",
+        esc(&ex.curl)
+    );
+}
+
 /// Writes the transcript of `ex`, anchored as `exchange-{index}` so later references can link to it.
 pub(super) fn transcript(out: &mut String, ex: &Exchange, index: usize) {
+    if let Some(exit) = ex.exit_status() {
+        command_run(out, ex, exit, index);
+        return;
+    }
     let outcome = match (ex.status, &ex.error) {
         (Some(status), _) => format!("<span class=\"status\">{status} {}</span>", reason(status)),
         (None, Some(_)) => "<span class=\"err\">no response</span>".to_string(),

@@ -38,10 +38,10 @@ impl Page<'_> {
         }
         self.w("</tbody>\n</table>\n");
         self.w(
-            "<p class=\"meta\">A bundle is judged only on what this run shows about its role: input credentials of \
-                its family for an Issuer, provider subjects for a Host, consumers for a Displayer (the harness has no \
-                consumer mode yet, so a Displayer is never tested). Credentials a provider returns count for its \
-                Host, not for an issuer. It passes when every required (MUST) check was evaluated on one of those \
+            "<p class=\"meta\">A bundle is judged only on what this run shows about its role: input and upserted \
+                credentials of its family and the API client that upserted them for an Issuer, provider subjects and \
+                API clients for a Host, graded verifiers for a Displayer. Credentials a provider returns count for \
+                its Host, not for an issuer. It passes when every required (MUST) check was evaluated on one of those \
                 subjects (not applicable counts) and none failed or errored; a required check that was only skipped \
                 or did not run leaves it incomplete, and so do checks deselected with --only/--skip.</p>\n",
         );

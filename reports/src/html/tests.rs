@@ -103,7 +103,7 @@ fn summaries_by_bundle_spec_role_and_subject() {
     assert!(
         bundles.contains(
             "<tr><td>OB 3.0 Displayer</td><td><span class=\"badge o-not-tested\">not tested</span>\
-             <div class=\"meta\">the harness has no displayer (consumer) mode yet"
+             <div class=\"meta\">no verifier was graded in this run"
         ),
         "{bundles}"
     );

@@ -1,0 +1,141 @@
+//! `clr-harness verifier` as a user meets it: the harness shows a verifier credentials it must accept and ones it
+//! must reject, through a command or the VC-API, and grades each verdict — its reference verifier passes every
+//! verifier check, a faulty one fails exactly where it is wrong, a command that accepts (or rejects) everything
+//! never passes, a verifier that gives no verdict is never a pass, and every verdict can be repeated from the report.
+
+use std::path::Path;
+
+mod common;
+use common::{run_ci as run, temp_dir, text};
+
+fn report(dir: &Path) -> serde_json::Value {
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    serde_json::from_str(&json).expect("report.json is JSON")
+}
+
+fn outcomes(report: &serde_json::Value) -> Vec<(String, String)> {
+    let subject = &report["subjects"][0];
+    assert_eq!(subject["kind"], "verifier", "{subject}");
+    subject["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["check"].as_str().unwrap_or_default().to_string(),
+                r["outcome"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn dir_arg(dir: &Path) -> &str {
+    dir.to_str().expect("utf-8 temp dir")
+}
+
+#[test]
+fn the_reference_verifier_passes_every_verifier_check() {
+    let dir = temp_dir("verifier-reference");
+    let out = run(&["verifier", "--reference", "--report-dir", dir_arg(&dir)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = report(&dir);
+    let results = outcomes(&report);
+    assert_eq!(results.len(), 9, "{results:?}");
+    assert!(results.iter().all(|(_, o)| o == "pass"), "{results:?}");
+    let exchanges = report["exchanges"].as_array().expect("exchanges");
+    assert_eq!(exchanges.len(), 19, "one VC-API request per credential shown");
+    assert!(
+        exchanges
+            .iter()
+            .all(|e| e["method"] == "POST" && e["url"].as_str().is_some_and(|u| u.ends_with("/credentials/verify"))),
+        "{exchanges:?}"
+    );
+    // The bundles a displayer attaches to its certification ticket.
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    assert!(md.contains("| OB 3.0 Displayer | ✅ pass |"), "{md}");
+    assert!(md.contains("| CLR 2.0 Displayer | ✅ pass |"), "{md}");
+}
+
+#[test]
+fn a_faulty_reference_verifier_fails_where_it_is_wrong() {
+    let dir = temp_dir("verifier-tampered");
+    let out = run(&[
+        "verifier",
+        "--reference",
+        "--verifier-fault",
+        "accepts-tampered",
+        "--report-dir",
+        dir_arg(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = report(&dir);
+    let failing: Vec<String> = outcomes(&report)
+        .into_iter()
+        .filter(|(_, o)| o != "pass")
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(failing, ["OB30-VERDICT-005", "OB30-VERDICT-007"]);
+    let out = text(&out);
+    assert!(
+        out.contains("accepted ob30-tampered.json, which it must reject"),
+        "the finding names the credential: {out}"
+    );
+}
+
+#[test]
+fn a_command_that_accepts_everything_never_passes() {
+    let dir = temp_dir("verifier-true");
+    let out = run(&["verifier", "--cmd", "true", "--report-dir", dir_arg(&dir)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = report(&dir);
+    for (check, outcome) in outcomes(&report) {
+        assert!(outcome == "fail" || outcome == "warn", "{check} {outcome}");
+    }
+    // Each answer is a command run the report repeats: the line with the file the verifier was given.
+    let exchanges = report["exchanges"].as_array().expect("exchanges");
+    let expired = exchanges
+        .iter()
+        .find(|e| e["url"].as_str().is_some_and(|u| u.ends_with("ob30-expired.json")))
+        .expect("the expired credential was shown");
+    assert_eq!(expired["method"], "EXEC");
+    let file = dir.join("verifier-cases").join("ob30-expired.json");
+    assert_eq!(expired["curl"], format!("true '{}'", file.display()));
+    let credential: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("the file is kept")).expect("JSON");
+    assert_eq!(credential["validUntil"], "2020-06-30T00:00:00Z");
+}
+
+#[test]
+fn a_json_verdict_rejecting_everything_fails_the_valid_credentials_with_its_reason() {
+    let dir = temp_dir("verifier-json");
+    let out = run(&[
+        "verifier",
+        "--cmd",
+        r#"echo '{"verified": false, "errors": ["issuer not trusted"]}' #"#,
+        "--report-dir",
+        dir_arg(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = text(&out);
+    assert!(
+        out.contains("rejected ob30-valid.json, which is valid") && out.contains("issuer not trusted"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_verifier_that_gives_no_verdict_is_never_a_pass() {
+    let dir = temp_dir("verifier-crash");
+    let out = run(&["verifier", "--cmd", "exit 3 #", "--report-dir", dir_arg(&dir)]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "no verdict is an incomplete run: {}",
+        text(&out)
+    );
+    let report = report(&dir);
+    for (check, outcome) in outcomes(&report) {
+        assert_eq!(outcome, "error", "{check}");
+    }
+    assert!(text(&out).contains("exit status 3"), "{}", text(&out));
+}
