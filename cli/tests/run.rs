@@ -36,7 +36,8 @@ fn the_embedded_run_passes_every_check_and_writes_every_format() {
     for r in &results {
         assert_eq!(r["outcome"], "pass", "{r}");
     }
-    // Both sides: the reference consumer, graded against the same provider, passes every consumer check.
+    // Both sides: the reference consumer, graded against the same provider (small pages, expiring tokens, one 429),
+    // passes every consumer check.
     let consumer = r["subjects"]
         .as_array()
         .expect("subjects")

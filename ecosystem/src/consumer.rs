@@ -1,7 +1,8 @@
-//! The reference consumer: a real OB 3.0 / CLR 2.0 Service Consumer (Write) on reqwest that does what the consumer
-//! checks require — discovery first, a complete registration, PKCE S256 with a fresh state it checks on return,
-//! Basic client authentication, the token only in the `Authorization` header, upserts with the right media type —
-//! and named faults, each breaking one rule, so every consumer check is proven able to fail.
+//! The reference consumer: a real OB 3.0 / CLR 2.0 Service Consumer (Write and Read) on reqwest that does what the
+//! consumer checks require — discovery first, a complete registration, PKCE S256 with a fresh state it checks on
+//! return, Basic client authentication, the token only in the `Authorization` header, upserts with the right media
+//! type, then reading every page of getCredentials, refreshing an expired access token and waiting out a
+//! `Retry-After` — and named faults, each breaking one rule, so every consumer check is proven able to fail.
 //!
 //! It never listens on its redirect URI: it reads the code from the authorization response's `Location` header, as a
 //! native app's embedded browser would hand it over.
@@ -39,10 +40,16 @@ pub enum ConsumerFault {
     JwsAsJson,
     /// Redeems the code without comparing the redirect's state with the one it sent.
     StateNotChecked,
+    /// Reads the first page of getCredentials only.
+    IgnoresPaging,
+    /// Starts a new authorization when its access token expires instead of refreshing it.
+    NoRefresh,
+    /// Retries at once after a 429 or 503, whatever its Retry-After says.
+    IgnoresRetryAfter,
 }
 
 impl ConsumerFault {
-    pub const ALL: [ConsumerFault; 10] = [
+    pub const ALL: [ConsumerFault; 13] = [
         ConsumerFault::IncompleteRegistration,
         ConsumerFault::NoPkce,
         ConsumerFault::PlainPkce,
@@ -53,6 +60,9 @@ impl ConsumerFault {
         ConsumerFault::HardCodedEndpoints,
         ConsumerFault::JwsAsJson,
         ConsumerFault::StateNotChecked,
+        ConsumerFault::IgnoresPaging,
+        ConsumerFault::NoRefresh,
+        ConsumerFault::IgnoresRetryAfter,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +77,9 @@ impl ConsumerFault {
             ConsumerFault::HardCodedEndpoints => "hard-coded-endpoints",
             ConsumerFault::JwsAsJson => "jws-as-json",
             ConsumerFault::StateNotChecked => "state-not-checked",
+            ConsumerFault::IgnoresPaging => "ignores-paging",
+            ConsumerFault::NoRefresh => "no-refresh",
+            ConsumerFault::IgnoresRetryAfter => "ignores-retry-after",
         }
     }
 
@@ -109,7 +122,26 @@ struct Found {
     registration: String,
     authorization: String,
     token: String,
+    /// The scopes it asks for: upsert and read.
     scope: String,
+}
+
+/// Retries of one API request (after a refresh, a re-authorization or a Retry-After) before the consumer gives up.
+const MAX_ATTEMPTS: usize = 5;
+/// The longest Retry-After the consumer waits out.
+const MAX_RETRY_AFTER_SECS: u64 = 10;
+/// Pages read at most (a provider whose next links never end must not keep the consumer forever).
+const MAX_PAGES: usize = 1000;
+
+/// A registered client and its current tokens.
+struct Session<'a> {
+    http: reqwest::Client,
+    found: Found,
+    client_id: String,
+    secret: String,
+    access: String,
+    refresh: Option<String>,
+    faults: &'a [ConsumerFault],
 }
 
 /// Runs the whole flow against the provider whose OB 3.0 discovery document is at `discovery_url`, trusting
@@ -137,7 +169,9 @@ pub async fn run(
             registration: format!("{base}/oauth/register"),
             authorization: format!("{base}/oauth/authorize"),
             token: format!("{base}/oauth/token"),
-            scope: "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.upsert".into(),
+            scope: "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.upsert \
+                    https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.readonly"
+                .into(),
         }
     } else {
         discover(&http, discovery_url).await?
@@ -175,42 +209,73 @@ pub async fn run(
         .json()
         .await
         .map_err(|e| stop("registering", e))?;
-    let client_id = registered["client_id"].as_str().unwrap_or_default().to_string();
-    let secret = registered["client_secret"].as_str().unwrap_or_default().to_string();
+    let mut session = Session {
+        http,
+        found,
+        client_id: registered["client_id"].as_str().unwrap_or_default().to_string(),
+        secret: registered["client_secret"].as_str().unwrap_or_default().to_string(),
+        access: String::new(),
+        refresh: None,
+        faults,
+    };
 
     // Two authorizations, as a client that signs in twice does: each must have its own state.
-    let mut token = String::new();
     for _ in 0..2 {
+        session.authorize().await?;
+    }
+
+    let credentials = format!("{}/credentials", session.found.api);
+    let jws_type = if has(ConsumerFault::JwsAsJson) {
+        "application/json"
+    } else {
+        "text/plain"
+    };
+    for (body, media) in [
+        (payloads.json.to_string(), "application/json"),
+        (payloads.jws.clone(), jws_type),
+    ] {
+        session.call("POST", &credentials, Some((body, media))).await?;
+    }
+    session.read_all(&credentials).await
+}
+
+impl Session<'_> {
+    fn has(&self, f: ConsumerFault) -> bool {
+        self.faults.contains(&f)
+    }
+
+    /// One authorization: PKCE, a fresh state checked on return, the code redeemed with Basic authentication.
+    async fn authorize(&mut self) -> Result<(), ConsumerStop> {
         let verifier = random_token();
-        let state = if has(ConsumerFault::FixedState) {
+        let state = if self.has(ConsumerFault::FixedState) {
             "state".to_string()
         } else {
             random_token()
         };
-        let redirect = if has(ConsumerFault::WrongRedirectUri) {
+        let redirect = if self.has(ConsumerFault::WrongRedirectUri) {
             "https://consumer.example/elsewhere"
         } else {
             REDIRECT_URI
         };
         let mut params = vec![
             ("response_type", "code".to_string()),
-            ("client_id", client_id.clone()),
+            ("client_id", self.client_id.clone()),
             ("redirect_uri", redirect.to_string()),
-            ("scope", found.scope.clone()),
+            ("scope", self.found.scope.clone()),
             ("state", state.clone()),
         ];
-        if has(ConsumerFault::PlainPkce) {
+        if self.has(ConsumerFault::PlainPkce) {
             params.push(("code_challenge", verifier.clone()));
             params.push(("code_challenge_method", "plain".into()));
-        } else if !has(ConsumerFault::NoPkce) {
+        } else if !self.has(ConsumerFault::NoPkce) {
             let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
             params.push(("code_challenge", challenge));
             params.push(("code_challenge_method", "S256".into()));
         }
-        let mut url = url::Url::parse(&found.authorization).map_err(|e| stop("authorizing", e))?;
+        let mut url = url::Url::parse(&self.found.authorization).map_err(|e| stop("authorizing", e))?;
         url.query_pairs_mut()
             .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
-        let answer = http.get(url).send().await.map_err(|e| stop("authorizing", e))?;
+        let answer = self.http.get(url).send().await.map_err(|e| stop("authorizing", e))?;
         let location = answer
             .headers()
             .get(reqwest::header::LOCATION)
@@ -218,7 +283,7 @@ pub async fn run(
             .and_then(|l| url::Url::parse(l).ok())
             .ok_or_else(|| stop("authorizing", format!("no redirect (HTTP {})", answer.status())))?;
         let back: std::collections::HashMap<String, String> = location.query_pairs().into_owned().collect();
-        if back.get("state") != Some(&state) && !has(ConsumerFault::StateNotChecked) {
+        if back.get("state") != Some(&state) && !self.has(ConsumerFault::StateNotChecked) {
             return Err(stop(
                 "authorizing",
                 "the redirect's state is not the one sent; the code is not redeemed",
@@ -227,18 +292,23 @@ pub async fn run(
         let code = back
             .get("code")
             .ok_or_else(|| stop("authorizing", format!("no code: {:?}", back.get("error"))))?;
-        let mut form = vec![
+        let form = vec![
             ("grant_type", "authorization_code".to_string()),
             ("code", code.clone()),
             ("redirect_uri", redirect.to_string()),
             ("code_verifier", verifier),
         ];
-        let mut request = http.post(&found.token);
-        if has(ConsumerFault::SecretInBody) {
-            form.push(("client_id", client_id.clone()));
-            form.push(("client_secret", secret.clone()));
+        self.token_request(form, "redeeming the code").await
+    }
+
+    /// A token request (Basic client authentication unless the secret-in-body fault); keeps the tokens it answers.
+    async fn token_request(&mut self, mut form: Vec<(&str, String)>, step: &'static str) -> Result<(), ConsumerStop> {
+        let mut request = self.http.post(&self.found.token);
+        if self.has(ConsumerFault::SecretInBody) {
+            form.push(("client_id", self.client_id.clone()));
+            form.push(("client_secret", self.secret.clone()));
         } else {
-            let basic = STANDARD.encode(format!("{client_id}:{secret}"));
+            let basic = STANDARD.encode(format!("{}:{}", self.client_id, self.secret));
             request = request.header(reqwest::header::AUTHORIZATION, format!("Basic {basic}"));
         }
         let body = url::form_urlencoded::Serializer::new(String::new())
@@ -249,39 +319,119 @@ pub async fn run(
             .body(body)
             .send()
             .await
-            .map_err(|e| stop("redeeming the code", e))?
+            .map_err(|e| stop(step, e))?
             .error_for_status()
-            .map_err(|e| stop("redeeming the code", e))?
+            .map_err(|e| stop(step, e))?
             .json()
             .await
-            .map_err(|e| stop("redeeming the code", e))?;
-        token = tokens["access_token"].as_str().unwrap_or_default().to_string();
+            .map_err(|e| stop(step, e))?;
+        self.access = tokens["access_token"].as_str().unwrap_or_default().to_string();
+        if let Some(refresh) = tokens["refresh_token"].as_str() {
+            self.refresh = Some(refresh.to_string());
+        }
+        Ok(())
     }
 
-    let credentials = format!("{}/credentials", found.api);
-    let upsert_url = if has(ConsumerFault::TokenInQuery) {
-        format!("{credentials}?access_token={token}")
-    } else {
-        credentials
-    };
-    let jws_type = if has(ConsumerFault::JwsAsJson) {
-        "application/json"
-    } else {
-        "text/plain"
-    };
-    for (body, media) in [
-        (payloads.json.to_string(), "application/json"),
-        (payloads.jws.clone(), jws_type),
-    ] {
-        http.post(&upsert_url)
-            .bearer_auth(&token)
-            .header(reqwest::header::CONTENT_TYPE, media)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| stop("upserting", e))?;
+    /// A new access token: the refresh token (or, with the no-refresh fault or without one, a new authorization).
+    async fn renew(&mut self) -> Result<(), ConsumerStop> {
+        match self.refresh.clone() {
+            Some(refresh) if !self.has(ConsumerFault::NoRefresh) => {
+                let form = vec![("grant_type", "refresh_token".to_string()), ("refresh_token", refresh)];
+                self.token_request(form, "refreshing the access token").await
+            }
+            _ => self.authorize().await,
+        }
     }
-    Ok(())
+
+    /// One API request with the access token; renews an expired token and waits out a Retry-After, then retries.
+    async fn call(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<(String, &str)>,
+    ) -> Result<reqwest::Response, ConsumerStop> {
+        for _ in 0..MAX_ATTEMPTS {
+            let target = if self.has(ConsumerFault::TokenInQuery) {
+                let mut u = url::Url::parse(url).map_err(|e| stop("calling the API", e))?;
+                u.query_pairs_mut().append_pair("access_token", &self.access);
+                u.to_string()
+            } else {
+                url.to_string()
+            };
+            let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| stop("calling the API", e))?;
+            let mut request = self.http.request(method, target).bearer_auth(&self.access);
+            if let Some((text, media)) = &body {
+                request = request.header(reqwest::header::CONTENT_TYPE, *media).body(text.clone());
+            }
+            let response = request.send().await.map_err(|e| stop("calling the API", e))?;
+            let status = response.status().as_u16();
+            let challenge = response
+                .headers()
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if status == 401 && challenge.contains("invalid_token") {
+                self.renew().await?;
+                continue;
+            }
+            if matches!(status, 429 | 503) {
+                let secs = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(1)
+                    .min(MAX_RETRY_AFTER_SECS);
+                if !self.has(ConsumerFault::IgnoresRetryAfter) {
+                    tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+                }
+                continue;
+            }
+            return Ok(response);
+        }
+        Err(stop(
+            "calling the API",
+            format!("{url} did not succeed in {MAX_ATTEMPTS} attempts"),
+        ))
+    }
+
+    /// Reads every page of getCredentials, following `Link` rel=next.
+    async fn read_all(&mut self, first: &str) -> Result<(), ConsumerStop> {
+        let mut next = Some(first.to_string());
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            let response = self.call("GET", &url, None).await?;
+            if !response.status().is_success() {
+                return Err(stop(
+                    "reading credentials",
+                    format!("HTTP {} for {url}", response.status()),
+                ));
+            }
+            pages += 1;
+            if self.has(ConsumerFault::IgnoresPaging) || pages >= MAX_PAGES {
+                break;
+            }
+            next = response
+                .headers()
+                .get(reqwest::header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link)
+                .and_then(|target| url::Url::parse(&url).ok()?.join(&target).ok())
+                .map(|u| u.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The `rel="next"` target of a Link header.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        params
+            .split(';')
+            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"))
+            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
 }
 
 /// The endpoints an OB 3.0 service description document advertises.
@@ -306,17 +456,18 @@ async fn discover(http: &reqwest::Client, discovery_url: &str) -> Result<Found, 
             .map(str::to_owned)
             .ok_or_else(|| stop("discovery", format!("the service description has no {what}")))
     };
-    let upsert_scope = flow
-        .get("scopes")
-        .and_then(Value::as_object)
-        .and_then(|s| s.keys().find(|k| k.ends_with("credential.upsert")).cloned())
-        .ok_or_else(|| stop("discovery", "no credential.upsert scope"))?;
+    let scope = |suffix: &str| {
+        flow.get("scopes")
+            .and_then(Value::as_object)
+            .and_then(|s| s.keys().find(|k| k.ends_with(suffix)).cloned())
+            .ok_or_else(|| stop("discovery", format!("no {suffix} scope")))
+    };
     Ok(Found {
         api: text(sdd.pointer("/servers/0/url"), "server URL")?,
         registration: text(scheme.get("x-imssf-registrationUrl"), "registration URL")?,
         authorization: text(flow.get("authorizationUrl"), "authorization URL")?,
         token: text(flow.get("tokenUrl"), "token URL")?,
-        scope: upsert_scope,
+        scope: format!("{} {}", scope("credential.upsert")?, scope("credential.readonly")?),
     })
 }
 

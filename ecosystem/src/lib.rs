@@ -176,9 +176,11 @@ impl Embedded {
     pub fn judge_consumer_since(&self, since: usize, name: &str, selection: &Selection, strict: bool) -> Subject {
         let exchanges: Vec<Exchange> = self.tapped().into_iter().skip(since).collect();
         let endpoints = self.endpoints();
+        let started_ms = self.servers.provider_state.tap().started_ms();
         let inbound = Inbound {
             exchanges: &exchanges,
             endpoints: &endpoints,
+            started_ms: &started_ms,
         };
         clr_harness::consumer::judge(&inbound, name, selection, strict)
     }

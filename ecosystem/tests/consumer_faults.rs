@@ -9,6 +9,7 @@ use clr_ecosystem::Embedded;
 use clr_ecosystem::consumer::{self, ConsumerFault};
 use clr_harness::catalogue::Selection;
 use clr_mocks::faults::Faults;
+use clr_mocks::provider::Provocation;
 use clr_reports::Outcome;
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -17,7 +18,7 @@ const AFTER_AUTHORIZATION: &[&str] = &["OAUTH-CLIENT-005", "OAUTH-CLIENT-006", "
 
 struct Row {
     fault: Option<ConsumerFault>,
-    /// A provider fault that provokes the consumer (`foreign-state`).
+    /// What provokes the consumer: a provider fault (`foreign-state`) or a situation (`small-pages` …).
     provoke: &'static str,
     /// The checks that fail or warn.
     trips: &'static [&'static str],
@@ -108,6 +109,52 @@ const ROWS: &[Row] = &[
         trips: &["OAUTH-CLIENT-007"],
         unreached: &[],
     },
+    // Conformant situations: the reference consumer walks every page, refreshes, waits; each fault does not.
+    Row {
+        fault: None,
+        provoke: "small-pages",
+        trips: &[],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::IgnoresPaging),
+        provoke: "small-pages",
+        trips: &["API-CLIENT-003"],
+        unreached: &[],
+    },
+    Row {
+        fault: None,
+        provoke: "token-expiry",
+        trips: &[],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::NoRefresh),
+        provoke: "token-expiry",
+        trips: &["OAUTH-CLIENT-008"],
+        unreached: &[],
+    },
+    Row {
+        fault: None,
+        provoke: "throttle",
+        trips: &[],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::IgnoresRetryAfter),
+        provoke: "throttle",
+        trips: &["API-CLIENT-004"],
+        unreached: &[],
+    },
+];
+
+/// The check each provocation creates the situation for: against a conformant consumer it must pass (judged), not
+/// be not-applicable.
+const PROVOKED_CHECK: &[(&str, &str)] = &[
+    ("foreign-state", "OAUTH-CLIENT-007"),
+    ("small-pages", "API-CLIENT-003"),
+    ("token-expiry", "OAUTH-CLIENT-008"),
+    ("throttle", "API-CLIENT-004"),
 ];
 
 fn main() {
@@ -134,7 +181,12 @@ fn check_row(row: &Row) -> Result<(), Failed> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let eco = runtime.block_on(Embedded::start(1, Faults::parse_list(row.provoke)?))?;
+    let situation = Provocation::parse(row.provoke);
+    let fault = if situation.is_some() { "" } else { row.provoke };
+    let eco = runtime.block_on(Embedded::start(1, Faults::parse_list(fault)?))?;
+    if let Some(p) = situation {
+        eco.servers.provider_state.provoke(p);
+    }
     let payloads = eco.payloads().ok_or("the ecosystem has a JSON and a JWS upload")?;
     let faults: Vec<ConsumerFault> = row.fault.into_iter().collect();
     let stopped = runtime.block_on(consumer::run(
@@ -178,6 +230,14 @@ fn check_row(row: &Row) -> Result<(), Failed> {
                     .or(r.note.clone())
                     .unwrap_or_default()
             ));
+        }
+    }
+    if row.fault.is_none()
+        && let Some((_, check)) = PROVOKED_CHECK.iter().find(|(p, _)| *p == row.provoke)
+    {
+        let judged = subject.results.iter().find(|r| r.check == *check).map(|r| r.outcome);
+        if judged != Some(Outcome::Pass) {
+            return Err(format!("{} provoked {check}, which is {judged:?} instead of pass", row.provoke).into());
         }
     }
     let want = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();

@@ -35,7 +35,10 @@ pub const KEPT_UPLOADS: usize = 32;
 pub struct Tap {
     base_url: String,
     capacity: usize,
-    log: Mutex<VecDeque<Exchange>>,
+    /// Each exchange with when its request arrived, in milliseconds since the tap began (the consumer checks read
+    /// how long a client waited).
+    log: Mutex<VecDeque<(Exchange, u64)>>,
+    epoch: Instant,
     next_id: AtomicU64,
     dropped: AtomicU64,
     /// The whole bodies of the last [`KEPT_UPLOADS`] upserts (`POST …/credentials`), by exchange id.
@@ -49,6 +52,7 @@ impl Tap {
             base_url: base_url.trim_end_matches('/').to_string(),
             capacity,
             log: Mutex::new(VecDeque::new()),
+            epoch: Instant::now(),
             next_id: AtomicU64::new(1),
             dropped: AtomicU64::new(0),
             uploads: Mutex::new(VecDeque::new()),
@@ -63,7 +67,15 @@ impl Tap {
     pub fn exchanges(&self) -> Vec<Exchange> {
         self.log
             .lock()
-            .map(|log| log.iter().cloned().collect())
+            .map(|log| log.iter().map(|(e, _)| e.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// When each kept exchange's request arrived: milliseconds since the tap began, by exchange id.
+    pub fn started_ms(&self) -> std::collections::HashMap<String, u64> {
+        self.log
+            .lock()
+            .map(|log| log.iter().map(|(e, at)| (e.id.clone(), *at)).collect())
             .unwrap_or_default()
     }
 
@@ -88,7 +100,12 @@ impl Tap {
         self.dropped.load(Ordering::Relaxed)
     }
 
-    fn keep(&self, exchange: Exchange) {
+    fn keep(&self, exchange: Exchange, started: Instant) {
+        let at = started
+            .saturating_duration_since(self.epoch)
+            .as_millis()
+            .try_into()
+            .unwrap_or(u64::MAX);
         if self.capacity == 0 {
             return;
         }
@@ -97,7 +114,7 @@ impl Tap {
                 log.pop_front();
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
-            log.push_back(exchange);
+            log.push_back((exchange, at));
         }
     }
 }
@@ -163,7 +180,7 @@ pub async fn record(State(tap): State<Arc<Tap>>, request: Request, next: Next) -
     if upsert && request_body.len() <= UPLOAD_BYTES {
         tap.keep_upload(&exchange.id, request_body);
     }
-    tap.keep(exchange);
+    tap.keep(exchange, started);
     Response::from_parts(parts, answer)
 }
 

@@ -202,9 +202,11 @@ async fn the_oauth2_crate_completes_registration_pkce_token_refresh_and_revocati
         token: format!("{base}/oauth/token"),
         api_bases: vec![format!("{base}/ims/ob/v3p0")],
     };
+    let started_ms = std::collections::HashMap::new();
     let inbound = Inbound {
         exchanges: &exchanges,
         endpoints: &endpoints,
+        started_ms: &started_ms,
     };
     let subject = clr_harness::consumer::judge(&inbound, "the oauth2 crate", &Selection::default(), false);
     for id in [

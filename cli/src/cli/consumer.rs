@@ -15,12 +15,14 @@ use clr_ecosystem::{Embedded, USER};
 use clr_harness::engine;
 use clr_harness::redact::{self, Redactor};
 use clr_mocks::faults::Faults;
+use clr_mocks::provider::Provocation;
 use clr_reports::RunOptions;
 
 use super::{ColorArgs, ReportArgs, SelectArgs, exit_code};
 
-/// The provider's faults that are situations a consumer must handle (the rest are for provider runs).
-const PROVOCATIONS: &[&str] = &["foreign-state"];
+/// The provider's faults that are situations a consumer must handle (the rest are for provider runs); the other
+/// provocations are conformant situations ([`Provocation`]).
+const FAULT_PROVOCATIONS: &[&str] = &["foreign-state"];
 
 #[derive(Debug, Args)]
 pub struct ConsumerArgs {
@@ -34,7 +36,7 @@ pub struct ConsumerArgs {
     reference: bool,
     /// With --reference: make it misbehave in a named way (repeatable): incomplete-registration, no-pkce,
     /// plain-pkce, fixed-state, wrong-redirect-uri, secret-in-body, token-in-query, hard-coded-endpoints,
-    /// jws-as-json, state-not-checked.
+    /// jws-as-json, state-not-checked, ignores-paging, no-refresh, ignores-retry-after.
     #[arg(
         long = "consumer-fault",
         value_name = "NAME",
@@ -43,7 +45,9 @@ pub struct ConsumerArgs {
     )]
     consumer_fault: Vec<String>,
     /// Make the provider put the client in a situation it must handle (repeatable): foreign-state (the
-    /// authorization redirect carries another state; the client must not redeem that code).
+    /// authorization redirect carries another state; the client must not redeem that code), small-pages (one
+    /// credential a page; the client must follow Link rel=next), token-expiry (each access token serves two API
+    /// requests; the client must refresh), throttle (the first getCredentials answers 429 with Retry-After: 1).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     provoke: Vec<String>,
     /// How long to wait for the consumer (the command, or a person's app), in seconds.
@@ -86,12 +90,23 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
         .iter()
         .map(|name| ConsumerFault::parse(name).with_context(|| format!("unknown consumer fault `{name}`")))
         .collect::<Result<_>>()?;
+    let mut fault_names = Vec::new();
+    let mut situations = Vec::new();
     for name in &args.provoke {
-        if !PROVOCATIONS.contains(&name.as_str()) {
-            bail!("unknown provocation `{name}` (known: {})", PROVOCATIONS.join(", "));
+        if FAULT_PROVOCATIONS.contains(&name.as_str()) {
+            fault_names.push(name.as_str());
+        } else if let Some(p) = Provocation::parse(name) {
+            situations.push(p);
+        } else {
+            let known: Vec<&str> = FAULT_PROVOCATIONS
+                .iter()
+                .copied()
+                .chain(Provocation::ALL.iter().map(|p| p.name()))
+                .collect();
+            bail!("unknown provocation `{name}` (known: {})", known.join(", "));
         }
     }
-    let provocations = Faults::parse_list(&args.provoke.join(",")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let provocations = Faults::parse_list(&fault_names.join(",")).map_err(|e| anyhow::anyhow!("{e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -100,6 +115,9 @@ fn run_inner(args: &ConsumerArgs) -> Result<i32> {
     let eco = runtime
         .block_on(Embedded::start(args.seed, provocations))
         .context("failed to start the reference provider")?;
+    for p in situations {
+        eco.servers.provider_state.provoke(p);
+    }
     let served = serve(args, &runtime, &eco, &faults);
     let subject = eco.judge_consumer(&consumer_name(args, &faults), &selection, args.report.strict);
     // What the client upserted is its issuer's output, judged as documents (the Issuer bundles count them).

@@ -238,7 +238,12 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         };
         let mut graded = Vec::new();
         if consumer_wanted {
-            log("grading the reference consumer against the same provider");
+            log("grading the reference consumer against the same provider, in every conformant situation");
+            // The provider's checks are done: from now on it serves small pages, expires tokens and throttles once,
+            // so the consumer's reactions are judged, not just its requests.
+            for p in clr_mocks::provider::Provocation::ALL {
+                env.servers.provider_state.provoke(p);
+            }
             let redactor = Redactor::when(!args.no_redact);
             let since = env.tapped().len();
             let consumer = env.grade_reference_consumer(

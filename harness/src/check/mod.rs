@@ -144,6 +144,9 @@ pub const fn names_id(name: &str, id: &str) -> bool {
 pub struct Inbound<'a> {
     pub exchanges: &'a [clr_reports::Exchange],
     pub endpoints: &'a Endpoints,
+    /// When each exchange's request arrived (milliseconds on the provider's clock, by exchange id), for the checks
+    /// that judge how long a client waited; an exchange without one is not judged on time.
+    pub started_ms: &'a std::collections::HashMap<String, u64>,
 }
 
 /// The URLs of the provider the harness plays (what its discovery documents advertise).

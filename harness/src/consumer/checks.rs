@@ -122,6 +122,33 @@ declare_checks! {
         "An upsertCredential request sends a JSON credential as application/json (or application/vc+ld+json) and a compact JWS as text/plain.",
         upsert_media_type,
     );
+    API_CLIENT_003 = consumer_check(
+        "API-CLIENT-003",
+        Level::Must,
+        Spec::Ob30,
+        "https://www.imsglobal.org/spec/ob/v3p0/#paging",
+        "paging followed to the last page",
+        "A client reading getCredentials follows every Link rel=\"next\" it is given until the last page (judged when a page has a next link: `clr-harness consumer --provoke small-pages` serves one credential a page).",
+        paging,
+    );
+    API_CLIENT_004 = consumer_check(
+        "API-CLIENT-004",
+        Level::Should,
+        Spec::Ob30,
+        "https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3",
+        "Retry-After honoured",
+        "After a 429 or 503 with Retry-After, the client sends the API nothing for that long, then retries (judged when provoked: `--provoke throttle`).",
+        retry_after,
+    );
+    OAUTH_CLIENT_008 = consumer_check(
+        "OAUTH-CLIENT-008",
+        Level::Should,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc6749#section-6",
+        "an expired access token is refreshed",
+        "When the API answers 401 invalid_token, the client uses its refresh token (grant_type=refresh_token) before anything else, rather than a new authorization or giving up (judged when provoked: `--provoke token-expiry`).",
+        refresh_on_expiry,
+    );
 }
 
 /// The exchanges whose URL (without its query) is `endpoint`, with `method`.
@@ -512,6 +539,195 @@ fn upsert_media_type(inbound: &Inbound, c: &mut Collector) {
         }
     }
     c.evaluated();
+}
+
+/// Whether `e` is a request to one of the provider's APIs (not its discovery document).
+fn is_api(inbound: &Inbound, e: &Exchange) -> bool {
+    let url = without_query(&e.url);
+    inbound
+        .endpoints
+        .api_bases
+        .iter()
+        .any(|b| url.starts_with(b.trim_end_matches('/')))
+        && !inbound
+            .endpoints
+            .discovery
+            .iter()
+            .any(|d| url == d.trim_end_matches('/'))
+}
+
+fn response_header<'e>(e: &'e Exchange, name: &str) -> Option<&'e str> {
+    e.response_headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The `rel="next"` target of a Link header.
+fn next_link(link: &str) -> Option<&str> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        let is_next = params
+            .split(';')
+            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
+        is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
+    })
+}
+
+/// A URL as path and sorted query pairs, so a client that re-encodes or reorders the query still matches.
+fn same_resource(a: &str, b: &str) -> bool {
+    let key = |u: &str| {
+        url::Url::parse(u).ok().map(|u| {
+            let mut q: Vec<(String, String)> = u.query_pairs().into_owned().collect();
+            q.sort();
+            (u.path().trim_end_matches('/').to_string(), q)
+        })
+    };
+    key(a).is_some() && key(a) == key(b)
+}
+
+fn paging(inbound: &Inbound, c: &mut Collector) {
+    let reads: Vec<(usize, &Exchange)> = inbound
+        .exchanges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            e.method.eq_ignore_ascii_case("GET")
+                && inbound
+                    .endpoints
+                    .api_bases
+                    .iter()
+                    .any(|b| without_query(&e.url) == format!("{}/credentials", b.trim_end_matches('/')))
+        })
+        .collect();
+    if reads.is_empty() {
+        c.not_applicable("the client made no getCredentials request (it reads no pages)");
+        return;
+    }
+    let mut paged = false;
+    for (i, e) in reads {
+        let Some(next) = (e.status == Some(200))
+            .then(|| response_header(e, "link").and_then(next_link))
+            .flatten()
+        else {
+            continue;
+        };
+        paged = true;
+        let followed = inbound.exchanges[i + 1..]
+            .iter()
+            .any(|later| later.method.eq_ignore_ascii_case("GET") && same_resource(&later.url, next));
+        if !followed {
+            c.violation("the client did not follow the page's Link rel=\"next\"")
+                .expected(format!("GET {next}"))
+                .found("no request for the next page")
+                .at(format!("{} → header Link", step(e)))
+                .exchange(&e.id);
+        }
+    }
+    if paged {
+        c.evaluated();
+    } else {
+        c.not_applicable(
+            "no page the client read had a next link in this run (`--provoke small-pages` serves one credential a page)",
+        );
+    }
+}
+
+fn retry_after(inbound: &Inbound, c: &mut Collector) {
+    let mut provoked = false;
+    for (i, e) in inbound.exchanges.iter().enumerate() {
+        if !matches!(e.status, Some(429 | 503)) || !is_api(inbound, e) {
+            continue;
+        }
+        // Delay-seconds only: an HTTP-date needs the provider's clock, which the tap does not keep.
+        let Some(secs) = response_header(e, "retry-after").and_then(|v| v.trim().parse::<u64>().ok()) else {
+            continue;
+        };
+        provoked = true;
+        let Some(&asked) = inbound.started_ms.get(&e.id) else {
+            c.undetermined("the provider's tap did not record when the requests arrived");
+            continue;
+        };
+        let answered = asked.saturating_add(e.duration_ms);
+        let wait_ms = secs.saturating_mul(1000);
+        let next = inbound.exchanges[i + 1..].iter().find(|n| is_api(inbound, n));
+        match next.map(|n| (n, inbound.started_ms.get(&n.id))) {
+            None => {
+                c.violation(format!(
+                    "the client gave up after HTTP {} instead of retrying after {secs} s",
+                    e.status.unwrap_or_default()
+                ))
+                .expected(format!("the request again, {secs} s later"))
+                .found("no further API request")
+                .at(format!("{} → header Retry-After", step(e)))
+                .exchange(&e.id);
+            }
+            Some((n, Some(&at))) if at < answered.saturating_add(wait_ms) => {
+                c.violation(format!(
+                    "the client retried before the Retry-After of {secs} s had passed"
+                ))
+                .expected(format!("no API request for {wait_ms} ms"))
+                .found(format!("{} after {} ms", step(n), at.saturating_sub(answered)))
+                .at(format!("{} → header Retry-After", step(e)))
+                .exchange(&e.id)
+                .exchange(&n.id);
+            }
+            Some((_, None)) => c.undetermined("the provider's tap did not record when the retry arrived"),
+            Some(_) => {}
+        }
+    }
+    if provoked {
+        c.evaluated();
+    } else {
+        c.not_applicable(
+            "no API request was answered 429 or 503 with Retry-After in this run (`--provoke throttle` sends one)",
+        );
+    }
+}
+
+fn refresh_on_expiry(inbound: &Inbound, c: &mut Collector) {
+    let authorization = inbound.endpoints.authorization.trim_end_matches('/');
+    let token = inbound.endpoints.token.trim_end_matches('/');
+    let mut provoked = false;
+    for (i, e) in inbound.exchanges.iter().enumerate() {
+        let expired = e.status == Some(401)
+            && is_api(inbound, e)
+            && response_header(e, "www-authenticate").is_some_and(|v| v.contains("invalid_token"));
+        if !expired {
+            continue;
+        }
+        provoked = true;
+        let next = inbound.exchanges[i + 1..].iter().find(|n| {
+            let url = without_query(&n.url);
+            (n.method.eq_ignore_ascii_case("POST") && url == token)
+                || (n.method.eq_ignore_ascii_case("GET") && url == authorization)
+        });
+        let what = match next {
+            Some(n) if n.method.eq_ignore_ascii_case("POST") => match form(n).get("grant_type").map(String::as_str) {
+                Some("refresh_token") => continue,
+                other => format!("{} with grant_type {}", step(n), other.unwrap_or("(none)")),
+            },
+            Some(n) => format!("a new authorization ({})", step(n)),
+            None => "nothing: the client stopped".to_string(),
+        };
+        let mut v = c
+            .violation("the client did not use its refresh token when its access token expired")
+            .expected("POST to the token endpoint with grant_type=refresh_token")
+            .found(what)
+            .at(format!("{} → 401 invalid_token", step(e)))
+            .exchange(&e.id);
+        if let Some(n) = next {
+            v = v.exchange(&n.id);
+        }
+        let _ = v;
+    }
+    if provoked {
+        c.evaluated();
+    } else {
+        c.not_applicable(
+            "no access token expired while the client used it (`--provoke token-expiry` expires each after two API requests)",
+        );
+    }
 }
 
 #[cfg(test)]

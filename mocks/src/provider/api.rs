@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::store::Token;
-use super::{BodyError, DEFAULT_PAGE_SIZE, Family, MAX_BODY, MAX_PAGE_SIZE, Provider};
+use super::{BodyError, DEFAULT_PAGE_SIZE, Family, MAX_BODY, MAX_PAGE_SIZE, Provider, Provocation};
 use crate::faults::Fault;
 
 pub(super) fn routes(family: Family) -> Router<Arc<Provider>> {
@@ -144,6 +144,13 @@ pub(super) fn authorize(p: &Provider, headers: &HeaderMap, scope: Option<&str>) 
     if token.expires_at.is_some_and(|at| at <= p.now()) && !p.has(Fault::ExpiredTokenAccepted) {
         return Err(Box::new(unauthorized(p, invalid, "the access token has expired")));
     }
+    if p.provoked.token_spent(&token.token) {
+        return Err(Box::new(unauthorized(
+            p,
+            invalid,
+            "the access token has expired (provoked: token-expiry)",
+        )));
+    }
     if let Some(scope) = scope
         && !token.scope.split_whitespace().any(|s| s == scope)
         && !p.has(Fault::ScopeNotEnforced)
@@ -205,6 +212,19 @@ fn parse_query(raw: Option<&str>) -> Result<Query, String> {
 }
 
 fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
+    if p.provoked.throttle_now() {
+        let mut r = status_info(
+            p,
+            StatusCode::TOO_MANY_REQUESTS,
+            "server_busy",
+            "too many requests (provoked: throttle); retry after the Retry-After delay",
+        );
+        r.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(super::provocations::RETRY_AFTER_SECS),
+        );
+        return r;
+    }
     let token = match authorize(p, req.headers(), Some(&family.scope("credential.readonly"))) {
         Ok(t) => t,
         Err(r) => return *r,
@@ -217,6 +237,12 @@ fn get_credentials(p: &Provider, family: Family, req: Request) -> Response {
             since: None,
         },
         Err(e) => return status_info(p, StatusCode::BAD_REQUEST, "invalid_query_parameter", &e),
+    };
+    // One credential a page whatever the client asked: its Link URLs name the limit applied.
+    let q = if p.provoked.has(Provocation::SmallPages) {
+        Query { limit: Some(1), ..q }
+    } else {
+        q
     };
     let since = if p.has(Fault::SinceIgnored) {
         None

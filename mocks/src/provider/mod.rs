@@ -5,6 +5,7 @@
 mod api;
 mod authorize;
 mod oauth;
+pub mod provocations;
 mod register;
 pub mod store;
 
@@ -22,6 +23,8 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+pub use provocations::Provocation;
+use provocations::Provoked;
 use sha2::{Digest, Sha256};
 
 use crate::faults::{Fault, Faults};
@@ -132,6 +135,8 @@ pub struct Provider {
     max_clients: usize,
     /// Every exchange a client has with the provider (the last `ProviderLimits::tapped`).
     tap: Arc<Tap>,
+    /// Situations a client must handle, for consumer conformance.
+    provoked: Provoked,
 }
 
 impl std::fmt::Debug for Provider {
@@ -186,6 +191,7 @@ impl Provider {
             body_read_timeout: limits.server.body_read_timeout,
             max_clients: limits.max_clients.max(1),
             tap,
+            provoked: Provoked::default(),
         });
         let tapped = router(provider.clone()).layer(axum::middleware::from_fn_with_state(
             provider.tap.clone(),
@@ -193,6 +199,11 @@ impl Provider {
         ));
         let running = server::spawn_with(listener, tapped, tls, limits.server).await?;
         Ok((running, provider))
+    }
+
+    /// Puts every client from now on in situation `p` (see [`Provocation`]).
+    pub fn provoke(&self, p: Provocation) {
+        self.provoked.switch_on(p);
     }
 
     /// What clients sent the provider and what it answered, oldest first.

@@ -96,9 +96,11 @@ fn clean_flow() -> Vec<Exchange> {
 
 fn outcomes(flow: &[Exchange]) -> BTreeMap<&'static str, Outcome> {
     let endpoints = endpoints();
+    let started_ms = std::collections::HashMap::new();
     let inbound = Inbound {
         exchanges: flow,
         endpoints: &endpoints,
+        started_ms: &started_ms,
     };
     CHECKS
         .iter()
@@ -162,8 +164,12 @@ fn a_code_that_came_back_with_another_state_must_not_be_redeemed() {
 
 #[test]
 fn nothing_sent_is_never_a_pass() {
+    // What needs a situation the client never met (a page to follow, an expired token, a 429) does not apply.
     assert!(
-        outcomes(&[]).values().all(|o| *o == Outcome::Skip),
+        outcomes(&[])
+            .values()
+            .all(|o| matches!(o, Outcome::Skip | Outcome::NotApplicable))
+            && outcomes(&[]).values().any(|o| *o == Outcome::Skip),
         "{:?}",
         outcomes(&[])
     );
