@@ -32,7 +32,7 @@ fn the_reference_consumer_passes_every_consumer_check() {
     let out = run(&["consumer", "--reference", "--report-dir", dir.to_str().expect("utf-8")]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let results = outcomes(&dir);
-    assert_eq!(results.len(), 12, "{results:?}");
+    assert_eq!(results.len(), 13, "{results:?}");
     for (check, outcome) in &results {
         // What the client does in a situation is judged only when the provider creates it (--provoke).
         let provoked = [

@@ -43,7 +43,7 @@ fn the_reference_verifier_passes_every_verifier_check() {
     assert_eq!(results.len(), 9, "{results:?}");
     assert!(results.iter().all(|(_, o)| o == "pass"), "{results:?}");
     let exchanges = report["exchanges"].as_array().expect("exchanges");
-    assert_eq!(exchanges.len(), 19, "one VC-API request per credential shown");
+    assert_eq!(exchanges.len(), 20, "one VC-API request per credential shown");
     assert!(
         exchanges
             .iter()
@@ -138,4 +138,101 @@ fn a_verifier_that_gives_no_verdict_is_never_a_pass() {
         assert_eq!(outcome, "error", "{check}");
     }
     assert!(text(&out).contains("exit status 3"), "{}", text(&out));
+}
+
+#[test]
+fn a_verifier_past_its_time_is_no_verdict_and_is_killed() {
+    let dir = temp_dir("verifier-timeout");
+    let out = run(&[
+        "verifier",
+        "--cmd",
+        "sleep 30 #",
+        "--timeout",
+        "1",
+        "--only",
+        "OB30-VERDICT-003",
+        "--report-dir",
+        dir_arg(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let report = report(&dir);
+    let exchanges = report["exchanges"].as_array().expect("exchanges");
+    assert_eq!(exchanges.len(), 2, "only what the selected check grades is shown");
+    for e in exchanges {
+        let exit = e["response_headers"]
+            .as_array()
+            .and_then(|h| h.first())
+            .map(|h| h[1].clone());
+        assert_eq!(exit, Some("timeout".into()), "{e}");
+    }
+}
+
+#[test]
+fn what_a_verifier_leaves_running_does_not_hold_its_verdict() {
+    // The background sleep keeps standard output open; its process group is killed once the command exits.
+    let out = run(&[
+        "verifier",
+        "--cmd",
+        r#"(sleep 30 &); echo '{"verified": true}' #"#,
+        "--timeout",
+        "20",
+        "--only",
+        "OB30-VERDICT-003",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "a verdict, not a timeout: {}", text(&out));
+    assert!(
+        text(&out).contains("accepted ob30-not-yet-valid.json"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_quoted_file_placeholder_still_names_the_file() {
+    let out = run(&["verifier", "--cmd", r#"test -s "{file}""#, "--only", "OB30-VERDICT-003"]);
+    // `test -s` finds the file (exit 0: accepted), so only the not-yet-valid credential is wrongly accepted.
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = text(&out);
+    assert!(out.contains("accepted ob30-not-yet-valid.json"), "{out}");
+    assert!(
+        !out.contains("rejected ob30-valid.json"),
+        "the quotes reached the verifier: {out}"
+    );
+}
+
+#[test]
+fn secrets_in_a_vc_api_url_stay_out_of_the_reports() {
+    let dir = temp_dir("verifier-secret");
+    let out = run(&[
+        "verifier",
+        "--vc-api",
+        "http://ada:s3cret-pw@127.0.0.1:9/",
+        "--timeout",
+        "2",
+        "--only",
+        "OB30-VERDICT-003",
+        "--report-dir",
+        dir_arg(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "nobody answers on port 9: {}", text(&out));
+    assert!(!text(&out).contains("s3cret-pw"), "{}", text(&out));
+    for file in ["report.json", "report.md", "report.txt", "report.html", "junit.xml"] {
+        let body = std::fs::read_to_string(dir.join(file)).expect("written");
+        assert!(!body.contains("s3cret-pw"), "{file} leaks the password");
+    }
+    let bad_ca = dir.join("not-a-ca.pem");
+    std::fs::write(&bad_ca, "no certificate here").expect("write");
+    let out = run(&[
+        "verifier",
+        "--vc-api",
+        "https://127.0.0.1:9/",
+        "--ca-file",
+        bad_ca.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a bad CA file is a usage error: {}",
+        text(&out)
+    );
 }

@@ -46,10 +46,12 @@ pub enum ConsumerFault {
     NoRefresh,
     /// Retries at once after a 429 or 503, whatever its Retry-After says.
     IgnoresRetryAfter,
+    /// Updates its profile with only the member it changed (PUT replaces: the rest is deleted).
+    PartialProfile,
 }
 
 impl ConsumerFault {
-    pub const ALL: [ConsumerFault; 13] = [
+    pub const ALL: [ConsumerFault; 14] = [
         ConsumerFault::IncompleteRegistration,
         ConsumerFault::NoPkce,
         ConsumerFault::PlainPkce,
@@ -63,6 +65,7 @@ impl ConsumerFault {
         ConsumerFault::IgnoresPaging,
         ConsumerFault::NoRefresh,
         ConsumerFault::IgnoresRetryAfter,
+        ConsumerFault::PartialProfile,
     ];
 
     pub fn name(self) -> &'static str {
@@ -80,6 +83,7 @@ impl ConsumerFault {
             ConsumerFault::IgnoresPaging => "ignores-paging",
             ConsumerFault::NoRefresh => "no-refresh",
             ConsumerFault::IgnoresRetryAfter => "ignores-retry-after",
+            ConsumerFault::PartialProfile => "partial-profile",
         }
     }
 
@@ -122,7 +126,7 @@ struct Found {
     registration: String,
     authorization: String,
     token: String,
-    /// The scopes it asks for: upsert and read.
+    /// The scopes it asks for: upsert, read, and its profile's.
     scope: String,
 }
 
@@ -170,7 +174,9 @@ pub async fn run(
             authorization: format!("{base}/oauth/authorize"),
             token: format!("{base}/oauth/token"),
             scope: "https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.upsert \
-                    https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.readonly"
+                    https://purl.imsglobal.org/spec/ob/v3p0/scope/credential.readonly \
+                    https://purl.imsglobal.org/spec/ob/v3p0/scope/profile.readonly \
+                    https://purl.imsglobal.org/spec/ob/v3p0/scope/profile.update"
                 .into(),
         }
     } else {
@@ -236,7 +242,8 @@ pub async fn run(
     ] {
         session.call("POST", &credentials, Some((body, media))).await?;
     }
-    session.read_all(&credentials).await
+    session.read_all(&credentials).await?;
+    session.update_profile().await
 }
 
 impl Session<'_> {
@@ -395,6 +402,23 @@ impl Session<'_> {
         ))
     }
 
+    /// Reads the profile, then puts it back whole with one member changed (PUT replaces the profile).
+    async fn update_profile(&mut self) -> Result<(), ConsumerStop> {
+        let url = format!("{}/profile", self.found.api);
+        let response = self.call("GET", &url, None).await?;
+        if !response.status().is_success() {
+            return Err(stop("reading the profile", format!("HTTP {}", response.status())));
+        }
+        let mut profile: Value = response.json().await.map_err(|e| stop("reading the profile", e))?;
+        profile["description"] = "Profile kept up to date by the clr-harness reference consumer.".into();
+        if self.has(ConsumerFault::PartialProfile) {
+            profile = json!({"description": profile["description"].clone()});
+        }
+        self.call("PUT", &url, Some((profile.to_string(), "application/json")))
+            .await
+            .map(|_| ())
+    }
+
     /// Reads every page of getCredentials, following `Link` rel=next.
     async fn read_all(&mut self, first: &str) -> Result<(), ConsumerStop> {
         let mut next = Some(first.to_string());
@@ -467,7 +491,13 @@ async fn discover(http: &reqwest::Client, discovery_url: &str) -> Result<Found, 
         registration: text(scheme.get("x-imssf-registrationUrl"), "registration URL")?,
         authorization: text(flow.get("authorizationUrl"), "authorization URL")?,
         token: text(flow.get("tokenUrl"), "token URL")?,
-        scope: format!("{} {}", scope("credential.upsert")?, scope("credential.readonly")?),
+        scope: [
+            scope("credential.upsert")?,
+            scope("credential.readonly")?,
+            scope("profile.readonly")?,
+            scope("profile.update")?,
+        ]
+        .join(" "),
     })
 }
 

@@ -13,7 +13,7 @@ pub mod verifier;
 use clr_harness::api::{AuthMode, Family, Hooks, Target, Upload};
 use clr_harness::catalogue::Selection;
 use clr_harness::check::{Endpoints, Inbound};
-use clr_harness::engine::{self, Options};
+use clr_harness::engine::{self, Input, InputFailure, Options};
 use clr_harness::fetch::FetchPolicy;
 use clr_harness::http::{RECORDED_BODY_BYTES, curl};
 use clr_harness::redact::Redactor;
@@ -21,6 +21,7 @@ use clr_harness::session::ProviderRunConfig;
 use clr_harness::verify::Net;
 use clr_mocks::ecosystem::{Ecosystem, EcosystemError};
 use clr_mocks::faults::Faults;
+use clr_mocks::tap::KEPT_UPLOADS;
 use clr_reports::{Exchange, Subject};
 
 pub use clr_mocks::ecosystem::USER;
@@ -172,9 +173,15 @@ impl Embedded {
         self.judge_consumer_since(0, name, selection, strict)
     }
 
-    /// [`Embedded::judge_consumer`] on the exchanges after the first `since` (those belong to another client).
-    pub fn judge_consumer_since(&self, since: usize, name: &str, selection: &Selection, strict: bool) -> Subject {
-        let exchanges: Vec<Exchange> = self.tapped().into_iter().skip(since).collect();
+    /// Where the provider's tap stands now: exchanges after this mark belong to the next client.
+    pub fn tap_mark(&self) -> u64 {
+        self.servers.provider_state.tap().mark()
+    }
+
+    /// [`Embedded::judge_consumer`] on the exchanges since `mark` ([`Embedded::tap_mark`]; those before belong to
+    /// another client).
+    pub fn judge_consumer_since(&self, mark: u64, name: &str, selection: &Selection, strict: bool) -> Subject {
+        let exchanges = self.servers.provider_state.tap().since(mark);
         let endpoints = self.endpoints();
         let started_ms = self.servers.provider_state.tap().started_ms();
         let inbound = Inbound {
@@ -185,29 +192,30 @@ impl Embedded {
         clr_harness::consumer::judge(&inbound, name, selection, strict)
     }
 
-    /// What clients upserted after the first `since` exchanges, checked as the issuer output it is (an Issuer with
+    /// What clients upserted since `mark` ([`Embedded::tap_mark`]), checked as the issuer output it is (an Issuer with
     /// the API option submits its credentials by upserting them): one document subject per upsert (`upsert-1` …),
     /// verified with fetches allowed to the ecosystem's own hosts only; and the exchanges those fetches made.
     /// Synchronous: verification drives its own runtime, so call it outside async code. `cacert` is the CA file the
     /// fetches' curl commands name.
     pub fn judge_upserts_since(
         &self,
-        since: usize,
+        mark: u64,
         selection: &Selection,
         strict: bool,
         cacert: Option<&str>,
     ) -> (Vec<Subject>, Vec<Exchange>) {
         let endpoints = self.endpoints();
         let upserts: Vec<Exchange> = self
-            .tapped()
+            .servers
+            .provider_state
+            .tap()
+            .since(mark)
             .into_iter()
-            .skip(since)
             .filter(|e| {
+                let path = e.url.split(['?', '#']).next().unwrap_or_default().trim_end_matches('/');
                 e.method == "POST"
-                    && endpoints
-                        .api_bases
-                        .iter()
-                        .any(|b| e.url.split('?').next() == Some(format!("{b}/credentials").as_str()))
+                    && e.status.is_some_and(|s| (200..300).contains(&s))
+                    && endpoints.api_bases.iter().any(|b| path == format!("{b}/credentials"))
             })
             .collect();
         let mut policy = FetchPolicy {
@@ -222,8 +230,19 @@ impl Embedded {
             // The generated CA parses; should it not, fetches fail and the status checks say so.
             let _ = policy.trust_pem(pem);
         }
-        let Ok(net) = Net::new(policy) else {
-            return (Vec::new(), Vec::new());
+        let net = match Net::new(policy) {
+            Ok(net) => net,
+            Err(e) => {
+                // No verification is possible: every upsert says so (an error, never a pass).
+                let inputs: Vec<Input> = upserts
+                    .iter()
+                    .map(|u| Input {
+                        source: u.url.clone(),
+                        bytes: Err(InputFailure::Unreadable(format!("cannot start verification: {e}"))),
+                    })
+                    .collect();
+                return (engine::check_inputs(&inputs, &Options::default()), Vec::new());
+            }
         };
         let opts = Options {
             selection: selection.clone(),
@@ -234,10 +253,25 @@ impl Embedded {
         let tap = self.servers.provider_state.tap();
         let mut subjects = Vec::new();
         for (i, e) in upserts.iter().enumerate() {
-            // The tap keeps upserts whole (the exchange's own body is cut for the report).
-            let Some(body) = tap.upload(&e.id) else { continue };
+            let id = format!("upsert-{}", i + 1);
             let source = format!("upsertCredential #{} ({})", i + 1, e.url);
-            engine::check_bytes(&format!("upsert-{}", i + 1), &source, &body, &opts, &mut subjects);
+            // The tap keeps upserts whole (the exchange's own body is cut for the report), the last few of them.
+            let Some(body) = tap.upload(&e.id) else {
+                let lost = Input {
+                    source,
+                    bytes: Err(InputFailure::Unreadable(format!(
+                        "the upsert's body is no longer kept (the provider's tap keeps the last {KEPT_UPLOADS}), so \
+                         what the client submitted could not be checked"
+                    ))),
+                };
+                let mut unread = engine::check_inputs(&[lost], &opts);
+                for s in &mut unread {
+                    s.id = id.clone();
+                }
+                subjects.extend(unread);
+                continue;
+            };
+            engine::check_bytes(&id, &source, &body, &opts, &mut subjects);
         }
         (subjects, net.exchanges())
     }
@@ -252,13 +286,13 @@ impl Embedded {
         redactor: &Redactor,
         cacert: Option<&str>,
     ) -> (Subject, Vec<Exchange>) {
-        let since = self.tapped().len();
+        let mark = self.tap_mark();
         if let Some(payloads) = self.payloads() {
             // A stop is the consumer's finding to make (a check it did not reach is a skip), not an error here.
             let _ = consumer::run(&self.discovery_url(), self.servers.ca_pem.as_deref(), &payloads, &[]).await;
         }
-        let subject = self.judge_consumer_since(since, "the reference consumer", selection, strict);
-        let exchanges = redacted(self.tapped().into_iter().skip(since).collect(), redactor, cacert);
+        let subject = self.judge_consumer_since(mark, "the reference consumer", selection, strict);
+        let exchanges = redacted(self.servers.provider_state.tap().since(mark), redactor, cacert);
         (subject, exchanges)
     }
 

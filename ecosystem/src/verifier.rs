@@ -14,12 +14,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use clr_harness::catalogue::Selection;
+use clr_harness::catalogue::{Selection, ids};
+use clr_harness::check::Check;
 use clr_harness::engine::{self, Options};
 use clr_harness::fetch::FetchPolicy;
 use clr_harness::jsonld::contexts::VC_V1_URL;
+use clr_harness::redact::Recording;
 use clr_harness::verifier::adapter::{self, Adapter};
 use clr_harness::verifier::cases::{self, CaseSet};
+use clr_harness::verifier::checks;
 use clr_harness::verifier::{self as verifier_checks, Verdicts};
 use clr_harness::verify::Net;
 use clr_harness::vocab;
@@ -88,14 +91,15 @@ impl VerifierFault {
             .pointer("/credentialStatus/type")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        let any = |list: &[&Check]| list.iter().any(|c| c.id == check);
         match self {
-            VerifierFault::IgnoresValidityWindow => check == "OB30-VER-003",
-            VerifierFault::IgnoresRevocationList => check == "OB30-VER-002" && status == vocab::REVOCATION_LIST_TYPE,
-            VerifierFault::IgnoresBitstring => check == "OB30-VER-002" && status == vocab::BITSTRING_STATUS_TYPE,
-            VerifierFault::AcceptsTampered => matches!(check, "OB30-PRF-005" | "OB30-JWT-006"),
-            VerifierFault::AcceptsForeignKey => matches!(check, "OB30-PRF-006" | "OB30-JWT-007"),
-            VerifierFault::IgnoresJwtClaims => check == "OB30-JWT-004",
-            VerifierFault::SkipsNested => check == "CLR20-VER-001",
+            VerifierFault::IgnoresValidityWindow => any(&[&ids::OB30_VER_003]),
+            VerifierFault::IgnoresRevocationList => any(&[&ids::OB30_VER_002]) && status == vocab::REVOCATION_LIST_TYPE,
+            VerifierFault::IgnoresBitstring => any(&[&ids::OB30_VER_002]) && status == vocab::BITSTRING_STATUS_TYPE,
+            VerifierFault::AcceptsTampered => any(&[&ids::OB30_PRF_005, &ids::OB30_JWT_006]),
+            VerifierFault::AcceptsForeignKey => any(&[&ids::OB30_PRF_006, &ids::OB30_JWT_007]),
+            VerifierFault::IgnoresJwtClaims => any(&[&ids::OB30_JWT_004]),
+            VerifierFault::SkipsNested => any(&[&ids::CLR20_VER_001]),
             VerifierFault::RejectsAnyStatus | VerifierFault::RejectsVcdm11 => false,
         }
     }
@@ -124,7 +128,7 @@ impl fmt::Display for VerifierFault {
 
 /// Checks whose warnings the reference verifier treats as a rejection: a key its issuer does not control, and a
 /// nested credential that does not verify, are not a matter of style.
-const REJECTING_WARNINGS: [&str; 3] = ["OB30-PRF-006", "OB30-JWT-007", "CLR20-VER-001"];
+const REJECTING_WARNINGS: [&Check; 3] = [&ids::OB30_PRF_006, &ids::OB30_JWT_007, &ids::CLR20_VER_001];
 
 /// The reference verifier's verdict on one credential (JSON, or a compact JWS as a JSON string), fetching status
 /// lists from `allowed_hosts` only: `Ok(())` accepted, `Err(reasons)` rejected.
@@ -167,7 +171,7 @@ pub fn reference_verdict(
         .filter(|r| !faults.iter().any(|f| f.overlooks(&r.check, &claimed)))
         .filter(|r| match r.outcome {
             Outcome::Fail | Outcome::Error => true,
-            Outcome::Warn => REJECTING_WARNINGS.contains(&r.check.as_str()),
+            Outcome::Warn => REJECTING_WARNINGS.iter().any(|c| c.id == r.check),
             Outcome::Skip => clr_harness::catalogue::get(&r.check).is_some_and(|c| c.establishes_authenticity()),
             _ => false,
         })
@@ -230,6 +234,7 @@ async fn verify_route(State(state): State<Arc<ReferenceState>>, body: axum::body
 pub struct VerifierBench {
     pub set: CaseSet,
     host: Running,
+    status_base: String,
 }
 
 /// A verifier's grade: its subject and the exchanges (commands run, requests sent) behind it.
@@ -241,15 +246,31 @@ pub struct Graded {
 impl VerifierBench {
     /// Builds the case set for `seed` and starts its status host on an ephemeral loopback port.
     pub async fn start(seed: u64) -> Result<VerifierBench, String> {
-        let listener = server::bind(0)
-            .await
-            .map_err(|e| format!("cannot bind the status host: {e}"))?;
-        let base = format!(
-            "http://{}",
-            listener
-                .local_addr()
-                .map_err(|e| format!("the status host has no address: {e}"))?
-        );
+        VerifierBench::start_at(seed, None, None).await
+    }
+
+    /// [`VerifierBench::start`] with the status host bound to `bind` (default `127.0.0.1:0`) and named in the
+    /// credentials as `public_base` (default `http://<bound address>`): a verifier in a container or on another
+    /// machine must be able to fetch the status lists, and a fixed address gives the same bytes on every run.
+    pub async fn start_at(
+        seed: u64,
+        bind: Option<std::net::SocketAddr>,
+        public_base: Option<&str>,
+    ) -> Result<VerifierBench, String> {
+        let listener = match bind {
+            Some(addr) => tokio::net::TcpListener::bind(addr).await,
+            None => server::bind(0).await,
+        }
+        .map_err(|e| format!("cannot bind the status host: {e}"))?;
+        let base = match public_base {
+            Some(base) => base.trim_end_matches('/').to_string(),
+            None => format!(
+                "http://{}",
+                listener
+                    .local_addr()
+                    .map_err(|e| format!("the status host has no address: {e}"))?
+            ),
+        };
         let set = cases::build(seed, &base).map_err(|e| format!("cannot build the verifier's credentials: {e}"))?;
         let served = set
             .served
@@ -263,7 +284,11 @@ impl VerifierBench {
         let host = documents::serve(listener, served)
             .await
             .map_err(|e| format!("cannot start the status host: {e}"))?;
-        Ok(VerifierBench { set, host })
+        Ok(VerifierBench {
+            set,
+            host,
+            status_base: base,
+        })
     }
 
     /// The status host's `host:port`, for a verifier's fetch policy.
@@ -271,8 +296,9 @@ impl VerifierBench {
         self.host.addr.to_string()
     }
 
+    /// Where the credentials say their status lists are.
     pub fn status_base(&self) -> &str {
-        &self.host.base_url
+        &self.status_base
     }
 
     /// Shows every case to the verifier behind `adapter` (command files go to `dir`) and grades its verdicts.
@@ -283,9 +309,18 @@ impl VerifierBench {
         per_case: Duration,
         selection: &Selection,
         strict: bool,
+        recording: &Recording,
     ) -> Graded {
-        let recording = clr_harness::redact::Recording::default();
-        let (answers, exchanges) = adapter::ask_all(adapter, &self.set.cases, dir, per_case, &recording).await;
+        // Only what the selected checks grade is shown.
+        let wanted = checks::cases_for(|id| selection.selects(id));
+        let shown: Vec<_> = self
+            .set
+            .cases
+            .iter()
+            .filter(|c| wanted.contains(c.name))
+            .cloned()
+            .collect();
+        let (answers, exchanges) = adapter::ask_all(adapter, &shown, dir, per_case, recording).await;
         let verdicts = Verdicts {
             set: &self.set,
             answers: &answers,
@@ -313,7 +348,14 @@ impl VerifierBench {
             ca_pem: None,
         };
         let mut graded = self
-            .grade(&adapter, Path::new("."), Duration::from_secs(60), selection, strict)
+            .grade(
+                &adapter,
+                Path::new("."),
+                Duration::from_secs(60),
+                selection,
+                strict,
+                &Recording::default(),
+            )
             .await;
         graded.subject.name = if faults.is_empty() {
             "the reference verifier".into()

@@ -109,6 +109,12 @@ const ROWS: &[Row] = &[
         trips: &["OAUTH-CLIENT-007"],
         unreached: &[],
     },
+    Row {
+        fault: Some(ConsumerFault::PartialProfile),
+        provoke: "",
+        trips: &["API-CLIENT-005"],
+        unreached: &[],
+    },
     // Conformant situations: the reference consumer walks every page, refreshes, waits; each fault does not.
     Row {
         fault: None,

@@ -32,11 +32,16 @@ const ROWS: &[Row] = &[
         fault: Some(VerifierFault::IgnoresBitstring),
         trips: &["VC-VERDICT-001"],
     },
-    // Rejecting every credential with a status gets the revoked ones "right": the accepted controls show it is not
-    // evidence.
+    // Rejecting every credential with a status gets the revoked ones "right": the controls listed as not revoked
+    // show it is not evidence.
     Row {
         fault: Some(VerifierFault::RejectsAnyStatus),
-        trips: &["OB30-VERDICT-004", "VC-VERDICT-001"],
+        trips: &[
+            "OB30-VERDICT-001",
+            "OB30-VERDICT-002",
+            "OB30-VERDICT-004",
+            "VC-VERDICT-001",
+        ],
     },
     Row {
         fault: Some(VerifierFault::AcceptsTampered),

@@ -48,6 +48,7 @@ fn grade(command: String, name: &str) -> Subject {
         Duration::from_secs(120),
         &Selection::default(),
         false,
+        &clr_harness::redact::Recording::default(),
     ));
     runtime.block_on(bench.shutdown());
     let _ = std::fs::remove_dir_all(&dir);
@@ -89,22 +90,25 @@ fn digital_bazaar_vc_verifier() {
     assert_grades(
         &subject,
         &[
-            // Valid, expired and revoked (VCDM 2.0 and 1.1) come out right — the revoked ones for another reason:
-            // the credential does not pass JSON-LD safe mode (see OB30-VERDICT-004).
-            ("OB30-VERDICT-001", Outcome::Pass, ""),
-            ("OB30-VERDICT-002", Outcome::Pass, ""),
-            ("OB30-VERDICT-003", Outcome::Pass, ""),
-            // It does not know 1EdTechRevocationList: any credential naming one fails safe mode, revoked or not.
+            // It does not know 1EdTechRevocationList: any credential naming one fails JSON-LD safe mode, revoked or
+            // not, so the trio's control listed as not revoked is rejected (VCDM 2.0 and 1.1).
             (
-                "OB30-VERDICT-004",
+                "OB30-VERDICT-001",
                 Outcome::Fail,
                 "rejected ob30-listed-not-revoked.json, which is valid",
             ),
+            (
+                "OB30-VERDICT-002",
+                Outcome::Fail,
+                "rejected vcdm11-listed-not-revoked.json, which is valid",
+            ),
+            ("OB30-VERDICT-003", Outcome::Pass, ""),
+            ("OB30-VERDICT-004", Outcome::Fail, "Safe mode validation error"),
             // It never fetches a status list: a credential with a BitstringStatusList entry fails unchecked.
             ("VC-VERDICT-001", Outcome::Warn, "status lists are not fetched offline"),
             ("OB30-VERDICT-005", Outcome::Pass, ""),
             ("OB30-VERDICT-006", Outcome::Pass, ""),
-            // No VC-JWT support.
+            // No VC-JWT support: it reads the file as JSON and says the credential failed.
             ("OB30-VERDICT-007", Outcome::Warn, "rejected ob30-jwt-valid.jwt"),
             // It verifies the CLR's own proof only.
             ("CLR20-VERDICT-001", Outcome::Warn, "accepted clr20-bad-nested.json"),
@@ -125,16 +129,25 @@ fn dcc_verifier_core() {
     assert_grades(
         &subject,
         &[
-            ("OB30-VERDICT-001", Outcome::Pass, ""),
-            ("OB30-VERDICT-002", Outcome::Pass, ""),
-            ("OB30-VERDICT-003", Outcome::Pass, ""),
             // Like Digital Bazaar's library underneath it, it does not know 1EdTechRevocationList.
+            (
+                "OB30-VERDICT-001",
+                Outcome::Fail,
+                "rejected ob30-listed-not-revoked.json, which is valid",
+            ),
+            (
+                "OB30-VERDICT-002",
+                Outcome::Fail,
+                "rejected vcdm11-listed-not-revoked.json, which is valid",
+            ),
+            ("OB30-VERDICT-003", Outcome::Pass, ""),
             ("OB30-VERDICT-004", Outcome::Fail, "Safe mode validation error"),
             // It fetches and reads BitstringStatusList.
             ("VC-VERDICT-001", Outcome::Pass, ""),
             ("OB30-VERDICT-005", Outcome::Pass, ""),
             ("OB30-VERDICT-006", Outcome::Pass, ""),
-            ("OB30-VERDICT-007", Outcome::Warn, "rejected ob30-jwt-valid.jwt"),
+            // Given a VC-JWT it prints no result at all: no verdict, so the check is an error, never a pass.
+            ("OB30-VERDICT-007", Outcome::Error, ""),
             ("CLR20-VERDICT-001", Outcome::Warn, "accepted clr20-bad-nested.json"),
         ],
     );

@@ -734,7 +734,7 @@ fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
         let why = if consumers > 0 && providers + docs + verifiers == 0 {
             "the client was not seen doing what some checks judge"
         } else if verifiers > 0 && providers + docs + consumers == 0 {
-            "the verifier gave no verdict on some credentials"
+            "the verifier was not shown some of the credentials its checks judge"
         } else {
             "a proof, key, status or returned credential was not observed, or the document is of a kind this tool \
              does not check yet"

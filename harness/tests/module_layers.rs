@@ -2,7 +2,7 @@
 //! others, and the leaf modules (`json`, `lexical`, `datetime`, `vocab`) import nothing above them.
 //!
 //! A module here is a top-level file or folder of `src/`, or one file of a folder whose files are layers of their
-//! own (`api/`, `checks/`, `consumer/`, `jsonld/`, `proof/`, `decode/`, `generate/`). Imports are read from the source text
+//! own (`api/`, `checks/`, `consumer/`, `jsonld/`, `proof/`, `decode/`, `generate/`, `verifier/`). Imports are read from the source text
 //! (`crate::a::b`, `super::x`, `super::{x, y}`), outside comments and `#[cfg(test)] mod tests` blocks.
 
 use std::collections::{BTreeMap, BTreeSet};

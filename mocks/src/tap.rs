@@ -25,9 +25,10 @@ pub const TAPPED_BODY_BYTES: usize = 8 * 1024;
 /// Exchanges a tap keeps by default.
 pub const DEFAULT_CAPACITY: usize = 1_000;
 
-/// Bytes of an upsert's body kept whole (a signed CLR with nested credentials is far over [`TAPPED_BODY_BYTES`]),
-/// and how many such bodies the tap keeps: what a client submitted is judged as the credential it is.
-pub const UPLOAD_BYTES: usize = 4 * 1024 * 1024;
+/// Bytes of an upsert's body kept whole (a signed CLR with nested credentials is far over [`TAPPED_BODY_BYTES`]):
+/// the provider's own body limit, so every upsert it accepted fits. And how many such bodies the tap keeps: what a
+/// client submitted is judged as the credential it is.
+pub const UPLOAD_BYTES: usize = crate::provider::MAX_BODY;
 pub const KEPT_UPLOADS: usize = 32;
 
 /// The exchanges one server had, newest last.
@@ -93,6 +94,21 @@ impl Tap {
             }
             uploads.push_back((id.to_string(), body));
         }
+    }
+
+    /// Where the exchanges recorded from now on begin: [`Tap::since`] with this mark gives only those, however many
+    /// older ones the tap has let go meanwhile.
+    pub fn mark(&self) -> u64 {
+        self.next_id.load(Ordering::Relaxed)
+    }
+
+    /// The kept exchanges recorded at or after `mark`, oldest first.
+    pub fn since(&self, mark: u64) -> Vec<Exchange> {
+        let number = |e: &Exchange| e.id.strip_prefix("tap-").and_then(|n| n.parse::<u64>().ok());
+        self.exchanges()
+            .into_iter()
+            .filter(|e| number(e).is_some_and(|n| n >= mark))
+            .collect()
     }
 
     /// Exchanges let go because the tap was full.
@@ -177,7 +193,8 @@ pub async fn record(State(tap): State<Arc<Tap>>, request: Request, next: Next) -
         (!request_body.is_empty()).then_some(request_body.as_slice()),
         None,
     );
-    if upsert && request_body.len() <= UPLOAD_BYTES {
+    // Only an upsert the provider accepted was read whole (a refused one may have been answered before its body).
+    if upsert && parts.status.is_success() && request_body.len() <= UPLOAD_BYTES {
         tap.keep_upload(&exchange.id, request_body);
     }
     tap.keep(exchange, started);

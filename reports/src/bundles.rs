@@ -318,7 +318,12 @@ pub fn evaluate(run: &Run) -> Vec<BundleResult> {
 }
 
 fn evaluate_one(run: &Run, bundle: Bundle) -> BundleResult {
-    let judged: Vec<&Subject> = run.subjects.iter().filter(|s| bundle.judges(run, s)).collect();
+    let mut judged: Vec<&Subject> = run.subjects.iter().filter(|s| bundle.judges(run, s)).collect();
+    // A Host is a provider first: an API client alone (a `consumer` run) says nothing about a Host, and the run
+    // cannot tell whose client it graded.
+    if bundle.role == BundleRole::Host && !judged.iter().any(|s| s.kind == SubjectKind::Provider) {
+        judged.clear();
+    }
     let mut outcomes: HashMap<&str, Vec<Outcome>> = HashMap::new();
     for r in judged.iter().flat_map(|s| &s.results) {
         outcomes.entry(r.check.as_str()).or_default().push(r.outcome);
@@ -665,6 +670,27 @@ mod tests {
     }
 
     #[test]
+    fn an_api_client_alone_tests_no_host() {
+        let mut run = sample_run();
+        run.checks = catalogue_with_clients_and_verifiers();
+        run.checks
+            .push(check("API-CLIENT-001", Spec::Ob30, "consumer", &[Role::Consumer]));
+        run.subjects = vec![doc(
+            "consumer",
+            SubjectKind::Consumer,
+            None,
+            &[("OAUTH-CLIENT-002", Outcome::Pass), ("API-CLIENT-001", Outcome::Pass)],
+        )];
+        for name in ["OB 3.0 Host", "CLR 2.0 Host"] {
+            let host = by_name(&run, name);
+            assert_eq!((host.verdict, host.subjects), (BundleVerdict::NotTested, 0), "{host:?}");
+            assert!(host.reason.contains("no provider was tested"), "{}", host.reason);
+        }
+        // The OB 3.0 Issuer is judged on the client, but its document checks did not run: not a pass.
+        assert_ne!(by_name(&run, "OB 3.0 Issuer").verdict, BundleVerdict::Pass);
+    }
+
+    #[test]
     fn a_graded_verifier_tests_the_displayers() {
         let mut run = sample_run();
         run.checks = catalogue_with_clients_and_verifiers();
@@ -742,9 +768,11 @@ mod tests {
             "every required check was evaluated on the 1 credential given as input and 1 API client and none failed"
         );
         run.subjects[2].results[0].outcome = Outcome::Fail;
-        for name in ["OB 3.0 Issuer", "CLR 2.0 Issuer", "OB 3.0 Host"] {
+        for name in ["OB 3.0 Issuer", "CLR 2.0 Issuer"] {
             assert_eq!(by_name(&run, name).failing, ["OAUTH-CLIENT-002"], "{name}");
         }
+        // Without a provider in the run, the client is no evidence about a Host.
+        assert_eq!(by_name(&run, "OB 3.0 Host").verdict, BundleVerdict::NotTested);
     }
 
     #[test]

@@ -384,7 +384,7 @@ pub struct Exchange {
 pub const EXEC_METHOD: &str = "EXEC";
 
 impl Exchange {
-    /// A command run's exit status (`0`, `1`, `signal`), when the exchange records one.
+    /// A command run's exit status (`0`, `1`; or `signal`, `timeout`, `not run`), when the exchange records one.
     pub fn exit_status(&self) -> Option<&str> {
         (self.method == EXEC_METHOD)
             .then(|| {
@@ -394,6 +394,17 @@ impl Exchange {
                     .map(|(_, v)| v.as_str())
             })
             .flatten()
+    }
+
+    /// How a command run ended, for one line: `exit 1`, `timeout`.
+    pub fn exit_text(&self) -> Option<String> {
+        self.exit_status().map(|s| {
+            if s.parse::<i32>().is_ok() {
+                format!("exit {s}")
+            } else {
+                s.to_string()
+            }
+        })
     }
 }
 

@@ -287,7 +287,7 @@ impl Renderer<'_> {
             .filter_map(|id| self.run.exchanges.iter().find(|e| &e.id == id))
         {
             let result = match (ex.status, &ex.error) {
-                _ if ex.exit_status().is_some() => format!("exit {}", ex.exit_status().unwrap_or_default()),
+                _ if ex.exit_status().is_some() => ex.exit_text().unwrap_or_default(),
                 (Some(status), _) => status.to_string(),
                 (None, Some(err)) => clean(err),
                 (None, None) => "no response".to_string(),

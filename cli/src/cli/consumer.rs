@@ -36,7 +36,7 @@ pub struct ConsumerArgs {
     reference: bool,
     /// With --reference: make it misbehave in a named way (repeatable): incomplete-registration, no-pkce,
     /// plain-pkce, fixed-state, wrong-redirect-uri, secret-in-body, token-in-query, hard-coded-endpoints,
-    /// jws-as-json, state-not-checked, ignores-paging, no-refresh, ignores-retry-after.
+    /// jws-as-json, state-not-checked, ignores-paging, no-refresh, ignores-retry-after, partial-profile.
     #[arg(
         long = "consumer-fault",
         value_name = "NAME",

@@ -245,7 +245,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
                 env.servers.provider_state.provoke(p);
             }
             let redactor = Redactor::when(!args.no_redact);
-            let since = env.tapped().len();
+            let mark = env.tap_mark();
             let consumer = env.grade_reference_consumer(
                 &consumer_selection,
                 args.report.strict,
@@ -255,7 +255,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
             graded.push(runtime.block_on(consumer));
             // What it upserted is an issuer's output: judged as documents (for the Issuer bundles).
             let (upserted, fetches) = env.judge_upserts_since(
-                since,
+                mark,
                 &consumer_selection,
                 args.report.strict,
                 consumer_cacert.as_deref(),

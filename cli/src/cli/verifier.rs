@@ -7,10 +7,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use clr_ecosystem::verifier::{VerifierBench, VerifierFault};
 use clr_harness::engine;
+use clr_harness::redact::{self, Recording, Redactor};
 use clr_harness::verifier::adapter::Adapter;
 use clr_reports::RunOptions;
 
@@ -19,9 +20,10 @@ use super::{ColorArgs, ReportArgs, SelectArgs, exit_code};
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("verifier").required(true).args(["cmd", "vc_api", "reference"])))]
 pub struct VerifierArgs {
-    /// The verifier as a command (`sh -c`), with `{file}` replaced by the credential's path (appended when absent).
-    /// A JSON object with a boolean `verified` on standard output is its verdict; else exit status 0 means
-    /// accepted, 1 rejected, anything else no verdict.
+    /// The verifier as a command (`sh -c`), with `{file}` replaced by the credential's path, quoted for the shell
+    /// (appended when absent). A JSON object with a boolean `verified` on standard output is its verdict; else exit
+    /// status 0 means accepted, 1 rejected (so a verifier that exits 1 when it crashes should print a JSON verdict),
+    /// anything else no verdict.
     #[arg(long, value_name = "CMD")]
     cmd: Option<String>,
     /// The base URL of a W3C VC-API verifier: each credential is POSTed to `{URL}/credentials/verify`.
@@ -48,15 +50,19 @@ pub struct VerifierArgs {
     #[arg(long, value_name = "DIR")]
     cases_dir: Option<PathBuf>,
     /// How long the verifier may take on one credential, in seconds.
-    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     timeout: u64,
+    /// Where the status host listens (default 127.0.0.1 on a free port). A fixed address gives the same credential
+    /// bytes on every run; another interface lets a verifier in a container or on another machine fetch the lists.
+    #[arg(long, value_name = "ADDR:PORT")]
+    status_bind: Option<std::net::SocketAddr>,
+    /// The status host's URL as the credentials name it, when the verifier reaches it under another name (e.g.
+    /// `http://host.docker.internal:4312`); default `http://<status-bind>`.
+    #[arg(long, value_name = "URL")]
+    status_url: Option<String>,
     /// Seed of the credentials' keys and ids (the same seed gives the same bytes).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Exit 0 even when the verifier gave no verdict on some credentials; those checks stay errors and the verifier
-    /// *unverified* in every report.
-    #[arg(long)]
-    allow_unverified: bool,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -80,57 +86,81 @@ fn run_inner(args: &VerifierArgs) -> Result<i32> {
         .iter()
         .map(|name| VerifierFault::parse(name).with_context(|| format!("unknown verifier fault `{name}`")))
         .collect::<Result<_>>()?;
-    let ca_pem = args
-        .ca_file
-        .as_ref()
-        .map(|f| std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display())))
-        .transpose()?;
-    let dir = match (&args.cases_dir, &args.report.report_dir) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(report)) => report.join("verifier-cases"),
-        (None, None) => std::env::temp_dir().join(format!("clr-harness-verifier-{}", std::process::id())),
+    let ca_pem = match &args.ca_file {
+        None => None,
+        Some(file) => {
+            let pem = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+            clr_harness::http::client::parse_roots(pem.as_bytes())
+                .map_err(|e| anyhow::anyhow!("--ca-file {}: {e}", file.display()))?;
+            Some(pem)
+        }
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if let Some(url) = &args.vc_api {
+        let parsed = url::Url::parse(url).with_context(|| format!("--vc-api {url} is not a URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.query().is_some() || parsed.fragment().is_some() {
+            bail!(
+                "--vc-api takes the verifier's base URL (http or https, no query): {url}/credentials/verify is called"
+            );
+        }
+    }
+    // Secrets in the VC-API URL (a password, a token in the query) are learned and kept out of every report.
+    let redactor = Redactor::when(true);
+    if let Some(url) = &args.vc_api {
+        redactor.learn_url(url);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
     let bench = runtime
-        .block_on(VerifierBench::start(args.seed))
+        .block_on(VerifierBench::start_at(
+            args.seed,
+            args.status_bind,
+            args.status_url.as_deref(),
+        ))
         .map_err(anyhow::Error::msg)?;
-    eprintln!("status lists: {}/status/…", bench.status_base());
-    eprintln!("credentials:  {} ({} of them)", dir.display(), bench.set.cases.len());
+    eprintln!(
+        "status lists: {}/status/… (served while the run lasts)",
+        bench.status_base()
+    );
     let graded = if args.reference {
         runtime.block_on(bench.grade_reference(&faults, &selection, args.report.strict))
     } else {
+        let dir = cases_dir(args)?;
+        eprintln!("credentials:  {}", dir.display());
         let adapter = match (&args.cmd, &args.vc_api) {
             (Some(cmd), _) => Adapter::Command(cmd.clone()),
             (None, Some(url)) => Adapter::VcApi {
                 base: url.clone(),
                 ca_pem,
             },
-            (None, None) => anyhow::bail!("name the verifier: --cmd, --vc-api or --reference"),
+            (None, None) => bail!("name the verifier: --cmd, --vc-api or --reference"),
         };
-        eprintln!("verifier:     {}", adapter.describe());
+        eprintln!("verifier:     {}", redactor.redact_url(&adapter.describe()));
+        let recording = Recording {
+            redactor: redactor.clone(),
+            cacert: args.ca_file.as_ref().map(|f| f.display().to_string()),
+        };
         Ok(runtime.block_on(bench.grade(
             &adapter,
             &dir,
             Duration::from_secs(args.timeout),
             &selection,
             args.report.strict,
+            &recording,
         )))
     };
     runtime.block_on(bench.shutdown());
     let graded = graded.map_err(anyhow::Error::msg)?;
     let options = RunOptions {
         strict: args.report.strict,
-        allow_unverified: args.allow_unverified,
+        allow_unverified: false,
         only: selection.only,
         skip: selection.skip,
         spec_dir: None,
     };
-    let run = engine::build_run(
+    let mut run = engine::build_run(
         vec![graded.subject],
         options,
         std::env::args().collect(),
@@ -138,5 +168,41 @@ fn run_inner(args: &VerifierArgs) -> Result<i32> {
         started,
         graded.exchanges,
     );
+    redact::scrub_run(&redactor, &mut run);
     args.report.finish(&run, args.color, Some(started))
+}
+
+/// Where the credential files go: `--cases-dir`, `<report-dir>/verifier-cases`, or a new private folder in the
+/// system's temporary directory (never one that already exists there: another user could have planted it).
+fn cases_dir(args: &VerifierArgs) -> Result<PathBuf> {
+    let chosen = match (&args.cases_dir, &args.report.report_dir) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, Some(report)) => Some(report.join("verifier-cases")),
+        (None, None) => None,
+    };
+    if let Some(dir) = chosen {
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        return Ok(dir);
+    }
+    for attempt in 0..16u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "clr-harness-verifier-{}-{nanos:x}{attempt}",
+            std::process::id()
+        ));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
+        }
+    }
+    bail!(
+        "cannot create a private folder for the credentials in {}",
+        std::env::temp_dir().display()
+    )
 }

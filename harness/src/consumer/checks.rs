@@ -140,6 +140,15 @@ declare_checks! {
         "After a 429 or 503 with Retry-After, the client sends the API nothing for that long, then retries (judged when provoked: `--provoke throttle`).",
         retry_after,
     );
+    API_CLIENT_005 = consumer_check(
+        "API-CLIENT-005",
+        Level::Must,
+        Spec::Ob30,
+        "https://www.imsglobal.org/spec/ob/v3p0/#putprofile",
+        "putProfile sends the whole profile",
+        "A putProfile request sends a whole Profile (a JSON object with id and type Profile) and keeps every member of the profile the client read before it: PUT replaces the profile, so a member left out is deleted.",
+        put_profile,
+    );
     OAUTH_CLIENT_008 = consumer_check(
         "OAUTH-CLIENT-008",
         Level::Should,
@@ -727,6 +736,76 @@ fn refresh_on_expiry(inbound: &Inbound, c: &mut Collector) {
         c.not_applicable(
             "no access token expired while the client used it (`--provoke token-expiry` expires each after two API requests)",
         );
+    }
+}
+
+fn put_profile(inbound: &Inbound, c: &mut Collector) {
+    let profile_url = |b: &String| format!("{}/profile", b.trim_end_matches('/'));
+    let mut updates = 0;
+    for (i, e) in inbound.exchanges.iter().enumerate() {
+        let Some(url) = inbound
+            .endpoints
+            .api_bases
+            .iter()
+            .map(profile_url)
+            .find(|u| without_query(&e.url) == u)
+        else {
+            continue;
+        };
+        // A request refused for its token was answered before its body was read: the tap has no body to judge.
+        if !e.method.eq_ignore_ascii_case("PUT") || matches!(e.status, Some(401 | 403)) {
+            continue;
+        }
+        updates += 1;
+        let body = e.request_body.as_deref().unwrap_or_default();
+        let is_profile = |t: &Value| t.as_str() == Some("Profile");
+        let sent = serde_json::from_str::<Value>(body).ok().filter(|v| {
+            v.get("id").is_some_and(Value::is_string)
+                && v.get("type")
+                    .is_some_and(|t| is_profile(t) || t.as_array().is_some_and(|a| a.iter().any(is_profile)))
+        });
+        let Some(sent) = sent else {
+            c.violation("the putProfile body is not a whole Profile")
+                .expected("a JSON object with id and type Profile")
+                .found(body.chars().take(120).collect::<String>())
+                .at(step(e))
+                .exchange(&e.id);
+            continue;
+        };
+        // The profile the client read last before this update, when the tap kept all of it.
+        let read = inbound.exchanges[..i]
+            .iter()
+            .rev()
+            .find(|r| r.method.eq_ignore_ascii_case("GET") && without_query(&r.url) == url && r.status == Some(200));
+        let Some((read, Ok(Value::Object(had)))) = read.filter(|r| !r.response_body_truncated).map(|r| {
+            (
+                r,
+                serde_json::from_str::<Value>(r.response_body.as_deref().unwrap_or_default()),
+            )
+        }) else {
+            continue;
+        };
+        let missing: Vec<&str> = had
+            .keys()
+            .filter(|k| sent.get(k.as_str()).is_none())
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            c.violation(format!(
+                "the putProfile body leaves out members of the profile the client read: {}",
+                missing.join(", ")
+            ))
+            .expected("every member of the profile it read (changed or not)")
+            .found(format!("{} members sent", sent.as_object().map_or(0, |o| o.len())))
+            .at(step(e))
+            .exchange(&read.id)
+            .exchange(&e.id);
+        }
+    }
+    if updates == 0 {
+        c.not_applicable("the client did not update its profile (putProfile is optional)");
+    } else {
+        c.evaluated();
     }
 }
 

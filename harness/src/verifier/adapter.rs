@@ -1,9 +1,10 @@
 //! How the harness asks a verifier for its verdict on one credential:
 //!
-//! - **a command** (`node verify.mjs {file}`): the credential is written to a file whose path replaces `{file}` (or
-//!   is appended); a JSON object on standard output with a boolean `verified` is the verdict (its `errors` or
-//!   `error` the reason), else exit status 0 means accepted and 1 rejected. Any other status, a crash or the time
-//!   limit is no verdict.
+//! - **a command** (`node verify.mjs {file}`): the credential is written to a file whose path, quoted for the shell,
+//!   replaces `{file}` (or is appended); a JSON object on standard output with a boolean `verified` is the verdict
+//!   (its `errors` or `error` the reason), else exit status 0 means accepted and 1 rejected. Any other status, a
+//!   signal or the time limit is no verdict. The command runs in a process group of its own, killed when it ends or
+//!   times out, so nothing it started outlives its case; what it prints is read up to a cap and the rest discarded.
 //! - **the W3C VC-API** (`POST {url}/credentials/verify` with `{"verifiableCredential": …}`): 200 with
 //!   `verified: true` is accepted; `verified: false`, 400 or 422 rejected; anything else no verdict.
 //!
@@ -69,11 +70,15 @@ pub async fn ask_all(
     (answers, exchanges)
 }
 
-/// The shell line for `file`: `{file}` replaced, or the quoted path appended.
+/// The shell line for `file`: `{file}` replaced by the path quoted for the shell — also when the template already
+/// quotes it (`'{file}'`, `"{file}"`), which would otherwise hand the verifier the quotes — or the path appended.
 pub fn command_line(template: &str, file: &Path) -> String {
     let quoted = shell_quote(&file.display().to_string());
     if template.contains("{file}") {
-        template.replace("{file}", &quoted)
+        template
+            .replace("'{file}'", &quoted)
+            .replace("\"{file}\"", &quoted)
+            .replace("{file}", &quoted)
     } else {
         format!("{template} {quoted}")
     }
@@ -89,12 +94,18 @@ async fn ask_command(template: &str, case: &Case, dir: &Path, limit: Duration, i
         Vec::new(),
     );
     let started = Instant::now();
-    let outcome = match std::fs::write(&file, case.text()) {
-        Err(e) => Err(format!("cannot write {}: {e}", file.display())),
+    let ran = match std::fs::write(&file, case.text()) {
+        Err(e) => Err(Ran::NotRun(format!("cannot write {}: {e}", file.display()))),
         Ok(()) => run_command(&line, limit).await,
     };
-    let (verdict, detail, output) = match outcome {
-        Err(why) => (Verdict::NoAnswer(why.clone()), None, why),
+    let (verdict, detail, output, exit) = match ran {
+        Err(Ran::NotRun(why)) => (Verdict::NoAnswer(why.clone()), None, why, "not run".to_string()),
+        Err(Ran::TimedOut(output)) => (
+            Verdict::NoAnswer(format!("no verdict within {} s (--timeout)", limit.as_secs())),
+            None,
+            output,
+            "timeout".to_string(),
+        ),
         Ok((status, stdout, stderr)) => {
             let output = format!("{stdout}{}{stderr}", if stderr.is_empty() { "" } else { "\n" });
             let (verdict, detail) = match json_verdict(&stdout) {
@@ -109,14 +120,15 @@ async fn ask_command(template: &str, case: &Case, dir: &Path, limit: Duration, i
                     None => (Verdict::NoAnswer("killed by a signal".into()), None),
                 },
             };
-            entry.answered(
-                0,
-                &[("exit-status".into(), status.map_or("signal".into(), |s| s.to_string()))],
-                false,
-            );
-            (verdict, detail, output)
+            (
+                verdict,
+                detail,
+                output,
+                status.map_or("signal".into(), |s| s.to_string()),
+            )
         }
     };
+    entry.answered(0, &[("exit-status".into(), exit)], false);
     if let Verdict::NoAnswer(why) = &verdict {
         entry.failed(why.clone());
     }
@@ -136,26 +148,77 @@ async fn ask_command(template: &str, case: &Case, dir: &Path, limit: Duration, i
     )
 }
 
-/// Runs `line` with `sh -c`, killing it at `limit`: (exit status, stdout, stderr), each cut at the output cap.
-async fn run_command(line: &str, limit: Duration) -> Result<(Option<i32>, String, String), String> {
-    let child = tokio::process::Command::new("sh")
+/// Why a command gave no exit status.
+enum Ran {
+    NotRun(String),
+    /// It was killed at the time limit; what it had printed.
+    TimedOut(String),
+}
+
+/// Runs `line` with `sh -c` in a process group of its own: (exit status, stdout, stderr), each cut at the output
+/// cap. The group is killed when the command exits (what it left running must not outlive its case) or at `limit`.
+async fn run_command(line: &str, limit: Duration) -> Result<(Option<i32>, String, String), Ran> {
+    use tokio::io::AsyncReadExt;
+    let mut command = tokio::process::Command::new("sh");
+    command
         .arg("-c")
         .arg(line)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    let mut child = command
         .spawn()
-        .map_err(|e| format!("cannot run `{line}`: {e}"))?;
-    match tokio::time::timeout(limit, child.wait_with_output()).await {
-        Err(_) => Err(format!("no verdict within {} s", limit.as_secs())),
-        Ok(Err(e)) => Err(format!("waiting for `{line}`: {e}")),
-        Ok(Ok(out)) => Ok((out.status.code(), capped(&out.stdout), capped(&out.stderr))),
+        .map_err(|e| Ran::NotRun(format!("cannot run `{line}`: {e}")))?;
+    let group = child.id();
+    // Read at most the cap, then drain the rest unread, so a verifier that prints without end fills no memory.
+    async fn bounded(pipe: Option<impl tokio::io::AsyncRead + Unpin>) -> String {
+        let Some(mut pipe) = pipe else { return String::new() };
+        let mut kept = Vec::new();
+        let _ = (&mut pipe).take(MAX_OUTPUT_BYTES as u64).read_to_end(&mut kept).await;
+        let _ = tokio::io::copy(&mut pipe, &mut tokio::io::sink()).await;
+        String::from_utf8_lossy(&kept).into_owned()
+    }
+    let stdout = tokio::spawn(bounded(child.stdout.take()));
+    let stderr = tokio::spawn(bounded(child.stderr.take()));
+    let status = tokio::time::timeout(limit, child.wait()).await;
+    kill_group(group);
+    if status.is_err() {
+        let _ = child.kill().await;
+    }
+    // The group is gone, so the pipes close; a grace period covers the last bytes in flight.
+    let grace = Duration::from_secs(2);
+    let stdout = tokio::time::timeout(grace, stdout)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let stderr = tokio::time::timeout(grace, stderr)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    match status {
+        Err(_) => Err(Ran::TimedOut(format!("{stdout}{stderr}"))),
+        Ok(Err(e)) => Err(Ran::NotRun(format!("waiting for `{line}`: {e}"))),
+        Ok(Ok(s)) => Ok((s.code(), stdout, stderr)),
     }
 }
 
-fn capped(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes.get(..MAX_OUTPUT_BYTES).unwrap_or(bytes)).into_owned()
+/// Kills the process group `group` leads (nothing when it is already gone). Only a real child's group: never 0
+/// (the harness's own group) or 1, which `killpg` would read as "every process".
+fn kill_group(group: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pgid) = group.and_then(|p| libc::pid_t::try_from(p).ok()).filter(|p| *p > 1) {
+        // SAFETY: killpg only sends a signal; the group is the one the child was made to lead (`process_group(0)`).
+        unsafe {
+            libc::killpg(pgid, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = group;
 }
 
 /// A verdict a verifier printed as JSON: `{"verified": bool, "errors"?: …}` (the VC-API's result shape).
@@ -164,8 +227,8 @@ fn json_verdict(stdout: &str) -> Option<(Verdict, Option<String>)> {
     let verified = v.get("verified")?.as_bool()?;
     let detail = ["errors", "error", "problemDetails", "reason"]
         .iter()
-        .find_map(|k| v.get(*k))
-        .filter(|d| !d.is_null() && d.as_array().is_none_or(|a| !a.is_empty()))
+        .filter_map(|k| v.get(*k))
+        .find(|d| !d.is_null() && d.as_array().is_none_or(|a| !a.is_empty()))
         .map(|d| shorten(&d.as_str().map_or_else(|| d.to_string(), str::to_owned)));
     Some((if verified { Verdict::Accepted } else { Verdict::Rejected }, detail))
 }
@@ -277,4 +340,68 @@ async fn ask_vc_api(
         },
         exchange,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::cases::Expect;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn case() -> Case {
+        Case {
+            name: "ob30-valid",
+            expect: Expect::Accept,
+            why: "valid",
+            document: Signed::Json(json!({"id": "urn:uuid:1"})),
+        }
+    }
+
+    /// The verdict a VC-API verifier answering `status` with `body` is graded as.
+    async fn graded(status: u16, body: &str) -> (Verdict, Option<String>) {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/base/credentials/verify"))
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .mount(&server)
+            .await;
+        let base = format!("{}/base", server.uri());
+        let (answer, exchange) = ask_vc_api(
+            &base,
+            None,
+            &case(),
+            Duration::from_secs(5),
+            "v-1".into(),
+            &Recording::default(),
+        )
+        .await;
+        assert_eq!(exchange.status, Some(status));
+        (answer.verdict, answer.detail)
+    }
+
+    #[tokio::test]
+    async fn vc_api_answers_map_to_verdicts() {
+        assert_eq!(graded(200, r#"{"verified": true}"#).await.0, Verdict::Accepted);
+        let (verdict, detail) = graded(200, r#"{"verified": false, "errors": [], "error": "revoked"}"#).await;
+        assert_eq!((verdict, detail.as_deref()), (Verdict::Rejected, Some("revoked")));
+        let (verdict, detail) = graded(400, r#"{"title": "invalid signature"}"#).await;
+        assert_eq!(verdict, Verdict::Rejected);
+        assert!(detail.is_some_and(|d| d.contains("invalid signature")));
+        assert!(matches!(graded(500, "oops").await.0, Verdict::NoAnswer(_)));
+        assert!(
+            matches!(graded(200, "not json").await.0, Verdict::NoAnswer(_)),
+            "a 200 without a verdict is no verdict"
+        );
+    }
+
+    #[test]
+    fn the_file_placeholder_is_quoted_once() {
+        let file = Path::new("/tmp/a dir/ob30-valid.json");
+        let want = "v '/tmp/a dir/ob30-valid.json'";
+        assert_eq!(command_line("v {file}", file), want);
+        assert_eq!(command_line("v '{file}'", file), want);
+        assert_eq!(command_line("v \"{file}\"", file), want);
+        assert_eq!(command_line("v", file), want);
+    }
 }

@@ -118,11 +118,26 @@ fn derive_seed(seed: u64, role: &str) -> [u8; 32] {
     Sha256::digest(format!("clr-harness verifier set {seed} {role}").as_bytes()).into()
 }
 
-fn ed25519(seed: [u8; 32]) -> Result<([u8; 32], JwtSigningKey), SignError> {
-    let key = keyfile::ed25519_from_seed(&seed, "key", None).map_err(|_| SignError::NotAnObject)?;
-    let signing = keyfile::signing_key(&key.private_jwk).map_err(|_| SignError::NotAnObject)?;
+/// Why the case set could not be built (a harness bug: its inputs are its own).
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("derive the verifier set's key: {0}")]
+    Key(#[from] keyfile::KeyFileError),
+    #[error("the verifier set's key is not Ed25519")]
+    NotEd25519,
+    #[error("{0}")]
+    Sign(#[from] SignError),
+    #[error("sign the VC-JWT: {0}")]
+    Jwt(#[from] crate::proof::jwt::JwtError),
+    #[error("the signed {0} is not what was asked for (JSON or compact JWS)")]
+    Shape(&'static str),
+}
+
+fn ed25519(seed: [u8; 32]) -> Result<([u8; 32], JwtSigningKey), CaseError> {
+    let key = keyfile::ed25519_from_seed(&seed, "key", None)?;
+    let signing = keyfile::signing_key(&key.private_jwk)?;
     let PublicKey::Ed25519(public) = *signing.public_key() else {
-        return Err(SignError::NotAnObject);
+        return Err(CaseError::NotEd25519);
     };
     Ok((public, signing))
 }
@@ -143,7 +158,7 @@ fn urn(seed: u64, name: &str) -> String {
 }
 
 /// Builds the set for `seed`, with status lists under `status_base` (e.g. `http://127.0.0.1:4312`).
-pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, SignError> {
+pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, CaseError> {
     let base = status_base.trim_end_matches('/');
     let issuer_seed = derive_seed(seed, "issuer");
     let (issuer_public, issuer_jwt) = ed25519(issuer_seed)?;
@@ -177,17 +192,34 @@ pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, SignError> {
                "statusListIndex": index.to_string(), "statusListCredential": bitstring})
     };
 
-    // The certification trio, VCDM 2.0 then 1.1 (revoked = listed in the 1EdTechRevocationList).
+    // The certification trio, VCDM 2.0 then 1.1 (revoked = listed in the 1EdTechRevocationList), each with the
+    // controls that make a rejection evidence: the valid one has an end of validity (far ahead), and one listed as
+    // not revoked names the same revocation list.
     for vcdm in [Vcdm::V2, Vcdm::V11] {
-        let (valid, expired, revoked) = match vcdm {
-            Vcdm::V2 => ("ob30-valid", "ob30-expired", "ob30-revoked"),
-            Vcdm::V11 => ("vcdm11-valid", "vcdm11-expired", "vcdm11-revoked"),
+        let (valid, expired, revoked, listed) = match vcdm {
+            Vcdm::V2 => ("ob30-valid", "ob30-expired", "ob30-revoked", "ob30-listed-not-revoked"),
+            Vcdm::V11 => (
+                "vcdm11-valid",
+                "vcdm11-expired",
+                "vcdm11-revoked",
+                "vcdm11-listed-not-revoked",
+            ),
         };
+        let mut c = b.credential(valid, vcdm);
+        c[end_member(vcdm)] = FAR_AHEAD.into();
         add(
             valid,
             Expect::Accept,
-            "a well-formed credential, signed by its issuer's key, in its validity window, not revoked",
-            b.signed(b.credential(valid, vcdm))?,
+            "a well-formed credential, signed by its issuer's key, in its validity window (until 2099), not revoked",
+            b.signed(c)?,
+        );
+        let mut c = b.credential(listed, vcdm);
+        c["credentialStatus"] = revocation_entry.clone();
+        add(
+            listed,
+            Expect::Accept,
+            "the 1EdTechRevocationList lists its id with revoked: false, which means not revoked",
+            b.signed(c)?,
         );
         let mut c = b.credential(expired, vcdm);
         c[start_member(vcdm)] = LONGER_AGO.into();
@@ -225,14 +257,6 @@ pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, SignError> {
         "the 1EdTechRevocationList lists its id without a revoked flag, which means revoked",
         b.signed(c)?,
     );
-    let mut c = b.credential("ob30-listed-not-revoked", Vcdm::V2);
-    c["credentialStatus"] = revocation_entry.clone();
-    add(
-        "ob30-listed-not-revoked",
-        Expect::Accept,
-        "the 1EdTechRevocationList lists its id with revoked: false, which means not revoked",
-        b.signed(c)?,
-    );
 
     let mut c = b.credential("ob30-bitstring-revoked", Vcdm::V2);
     c["credentialStatus"] = bitstring_entry(REVOKED_INDEX);
@@ -252,7 +276,7 @@ pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, SignError> {
     );
 
     let Signed::Json(mut tampered) = b.signed(b.credential("ob30-tampered", Vcdm::V2))? else {
-        return Err(SignError::NotAnObject);
+        return Err(CaseError::Shape("ob30-tampered"));
     };
     tampered["credentialSubject"]["achievement"]["name"] = "Advanced Data Science (with distinction)".into();
     add(
@@ -290,7 +314,7 @@ pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, SignError> {
         b.jwt_mismatched(&original, &changed)?,
     );
     let Signed::Jws(good) = b.jwt(&b.credential("ob30-jwt-tampered", Vcdm::V2))? else {
-        return Err(SignError::NotAnObject);
+        return Err(CaseError::Shape("ob30-jwt-tampered"));
     };
     add(
         "ob30-jwt-tampered",
@@ -326,7 +350,7 @@ pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, SignError> {
     for id in ids(&["ob30-revoked-flag-absent"]) {
         revoked.push(json!({"id": id}));
     }
-    for id in ids(&["ob30-listed-not-revoked"]) {
+    for id in ids(&["ob30-listed-not-revoked", "vcdm11-listed-not-revoked"]) {
         revoked.push(json!({"id": id, "revoked": false}));
     }
     let list = json!({"id": revocations, "issuer": issuer, "revokedCredential": revoked});
@@ -431,7 +455,7 @@ impl Builder<'_> {
     }
 
     /// Signed by a key that is not the issuer's (its own did:key as the verification method).
-    fn signed_by_stranger(&self, credential: Value) -> Result<Signed, SignError> {
+    fn signed_by_stranger(&self, credential: Value) -> Result<Signed, CaseError> {
         let (public, key) = ed25519(self.keys.stranger_seed)?;
         let signer = Signer {
             key: &key,
@@ -442,7 +466,7 @@ impl Builder<'_> {
             embed_jwk: false,
             created: None,
         };
-        sign::sign(&credential, &signer)
+        Ok(sign::sign(&credential, &signer)?)
     }
 
     /// A VC-JWT (EdDSA) whose kid is the issuer's did:key verification method, so the key is the issuer's.
@@ -461,7 +485,7 @@ impl Builder<'_> {
 
     /// A VC-JWT signed by the issuer whose claims are those derived from `claims_from` but whose credential is
     /// `credential`: every part is the issuer's, yet they disagree.
-    fn jwt_mismatched(&self, claims_from: &Value, credential: &Value) -> Result<Signed, SignError> {
+    fn jwt_mismatched(&self, claims_from: &Value, credential: &Value) -> Result<Signed, CaseError> {
         let claims = crate::proof::jwt::vc_jwt_payload(claims_from)?;
         let mut payload = credential.clone();
         for claim in ["iss", "sub", "jti", "nbf", "exp"] {
@@ -480,7 +504,7 @@ impl Builder<'_> {
 
     /// A CLR 2.0 with two nested credentials; with `bad_nested` the second is changed after signing (and before the
     /// CLR is signed, so the CLR's own proof verifies).
-    fn clr(&self, name: &str, bad_nested: bool) -> Result<Signed, SignError> {
+    fn clr(&self, name: &str, bad_nested: bool) -> Result<Signed, CaseError> {
         let mut nested = Vec::new();
         for (i, title) in ["Statistics I", "Machine Learning"].into_iter().enumerate() {
             let mut c = self.credential(&format!("{name}-nested-{i}"), Vcdm::V2);
@@ -489,7 +513,7 @@ impl Builder<'_> {
                 format!("https://university.example.org/achievements/course-{i}").into();
             c["credentialSubject"]["achievement"]["name"] = title.into();
             let Signed::Json(mut signed) = self.signed(c)? else {
-                return Err(SignError::NotAnObject);
+                return Err(CaseError::Shape("nested credential"));
             };
             if bad_nested && i == 1 {
                 signed["credentialSubject"]["achievement"]["name"] = "Machine Learning (Honours)".into();
@@ -514,7 +538,7 @@ impl Builder<'_> {
                 "verifiableCredential": nested,
             },
         });
-        self.signed(clr)
+        Ok(self.signed(clr)?)
     }
 }
 

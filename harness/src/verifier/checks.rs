@@ -54,7 +54,7 @@ declare_checks! {
         Spec::Ob30,
         OB_DISPLAYER,
         "valid, expired and revoked told apart (VCDM 2.0)",
-        "The verifier accepts a valid OB 3.0 credential (eddsa-rdfc-2022), and rejects one past its validUntil and one its issuer's 1EdTechRevocationList lists as revoked.",
+        "The verifier accepts a valid OB 3.0 credential (eddsa-rdfc-2022) and one its issuer's 1EdTechRevocationList lists as not revoked, and rejects one past its validUntil and one the list marks revoked.",
         trio_vcdm2,
     );
     OB30_VERDICT_002 = verifier_check(
@@ -131,44 +131,84 @@ declare_checks! {
     ));
 }
 
+/// The cases each check grades: always one the verifier must accept beside the ones it must reject.
+pub const CASES: &[(&str, &[&str])] = &[
+    (
+        "OB30-VERDICT-001",
+        &["ob30-valid", "ob30-listed-not-revoked", "ob30-expired", "ob30-revoked"],
+    ),
+    (
+        "OB30-VERDICT-002",
+        &[
+            "vcdm11-valid",
+            "vcdm11-listed-not-revoked",
+            "vcdm11-expired",
+            "vcdm11-revoked",
+        ],
+    ),
+    ("OB30-VERDICT-003", &["ob30-valid", "ob30-not-yet-valid"]),
+    (
+        "OB30-VERDICT-004",
+        &["ob30-listed-not-revoked", "ob30-revoked-flag-absent"],
+    ),
+    ("VC-VERDICT-001", &["ob30-bitstring-active", "ob30-bitstring-revoked"]),
+    ("OB30-VERDICT-005", &["ob30-valid", "ob30-tampered", "ob30-unsigned"]),
+    ("OB30-VERDICT-006", &["ob30-valid", "ob30-foreign-key"]),
+    (
+        "OB30-VERDICT-007",
+        &["ob30-jwt-valid", "ob30-jwt-tampered", "ob30-jwt-claim-mismatch"],
+    ),
+    ("CLR20-VERDICT-001", &["clr20-valid", "clr20-bad-nested"]),
+];
+
+/// The cases check `id` grades (none for an unknown id).
+pub fn cases_of(id: &str) -> &'static [&'static str] {
+    CASES.iter().find(|(c, _)| *c == id).map_or(&[], |(_, names)| names)
+}
+
+/// The cases the checks `selects` keeps grade, so a run of a few checks shows the verifier only what they need.
+pub fn cases_for(selects: impl Fn(&str) -> bool) -> std::collections::BTreeSet<&'static str> {
+    CASES
+        .iter()
+        .filter(|(id, _)| selects(id))
+        .flat_map(|(_, names)| names.iter().copied())
+        .collect()
+}
+
 fn trio_vcdm2(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["ob30-valid", "ob30-expired", "ob30-revoked"]);
+    grade(v, c, cases_of(ids::OB30_VERDICT_001.id));
 }
 
 fn trio_vcdm11(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["vcdm11-valid", "vcdm11-expired", "vcdm11-revoked"]);
+    grade(v, c, cases_of(ids::OB30_VERDICT_002.id));
 }
 
 fn not_yet_valid(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["ob30-valid", "ob30-not-yet-valid"]);
+    grade(v, c, cases_of(ids::OB30_VERDICT_003.id));
 }
 
 fn revocation_list(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["ob30-listed-not-revoked", "ob30-revoked-flag-absent"]);
+    grade(v, c, cases_of(ids::OB30_VERDICT_004.id));
 }
 
 fn bitstring(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["ob30-bitstring-active", "ob30-bitstring-revoked"]);
+    grade(v, c, cases_of(ids::VC_VERDICT_001.id));
 }
 
 fn integrity(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["ob30-valid", "ob30-tampered", "ob30-unsigned"]);
+    grade(v, c, cases_of(ids::OB30_VERDICT_005.id));
 }
 
 fn foreign_key(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["ob30-valid", "ob30-foreign-key"]);
+    grade(v, c, cases_of(ids::OB30_VERDICT_006.id));
 }
 
 fn vc_jwt(v: &Verdicts, c: &mut Collector) {
-    grade(
-        v,
-        c,
-        &["ob30-jwt-valid", "ob30-jwt-tampered", "ob30-jwt-claim-mismatch"],
-    );
+    grade(v, c, cases_of(ids::OB30_VERDICT_007.id));
 }
 
 fn clr_nested(v: &Verdicts, c: &mut Collector) {
-    grade(v, c, &["clr20-valid", "clr20-bad-nested"]);
+    grade(v, c, cases_of(ids::CLR20_VERDICT_001.id));
 }
 
 /// Grades the verifier's verdicts on `names`: a wrong verdict is a violation (with the verifier's words and the
@@ -215,11 +255,82 @@ fn grade(v: &Verdicts, c: &mut Collector, names: &[&str]) {
                 .exchange(&answer.exchange_id);
         }
     }
-    if !unanswered.is_empty() {
+    if !unanswered.is_empty() && c.has_violation() {
+        // A wrong verdict is proven whatever the missing ones would have been: it stays a failure.
+        c.note(format!(
+            "the verifier also gave no verdict on {}",
+            unanswered.join("; ")
+        ));
+    } else if !unanswered.is_empty() {
         c.error(format!("the verifier gave no verdict on {}", unanswered.join("; ")));
     } else if !unasked.is_empty() {
         c.not_reached(format!("the verifier was not shown {}", unasked.join(", ")));
     } else {
         c.evaluated();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::cases;
+    use crate::verifier::verdict::Answer;
+    use clr_reports::Outcome;
+
+    fn answer(case: &str, verdict: Verdict) -> Answer {
+        Answer {
+            case: case.into(),
+            verdict,
+            detail: None,
+            exchange_id: format!("ex-{case}"),
+        }
+    }
+
+    fn outcome(set: &cases::CaseSet, answers: &[Answer], check: &'static Check) -> Outcome {
+        let Runner::Verifier(run) = check.runner else {
+            unreachable!("a verifier check")
+        };
+        let mut c = Collector::new(check);
+        run(&Verdicts { set, answers }, &mut c);
+        c.result(false).outcome
+    }
+
+    #[test]
+    fn every_check_names_cases_of_the_set_with_an_accept_among_them() {
+        let set = cases::build(1, "http://127.0.0.1:9").expect("the set builds");
+        for check in CHECKS {
+            let names = cases_of(check.id);
+            assert!(!names.is_empty(), "{} grades no case", check.id);
+            let expects: Vec<cases::Expect> = names
+                .iter()
+                .map(|n| set.get(n).unwrap_or_else(|| panic!("{n} is not in the set")).expect)
+                .collect();
+            assert!(
+                expects.contains(&cases::Expect::Accept),
+                "{}: a rejection needs its control",
+                check.id
+            );
+            assert!(expects.contains(&cases::Expect::Reject), "{}", check.id);
+        }
+    }
+
+    #[test]
+    fn a_wrong_verdict_stays_a_failure_when_another_case_had_no_verdict() {
+        let set = cases::build(1, "http://127.0.0.1:9").expect("the set builds");
+        let answers = [
+            answer("ob30-valid", Verdict::Accepted),
+            answer("ob30-tampered", Verdict::Accepted),
+            answer("ob30-unsigned", Verdict::NoAnswer("timed out".into())),
+        ];
+        assert_eq!(outcome(&set, &answers, &ids::OB30_VERDICT_005), Outcome::Fail);
+        // Without the wrong verdict, the missing one leaves the check an error: never a pass.
+        let answers = [
+            answer("ob30-valid", Verdict::Accepted),
+            answer("ob30-tampered", Verdict::Rejected),
+            answer("ob30-unsigned", Verdict::NoAnswer("timed out".into())),
+        ];
+        assert_eq!(outcome(&set, &answers, &ids::OB30_VERDICT_005), Outcome::Error);
+        // A case never shown is a skip.
+        assert_eq!(outcome(&set, &answers[..2], &ids::OB30_VERDICT_005), Outcome::Skip);
     }
 }

@@ -29,17 +29,19 @@ pub fn judge(verdicts: &Verdicts, name: &str, source: &str, selection: &Selectio
         run(verdicts, &mut collector);
         results.push(collector.result(strict));
     }
+    // A case without a verdict is an Error (exit 3), never a pass; a case never shown (a Skip) leaves the verifier
+    // unverified.
     let (outcome, mut unverified) = crate::engine::settle(&results);
-    let unanswered: Vec<&str> = results
+    let unshown: Vec<&str> = results
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Skip | Outcome::Error))
+        .filter(|r| r.outcome == Outcome::Skip)
         .map(|r| r.check.as_str())
         .collect();
-    if unverified.is_none() && outcome.rank() < Outcome::Fail.rank() && !unanswered.is_empty() {
+    if unverified.is_none() && outcome.rank() < Outcome::Fail.rank() && !unshown.is_empty() {
         unverified = Some(format!(
-            "the verifier gave no verdict on what {} judge{}",
-            unanswered.join(", "),
-            if unanswered.len() == 1 { "s" } else { "" }
+            "the verifier was not shown what {} judge{}",
+            unshown.join(", "),
+            if unshown.len() == 1 { "s" } else { "" }
         ));
     }
     Subject {

@@ -17,7 +17,7 @@ fn command_run(out: &mut String, ex: &Exchange, exit: &str, index: usize) {
     let _ = write!(
         out,
         "<div class=\"exchange\" id=\"exchange-{index}\">\n<p class=\"head\"><strong>command</strong> on <code>{}</code> → \
-         exit {} · {}</p>\n",
+         {} · {}</p>\n",
         esc(&ex.url),
         esc(exit),
         duration(ex.duration_ms)
@@ -31,6 +31,9 @@ fn command_run(out: &mut String, ex: &Exchange, exit: &str, index: usize) {
         &mut notes,
     );
     figure(out, "Output", &output, &notes);
+    if let Some(error) = &ex.error {
+        let _ = writeln!(out, "<p class=\"err\">No verdict: {}</p>", esc(error));
+    }
     let _ = writeln!(
         out,
         "<figure class=\"curl\"><figcaption>Reproduce</figcaption><pre><code>{}</code></pre></figure>\n</div>",
@@ -40,8 +43,8 @@ fn command_run(out: &mut String, ex: &Exchange, exit: &str, index: usize) {
 
 /// Writes the transcript of `ex`, anchored as `exchange-{index}` so later references can link to it.
 pub(super) fn transcript(out: &mut String, ex: &Exchange, index: usize) {
-    if let Some(exit) = ex.exit_status() {
-        command_run(out, ex, exit, index);
+    if let Some(exit) = ex.exit_text() {
+        command_run(out, ex, &exit, index);
         return;
     }
     let outcome = match (ex.status, &ex.error) {
