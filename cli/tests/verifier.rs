@@ -6,27 +6,14 @@
 use std::path::Path;
 
 mod common;
-use common::{run_ci as run, temp_dir, text};
+use common::{first_subject_outcomes, report_json, run_ci as run, temp_dir, text};
 
 fn report(dir: &Path) -> serde_json::Value {
-    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
-    serde_json::from_str(&json).expect("report.json is JSON")
+    report_json(dir)
 }
 
 fn outcomes(report: &serde_json::Value) -> Vec<(String, String)> {
-    let subject = &report["subjects"][0];
-    assert_eq!(subject["kind"], "verifier", "{subject}");
-    subject["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| {
-            (
-                r["check"].as_str().unwrap_or_default().to_string(),
-                r["outcome"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
+    first_subject_outcomes(report, "verifier")
 }
 
 fn dir_arg(dir: &Path) -> &str {

@@ -48,10 +48,14 @@ pub enum ConsumerFault {
     IgnoresRetryAfter,
     /// Updates its profile with only the member it changed (PUT replaces: the rest is deleted).
     PartialProfile,
+    /// Registers for and asks a CLR 2.0 read scope too, which it never uses.
+    GreedyScope,
+    /// Takes only 201 as a successful upsert and sends the credential again after a 200.
+    Only201IsSuccess,
 }
 
 impl ConsumerFault {
-    pub const ALL: [ConsumerFault; 14] = [
+    pub const ALL: [ConsumerFault; 16] = [
         ConsumerFault::IncompleteRegistration,
         ConsumerFault::NoPkce,
         ConsumerFault::PlainPkce,
@@ -66,6 +70,8 @@ impl ConsumerFault {
         ConsumerFault::NoRefresh,
         ConsumerFault::IgnoresRetryAfter,
         ConsumerFault::PartialProfile,
+        ConsumerFault::GreedyScope,
+        ConsumerFault::Only201IsSuccess,
     ];
 
     pub fn name(self) -> &'static str {
@@ -84,6 +90,8 @@ impl ConsumerFault {
             ConsumerFault::NoRefresh => "no-refresh",
             ConsumerFault::IgnoresRetryAfter => "ignores-retry-after",
             ConsumerFault::PartialProfile => "partial-profile",
+            ConsumerFault::GreedyScope => "greedy-scope",
+            ConsumerFault::Only201IsSuccess => "only-201-is-success",
         }
     }
 
@@ -166,7 +174,7 @@ pub async fn run(
     }
     let http = builder.build().map_err(|e| stop("building the client", e))?;
 
-    let found = if has(ConsumerFault::HardCodedEndpoints) {
+    let mut found = if has(ConsumerFault::HardCodedEndpoints) {
         let base = discovery_url.trim_end_matches("/ims/ob/v3p0/discovery");
         Found {
             api: format!("{base}/ims/ob/v3p0"),
@@ -183,6 +191,11 @@ pub async fn run(
         discover(&http, discovery_url).await?
     };
 
+    if has(ConsumerFault::GreedyScope) {
+        found
+            .scope
+            .push_str(" https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.readonly");
+    }
     let origin = REDIRECT_URI.trim_end_matches("/callback");
     let mut registration = json!({
         "client_name": "clr-harness reference consumer",
@@ -240,7 +253,10 @@ pub async fn run(
         (payloads.json.to_string(), "application/json"),
         (payloads.jws.clone(), jws_type),
     ] {
-        session.call("POST", &credentials, Some((body, media))).await?;
+        let answer = session.call("POST", &credentials, Some((body.clone(), media))).await?;
+        if has(ConsumerFault::Only201IsSuccess) && answer.status().as_u16() != 201 {
+            session.call("POST", &credentials, Some((body, media))).await?;
+        }
     }
     session.read_all(&credentials).await?;
     session.update_profile().await

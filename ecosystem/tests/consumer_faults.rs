@@ -14,7 +14,12 @@ use clr_reports::Outcome;
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// The steps after a refused request: nothing to judge there.
-const AFTER_AUTHORIZATION: &[&str] = &["OAUTH-CLIENT-005", "OAUTH-CLIENT-006", "API-CLIENT-002"];
+const AFTER_AUTHORIZATION: &[&str] = &[
+    "OAUTH-CLIENT-005",
+    "OAUTH-CLIENT-006",
+    "OAUTH-CLIENT-009",
+    "API-CLIENT-002",
+];
 
 struct Row {
     fault: Option<ConsumerFault>,
@@ -44,6 +49,7 @@ const ROWS: &[Row] = &[
             "OAUTH-CLIENT-005",
             "OAUTH-CLIENT-006",
             "OAUTH-CLIENT-007",
+            "OAUTH-CLIENT-009",
             "API-CLIENT-002",
         ],
     },
@@ -75,7 +81,7 @@ const ROWS: &[Row] = &[
         fault: Some(ConsumerFault::SecretInBody),
         provoke: "",
         trips: &["OAUTH-CLIENT-005"],
-        unreached: &["OAUTH-CLIENT-006", "API-CLIENT-002"],
+        unreached: &["OAUTH-CLIENT-006", "OAUTH-CLIENT-009", "API-CLIENT-002"],
     },
     Row {
         fault: Some(ConsumerFault::TokenInQuery),
@@ -107,6 +113,24 @@ const ROWS: &[Row] = &[
         fault: Some(ConsumerFault::StateNotChecked),
         provoke: "foreign-state",
         trips: &["OAUTH-CLIENT-007"],
+        unreached: &[],
+    },
+    Row {
+        fault: None,
+        provoke: "upsert-always-200",
+        trips: &[],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::Only201IsSuccess),
+        provoke: "upsert-always-200",
+        trips: &["API-CLIENT-006"],
+        unreached: &[],
+    },
+    Row {
+        fault: Some(ConsumerFault::GreedyScope),
+        provoke: "",
+        trips: &["OAUTH-CLIENT-009"],
         unreached: &[],
     },
     Row {
@@ -161,6 +185,7 @@ const PROVOKED_CHECK: &[(&str, &str)] = &[
     ("small-pages", "API-CLIENT-003"),
     ("token-expiry", "OAUTH-CLIENT-008"),
     ("throttle", "API-CLIENT-004"),
+    ("upsert-always-200", "API-CLIENT-006"),
 ];
 
 fn main() {

@@ -510,6 +510,42 @@ pub(crate) fn settle(results: &[CheckResult]) -> (Outcome, Option<String>) {
     (outcome, Some(open.join("; ")))
 }
 
+/// The subject of a party the harness graded by what it did — a client, a verifier — rather than a document: its
+/// results settled like any subject's, and *unverified* (never a pass) when some checks saw nothing to judge (a
+/// Skip); `unobserved` says so in words, given those checks' ids.
+pub fn party_subject(
+    id: &str,
+    kind: clr_reports::SubjectKind,
+    name: &str,
+    source: String,
+    results: Vec<CheckResult>,
+    unobserved: impl Fn(&str) -> String,
+) -> Subject {
+    let (outcome, mut unverified) = settle(&results);
+    let skipped: Vec<&str> = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Skip)
+        .map(|r| r.check.as_str())
+        .collect();
+    if unverified.is_none() && outcome.rank() < Outcome::Fail.rank() && !skipped.is_empty() {
+        let verb = if skipped.len() == 1 { "judges" } else { "judge" };
+        unverified = Some(format!("{} {verb}", unobserved(&skipped.join(", "))));
+    }
+    Subject {
+        id: id.to_string(),
+        kind,
+        name: name.to_string(),
+        source,
+        parent: None,
+        scope: None,
+        layers: Vec::new(),
+        detected: None,
+        outcome,
+        unverified,
+        results,
+    }
+}
+
 /// A subject's outcome: the worst of its checks'.
 pub(crate) fn subject_outcome(results: &[CheckResult]) -> Outcome {
     results

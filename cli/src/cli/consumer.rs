@@ -22,7 +22,7 @@ use super::{ColorArgs, ReportArgs, SelectArgs, exit_code};
 
 /// The provider's faults that are situations a consumer must handle (the rest are for provider runs); the other
 /// provocations are conformant situations ([`Provocation`]).
-const FAULT_PROVOCATIONS: &[&str] = &["foreign-state"];
+const FAULT_PROVOCATIONS: &[&str] = &["foreign-state", "upsert-always-200"];
 
 #[derive(Debug, Args)]
 pub struct ConsumerArgs {
@@ -36,7 +36,8 @@ pub struct ConsumerArgs {
     reference: bool,
     /// With --reference: make it misbehave in a named way (repeatable): incomplete-registration, no-pkce,
     /// plain-pkce, fixed-state, wrong-redirect-uri, secret-in-body, token-in-query, hard-coded-endpoints,
-    /// jws-as-json, state-not-checked, ignores-paging, no-refresh, ignores-retry-after, partial-profile.
+    /// jws-as-json, state-not-checked, ignores-paging, no-refresh, ignores-retry-after, partial-profile,
+    /// greedy-scope, only-201-is-success.
     #[arg(
         long = "consumer-fault",
         value_name = "NAME",
@@ -47,7 +48,8 @@ pub struct ConsumerArgs {
     /// Make the provider put the client in a situation it must handle (repeatable): foreign-state (the
     /// authorization redirect carries another state; the client must not redeem that code), small-pages (one
     /// credential a page; the client must follow Link rel=next), token-expiry (each access token serves two API
-    /// requests; the client must refresh), throttle (the first getCredentials answers 429 with Retry-After: 1).
+    /// requests; the client must refresh), throttle (the first getCredentials answers 429 with Retry-After: 1),
+    /// upsert-always-200 (a new credential is answered 200; the client must take it as success).
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     provoke: Vec<String>,
     /// How long to wait for the consumer (the command, or a person's app), in seconds.

@@ -40,3 +40,26 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+/// The report a run wrote to `dir` (`report.json`).
+pub fn report_json(dir: &std::path::Path) -> serde_json::Value {
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json written");
+    serde_json::from_str(&json).expect("report.json is JSON")
+}
+
+/// (check, outcome) of the report's first subject, which must be of `kind` (`consumer`, `verifier`).
+pub fn first_subject_outcomes(report: &serde_json::Value, kind: &str) -> Vec<(String, String)> {
+    let subject = &report["subjects"][0];
+    assert_eq!(subject["kind"], kind, "{subject}");
+    subject["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["check"].as_str().unwrap_or_default().to_string(),
+                r["outcome"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}

@@ -104,6 +104,15 @@ declare_checks! {
         "A code that comes back with another state than the client sent is never redeemed (judged when the provider is made to send one: `clr-harness consumer --provoke foreign-state`).",
         returned_state,
     );
+    OAUTH_CLIENT_009 = consumer_check(
+        "OAUTH-CLIENT-009",
+        Level::Should,
+        Spec::OAuth,
+        "https://www.rfc-editor.org/rfc/rfc6749#section-3.3",
+        "only the scopes it uses",
+        "The client asks for no scope it never uses: every scope of its authorization requests is needed by one of its API requests (upsert, read, profile read or update).",
+        needed_scopes,
+    );
     API_CLIENT_001 = consumer_check(
         "API-CLIENT-001",
         Level::Must,
@@ -121,6 +130,15 @@ declare_checks! {
         "upserts say what they send",
         "An upsertCredential request sends a JSON credential as application/json (or application/vc+ld+json) and a compact JWS as text/plain.",
         upsert_media_type,
+    );
+    API_CLIENT_006 = consumer_check(
+        "API-CLIENT-006",
+        Level::Must,
+        Spec::Ob30,
+        "https://www.imsglobal.org/spec/ob/v3p0/#upsertcredential",
+        "200 and 201 are both success",
+        "After an upsert answered 200 (replaced) or 201 (created), the client does not send the same credential again as if it had failed (judged when a new credential is answered 200: `--provoke upsert-always-200`).",
+        upsert_success,
     );
     API_CLIENT_003 = consumer_check(
         "API-CLIENT-003",
@@ -509,6 +527,55 @@ fn discovery_first(inbound: &Inbound, c: &mut Collector) {
     c.evaluated();
 }
 
+fn upsert_success(inbound: &Inbound, c: &mut Collector) {
+    let is_upsert = |e: &Exchange| {
+        e.method.eq_ignore_ascii_case("POST")
+            && inbound
+                .endpoints
+                .api_bases
+                .iter()
+                .any(|b| without_query(&e.url) == format!("{}/credentials", b.trim_end_matches('/')))
+    };
+    let upserts: Vec<(usize, &Exchange)> = inbound
+        .exchanges
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| is_upsert(e))
+        .collect();
+    if upserts.is_empty() {
+        c.not_applicable("the client upserted no credential");
+        return;
+    }
+    let mut answered_200 = false;
+    for (i, e) in &upserts {
+        if !matches!(e.status, Some(200 | 201)) {
+            continue;
+        }
+        answered_200 |= e.status == Some(200);
+        let again = inbound.exchanges[i + 1..]
+            .iter()
+            .find(|n| is_upsert(n) && n.request_body.is_some() && n.request_body == e.request_body);
+        if let Some(n) = again {
+            c.violation(format!(
+                "the client sent the same credential again after HTTP {}, as if the upsert had failed",
+                e.status.unwrap_or_default()
+            ))
+            .expected("200 (replaced) and 201 (created) both taken as success")
+            .found(format!("{} repeated", step(n)))
+            .at(step(e))
+            .exchange(&e.id)
+            .exchange(&n.id);
+        }
+    }
+    if answered_200 {
+        c.evaluated();
+    } else {
+        c.not_applicable(
+            "every upsert was answered 201 in this run (`--provoke upsert-always-200` answers 200 to a new credential)",
+        );
+    }
+}
+
 fn upsert_media_type(inbound: &Inbound, c: &mut Collector) {
     let upserts: Vec<&Exchange> = inbound
         .endpoints
@@ -737,6 +804,67 @@ fn refresh_on_expiry(inbound: &Inbound, c: &mut Collector) {
             "no access token expired while the client used it (`--provoke token-expiry` expires each after two API requests)",
         );
     }
+}
+
+/// The scope an API request needs: `https://purl.imsglobal.org/spec/<family>/scope/<operation>`.
+fn scope_needed(inbound: &Inbound, e: &Exchange) -> Option<String> {
+    let url = without_query(&e.url);
+    let base = inbound
+        .endpoints
+        .api_bases
+        .iter()
+        .map(|b| b.trim_end_matches('/'))
+        .find(|b| url.starts_with(b))?;
+    let family = base.rsplit("/ims/").next()?;
+    let operation = match (e.method.to_ascii_uppercase().as_str(), url.strip_prefix(base)?) {
+        ("POST", "/credentials") => "credential.upsert",
+        ("GET", "/credentials") => "credential.readonly",
+        ("GET", "/profile") => "profile.readonly",
+        ("PUT", "/profile") => "profile.update",
+        _ => return None,
+    };
+    Some(format!("https://purl.imsglobal.org/spec/{family}/scope/{operation}"))
+}
+
+fn needed_scopes(inbound: &Inbound, c: &mut Collector) {
+    let asks = at(inbound, "GET", &inbound.endpoints.authorization);
+    if asks.is_empty() {
+        c.not_reached("the client sent no authorization request");
+        return;
+    }
+    let used: HashSet<String> = inbound
+        .exchanges
+        .iter()
+        .filter_map(|e| scope_needed(inbound, e))
+        .collect();
+    if used.is_empty() {
+        c.not_reached("the client made no API request, so what it needs is unknown");
+        return;
+    }
+    for e in asks {
+        let mut unused: Vec<String> = query(&e.url)
+            .get("scope")
+            .map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| !used.contains(s))
+            .collect();
+        unused.sort();
+        unused.dedup();
+        if !unused.is_empty() {
+            let mut needed: Vec<&String> = used.iter().collect();
+            needed.sort();
+            c.violation(format!(
+                "the client asks for scopes it never uses: {}",
+                unused.join(" ")
+            ))
+            .expected(format!("at most {needed:?}"))
+            .found(unused.join(" "))
+            .at(step(e))
+            .exchange(&e.id);
+        }
+    }
+    c.evaluated();
 }
 
 fn put_profile(inbound: &Inbound, c: &mut Collector) {

@@ -22,39 +22,21 @@ pub fn judge(inbound: &Inbound, name: &str, selection: &Selection, strict: bool)
         run(inbound, &mut collector);
         results.push(collector.result(strict));
     }
-    let (outcome, mut unverified) = crate::engine::settle(&results);
     // What the client was not seen doing is not evidence that it does it right: the subject stays unverified (exit 5
     // unless allowed), never a pass.
-    let unobserved: Vec<&str> = results
-        .iter()
-        .filter(|r| r.outcome == clr_reports::Outcome::Skip)
-        .map(|r| r.check.as_str())
-        .collect();
-    if unverified.is_none() && outcome.rank() < clr_reports::Outcome::Fail.rank() && !unobserved.is_empty() {
-        unverified = Some(format!(
-            "the client was not seen doing what {} judge{}",
-            unobserved.join(", "),
-            if unobserved.len() == 1 { "s" } else { "" }
-        ));
-    }
-    Subject {
-        id: "consumer".into(),
-        kind: SubjectKind::Consumer,
-        name: name.to_string(),
+    crate::engine::party_subject(
+        "consumer",
+        SubjectKind::Consumer,
+        name,
         // The provider the client talked to: findings then read `https://host:port GET /oauth/authorize`.
-        source: inbound
+        inbound
             .endpoints
             .discovery
             .first()
             .and_then(|d| url::Url::parse(d).ok())
             .map(|u| u.origin().ascii_serialization())
             .unwrap_or_default(),
-        parent: None,
-        scope: None,
-        layers: Vec::new(),
-        detected: None,
-        outcome,
-        unverified,
         results,
-    }
+        |checks| format!("the client was not seen doing what {checks}"),
+    )
 }

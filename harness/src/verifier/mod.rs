@@ -14,7 +14,7 @@ pub mod verdict;
 
 pub use verdict::{Answer, Verdict, Verdicts};
 
-use clr_reports::{Outcome, Subject, SubjectKind};
+use clr_reports::{Subject, SubjectKind};
 
 use crate::catalogue::Selection;
 use crate::check::Runner;
@@ -31,30 +31,12 @@ pub fn judge(verdicts: &Verdicts, name: &str, source: &str, selection: &Selectio
     }
     // A case without a verdict is an Error (exit 3), never a pass; a case never shown (a Skip) leaves the verifier
     // unverified.
-    let (outcome, mut unverified) = crate::engine::settle(&results);
-    let unshown: Vec<&str> = results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Skip)
-        .map(|r| r.check.as_str())
-        .collect();
-    if unverified.is_none() && outcome.rank() < Outcome::Fail.rank() && !unshown.is_empty() {
-        unverified = Some(format!(
-            "the verifier was not shown what {} judge{}",
-            unshown.join(", "),
-            if unshown.len() == 1 { "s" } else { "" }
-        ));
-    }
-    Subject {
-        id: "verifier".into(),
-        kind: SubjectKind::Verifier,
-        name: name.to_string(),
-        source: source.to_string(),
-        parent: None,
-        scope: None,
-        layers: Vec::new(),
-        detected: None,
-        outcome,
-        unverified,
+    crate::engine::party_subject(
+        "verifier",
+        SubjectKind::Verifier,
+        name,
+        source.to_string(),
         results,
-    }
+        |checks| format!("the verifier was not shown what {checks}"),
+    )
 }

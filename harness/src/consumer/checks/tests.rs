@@ -38,6 +38,9 @@ fn exchange(n: usize, method: &str, url: String, headers: &[(&str, &str)], body:
 }
 
 /// What a conformant client sends: discovery, registration, two authorizations, a token request, two upserts.
+/// The one scope the clean flow uses (it only upserts), URL-encoded.
+const UPSERT_SCOPE: &str = "https%3A%2F%2Fpurl.imsglobal.org%2Fspec%2Fob%2Fv3p0%2Fscope%2Fcredential.upsert";
+
 fn clean_flow() -> Vec<Exchange> {
     let registration = json!({
         "client_name": "Test client", "client_uri": "https://client.example/",
@@ -50,7 +53,7 @@ fn clean_flow() -> Vec<Exchange> {
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     let authorize = |state: &str| {
         format!(
-            "{BASE}/oauth/authorize?response_type=code&client_id=c1&redirect_uri={}&scope=s&state={state}\
+            "{BASE}/oauth/authorize?response_type=code&client_id=c1&redirect_uri={}&scope={UPSERT_SCOPE}&state={state}\
              &code_challenge={challenge}&code_challenge_method=S256",
             url::form_urlencoded::byte_serialize(REDIRECT.as_bytes()).collect::<String>()
         )
@@ -200,6 +203,17 @@ fn each_flaw_trips_exactly_its_check() {
             "client_secret_post",
             edited(replace_in(1, "client_secret_basic", "client_secret_post")),
             "OAUTH-CLIENT-001",
+        ),
+        (
+            "a read scope it never uses",
+            edited(replace_in(
+                2,
+                UPSERT_SCOPE,
+                &format!(
+                    "{UPSERT_SCOPE}+https%3A%2F%2Fpurl.imsglobal.org%2Fspec%2Fob%2Fv3p0%2Fscope%2Fcredential.readonly"
+                ),
+            )),
+            "OAUTH-CLIENT-009",
         ),
         (
             "plain PKCE",
