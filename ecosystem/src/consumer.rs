@@ -111,6 +111,9 @@ impl fmt::Display for ConsumerFault {
 pub struct Payloads {
     pub json: Value,
     pub jws: String,
+    /// A ClrCredential to upsert through the CLR 2.0 API, found through the CLR 2.0 discovery URL given here
+    /// (when the provider serves it from the same OAuth 2.0 server, one registration covers both).
+    pub clr: Option<(Value, String)>,
 }
 
 /// Why the consumer stopped early (a conformant provider refused what a faulty consumer sent, most often).
@@ -191,6 +194,38 @@ pub async fn run(
         discover(&http, discovery_url).await?
     };
 
+    // The CLR 2.0 API, when there is a CLR to upsert and the same OAuth 2.0 server protects it.
+    let clr_api = match &payloads.clr {
+        None => None,
+        Some((_, clr_discovery)) => {
+            let clr = if has(ConsumerFault::HardCodedEndpoints) {
+                let base = clr_discovery.trim_end_matches("/ims/clr/v2p0/discovery");
+                Found {
+                    api: format!("{base}/ims/clr/v2p0"),
+                    registration: found.registration.clone(),
+                    authorization: found.authorization.clone(),
+                    token: found.token.clone(),
+                    scope: "https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.upsert".into(),
+                }
+            } else {
+                discover(&http, clr_discovery).await?
+            };
+            let same_server = clr.registration == found.registration
+                && clr.authorization == found.authorization
+                && clr.token == found.token;
+            same_server.then(|| {
+                // Of the CLR scopes it needs only the upsert one.
+                let upsert = clr
+                    .scope
+                    .split_whitespace()
+                    .find(|s| s.ends_with("credential.upsert"))
+                    .unwrap_or_default()
+                    .to_string();
+                found.scope = format!("{} {upsert}", found.scope);
+                clr.api
+            })
+        }
+    };
     if has(ConsumerFault::GreedyScope) {
         found
             .scope
@@ -257,6 +292,12 @@ pub async fn run(
         if has(ConsumerFault::Only201IsSuccess) && answer.status().as_u16() != 201 {
             session.call("POST", &credentials, Some((body, media))).await?;
         }
+    }
+    if let (Some(api), Some((clr, _))) = (&clr_api, &payloads.clr) {
+        let url = format!("{api}/credentials");
+        session
+            .call("POST", &url, Some((clr.to_string(), "application/json")))
+            .await?;
     }
     session.read_all(&credentials).await?;
     session.update_profile().await
@@ -458,6 +499,10 @@ impl Session<'_> {
                 .and_then(next_link)
                 .and_then(|target| url::Url::parse(&url).ok()?.join(&target).ok())
                 .map(|u| u.to_string());
+            if next.as_deref() == Some(url.as_str()) {
+                // A next link that names the page just read would loop for ever.
+                return Err(stop("reading credentials", format!("the next page of {url} is itself")));
+            }
         }
         Ok(())
     }

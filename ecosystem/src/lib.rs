@@ -153,14 +153,26 @@ impl Embedded {
         format!("{}{}/discovery", self.servers.provider.base_url, Family::Ob30.path())
     }
 
-    /// What the reference consumer upserts: the first JSON credential and the first compact JWS of the uploads.
+    /// What the reference consumer upserts: the first JSON credential and the first compact JWS of the uploads through
+    /// the OB 3.0 API, and the first CLR through the CLR 2.0 API.
     pub fn payloads(&self) -> Option<consumer::Payloads> {
         let json = self.uploads.iter().find(|u| !u.jws)?.credential.clone();
         let jws = self.uploads.iter().find(|u| u.jws)?;
+        let clr = self
+            .uploads
+            .iter()
+            .find(|u| !u.jws && u.family == Family::Clr20)
+            .map(|u| (u.credential.clone(), self.clr_discovery_url()));
         Some(consumer::Payloads {
             json,
             jws: String::from_utf8_lossy(&jws.body).into_owned(),
+            clr,
         })
+    }
+
+    /// The CLR 2.0 discovery document.
+    pub fn clr_discovery_url(&self) -> String {
+        format!("{}{}/discovery", self.servers.provider.base_url, Family::Clr20.path())
     }
 
     /// Everything clients sent the provider so far, oldest first.
@@ -181,15 +193,32 @@ impl Embedded {
     /// [`Embedded::judge_consumer`] on the exchanges since `mark` ([`Embedded::tap_mark`]; those before belong to
     /// another client).
     pub fn judge_consumer_since(&self, mark: u64, name: &str, selection: &Selection, strict: bool) -> Subject {
-        let exchanges = self.servers.provider_state.tap().since(mark);
+        let seen = self.servers.provider_state.tap().snapshot(mark);
         let endpoints = self.endpoints();
-        let started_ms = self.servers.provider_state.tap().started_ms();
         let inbound = Inbound {
-            exchanges: &exchanges,
+            exchanges: &seen.exchanges,
             endpoints: &endpoints,
-            started_ms: &started_ms,
+            started_ms: &seen.started_ms,
         };
-        clr_harness::consumer::judge(&inbound, name, selection, strict)
+        let mut subject = clr_harness::consumer::judge(&inbound, name, selection, strict);
+        if seen.lost > 0 {
+            // Part of what the client did is gone: no verdict stands on the rest (a missing discovery request would
+            // read as "used the provider first").
+            let why = format!(
+                "the provider's tap let go of {} of the client's requests (it keeps the last {}), so what it did is \
+                 not fully known",
+                seen.lost,
+                self.servers.provider_state.tap().capacity()
+            );
+            for r in &mut subject.results {
+                if let Some(check) = clr_harness::catalogue::get(&r.check) {
+                    *r = clr_harness::check::findings::undetermined(check, why.clone());
+                }
+            }
+            subject.outcome = clr_reports::Outcome::Skip;
+            subject.unverified = Some(why);
+        }
+        subject
     }
 
     /// What clients upserted since `mark` ([`Embedded::tap_mark`]), checked as the issuer output it is (an Issuer with

@@ -31,6 +31,17 @@ pub const DEFAULT_CAPACITY: usize = 1_000;
 pub const UPLOAD_BYTES: usize = crate::provider::MAX_BODY;
 pub const KEPT_UPLOADS: usize = 32;
 
+/// What a tap saw since a mark ([`Tap::snapshot`]).
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// In the order the requests arrived.
+    pub exchanges: Vec<Exchange>,
+    /// When each request arrived (milliseconds since the tap began), by exchange id.
+    pub started_ms: std::collections::HashMap<String, u64>,
+    /// Requests since the mark the tap no longer holds (it was full), or still in flight.
+    pub lost: u64,
+}
+
 /// The exchanges one server had, newest last.
 #[derive(Debug)]
 pub struct Tap {
@@ -102,13 +113,34 @@ impl Tap {
         self.next_id.load(Ordering::Relaxed)
     }
 
-    /// The kept exchanges recorded at or after `mark`, oldest first.
+    /// The kept exchanges recorded at or after `mark`, in the order their requests arrived.
     pub fn since(&self, mark: u64) -> Vec<Exchange> {
+        self.snapshot(mark).exchanges
+    }
+
+    /// One consistent view of what arrived since `mark`: the exchanges in the order their requests arrived (the log
+    /// is in the order they were answered), when each arrived, and how many of them the tap has let go.
+    pub fn snapshot(&self, mark: u64) -> Snapshot {
         let number = |e: &Exchange| e.id.strip_prefix("tap-").and_then(|n| n.parse::<u64>().ok());
-        self.exchanges()
-            .into_iter()
-            .filter(|e| number(e).is_some_and(|n| n >= mark))
-            .collect()
+        let mut kept: Vec<(u64, Exchange, u64)> = self
+            .log
+            .lock()
+            .map(|log| {
+                log.iter()
+                    .filter_map(|(e, at)| number(e).filter(|n| *n >= mark).map(|n| (n, e.clone(), *at)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        kept.sort_by_key(|(n, ..)| *n);
+        // Ids start at 1: a mark of 0 means "from the beginning".
+        let issued = self.next_id.load(Ordering::Relaxed).saturating_sub(mark.max(1));
+        let lost = issued.saturating_sub(kept.len() as u64);
+        let started_ms = kept.iter().map(|(_, e, at)| (e.id.clone(), *at)).collect();
+        Snapshot {
+            exchanges: kept.into_iter().map(|(_, e, _)| e).collect(),
+            started_ms,
+            lost,
+        }
     }
 
     /// Exchanges let go because the tap was full.

@@ -31,7 +31,7 @@ pub struct ConsumerArgs {
     /// starts when it exits.
     #[arg(long, value_name = "CMD", conflicts_with = "reference")]
     exec: Option<String>,
-    /// Grade the harness's own reference consumer, a conformant OB 3.0 Service Consumer (Write).
+    /// Grade the harness's own reference consumer, a conformant OB 3.0 / CLR 2.0 Service Consumer (Write and Read).
     #[arg(long)]
     reference: bool,
     /// With --reference: make it misbehave in a named way (repeatable): incomplete-registration, no-pkce,

@@ -110,7 +110,7 @@ declare_checks! {
         Spec::OAuth,
         "https://www.rfc-editor.org/rfc/rfc6749#section-3.3",
         "only the scopes it uses",
-        "The client asks for no scope it never uses: every scope of its authorization requests is needed by one of its API requests (upsert, read, profile read or update).",
+        "The client asks for no API scope it never uses: every OB/CLR scope of its authorization requests is needed by one of its API requests (upsert, read, profile read or update).",
         needed_scopes,
     );
     API_CLIENT_001 = consumer_check(
@@ -160,7 +160,7 @@ declare_checks! {
     );
     API_CLIENT_005 = consumer_check(
         "API-CLIENT-005",
-        Level::Must,
+        Level::Should,
         Spec::Ob30,
         "https://www.imsglobal.org/spec/ob/v3p0/#putprofile",
         "putProfile sends the whole profile",
@@ -547,14 +547,16 @@ fn upsert_success(inbound: &Inbound, c: &mut Collector) {
         return;
     }
     let mut answered_200 = false;
-    for (i, e) in &upserts {
-        if !matches!(e.status, Some(200 | 201)) {
+    for (k, (_, e)) in upserts.iter().enumerate() {
+        if !matches!(e.status, Some(200 | 201)) || !body_was_read(e) {
             continue;
         }
         answered_200 |= e.status == Some(200);
-        let again = inbound.exchanges[i + 1..]
-            .iter()
-            .find(|n| is_upsert(n) && n.request_body.is_some() && n.request_body == e.request_body);
+        // Sending the same credential as the very next upsert is a retry; the same one later is a new sync.
+        let again = upserts
+            .get(k + 1)
+            .map(|(_, n)| *n)
+            .filter(|n| n.request_body.is_some() && n.request_body == e.request_body);
         if let Some(n) = again {
             c.violation(format!(
                 "the client sent the same credential again after HTTP {}, as if the upsert had failed",
@@ -587,17 +589,32 @@ fn upsert_media_type(inbound: &Inbound, c: &mut Collector) {
         c.not_reached("the client upserted no credential");
         return;
     }
+    const JSON_TYPES: [&str; 3] = ["application/json", "application/vc+ld+json", "application/ld+json"];
+    let mut judged = 0;
     for e in upserts {
         let body = e.request_body.as_deref().unwrap_or_default().trim();
         let media = header(e, "content-type")
             .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
             .unwrap_or_default();
+        if body.is_empty() || !body_was_read(e) {
+            // Refused before its body was read: only a media type that fits neither kind can be judged.
+            if !JSON_TYPES.contains(&media.as_str()) && media != "text/plain" {
+                judged += 1;
+                c.violation(format!(
+                    "an upsert was sent as {}",
+                    if media.is_empty() { "no media type" } else { &media }
+                ))
+                .expected("Content-Type: application/json (a JSON credential) or text/plain (a compact JWS)")
+                .found(format!("Content-Type: {media}"))
+                .at(step(e))
+                .exchange(&e.id);
+            }
+            continue;
+        }
+        judged += 1;
         let json = body.starts_with('{');
         let ok = if json {
-            matches!(
-                media.as_str(),
-                "application/json" | "application/vc+ld+json" | "application/ld+json"
-            )
+            JSON_TYPES.contains(&media.as_str())
         } else {
             media == "text/plain"
         };
@@ -614,7 +631,17 @@ fn upsert_media_type(inbound: &Inbound, c: &mut Collector) {
             .exchange(&e.id);
         }
     }
-    c.evaluated();
+    if judged == 0 {
+        c.not_reached("every upsert was refused before the provider read its body (its token was refused)");
+    } else {
+        c.evaluated();
+    }
+}
+
+/// Whether the provider read the request's body, so the tap holds it: a request refused for its token (401, 403)
+/// was answered before its body was read.
+fn body_was_read(e: &Exchange) -> bool {
+    !matches!(e.status, Some(401 | 403))
 }
 
 /// Whether `e` is a request to one of the provider's APIs (not its discovery document).
@@ -650,16 +677,16 @@ fn next_link(link: &str) -> Option<&str> {
     })
 }
 
-/// A URL as path and sorted query pairs, so a client that re-encodes or reorders the query still matches.
-fn same_resource(a: &str, b: &str) -> bool {
-    let key = |u: &str| {
-        url::Url::parse(u).ok().map(|u| {
-            let mut q: Vec<(String, String)> = u.query_pairs().into_owned().collect();
-            q.sort();
-            (u.path().trim_end_matches('/').to_string(), q)
-        })
+/// Whether `request` asks for the page `next` names: the same path, and every query parameter of `next` with its
+/// value (a client may re-encode, reorder or add its own parameters).
+fn asks_for(request: &str, next: &str) -> bool {
+    let (Ok(r), Ok(n)) = (url::Url::parse(request), url::Url::parse(next)) else {
+        return false;
     };
-    key(a).is_some() && key(a) == key(b)
+    let asked: BTreeMap<String, String> = r.query_pairs().into_owned().collect();
+    r.path().trim_end_matches('/') == n.path().trim_end_matches('/')
+        && n.query_pairs()
+            .all(|(k, v)| asked.get(k.as_ref()) == Some(&v.into_owned()))
 }
 
 fn paging(inbound: &Inbound, c: &mut Collector) {
@@ -689,13 +716,14 @@ fn paging(inbound: &Inbound, c: &mut Collector) {
             continue;
         };
         paged = true;
-        let followed = inbound.exchanges[i + 1..]
-            .iter()
-            .any(|later| later.method.eq_ignore_ascii_case("GET") && same_resource(&later.url, next));
+        // Followed means read: a request for it that was answered with the page.
+        let followed = inbound.exchanges[i + 1..].iter().any(|later| {
+            later.method.eq_ignore_ascii_case("GET") && later.status == Some(200) && asks_for(&later.url, next)
+        });
         if !followed {
             c.violation("the client did not follow the page's Link rel=\"next\"")
                 .expected(format!("GET {next}"))
-                .found("no request for the next page")
+                .found("the next page was never read (no request for it answered 200)")
                 .at(format!("{} → header Link", step(e)))
                 .exchange(&e.id);
         }
@@ -773,12 +801,15 @@ fn refresh_on_expiry(inbound: &Inbound, c: &mut Collector) {
             continue;
         }
         provoked = true;
+        // The client's next move: a token request, an authorization, or another API request.
         let next = inbound.exchanges[i + 1..].iter().find(|n| {
             let url = without_query(&n.url);
             (n.method.eq_ignore_ascii_case("POST") && url == token)
                 || (n.method.eq_ignore_ascii_case("GET") && url == authorization)
+                || is_api(inbound, n)
         });
         let what = match next {
+            Some(n) if is_api(inbound, n) => format!("{} first, with the token that had expired", step(n)),
             Some(n) if n.method.eq_ignore_ascii_case("POST") => match form(n).get("grant_type").map(String::as_str) {
                 Some("refresh_token") => continue,
                 other => format!("{} with grant_type {}", step(n), other.unwrap_or("(none)")),
@@ -847,7 +878,8 @@ fn needed_scopes(inbound: &Inbound, c: &mut Collector) {
             .map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
             .unwrap_or_default()
             .into_iter()
-            .filter(|s| !used.contains(s))
+            // Only the APIs' own scopes: others (`offline_access` …) are the authorization server's business.
+            .filter(|s| s.starts_with("https://purl.imsglobal.org/spec/") && !used.contains(s))
             .collect();
         unused.sort();
         unused.dedup();
@@ -880,8 +912,7 @@ fn put_profile(inbound: &Inbound, c: &mut Collector) {
         else {
             continue;
         };
-        // A request refused for its token was answered before its body was read: the tap has no body to judge.
-        if !e.method.eq_ignore_ascii_case("PUT") || matches!(e.status, Some(401 | 403)) {
+        if !e.method.eq_ignore_ascii_case("PUT") || !body_was_read(e) {
             continue;
         }
         updates += 1;
@@ -905,7 +936,11 @@ fn put_profile(inbound: &Inbound, c: &mut Collector) {
             .iter()
             .rev()
             .find(|r| r.method.eq_ignore_ascii_case("GET") && without_query(&r.url) == url && r.status == Some(200));
-        let Some((read, Ok(Value::Object(had)))) = read.filter(|r| !r.response_body_truncated).map(|r| {
+        if read.is_some_and(|r| r.response_body_truncated) {
+            c.undetermined("the profile the client read is larger than the tap keeps, so what it left out is unknown");
+            continue;
+        }
+        let Some((read, Ok(Value::Object(had)))) = read.map(|r| {
             (
                 r,
                 serde_json::from_str::<Value>(r.response_body.as_deref().unwrap_or_default()),

@@ -37,10 +37,10 @@ fn exchange(n: usize, method: &str, url: String, headers: &[(&str, &str)], body:
     }
 }
 
-/// What a conformant client sends: discovery, registration, two authorizations, a token request, two upserts.
 /// The one scope the clean flow uses (it only upserts), URL-encoded.
 const UPSERT_SCOPE: &str = "https%3A%2F%2Fpurl.imsglobal.org%2Fspec%2Fob%2Fv3p0%2Fscope%2Fcredential.upsert";
 
+/// What a conformant client sends: discovery, registration, two authorizations, a token request, two upserts.
 fn clean_flow() -> Vec<Exchange> {
     let registration = json!({
         "client_name": "Test client", "client_uri": "https://client.example/",
@@ -285,5 +285,123 @@ fn each_flaw_trips_exactly_its_check() {
         outcomes(&flow)["OAUTH-CLIENT-006"],
         Outcome::Warn,
         "a SHOULD: a warning"
+    );
+}
+
+/// An API request answered `status` with `response_headers`.
+fn api(n: usize, method: &str, path: &str, status: u16, response_headers: &[(&str, &str)]) -> Exchange {
+    let mut e = exchange(n, method, format!("{BASE}/ims/ob/v3p0{path}"), &[], None);
+    e.status = Some(status);
+    e.response_headers = response_headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    e
+}
+
+/// One check's outcome on `flow`, each exchange `tap-N` having arrived at `arrived[N]` milliseconds.
+fn judged(check: &'static Check, flow: &[Exchange], arrived: &[(usize, u64)]) -> Outcome {
+    let endpoints = endpoints();
+    let started_ms = arrived.iter().map(|(n, at)| (format!("tap-{n}"), *at)).collect();
+    let inbound = Inbound {
+        exchanges: flow,
+        endpoints: &endpoints,
+        started_ms: &started_ms,
+    };
+    let Runner::Consumer(run) = check.runner else {
+        unreachable!("a consumer check")
+    };
+    let mut c = Collector::new(check);
+    run(&inbound, &mut c);
+    c.result(false).outcome
+}
+
+#[test]
+fn retry_after_is_judged_on_arrival_times() {
+    let throttled = api(1, "GET", "/credentials", 429, &[("Retry-After", "1")]);
+    let retry = api(2, "GET", "/credentials", 200, &[]);
+    let flow = [throttled.clone(), retry];
+    assert_eq!(judged(&ids::API_CLIENT_004, &flow, &[(1, 0), (2, 1500)]), Outcome::Pass);
+    assert_eq!(
+        judged(&ids::API_CLIENT_004, &flow, &[(1, 0), (2, 200)]),
+        Outcome::Warn,
+        "retried 199 ms after the answer"
+    );
+    assert_eq!(
+        judged(&ids::API_CLIENT_004, std::slice::from_ref(&throttled), &[(1, 0)]),
+        Outcome::Warn,
+        "gave up"
+    );
+    assert_eq!(
+        judged(&ids::API_CLIENT_004, &flow, &[]),
+        Outcome::Skip,
+        "no arrival times: no verdict"
+    );
+    let served = api(1, "GET", "/credentials", 200, &[]);
+    assert_eq!(
+        judged(&ids::API_CLIENT_004, &[served], &[(1, 0)]),
+        Outcome::NotApplicable
+    );
+}
+
+#[test]
+fn paging_needs_the_next_page_read() {
+    let next = format!("<{BASE}/ims/ob/v3p0/credentials?limit=1&offset=1>; rel=\"next\", <{BASE}/x>; rel=\"last\"");
+    let first = api(1, "GET", "/credentials", 200, &[("Link", next.as_str())]);
+    // Reordered and with a parameter of its own: still the next page.
+    let read = api(2, "GET", "/credentials?offset=1&nocache=7&limit=1", 200, &[]);
+    assert_eq!(judged(&ids::API_CLIENT_003, &[first.clone(), read], &[]), Outcome::Pass);
+    let refused = api(2, "GET", "/credentials?limit=1&offset=1", 401, &[]);
+    assert_eq!(
+        judged(&ids::API_CLIENT_003, &[first.clone(), refused], &[]),
+        Outcome::Fail,
+        "asked for, never read"
+    );
+    assert_eq!(judged(&ids::API_CLIENT_003, &[first], &[]), Outcome::Fail);
+    let single = api(1, "GET", "/credentials", 200, &[]);
+    assert_eq!(judged(&ids::API_CLIENT_003, &[single], &[]), Outcome::NotApplicable);
+}
+
+#[test]
+fn an_expired_token_is_refreshed_before_anything_else() {
+    let expired = api(
+        1,
+        "GET",
+        "/credentials",
+        401,
+        &[("WWW-Authenticate", "Bearer error=\"invalid_token\"")],
+    );
+    let refresh = exchange(
+        2,
+        "POST",
+        format!("{BASE}/oauth/token"),
+        &[],
+        Some("grant_type=refresh_token&refresh_token=r1".into()),
+    );
+    let again = api(2, "GET", "/credentials", 401, &[]);
+    let reauthorize = exchange(
+        2,
+        "GET",
+        format!("{BASE}/oauth/authorize?response_type=code"),
+        &[],
+        None,
+    );
+    assert_eq!(
+        judged(&ids::OAUTH_CLIENT_008, &[expired.clone(), refresh], &[]),
+        Outcome::Pass
+    );
+    assert_eq!(
+        judged(&ids::OAUTH_CLIENT_008, &[expired.clone(), again], &[]),
+        Outcome::Warn,
+        "the expired token again"
+    );
+    assert_eq!(
+        judged(&ids::OAUTH_CLIENT_008, &[expired.clone(), reauthorize], &[]),
+        Outcome::Warn
+    );
+    assert_eq!(
+        judged(&ids::OAUTH_CLIENT_008, &[expired], &[]),
+        Outcome::Warn,
+        "stopped"
     );
 }
