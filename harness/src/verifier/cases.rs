@@ -205,74 +205,70 @@ pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, CaseError> {
                 "vcdm11-listed-not-revoked",
             ),
         };
-        let mut c = b.credential(valid, vcdm);
-        c[end_member(vcdm)] = FAR_AHEAD.into();
+        let status = || vec![("credentialStatus", revocation_entry.clone())];
+        let ends = |at: &str| vec![(end_member(vcdm), Value::from(at))];
         add(
             valid,
             Expect::Accept,
             "a well-formed credential, signed by its issuer's key, in its validity window (until 2099), not revoked",
-            b.signed(c)?,
+            b.signed_variant(valid, vcdm, ends(FAR_AHEAD))?,
         );
-        let mut c = b.credential(listed, vcdm);
-        c["credentialStatus"] = revocation_entry.clone();
         add(
             listed,
             Expect::Accept,
             "the 1EdTechRevocationList lists its id with revoked: false, which means not revoked",
-            b.signed(c)?,
+            b.signed_variant(listed, vcdm, status())?,
         );
-        let mut c = b.credential(expired, vcdm);
-        c[start_member(vcdm)] = LONGER_AGO.into();
-        c[end_member(vcdm)] = LONG_AGO.into();
+        let mut window = ends(LONG_AGO);
+        window.push((start_member(vcdm), Value::from(LONGER_AGO)));
         add(
             expired,
             Expect::Reject,
             "its validity ended in 2020: the credential has expired",
-            b.signed(c)?,
+            b.signed_variant(expired, vcdm, window)?,
         );
-        let mut c = b.credential(revoked, vcdm);
-        c["credentialStatus"] = revocation_entry.clone();
         add(
             revoked,
             Expect::Reject,
             "the issuer's 1EdTechRevocationList lists its id as revoked",
-            b.signed(c)?,
+            b.signed_variant(revoked, vcdm, status())?,
         );
     }
 
-    let mut c = b.credential("ob30-not-yet-valid", Vcdm::V2);
-    c["validFrom"] = FAR_AHEAD.into();
+    let v2 = |name: &'static str, member: &'static str, value: Value| {
+        b.signed_variant(name, Vcdm::V2, vec![(member, value)])
+    };
     add(
         "ob30-not-yet-valid",
         Expect::Reject,
         "its validFrom is in 2099: the credential is not yet valid",
-        b.signed(c)?,
+        v2("ob30-not-yet-valid", "validFrom", FAR_AHEAD.into())?,
     );
-
-    let mut c = b.credential("ob30-revoked-flag-absent", Vcdm::V2);
-    c["credentialStatus"] = revocation_entry.clone();
     add(
         "ob30-revoked-flag-absent",
         Expect::Reject,
         "the 1EdTechRevocationList lists its id without a revoked flag, which means revoked",
-        b.signed(c)?,
+        v2("ob30-revoked-flag-absent", "credentialStatus", revocation_entry.clone())?,
     );
-
-    let mut c = b.credential("ob30-bitstring-revoked", Vcdm::V2);
-    c["credentialStatus"] = bitstring_entry(REVOKED_INDEX);
     add(
         "ob30-bitstring-revoked",
         Expect::Reject,
         "its BitstringStatusList bit (revocation) is set",
-        b.signed(c)?,
+        v2(
+            "ob30-bitstring-revoked",
+            "credentialStatus",
+            bitstring_entry(REVOKED_INDEX),
+        )?,
     );
-    let mut c = b.credential("ob30-bitstring-active", Vcdm::V2);
-    c["credentialStatus"] = bitstring_entry(REVOKED_INDEX + 1);
     add(
         "ob30-bitstring-active",
         Expect::Accept,
         "its BitstringStatusList bit is not set",
-        b.signed(c)?,
+        v2(
+            "ob30-bitstring-active",
+            "credentialStatus",
+            bitstring_entry(REVOKED_INDEX + 1),
+        )?,
     );
 
     let Signed::Json(mut tampered) = b.signed(b.credential("ob30-tampered", Vcdm::V2))? else {
@@ -452,6 +448,15 @@ impl Builder<'_> {
             created: None,
         };
         sign::sign(&credential, &signer)
+    }
+
+    /// The valid credential `name` with `members` set, signed by the issuer.
+    fn signed_variant(&self, name: &str, vcdm: Vcdm, members: Vec<(&str, Value)>) -> Result<Signed, SignError> {
+        let mut c = self.credential(name, vcdm);
+        for (member, value) in members {
+            c[member] = value;
+        }
+        self.signed(c)
     }
 
     /// Signed by a key that is not the issuer's (its own did:key as the verification method).
