@@ -525,6 +525,7 @@ impl Redactor {
         if let (Some(raw), Some(text)) = (request_body, request_text) {
             let text = self.redact_body(&text, request_form, &json_values);
             e.request_body = Some(cut(text, raw, limit));
+            e.request_body_truncated = raw.len() > limit;
         }
         if let (Some(raw), Some(text)) = (response_body, response_text) {
             let text = self.redact_body(&text, response_form, &json_values);

@@ -210,6 +210,7 @@ pub async fn record(State(tap): State<Arc<Tap>>, request: Request, next: Next) -
         response_headers: headers(&parts.headers),
         response_body: response_body.as_deref().map(text),
         response_body_truncated: response_body.as_ref().is_some_and(|b| b.len() > TAPPED_BODY_BYTES),
+        request_body_truncated: request_body.len() > TAPPED_BODY_BYTES,
         error: response_body
             .is_none()
             .then(|| "the response body could not be read back".to_string()),

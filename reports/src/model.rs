@@ -361,6 +361,9 @@ pub struct Exchange {
     pub request_headers: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_body: Option<String>,
+    /// The request body was cut at the recording limit (what judges a body must not judge a cut one).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub request_body_truncated: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

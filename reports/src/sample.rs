@@ -322,6 +322,7 @@ pub(crate) fn sample_run() -> Run {
             response_headers: vec![],
             response_body: None,
             response_body_truncated: false,
+            request_body_truncated: false,
             error: Some("timed out after 10 s".into()),
             duration_ms: 10_000,
             curl: "curl -H 'Accept: application/did+json' https://issuer.example/.well-known/did.json".into(),
@@ -402,6 +403,7 @@ fn provider_exchanges() -> Vec<Exchange> {
                     .into(),
             ),
             response_body_truncated: false,
+            request_body_truncated: false,
             error: None,
             duration_ms: 12,
             curl: format!(
@@ -421,6 +423,7 @@ fn provider_exchanges() -> Vec<Exchange> {
             ],
             response_body: Some("{\"compactJwsStrings\":[\"eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOi".into()),
             response_body_truncated: true,
+            request_body_truncated: false,
             error: None,
             duration_ms: 31,
             curl: format!(
@@ -442,6 +445,7 @@ fn provider_exchanges() -> Vec<Exchange> {
                 "{\"access_token\":\"[redacted]\",\"token_type\":\"Bearer\",\"expires_in\":3600}".into(),
             ),
             response_body_truncated: false,
+            request_body_truncated: false,
             error: None,
             duration_ms: 8,
             curl: format!(

@@ -241,6 +241,12 @@ fn registration_request(inbound: &Inbound, c: &mut Collector) {
         .chain(["redirect_uris", "scope"])
         .collect();
     for e in requests {
+        if e.request_body_truncated {
+            c.undetermined(
+                "a registration request is larger than the provider's tap keeps, so it cannot be read whole",
+            );
+            continue;
+        }
         let body = e.request_body.as_deref().unwrap_or_default();
         let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) else {
             c.violation("the registration request is not a JSON object")
@@ -556,7 +562,12 @@ fn upsert_success(inbound: &Inbound, c: &mut Collector) {
         let again = upserts
             .get(k + 1)
             .map(|(_, n)| *n)
-            .filter(|n| n.request_body.is_some() && n.request_body == e.request_body);
+            // The tap keeps the start of a long body: the same start and the same length.
+            .filter(|n| {
+                n.request_body.is_some()
+                    && n.request_body == e.request_body
+                    && header(n, "content-length") == header(e, "content-length")
+            });
         if let Some(n) = again {
             c.violation(format!(
                 "the client sent the same credential again after HTTP {}, as if the upsert had failed",
@@ -916,6 +927,10 @@ fn put_profile(inbound: &Inbound, c: &mut Collector) {
             continue;
         }
         updates += 1;
+        if e.request_body_truncated {
+            c.undetermined("a putProfile body is larger than the provider's tap keeps, so it cannot be read whole");
+            continue;
+        }
         let body = e.request_body.as_deref().unwrap_or_default();
         let is_profile = |t: &Value| t.as_str() == Some("Profile");
         let sent = serde_json::from_str::<Value>(body).ok().filter(|v| {

@@ -14,6 +14,7 @@ fn exchange(method: &str, url: &str) -> Exchange {
         response_headers: Vec::new(),
         response_body: None,
         response_body_truncated: false,
+        request_body_truncated: false,
         error: None,
         duration_ms: 0,
         curl: String::new(),

@@ -175,6 +175,7 @@ mod tests {
             response_headers: vec![("WWW-Authenticate".into(), "Bearer error=\"invalid_token\"".into())],
             response_body: Some("denied".into()),
             response_body_truncated: true,
+            request_body_truncated: false,
             error: None,
             duration_ms: 1500,
             curl: "curl -X PUT 'https://p.example/ims/ob/v3p0/profile?a=1&b=<2>' --data '{\"name\":\"x\"}'".into(),
@@ -212,6 +213,7 @@ mod tests {
             response_headers: vec![],
             response_body: None,
             response_body_truncated: false,
+            request_body_truncated: false,
             error: Some("connection refused".into()),
             ..exchange()
         };
@@ -232,6 +234,7 @@ mod tests {
         let ex = Exchange {
             response_body: Some(body.clone()),
             response_body_truncated: false,
+            request_body_truncated: false,
             ..exchange()
         };
         let mut out = String::new();

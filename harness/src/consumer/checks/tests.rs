@@ -31,6 +31,7 @@ fn exchange(n: usize, method: &str, url: String, headers: &[(&str, &str)], body:
         response_headers: Vec::new(),
         response_body: None,
         response_body_truncated: false,
+        request_body_truncated: false,
         error: None,
         duration_ms: 1,
         curl: String::new(),
@@ -403,5 +404,16 @@ fn an_expired_token_is_refreshed_before_anything_else() {
         judged(&ids::OAUTH_CLIENT_008, &[expired], &[]),
         Outcome::Warn,
         "stopped"
+    );
+}
+
+#[test]
+fn a_body_the_tap_cut_is_not_judged() {
+    let mut flow = clean_flow();
+    flow[1].request_body_truncated = true;
+    assert_eq!(
+        outcomes(&flow)["OAUTH-CLIENT-001"],
+        Outcome::Skip,
+        "a cut registration request is neither passed nor failed"
     );
 }
