@@ -496,7 +496,7 @@ impl Session<'_> {
                 .headers()
                 .get(reqwest::header::LINK)
                 .and_then(|v| v.to_str().ok())
-                .and_then(next_link)
+                .and_then(|link| clr_harness::http::link_rel(link, "next"))
                 .and_then(|target| url::Url::parse(&url).ok()?.join(&target).ok())
                 .map(|u| u.to_string());
             if next.as_deref() == Some(url.as_str()) {
@@ -506,17 +506,6 @@ impl Session<'_> {
         }
         Ok(())
     }
-}
-
-/// The `rel="next"` target of a Link header.
-fn next_link(link: &str) -> Option<String> {
-    link.split(',').find_map(|part| {
-        let (target, params) = part.trim().split_once(';')?;
-        params
-            .split(';')
-            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"))
-            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
-    })
 }
 
 /// The endpoints an OB 3.0 service description document advertises.

@@ -83,14 +83,6 @@ impl Tap {
             .unwrap_or_default()
     }
 
-    /// When each kept exchange's request arrived: milliseconds since the tap began, by exchange id.
-    pub fn started_ms(&self) -> std::collections::HashMap<String, u64> {
-        self.log
-            .lock()
-            .map(|log| log.iter().map(|(e, at)| (e.id.clone(), *at)).collect())
-            .unwrap_or_default()
-    }
-
     /// The whole body a client sent with the upsert recorded as exchange `id` (up to [`UPLOAD_BYTES`]), while the
     /// tap still keeps it.
     pub fn upload(&self, id: &str) -> Option<Vec<u8>> {

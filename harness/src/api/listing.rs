@@ -12,6 +12,7 @@ use super::discovery::expect_json_label;
 use super::http::Req;
 use super::upload::Upload;
 use crate::check::Check;
+use crate::http::link_rel;
 
 use super::family::Ctx;
 
@@ -167,25 +168,6 @@ pub(super) fn items(body: &Value, start: usize) -> Vec<Item> {
         }
     }
     out
-}
-
-/// The target of the first link with relation `rel` in a `Link` header.
-fn link_rel(header: &str, rel: &str) -> Option<String> {
-    header.split(',').find_map(|part| {
-        let (target, params) = part.trim().split_once('>')?;
-        let target = target.trim().strip_prefix('<')?;
-        let has = params.split(';').any(|p| {
-            let p = p.trim();
-            p.strip_prefix("rel=")
-                .map(|v| {
-                    v.trim_matches('"')
-                        .split_whitespace()
-                        .any(|r| r.eq_ignore_ascii_case(rel))
-                })
-                .unwrap_or(false)
-        });
-        has.then(|| target.to_string())
-    })
 }
 
 fn resolve(base: &str, target: &str) -> String {

@@ -677,17 +677,6 @@ fn response_header<'e>(e: &'e Exchange, name: &str) -> Option<&'e str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The `rel="next"` target of a Link header.
-fn next_link(link: &str) -> Option<&str> {
-    link.split(',').find_map(|part| {
-        let (target, params) = part.trim().split_once(';')?;
-        let is_next = params
-            .split(';')
-            .any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
-        is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>'))
-    })
-}
-
 /// Whether `request` asks for the page `next` names: the same path, and every query parameter of `next` with its
 /// value (a client may re-encode, reorder or add its own parameters).
 fn asks_for(request: &str, next: &str) -> bool {
@@ -721,7 +710,7 @@ fn paging(inbound: &Inbound, c: &mut Collector) {
     let mut paged = false;
     for (i, e) in reads {
         let Some(next) = (e.status == Some(200))
-            .then(|| response_header(e, "link").and_then(next_link))
+            .then(|| response_header(e, "link").and_then(|l| crate::http::link_rel(l, "next")))
             .flatten()
         else {
             continue;
@@ -729,7 +718,7 @@ fn paging(inbound: &Inbound, c: &mut Collector) {
         paged = true;
         // Followed means read: a request for it that was answered with the page.
         let followed = inbound.exchanges[i + 1..].iter().any(|later| {
-            later.method.eq_ignore_ascii_case("GET") && later.status == Some(200) && asks_for(&later.url, next)
+            later.method.eq_ignore_ascii_case("GET") && later.status == Some(200) && asks_for(&later.url, &next)
         });
         if !followed {
             c.violation("the client did not follow the page's Link rel=\"next\"")

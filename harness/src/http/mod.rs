@@ -15,3 +15,22 @@ pub mod record;
 pub use error::Error;
 pub use policy::{AddressClass, classify_ip};
 pub use record::{RECORDED_BODY_BYTES, USER_AGENT, curl};
+
+/// The target of the first link with relation `rel` in a `Link` header.
+pub fn link_rel(header: &str, rel: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once('>')?;
+        let target = target.trim().strip_prefix('<')?;
+        let has = params.split(';').any(|p| {
+            let p = p.trim();
+            p.strip_prefix("rel=")
+                .map(|v| {
+                    v.trim_matches('"')
+                        .split_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case(rel))
+                })
+                .unwrap_or(false)
+        });
+        has.then(|| target.to_string())
+    })
+}
