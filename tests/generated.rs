@@ -1,5 +1,7 @@
 //! Generated vectors as properties (issue 12): every generated valid OB 3.0 / CLR 2.0 document passes every check,
-//! every mutant trips exactly the checks its operator declares, at the declared pointers, and nothing panics.
+//! unsigned and signed every way (proofs verified offline), baked or not; every mutant — of the data model, of a
+//! signed document's proof, of a baked image — trips exactly the checks its operator declares, at the declared
+//! pointers; and nothing panics.
 //!
 //! Seeded and bounded: the run seed is printed first (`CLR_GEN_SEED=<seed>` reproduces the run) and each property
 //! runs `CLR_GEN_CASES` cases (default 64). A failing case is shrunk on its choice tape (quickcheck's protocol), so
@@ -10,8 +12,12 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use clr_harness::generate::bake::{self, CARRIER_OPERATORS, CarrierOperator};
 use clr_harness::generate::mutate::{self, Lexical, Mutant, OPERATORS, Operator};
+use clr_harness::generate::sign::{Signing, sign_generated};
+use clr_harness::generate::tamper::{self, SIGNED_OPERATORS, SignedOperator};
 use clr_harness::generate::{self, Case, Coverage, Family, Settings};
+use clr_harness::verify::Net;
 use clr_harness_tests::{explain, tripped};
 use clr_reports::Subject;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -65,6 +71,29 @@ fn main() {
         trials.push(
             Trial::test(format!("every position: non-ASCII in a {name}"), move || {
                 every_position(settings, name, kind)
+            })
+            .with_kind("property"),
+        );
+    }
+    trials.push(
+        Trial::test(
+            "signed: generated documents signed every way (Data Integrity, VC-JWT EdDSA/ES256/RS256) verify",
+            move || signed_documents(settings),
+        )
+        .with_kind("property"),
+    );
+    for op in SIGNED_OPERATORS {
+        trials.push(
+            Trial::test(format!("signed mutants: {}", op.name), move || {
+                signed_mutants(settings, op)
+            })
+            .with_kind("property"),
+        );
+    }
+    for op in CARRIER_OPERATORS {
+        trials.push(
+            Trial::test(format!("carrier mutants: {}", op.name), move || {
+                carrier_mutants(settings, op)
             })
             .with_kind("property"),
         );
@@ -278,6 +307,116 @@ fn mutants(settings: Settings, op: &'static Operator) -> Result<(), Failed> {
         "mutants: {} applied to {applied} of {} case(s)",
         op.name, settings.cases
     );
+    Ok(())
+}
+
+/// Signing and verifying is slower than the data-model checks: the signed properties run a fraction of the cases.
+fn signed_cases(settings: Settings, fraction: usize) -> Settings {
+    Settings {
+        cases: settings.cases.div_ceil(fraction).max(1),
+        ..settings
+    }
+}
+
+/// An offline verifier (no fetch allowed: generated issuers are did:key / did:jwk, which resolve offline).
+fn offline() -> Result<Net, String> {
+    Net::new(clr_harness::fetch::FetchPolicy::default()).map_err(|e| format!("cannot start a runtime: {e}"))
+}
+
+/// Runs the engine, proofs included, on a file; a panic is a failure.
+fn run_signed(bytes: &[u8], net: &Net) -> Result<Vec<Subject>, String> {
+    catch_unwind(AssertUnwindSafe(|| generate::check_file(bytes, net))).map_err(|_| "the checks panicked".to_string())
+}
+
+/// Compares a run with an exact declaration of (check, pointer) trips.
+fn judge_exact(operator: &str, what: &str, want: &Trips, subjects: &[Subject]) -> Result<(), String> {
+    let got = generate::findings(subjects);
+    if &got == want {
+        return Ok(());
+    }
+    Err(format!(
+        "operator {operator} — {what}
+  declared: {want:?}
+  reported: {got:?}
+  missing: {:?}
+  unexpected: {:?}
+  findings:
+{}",
+        want.difference(&got).collect::<Vec<_>>(),
+        got.difference(want).collect::<Vec<_>>(),
+        explain(subjects)
+    ))
+}
+
+fn signed_documents(settings: Settings) -> Result<(), Failed> {
+    let net = offline()?;
+    run_property(signed_cases(settings, 4), "signed", |case| {
+        let doc = case.generate().doc;
+        for signing in Signing::ALL {
+            let signed = sign_generated(&doc, signing, settings.seed).map_err(|e| format!("failed to {e}"))?;
+            let text = clr_harness::proof::sign::to_text(&signed);
+            let subjects = run_signed(text.as_bytes(), &net)?;
+            judge_exact("(none)", signing.name(), &signing.declared_trips(), &subjects)?;
+        }
+        Ok(true)
+    })?;
+    Ok(())
+}
+
+fn signed_mutants(settings: Settings, op: &'static SignedOperator) -> Result<(), Failed> {
+    let net = offline()?;
+    let cases = signed_cases(settings, 8);
+    let applied = run_property(cases, op.name, |case| {
+        let mut ch = case.chooser();
+        let doc = generate::generate(case.family, &mut ch).doc;
+        let mut any = false;
+        for signing in Signing::ALL {
+            let input = tamper::Input {
+                doc: &doc,
+                signing,
+                seed: settings.seed,
+            };
+            let Some(m) = op.apply(&input, &mut ch.fork()).map_err(|e| format!("failed to {e}"))? else {
+                continue;
+            };
+            any = true;
+            let mut want = m.trips.clone();
+            want.extend(signing.declared_trips());
+            let text = clr_harness::proof::sign::to_text(&m.signed);
+            let subjects = run_signed(text.as_bytes(), &net)?;
+            judge_exact(op.name, &format!("{} ({})", m.what, signing.name()), &want, &subjects)?;
+        }
+        Ok(any)
+    })?;
+    if applied == 0 && cases.cases >= 4 {
+        return Err(format!("{}: no site in {} generated document(s)", op.name, cases.cases).into());
+    }
+    println!(
+        "signed mutants: {} applied to {applied} of {} case(s)",
+        op.name, cases.cases
+    );
+    Ok(())
+}
+
+fn carrier_mutants(settings: Settings, op: &'static CarrierOperator) -> Result<(), Failed> {
+    let net = offline()?;
+    run_property(signed_cases(settings, 8), op.name, |case| {
+        let mut ch = case.chooser();
+        let doc = generate::generate(case.family, &mut ch).doc;
+        for signing in [
+            Signing::DataIntegrity,
+            Signing::Jwt(clr_harness::proof::keyfile::KeyAlgorithm::Rsa2048),
+        ] {
+            let signed = sign_generated(&doc, signing, settings.seed).map_err(|e| format!("failed to {e}"))?;
+            let baked = bake::bake(&signed, op.carrier);
+            judge_exact("(none)", "baked", &Trips::new(), &run_signed(&baked, &net)?)?;
+            let Some(m) = op.apply(&baked, &mut ch.fork()) else {
+                return Err(format!("{}: no site in a baked {}", op.name, op.carrier.name()));
+            };
+            judge_exact(op.name, &m.what, &m.trips, &run_signed(&m.bytes, &net)?)?;
+        }
+        Ok(true)
+    })?;
     Ok(())
 }
 

@@ -255,7 +255,8 @@ fn itxt_data(keyword: &str, compressed: bool, text: &[u8]) -> Vec<u8> {
     data
 }
 
-fn chunk_bytes(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+/// A PNG chunk: length, type, data and CRC.
+pub fn chunk_bytes(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + 12);
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     out.extend_from_slice(kind);

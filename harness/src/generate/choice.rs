@@ -84,6 +84,16 @@ impl<'g> Chooser<'g> {
         1 + self.below(max.max(1))
     }
 
+    /// A replaying chooser at the same position: what follows is the same choices (or zeros past the tape), so
+    /// several consumers can start from one point of a case's tape.
+    pub fn fork(&self) -> Chooser<'static> {
+        Chooser {
+            tape: self.tape.clone(),
+            pos: self.pos,
+            rng: None,
+        }
+    }
+
     /// The choices made so far (for a random chooser: the tape that replays them).
     pub fn into_tape(self) -> Vec<u32> {
         self.tape

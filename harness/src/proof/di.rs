@@ -247,6 +247,19 @@ pub fn sign_with_suite(
     verification_method: &str,
     created: &str,
 ) -> Result<Value, DiError> {
+    sign_for_purpose(doc, secret_seed, suite, verification_method, created, "assertionMethod")
+}
+
+/// [`sign_with_suite`] with another proof purpose than `assertionMethod` (a test vector for the purpose check:
+/// a credential's proof must be for assertionMethod).
+pub fn sign_for_purpose(
+    doc: &Value,
+    secret_seed: &[u8; 32],
+    suite: Suite,
+    verification_method: &str,
+    created: &str,
+    purpose: &str,
+) -> Result<Value, DiError> {
     let mut out = doc.as_object().ok_or(DiError::NotAnObject)?.clone();
     // shift_remove keeps the order of the other members (with preserve_order, `remove` swaps the last one in).
     let existing = out.shift_remove("proof");
@@ -264,7 +277,7 @@ pub fn sign_with_suite(
     }
     proof.insert("created".into(), created.into());
     proof.insert("verificationMethod".into(), verification_method.into());
-    proof.insert("proofPurpose".into(), "assertionMethod".into());
+    proof.insert("proofPurpose".into(), purpose.into());
 
     let unsecured = Value::Object(out);
     let transcript = transcript_for(&unsecured, &proof, suite, &Budget::default(), &UnsecuredForm::default())?;

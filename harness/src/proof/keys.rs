@@ -65,10 +65,12 @@ pub enum KeyErrorKind {
     NoScheme(String),
     #[error("resolve {id}: {scheme}: URIs cannot be dereferenced to a key")]
     UnsupportedScheme { id: String, scheme: String },
-    #[error("resolve {did}: the DID method {method:?} is not supported (did:key and did:web are)")]
+    #[error("resolve {did}: the DID method {method:?} is not supported (did:key, did:jwk and did:web are)")]
     UnsupportedDidMethod { did: String, method: String },
     #[error("resolve {did}: not a valid did:web: {reason}")]
     BadDidWeb { did: String, reason: String },
+    #[error("resolve {did}: not a valid did:jwk (base64url of a JSON JWK): {reason}")]
+    BadDidJwk { did: String, reason: String },
     #[error("resolve {id}: {source}")]
     Multikey { id: String, source: MultikeyError },
     #[error("resolve {id}: {source}")]
@@ -355,6 +357,7 @@ async fn resolve_id(id: &str, fetcher: &Fetcher, trail: &mut Trail) -> Result<Fo
         let (method, specific) = rest.split_once(':').unwrap_or((rest, ""));
         return match method {
             "key" => did_key(id, specific, fragment, trail),
+            "jwk" => did_jwk(id, base, specific, fragment, trail),
             "web" => did_web(id, base, fragment, fetcher, trail).await,
             _ => Err(KeyErrorKind::UnsupportedDidMethod {
                 did: base.into(),
@@ -402,6 +405,39 @@ fn did_key(id: &str, specific: &str, fragment: Option<&str>, trail: &mut Trail) 
         controller: Some(format!("did:key:{specific}")),
         jwk: None,
     })
+}
+
+/// A `did:jwk` (its method-specific id is the base64url of the public JWK; its one method is `#0`), resolved
+/// offline.
+fn did_jwk(
+    id: &str,
+    did: &str,
+    specific: &str,
+    fragment: Option<&str>,
+    trail: &mut Trail,
+) -> Result<Found, KeyErrorKind> {
+    trail.step("DID", format!("{did} (resolved offline)"));
+    if fragment.is_some_and(|f| f != "0") {
+        return Err(KeyErrorKind::MethodNotFound {
+            id: id.into(),
+            url: did.into(),
+        });
+    }
+    let bad = |reason: String| KeyErrorKind::BadDidJwk {
+        did: did.into(),
+        reason,
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(specific).map_err(|e| bad(e.to_string()))?;
+    let jwk: Value = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let mut found = jwk_found(id, &jwk, trail)?;
+    found.method_id = Some(format!("{did}#0"));
+    found.controller = Some(did.into());
+    Ok(found)
+}
+
+/// The `did:jwk` of a public JWK (`did:jwk:<base64url of its JSON>`); its verification method is `#0`.
+pub fn did_jwk_of(public_jwk: &Value) -> String {
+    format!("did:jwk:{}", URL_SAFE_NO_PAD.encode(public_jwk.to_string()))
 }
 
 /// The URL of a did:web DID document, honouring the policy's `did_web_map`.
