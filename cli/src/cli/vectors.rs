@@ -5,8 +5,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use clr_harness::generate::bake::{self, CARRIER_OPERATORS, Carrier, CarrierOperator};
 use clr_harness::generate::mutate::{self, OPERATORS, Operator};
+use clr_harness::generate::sign::{self, Signing};
+use clr_harness::generate::tamper::{self, SIGNED_OPERATORS, SignedOperator};
 use clr_harness::generate::{self, Case, Family, Settings};
+use clr_harness::proof::sign::Signed;
 use serde::Serialize;
 
 #[derive(Debug, Subcommand)]
@@ -29,10 +33,20 @@ pub struct GenerateArgs {
     /// Generate only this family (default: OB 3.0 and CLR 2.0 alternately).
     #[arg(long, value_enum)]
     family: Option<FamilyArg>,
-    /// Also write mutants of each document: `all` operators, or a comma-separated list of operator names
-    /// (`clr-harness vectors mutations` lists them).
+    /// Also write mutants of each document: `all` operators that apply (data-model ones to unsigned documents;
+    /// proof ones, and carrier ones with --baked, to signed documents), or a comma-separated list of operator
+    /// names (`clr-harness vectors mutations` lists them).
     #[arg(long, value_name = "all|NAME,…")]
     mutations: Option<String>,
+    /// Sign every document with real keys derived from the seed: `di` (eddsa-rdfc-2022 Data Integrity proof),
+    /// `jwt-eddsa`, `jwt-es256` or `jwt-rs256` (VC-JWT). Issuers become did:key / did:jwk so the files verify
+    /// offline; embedded credentials are signed too. The manifest then asks for proof verification.
+    #[arg(long, value_name = "di|jwt-eddsa|jwt-es256|jwt-rs256", value_parser = parse_signing)]
+    signed: Option<Signing>,
+    /// Bake every signed document into an image: `png` (iTXt openbadgecredential) or `svg`
+    /// (openbadges:credential). Needs --signed.
+    #[arg(long, value_name = "png|svg", value_parser = parse_carrier, requires = "signed")]
+    baked: Option<Carrier>,
     /// Directory to write to (created if missing; files of the same names are overwritten).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
@@ -42,6 +56,14 @@ pub struct GenerateArgs {
 enum FamilyArg {
     Ob30,
     Clr20,
+}
+
+fn parse_signing(s: &str) -> Result<Signing, String> {
+    Signing::parse(s).ok_or_else(|| format!("`{s}` is not one of di, jwt-eddsa, jwt-es256, jwt-rs256"))
+}
+
+fn parse_carrier(s: &str) -> Result<Carrier, String> {
+    Carrier::parse(s).ok_or_else(|| format!("`{s}` is not one of png, svg"))
 }
 
 fn parse_seed(s: &str) -> Result<u64, String> {
@@ -59,11 +81,25 @@ pub fn run(command: &VectorsCommand) -> i32 {
     super::exit_code(result)
 }
 
-/// The operator list: name, what it does, what it trips.
+/// The operator list: name, what it does, what it trips, by the kind of document it applies to.
 fn mutations_text() -> String {
-    let mut out = String::new();
+    let mut out = String::from("# data-model operators (unsigned documents)\n");
     for op in OPERATORS {
         out.push_str(&format!("{}\n  {}\n  trips: {}\n", op.name, op.summary, op.trips));
+    }
+    out.push_str("\n# proof operators (--signed)\n");
+    for op in SIGNED_OPERATORS {
+        out.push_str(&format!("{}\n  {}\n  trips: {}\n", op.name, op.summary, op.trips));
+    }
+    out.push_str("\n# carrier operators (--signed --baked)\n");
+    for op in CARRIER_OPERATORS {
+        out.push_str(&format!(
+            "{} ({})\n  {}\n  trips: {}\n",
+            op.name,
+            op.carrier.name(),
+            op.summary,
+            op.trips
+        ));
     }
     out
 }
@@ -79,22 +115,64 @@ struct Entry {
 
 #[derive(Debug, Serialize)]
 struct Manifest {
+    /// Set for signed vectors: judge them with proof verification (offline).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    verify_proofs: bool,
     vector: Vec<Entry>,
 }
 
-fn selected_operators(spec: Option<&str>) -> Result<Vec<&'static Operator>> {
-    let Some(spec) = spec else { return Ok(Vec::new()) };
+/// The operators a run writes mutants of, by kind.
+#[derive(Default)]
+struct Selected {
+    data_model: Vec<&'static Operator>,
+    proof: Vec<&'static SignedOperator>,
+    carrier: Vec<&'static CarrierOperator>,
+}
+
+fn selected_operators(spec: Option<&str>, signing: Option<Signing>, carrier: Option<Carrier>) -> Result<Selected> {
+    let Some(spec) = spec else {
+        return Ok(Selected::default());
+    };
+    let carrier_ops = || CARRIER_OPERATORS.iter().filter(move |o| Some(o.carrier) == carrier);
     if spec == "all" {
-        return Ok(OPERATORS.iter().collect());
+        return Ok(match signing {
+            None => Selected {
+                data_model: OPERATORS.iter().collect(),
+                ..Selected::default()
+            },
+            Some(_) => Selected {
+                proof: SIGNED_OPERATORS.iter().collect(),
+                carrier: carrier_ops().collect(),
+                ..Selected::default()
+            },
+        });
     }
-    spec.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|name| {
-            mutate::operator(name)
-                .with_context(|| format!("unknown mutation operator `{name}` (see `clr-harness vectors mutations`)"))
-        })
-        .collect()
+    let mut out = Selected::default();
+    for name in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(op) = mutate::operator(name) {
+            if signing.is_some() {
+                bail!("`{name}` is a data-model operator: it applies to unsigned documents (drop --signed)");
+            }
+            out.data_model.push(op);
+        } else if let Some(op) = tamper::signed_operator(name) {
+            if signing.is_none() {
+                bail!("`{name}` is a proof operator: it needs --signed");
+            }
+            out.proof.push(op);
+        } else if let Some(op) = bake::carrier_operator(name) {
+            if carrier != Some(op.carrier) {
+                bail!(
+                    "`{name}` corrupts a baked {}: it needs --signed … --baked {}",
+                    op.carrier.name(),
+                    op.carrier.name()
+                );
+            }
+            out.carrier.push(op);
+        } else {
+            bail!("unknown mutation operator `{name}` (see `clr-harness vectors mutations`)");
+        }
+    }
+    Ok(out)
 }
 
 /// The verdict a set of trips gives: the worst outcome of their checks' violations.
@@ -116,7 +194,7 @@ fn write_vectors(args: &GenerateArgs) -> Result<()> {
     if args.count == 0 {
         bail!("--count must be at least 1");
     }
-    let operators = selected_operators(args.mutations.as_deref())?;
+    let operators = selected_operators(args.mutations.as_deref(), args.signed, args.baked)?;
     let settings = Settings {
         seed: args.seed.unwrap_or_else(generate::clock_seed),
         cases: args.count,
@@ -137,6 +215,10 @@ fn write_vectors(args: &GenerateArgs) -> Result<()> {
         let case = Case::random(family, &mut g);
         let generated = case.generate();
         let stem = format!("{}-{:04}", family.slug(), i + 1);
+        if let Some(signing) = args.signed {
+            write_signed(args, &settings, &case, &stem, signing, &operators, &mut entries)?;
+            continue;
+        }
         let file = format!("{stem}-ok.json");
         write_json(&args.out.join(&file), &generated.doc)?;
         entries.push(Entry {
@@ -154,7 +236,7 @@ fn write_vectors(args: &GenerateArgs) -> Result<()> {
         });
         // Each operator draws its site from the same tail of the case's tape, so a file name and seed say
         // exactly which mutant it is.
-        for op in &operators {
+        for op in &operators.data_model {
             let mut ch = case.chooser();
             let _ = generate::generate(family, &mut ch);
             let Some(m) = op.apply(&generated.doc, &mut ch) else {
@@ -162,7 +244,7 @@ fn write_vectors(args: &GenerateArgs) -> Result<()> {
             };
             let trips: Vec<String> = m.checks().into_iter().collect();
             let expect = expect_of(&trips);
-            let suffix = if expect == "pass" { "ok" } else { "fail" };
+            let suffix = if expect == "pass" { "ok" } else { expect };
             let file = format!("{stem}-{}-{suffix}.json", op.name);
             write_json(&args.out.join(&file), &m.doc)?;
             let at: Vec<String> = m.trips.iter().map(|(c, p)| format!("{c} at {}", show(p))).collect();
@@ -183,12 +265,20 @@ fn write_vectors(args: &GenerateArgs) -> Result<()> {
             });
         }
     }
-    let manifest = toml::to_string(&Manifest { vector: entries }).context("cannot write the manifest")?;
+    let manifest = toml::to_string(&Manifest {
+        verify_proofs: args.signed.is_some(),
+        vector: entries,
+    })
+    .context("cannot write the manifest")?;
     let header = format!(
-        "# generated vectors: clr-harness vectors generate --seed {} --count {}{}{} (valid documents and mutants, each \
-         with the trips its operator declares)\n\n",
+        "# generated vectors: clr-harness vectors generate --seed {} --count {}{}{}{}{} (valid documents and mutants, \
+         each with the trips its operator declares; judged at {})\n\n",
         settings.seed,
         args.count,
+        args.signed
+            .map(|s| format!(" --signed {}", s.name()))
+            .unwrap_or_default(),
+        args.baked.map(|c| format!(" --baked {}", c.name())).unwrap_or_default(),
         args.family
             .map(|f| format!(
                 " --family {}",
@@ -199,11 +289,122 @@ fn write_vectors(args: &GenerateArgs) -> Result<()> {
             .as_deref()
             .map(|m| format!(" --mutations {m}"))
             .unwrap_or_default(),
+        generate::EPOCH,
     );
     let path = args.out.join("manifest.toml");
     std::fs::write(&path, format!("{header}{manifest}")).with_context(|| format!("cannot write {}", path.display()))?;
     eprintln!("wrote {} and its vectors to {}", path.display(), args.out.display());
     Ok(())
+}
+
+/// Writes a signed (and maybe baked) valid document and its proof and carrier mutants.
+fn write_signed(
+    args: &GenerateArgs,
+    settings: &Settings,
+    case: &Case,
+    stem: &str,
+    signing: Signing,
+    operators: &Selected,
+    entries: &mut Vec<Entry>,
+) -> Result<()> {
+    let mut ch = case.chooser();
+    let doc = generate::generate(case.family, &mut ch).doc;
+    let signed = sign::sign_generated(&doc, signing, settings.seed).context("cannot sign a generated document")?;
+    let declared: Vec<String> = signing.declared_trips().into_iter().map(|(c, _)| c).collect();
+    let family = match case.family {
+        Family::Ob30 => "OB 3.0 AchievementCredential",
+        Family::Clr20 => "CLR 2.0 ClrCredential",
+    };
+    let ok = if declared.is_empty() { "ok" } else { "warn" };
+    let file = write_signed_file(args, &format!("{stem}-{ok}"), &signed)?;
+    entries.push(Entry {
+        file,
+        expect: expect_of(&declared),
+        trips: declared.clone(),
+        description: format!(
+            "generated {family} (seed {}), signed {}: valid by construction",
+            settings.seed,
+            signing.name()
+        ),
+    });
+    for op in &operators.proof {
+        let input = tamper::Input {
+            doc: &doc,
+            signing,
+            seed: settings.seed,
+        };
+        let Some(m) = op.apply(&input, &mut ch.fork()).context("cannot sign a mutant")? else {
+            continue;
+        };
+        let mut trips = m.trips.clone();
+        trips.extend(signing.declared_trips());
+        push_mutant(stem, op.name, &m.what, &trips, entries, |path| {
+            write_signed_file(args, path, &m.signed)
+        })?;
+    }
+    if let Some(carrier) = args.baked {
+        let baked = bake::bake(&signed, carrier);
+        for op in &operators.carrier {
+            let Some(m) = op.apply(&baked, &mut ch.fork()) else {
+                continue;
+            };
+            push_mutant(stem, op.name, &m.what, &m.trips, entries, |path| {
+                let file = format!("{path}.{}", carrier.name());
+                std::fs::write(args.out.join(&file), &m.bytes)
+                    .with_context(|| format!("cannot write {}", args.out.join(&file).display()))?;
+                Ok(file)
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a mutant's entry, writing its file with `write` (given the name without extension).
+fn push_mutant(
+    stem: &str,
+    operator: &str,
+    what: &str,
+    trips: &std::collections::BTreeSet<(String, String)>,
+    entries: &mut Vec<Entry>,
+    write: impl FnOnce(&str) -> Result<String>,
+) -> Result<()> {
+    let checks: Vec<String> = trips
+        .iter()
+        .map(|(c, _)| c.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let expect = expect_of(&checks);
+    let suffix = if expect == "pass" { "ok" } else { expect };
+    let file = write(&format!("{stem}-{operator}-{suffix}"))?;
+    let at: Vec<String> = trips.iter().map(|(c, p)| format!("{c} at {}", show(p))).collect();
+    entries.push(Entry {
+        file,
+        expect,
+        trips: checks,
+        description: format!("{operator}: {what} (expected: {})", at.join(", ")),
+    });
+    Ok(())
+}
+
+/// Writes a signed document as `<name>.json` / `<name>.jwt`, or baked as `<name>.png` / `<name>.svg`.
+fn write_signed_file(args: &GenerateArgs, name: &str, signed: &Signed) -> Result<String> {
+    let (file, bytes) = match args.baked {
+        Some(carrier) => (format!("{name}.{}", carrier.name()), bake::bake(signed, carrier)),
+        None => match signed {
+            Signed::Json(_) => (
+                format!("{name}.json"),
+                clr_harness::proof::sign::to_text(signed).into_bytes(),
+            ),
+            Signed::Jws(_) => (
+                format!("{name}.jwt"),
+                clr_harness::proof::sign::to_text(signed).into_bytes(),
+            ),
+        },
+    };
+    let path = args.out.join(&file);
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(file)
 }
 
 fn write_json(path: &Path, doc: &serde_json::Value) -> Result<()> {

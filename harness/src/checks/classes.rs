@@ -304,6 +304,8 @@ fn proof(doc: &Doc, ctx: &mut Ctx) {
     for node in doc.walk.nodes_of(Class::Proof) {
         match node.value.get("proofPurpose") {
             Some(Value::String(p)) if p == "assertionMethod" => {}
+            // A null is OB30-DM-016's finding (one mistake, one finding).
+            Some(Value::Null) => {}
             other => {
                 let found = other.map(show).unwrap_or_else(|| "no proofPurpose".into());
                 ctx.violation(
@@ -325,6 +327,11 @@ pub(crate) fn shape(doc: &Doc, ctx: &mut Ctx, classes: &[Class]) {
     for field in &doc.walk.fields {
         let Ty::Object(target) = field.prop.ty else { continue };
         if !classes.contains(&target) {
+            continue;
+        }
+        // The credential's own subject (and other root properties) have checks of their own (OB30-DM-008 …).
+        let at_root = field.ptr.as_str().strip_prefix('/') == Some(field.prop.name);
+        if at_root && ROOT_DEDICATED.contains(&field.prop.name) {
             continue;
         }
         each_item(field.value, &field.ptr, |ptr, item| {
@@ -411,8 +418,12 @@ fn article(name: &str) -> String {
 /// Checks an object's `type` against its class's rule.
 pub(crate) fn type_rule(ctx: &mut Ctx, at: &Ptr, class_name: &str, rule: TypeRule, v: Option<&Value>) {
     let tp = at.key("type");
+    // A null type, or a null among its items, is OB30-DM-016's finding (one mistake, one finding): judging the
+    // rest would report the same mistake again.
+    let has_null = |v: &Value| v.is_null() || v.as_array().is_some_and(|a| a.iter().any(Value::is_null));
     match (rule, v) {
         (TypeRule::None, _) => {}
+        (_, Some(v)) if has_null(v) => {}
         (_, None) => {
             let expected = match rule {
                 TypeRule::Contains(t) => format!("[\"{t}\"]"),

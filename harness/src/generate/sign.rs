@@ -7,9 +7,13 @@
 //! VC-JWTs), then every embedded credential is signed innermost first — endorsements, `endorsementJwt` entries
 //! (RS256 VC-JWTs, the algorithm certification asks for) and a CLR's nested credentials — and the document last, as the [`Signing`] says.
 //!
-//! Ed25519 keys derive from the run seed and the issuer id, so an Ed25519-signed document is the same bytes on every
-//! run with the same seed. P-256 and RSA keys are generated once per process (ES256 signatures are randomised
-//! anyway): their documents verify the same way on every run, but their bytes differ.
+//! Ed25519 keys derive from the run seed and the issuer id; the P-256 and RSA keys are fixed test keys published
+//! with the source. So a document signed with Data Integrity, EdDSA or RS256 is the same bytes on every run with
+//! the same seed (ES256 signatures are randomised by design: those verify the same way, with other bytes).
+//!
+//! Generated credentials name status lists and refresh services on hosts nobody serves; a signed document must be
+//! verifiable offline (no pass without evidence, and no skip either), so signing drops `credentialStatus` and
+//! `refreshService` (status and refresh are proven against loopback servers in `harness/tests/status_refresh.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -107,18 +111,19 @@ pub fn ed25519_key(seed: u64, name: &str) -> Result<([u8; 32], JwtSigningKey), S
     Ok((bytes, key))
 }
 
-/// The process's P-256 or RSA key (generated on first use; RSA generation is slow, so it happens once).
+/// The P-256 or RSA key of generated VC-JWTs: fixed keys published with the source (`keys/`), so that RS256
+/// signatures (deterministic, like EdDSA) give the same bytes on every run. They sign test vectors only.
 fn process_key(alg: KeyAlgorithm) -> Result<&'static JwtSigningKey, SignError> {
     static P256: OnceLock<Result<JwtSigningKey, String>> = OnceLock::new();
     static RSA: OnceLock<Result<JwtSigningKey, String>> = OnceLock::new();
-    let cell = match alg {
-        KeyAlgorithm::P256 => &P256,
-        _ => &RSA,
+    let (cell, text) = match alg {
+        KeyAlgorithm::P256 => (&P256, include_str!("keys/p-256.private.jwk.json")),
+        _ => (&RSA, include_str!("keys/rsa-2048.private.jwk.json")),
     };
     cell.get_or_init(|| {
-        keyfile::generate(alg, "generated", None)
-            .and_then(|k| keyfile::signing_key(&k.private_jwk))
+        serde_json::from_str::<Value>(text)
             .map_err(|e| e.to_string())
+            .and_then(|jwk| keyfile::signing_key(&jwk).map_err(|e| e.to_string()))
     })
     .as_ref()
     .map_err(|e| SignError::Jwt(crate::proof::jwt::JwtError::Sign(e.clone())))
@@ -185,6 +190,7 @@ pub fn prepare(doc: &Value, signing: Signing, seed: u64) -> Result<(Value, Keyri
     }
     let mut doc = doc.clone();
     rename(&mut doc, &ring.renamed);
+    drop_services(&mut doc);
     sign_children(&mut doc, &mut ring)?;
     Ok((doc, ring))
 }
@@ -289,6 +295,36 @@ fn collect_issuers(v: &Value, in_jwt: bool, out: &mut Vec<(String, bool)>) {
             }
         }
         Value::Array(items) => items.iter().for_each(|i| collect_issuers(i, in_jwt, out)),
+        _ => {}
+    }
+}
+
+/// Removes `credentialStatus` and `refreshService` from every credential (JWS payloads included): they name
+/// services on hosts nobody serves, which an offline verifier could only skip.
+fn drop_services(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            if o.contains_key("issuer") && o.contains_key("credentialSubject") {
+                o.shift_remove("credentialStatus");
+                o.shift_remove("refreshService");
+            }
+            for (k, child) in o.iter_mut() {
+                if k == "endorsementJwt"
+                    && let Value::Array(jwts) = child
+                {
+                    for jwt in jwts.iter_mut() {
+                        if let Some(mut payload) = jwt.as_str().and_then(jws_payload) {
+                            drop_services(&mut payload);
+                            // Unsigned for now: sign_children signs it again from this payload.
+                            *jwt = Value::String(format!("e30.{}.", URL_SAFE_NO_PAD.encode(payload.to_string())));
+                        }
+                    }
+                } else {
+                    drop_services(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_services),
         _ => {}
     }
 }
