@@ -90,8 +90,8 @@ fn digital_bazaar_vc_verifier() {
     assert_grades(
         &subject,
         &[
-            // It does not know 1EdTechRevocationList: any credential naming one fails JSON-LD safe mode, revoked or
-            // not, so the trio's control listed as not revoked is rejected (VCDM 2.0 and 1.1).
+            // It never fetches a status list (verify.mjs refuses any credentialStatus offline), so the trio's
+            // control listed as not revoked is rejected (VCDM 2.0 and 1.1), with the revoked-flag control.
             (
                 "OB30-VERDICT-001",
                 Outcome::Fail,
@@ -103,7 +103,11 @@ fn digital_bazaar_vc_verifier() {
                 "rejected vcdm11-listed-not-revoked.json, which is valid",
             ),
             ("OB30-VERDICT-003", Outcome::Pass, ""),
-            ("OB30-VERDICT-004", Outcome::Fail, "Safe mode validation error"),
+            (
+                "OB30-VERDICT-004",
+                Outcome::Fail,
+                "status lists are not fetched offline",
+            ),
             // It never fetches a status list: a credential with a BitstringStatusList entry fails unchecked.
             ("VC-VERDICT-001", Outcome::Warn, "status lists are not fetched offline"),
             ("OB30-VERDICT-005", Outcome::Pass, ""),
@@ -129,19 +133,16 @@ fn dcc_verifier_core() {
     assert_grades(
         &subject,
         &[
-            // Like Digital Bazaar's library underneath it, it does not know 1EdTechRevocationList.
-            (
-                "OB30-VERDICT-001",
-                Outcome::Fail,
-                "rejected ob30-listed-not-revoked.json, which is valid",
-            ),
-            (
-                "OB30-VERDICT-002",
-                Outcome::Fail,
-                "rejected vcdm11-listed-not-revoked.json, which is valid",
-            ),
+            // It does not read 1EdTechRevocationList: credentials the list revokes are accepted (VCDM 2.0 and 1.1,
+            // and the one listed without a revoked flag).
+            ("OB30-VERDICT-001", Outcome::Fail, "accepted ob30-revoked.json"),
+            ("OB30-VERDICT-002", Outcome::Fail, "accepted vcdm11-revoked.json"),
             ("OB30-VERDICT-003", Outcome::Pass, ""),
-            ("OB30-VERDICT-004", Outcome::Fail, "Safe mode validation error"),
+            (
+                "OB30-VERDICT-004",
+                Outcome::Fail,
+                "accepted ob30-revoked-flag-absent.json",
+            ),
             // It fetches and reads BitstringStatusList.
             ("VC-VERDICT-001", Outcome::Pass, ""),
             ("OB30-VERDICT-005", Outcome::Pass, ""),

@@ -71,9 +71,16 @@ pub fn date_time(s: &str, _zone: Zone) -> Result<(), String> {
         return Err(format!("unexpected character {ch:?} in YYYY-MM-DDThh:mm:ss"));
     }
     date(s.get(..10).unwrap_or_default())?;
-    if !matches!(b[10], b'T' | b't') {
+    // RFC 3339 lets 'T' and 'Z' be lower case, but the XSD dateTime(Stamp) lexical form VCDM requires (and the
+    // contexts type these values with) does not, and Data Integrity verifiers refuse it.
+    if b[10] != b'T' {
+        let also = if b[10] == b't' {
+            " (RFC 3339 allows a lower-case 't', but VCDM's XSD dateTimeStamp does not)"
+        } else {
+            ""
+        };
         return Err(format!(
-            "expected 'T' between date and time at character 11, found {:?}",
+            "expected 'T' between date and time at character 11, found {:?}{also}",
             b[10] as char
         ));
     }
@@ -100,7 +107,10 @@ pub fn date_time(s: &str, _zone: Zone) -> Result<(), String> {
         rest = &frac[digits..];
     }
     match rest {
-        "Z" | "z" => Ok(()),
+        "Z" => Ok(()),
+        "z" => {
+            Err("time zone 'z' must be upper case 'Z' (RFC 3339 allows 'z', VCDM's XSD dateTimeStamp does not)".into())
+        }
         "" => Err("has no time zone offset (append 'Z' for UTC or ±hh:mm)".into()),
         offset => {
             let o = offset.as_bytes();
@@ -268,15 +278,13 @@ mod tests {
 
     #[test]
     fn date_times() {
-        for ok in [
-            "2024-05-01T00:00:00Z",
-            "2024-02-29T23:59:60.123+05:30",
-            "2024-05-01t00:00:00z",
-        ] {
+        for ok in ["2024-05-01T00:00:00Z", "2024-02-29T23:59:60.123+05:30"] {
             assert!(date_time(ok, Zone::Required).is_ok(), "{ok}");
         }
         for (bad, why) in [
             ("2024-05-01T00:00:00", "time zone"),
+            ("2024-05-01t00:00:00Z", "lower-case 't'"),
+            ("2024-05-01T00:00:00z", "upper case 'Z'"),
             ("2024-05-01", "too short"),
             ("2023-02-29T00:00:00Z", "does not exist"),
             ("2024-13-01T00:00:00Z", "month 13"),

@@ -122,6 +122,7 @@ fn canonicalize_bytes(json: &[u8], budget: &Budget, end: Instant) -> Result<Stri
     let unknown: Arc<Mutex<Option<String>>> = Arc::default();
     let seen = Arc::clone(&unknown);
     let parser = JsonLdParser::new()
+        .with_data_loss_detection()
         .for_slice(json)
         .with_load_document_callback(move |url, _options| match contexts::lookup(url) {
             Some(text) => Ok(JsonLdRemoteDocument {
@@ -242,6 +243,42 @@ mod tests {
         assert!(
             nq.contains("<urn:example:clr> <https://purl.imsglobal.org/spec/vc/clr/vocab.html#partial> \"true\"^^<xsd:boolean> ."),
             "{nq}"
+        );
+    }
+
+    /// JSON-LD 1.1 §8.6: a double's canonical form is the binary double written with 16 significant digits
+    /// (`%1.15E`), as jsonld.js writes it; oxjsonld 0.2.7 rewrote the JSON digits and so signed other literals
+    /// (found by tests/differential.rs).
+    #[test]
+    fn doubles_have_at_most_sixteen_significant_digits() {
+        let doc = json!({"@context": {"lon": "https://schema.org/longitude", "lat": "https://schema.org/latitude"},
+            "@id": "urn:example:place", "lon": -38.616000000000014, "lat": 80.219, "alt": 12.5});
+        let doc = {
+            let mut d = doc;
+            d["@context"]["alt"] = json!("https://schema.org/elevation");
+            d
+        };
+        let nq = canon(&doc).expect("canonicalizes");
+        assert!(nq.contains("\"-3.861600000000001E1\"^^"), "{nq}");
+        assert!(nq.contains("\"8.021899999999999E1\"^^"), "{nq}");
+        assert!(nq.contains("\"1.25E1\"^^"), "{nq}");
+    }
+
+    /// VC Data Integrity 1.0: a term JSON-LD would drop (undefined, or a relative IRI) is an error, never left out
+    /// of what a signature covers.
+    #[test]
+    fn data_loss_is_an_error() {
+        let base = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:example:c",
+            "type": ["VerifiableCredential"], "favouriteColour": "teal"});
+        match canon(&base) {
+            Err(CanonError::Expansion { message }) => assert!(message.contains("favouriteColour"), "{message}"),
+            other => panic!("expected a data-loss error, got {other:?}"),
+        }
+        let language_map = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "id": "urn:example:c",
+            "type": ["VerifiableCredential"], "name": {"en": "Name"}});
+        assert!(
+            canon(&language_map).is_err(),
+            "a language map under an undefined container loses data"
         );
     }
 

@@ -23,6 +23,9 @@ use crate::proof::sign::{self, Format, SignError, Signed, Signer};
 
 const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 const CLR_CONTEXT: &str = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json";
+/// Defines 1EdTechRevocationList (and the other 1EdTech VC extensions): without it the status type is an undefined
+/// term, which a Data Integrity verifier must refuse as data loss.
+const OB_EXTENSIONS: &str = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json";
 const VALID_FROM: &str = "2024-01-15T09:00:00Z";
 /// When the expired credentials became valid.
 const LONGER_AGO: &str = "2019-09-01T00:00:00Z";
@@ -409,7 +412,7 @@ impl Builder<'_> {
             Vcdm::V11 => VC_V1_URL,
         };
         let mut c = json!({
-            "@context": [vc_context, OB_CONTEXT],
+            "@context": [vc_context, OB_CONTEXT, OB_EXTENSIONS],
             "id": urn(self.seed, name),
             "type": ["VerifiableCredential", "AchievementCredential"],
             "name": "Data Science Foundations",

@@ -1,5 +1,5 @@
 use crate::context::{JsonLdLoadDocumentOptions, JsonLdRemoteDocument, JsonLdTermDefinition};
-use crate::error::{JsonLdParseError, JsonLdSyntaxError};
+use crate::error::{JsonLdErrorCode, JsonLdParseError, JsonLdSyntaxError};
 use crate::expansion::{JsonLdEvent, JsonLdExpansionConverter, JsonLdValue};
 use crate::profile::{JsonLdProcessingMode, JsonLdProfile, JsonLdProfileSet};
 #[cfg(feature = "async-tokio")]
@@ -63,6 +63,8 @@ use tokio::io::AsyncRead;
 pub struct JsonLdParser {
     processing_mode: JsonLdProcessingMode,
     lenient: bool,
+    // clr-harness patch: data loss detection.
+    detect_data_loss: bool,
     profile: JsonLdProfileSet,
     base: Option<Iri<String>>,
 }
@@ -82,6 +84,15 @@ impl JsonLdParser {
     #[inline]
     pub fn lenient(mut self) -> Self {
         self.lenient = true;
+        self
+    }
+
+    /// Reports an error instead of silently dropping a property, type or node identifier that does not expand to an
+    /// absolute IRI (an undefined term, a relative IRI), with the data under it: signatures over the RDF must not
+    /// leave data out (VC Data Integrity 1.0, `DATA_LOSS_DETECTION_ERROR`). clr-harness patch.
+    #[inline]
+    pub fn with_data_loss_detection(mut self) -> Self {
+        self.detect_data_loss = true;
         self
     }
 
@@ -291,6 +302,8 @@ impl JsonLdParser {
             to_rdf: JsonLdToRdfConverter {
                 state: vec![JsonLdToRdfState::Graph(Some(GraphName::DefaultGraph))],
                 lenient: self.lenient,
+                detect_data_loss: self.detect_data_loss,
+                dropped: std::cell::RefCell::new(Vec::new()),
             },
             json_error: false,
         }
@@ -863,6 +876,16 @@ impl InternalJsonLdParser {
         for event in self.expended_events.drain(..) {
             self.to_rdf.convert_event(event, results);
         }
+        // clr-harness patch: data loss detection.
+        for value in self.to_rdf.dropped.get_mut().drain(..) {
+            errors.push(JsonLdSyntaxError::msg_and_code(
+                format!(
+                    "{value:?} does not expand to an absolute IRI (an undefined term or a relative IRI): \
+                     it and the data under it would be dropped from the RDF (data loss)"
+                ),
+                JsonLdErrorCode::InvalidIriMapping,
+            ));
+        }
     }
 
     fn is_end(&self) -> bool {
@@ -901,6 +924,9 @@ enum JsonLdToRdfState {
 struct JsonLdToRdfConverter {
     state: Vec<JsonLdToRdfState>,
     lenient: bool,
+    // clr-harness patch: IRIs that could not be converted, when data loss is detected.
+    detect_data_loss: bool,
+    dropped: std::cell::RefCell<Vec<String>>,
 }
 
 impl JsonLdToRdfConverter {
@@ -1241,7 +1267,12 @@ impl JsonLdToRdfConverter {
         if self.lenient {
             Some(NamedNode::new_unchecked(value))
         } else {
-            NamedNode::new(&value).ok()
+            let node = NamedNode::new(&value).ok();
+            // clr-harness patch: data loss detection.
+            if node.is_none() && self.detect_data_loss {
+                self.dropped.borrow_mut().push(value);
+            }
+            node
         }
     }
 
@@ -1418,6 +1449,7 @@ fn canonicalize_xsd_number(value: &str, always_double: bool) -> Option<RdfJsonNu
         (value, false)
     };
     let (value, exp) = value.split_once(['e', 'E']).unwrap_or((value, "0"));
+    let exp_text = exp;
     let (mut integer_part, mut decimal_part) = value.split_once('.').unwrap_or((value, ""));
     let mut exp = exp.parse::<i64>().ok()?;
 
@@ -1464,6 +1496,16 @@ fn canonicalize_xsd_number(value: &str, always_double: bool) -> Option<RdfJsonNu
         #[expect(clippy::map_with_unused_argument_over_ranges)]
         buffer.extend((0..(exp - digits_count)).map(|_| '0'));
         RdfJsonNumber::Integer(buffer)
+    } else if let Some(canonical) = format!("{}{value}e{exp_text}", if is_negative { "-" } else { "" })
+        .parse::<f64>()
+        .ok()
+        .and_then(double_canonical)
+    {
+        // clr-harness patch: the canonical xsd:double of JSON-LD 1.1 (§8.6, "%1.15E") is the number read as a double
+        // and written with 16 significant digits, trailing zeros dropped, as jsonld.js does: 80.219 is
+        // 8.021899999999999E1 and -38.616000000000014 is -3.861600000000001E1. Rewriting the JSON digits instead
+        // gave other literals than every other processor, and so other signatures.
+        RdfJsonNumber::Double(canonical)
     } else {
         let mut all_digits = integer_part.chars().chain(decimal_part.chars());
         buffer.push(all_digits.next()?);
@@ -1476,6 +1518,23 @@ fn canonicalize_xsd_number(value: &str, always_double: bool) -> Option<RdfJsonNu
         write!(&mut buffer, "E{}", exp.checked_sub(1)?).ok()?;
         RdfJsonNumber::Double(buffer)
     })
+}
+
+/// The canonical lexical form of an xsd:double as JSON-LD 1.1 writes it (`%1.15E`, trailing zeros of the mantissa
+/// removed): `-3.861600000000001E1`, `1.25E1`. clr-harness patch.
+fn double_canonical(value: f64) -> Option<String> {
+    if !value.is_finite() {
+        return None;
+    }
+    let text = format!("{value:.15e}");
+    let (mantissa, exp) = text.split_once('e')?;
+    let mantissa = mantissa.trim_end_matches('0');
+    let mantissa = if mantissa.ends_with('.') {
+        format!("{mantissa}0")
+    } else {
+        mantissa.to_string()
+    };
+    Some(format!("{mantissa}E{exp}"))
 }
 
 fn serialize_canonical_json(
