@@ -361,6 +361,7 @@ fn signed_mutants(settings: Settings, op: &'static SignedOperator) -> Result<(),
                 doc: &doc,
                 signing,
                 seed: settings.seed,
+                now: tamper::Input::at_epoch(),
             };
             let Some(m) = op.apply(&input, &mut ch.fork()).map_err(|e| format!("failed to {e}"))? else {
                 continue;

@@ -332,6 +332,7 @@ fn write_signed(
             doc: &doc,
             signing,
             seed: settings.seed,
+            now: tamper::Input::at_epoch(),
         };
         let Some(m) = op.apply(&input, &mut ch.fork()).context("cannot sign a mutant")? else {
             continue;

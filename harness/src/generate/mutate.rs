@@ -92,7 +92,7 @@ pub static OPERATORS: &[Operator] = &[
     },
     Operator {
         name: "lexical-date",
-        summary: "corrupts a date or date-time: a non-ASCII character inserted or substituted at a position, 64 KiB of junk, no time zone, date only, an impossible day",
+        summary: "corrupts a date or date-time: a non-ASCII character inserted or substituted at a position, 64 KiB of junk, no time zone, date only, a lower-case 't', an impossible day",
         trips: "OB30-DM-029 (OB30-DM-007 for validFrom, OB30-DM-022 for validUntil)",
         apply: lexical_date,
     },
@@ -753,7 +753,10 @@ pub fn every_position(doc: &Value, kind: Lexical, ch: &mut Chooser) -> Vec<Mutan
 fn lexical(a: &Analysis, ch: &mut Chooser, kind: Lexical, name: &'static str) -> Option<Mutant> {
     let (ptr, value, check) = choose(ch, &lexical_sites(a, kind))?;
     let n = value.chars().count();
-    let variants = if kind == Lexical::Uri { 6 } else { 5 };
+    let variants = match kind {
+        Lexical::Uri | Lexical::DateTime => 6,
+        _ => 5,
+    };
     let (new, how) = match (kind, ch.below(variants)) {
         (Lexical::Uri, 0) => {
             let c = *ch.pick(NON_ASCII_SPACE);
@@ -790,6 +793,10 @@ fn lexical(a: &Analysis, ch: &mut Chooser, kind: Lexical, name: &'static str) ->
             "64 KiB of digits prepended".into(),
         ),
         (Lexical::DateTime, 3) if value.len() > 10 => (value[..10].to_string(), "cut to the date".into()),
+        // RFC 3339 allows it; VCDM's XSD dateTimeStamp does not.
+        (Lexical::DateTime, 5) if value.get(10..11) == Some("T") => {
+            (format!("{}t{}", &value[..10], &value[11..]), "lower-case 't'".into())
+        }
         (Lexical::DateTime, _) => {
             // `…:ss[.fff]` followed by Z or ±hh:mm → `…:ss[.fff]`.
             let no_zone = value.get(..19).map(|head| {

@@ -11,6 +11,9 @@
 //! with the source. So a document signed with Data Integrity, EdDSA or RS256 is the same bytes on every run with
 //! the same seed (ES256 signatures are randomised by design: those verify the same way, with other bytes).
 //!
+//! What a Data Integrity proof covers is made expressible in RDF without loss first ([`rdf_safe`]: no
+//! `endorsementJwt`, no language maps — the contexts define neither).
+//!
 //! Generated credentials name status lists and refresh services on hosts nobody serves; a signed document must be
 //! verifiable offline (no pass without evidence, and no skip either), so signing drops `credentialStatus` and
 //! `refreshService` (status and refresh are proven against loopback servers in `harness/tests/status_refresh.rs`).
@@ -191,6 +194,7 @@ pub fn prepare(doc: &Value, signing: Signing, seed: u64) -> Result<(Value, Keyri
     let mut doc = doc.clone();
     rename(&mut doc, &ring.renamed);
     drop_services(&mut doc);
+    rdf_safe_document(&mut doc, signing == Signing::DataIntegrity);
     sign_children(&mut doc, &mut ring)?;
     Ok((doc, ring))
 }
@@ -327,6 +331,88 @@ fn drop_services(v: &mut Value) {
         Value::Array(items) => items.iter_mut().for_each(drop_services),
         _ => {}
     }
+}
+
+/// Makes what a Data Integrity proof will cover expressible in RDF without loss. The OB 3.0 and CLR 2.0 contexts
+/// define neither `endorsementJwt` nor language maps (`{"en": "…"}`, which the JSON Schemas allow for texts), so
+/// JSON-LD drops them, and VC Data Integrity 1.0 requires a verifier to refuse such a document (data loss
+/// detection). Inside every credential that gets a Data Integrity proof (`inside_di`: the document itself when it
+/// is signed that way, and every embedded credential object), `endorsementJwt` is removed, a language map
+/// becomes its first text and a TermsOfUse type term becomes an IRI. A VC-JWT document keeps them outside its
+/// embedded credentials: nothing JSON-LD-processes it.
+fn rdf_safe_document(doc: &mut Value, data_integrity: bool) {
+    if data_integrity {
+        rdf_safe(doc, true);
+        return;
+    }
+    // A VC-JWT document: only its embedded credentials are JSON-LD-processed.
+    if let Value::Object(o) = doc {
+        for child in o.values_mut() {
+            rdf_safe(child, false);
+        }
+    }
+}
+
+fn rdf_safe(v: &mut Value, inside_di: bool) {
+    match v {
+        Value::Object(o) => {
+            let inside = inside_di || (o.contains_key("issuer") && o.contains_key("credentialSubject"));
+            if inside {
+                o.shift_remove("endorsementJwt");
+            }
+            for (k, child) in o.iter_mut() {
+                if inside && k == "termsOfUse" {
+                    absolute_policy_types(child);
+                }
+                if inside && is_language_map(k, child) {
+                    let first = child
+                        .as_object()
+                        .and_then(|m| m.values().next())
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    *child = first;
+                    continue;
+                }
+                rdf_safe(child, inside);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| rdf_safe(i, inside_di)),
+        _ => {}
+    }
+}
+
+/// TermsOfUse types as absolute IRIs: the generator's `IssuerPolicy` / `TrustFrameworkPolicy` are terms no
+/// context defines.
+fn absolute_policy_types(terms: &mut Value) {
+    let items: Vec<&mut Value> = match terms {
+        Value::Array(items) => items.iter_mut().collect(),
+        one => vec![one],
+    };
+    for item in items {
+        if let Some(t) = item.get_mut("type")
+            && let Some(term) = t.as_str().filter(|t| !t.contains(':'))
+        {
+            *t = Value::String(format!("https://example.org/terms-of-use#{term}"));
+        }
+    }
+}
+
+/// Whether `value` of property `key` is a language map: an object of strings keyed by language tags (what the
+/// generator writes for display texts).
+fn is_language_map(key: &str, value: &Value) -> bool {
+    let texts = [
+        "name",
+        "description",
+        "narrative",
+        "caption",
+        "endorsementComment",
+        "targetName",
+        "targetDescription",
+    ];
+    texts.contains(&key)
+        && value
+            .as_object()
+            .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| v.is_string() && !k.starts_with('@')))
 }
 
 /// Replaces every string equal to a renamed issuer id (inside JWS payloads too, which are re-signed later).

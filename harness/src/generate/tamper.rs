@@ -37,11 +37,21 @@ pub struct SignedMutant {
     pub trips: BTreeSet<Trip>,
 }
 
-/// What an operator is given: the unsigned generated document, how to sign it, the key seed.
+/// What an operator is given: the unsigned generated document, how to sign it, the key seed, and the instant the
+/// mutant will be judged at (validity windows are set around it).
 pub struct Input<'a> {
     pub doc: &'a serde_json::Value,
     pub signing: Signing,
     pub seed: u64,
+    /// Seconds since the epoch; [`Input::at_epoch`] gives the generator's judging instant.
+    pub now: i64,
+}
+
+impl Input<'_> {
+    /// The generator's judging instant ([`super::EPOCH`]), as `validate --now 2025-12-01T00:00:00Z` judges.
+    pub fn at_epoch() -> i64 {
+        crate::datetime::epoch_seconds(super::EPOCH).map_or(0, |s| s as i64)
+    }
 }
 
 /// A named proof mutation operator.
@@ -67,6 +77,12 @@ pub static SIGNED_OPERATORS: &[SignedOperator] = &[
         summary: "changes a claim of the signed credential (its name, or validFrom by one second) after signing",
         trips: "OB30-PRF-005 at /proof/proofValue (Data Integrity) or OB30-JWT-006 (VC-JWT)",
         apply: tamper_claim,
+    },
+    SignedOperator {
+        name: "undefined-term",
+        summary: "adds, after signing, a property no context defines (or a language map): JSON-LD would drop it silently, so only data loss detection keeps the signature from covering less than the document says",
+        trips: "OB30-PRF-005 at /proof (Data Integrity: the document cannot be canonicalized without loss) or OB30-JWT-006 (VC-JWT: the payload changed)",
+        apply: undefined_term,
     },
     SignedOperator {
         name: "tamper-proof-options",
@@ -213,6 +229,36 @@ fn tamper_claim(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant>,
         ),
     };
     Ok(mutant("tamper-claim", changed, what, &[signature_trip(input.signing)]))
+}
+
+fn undefined_term(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant>, SignError> {
+    let (prepared, mut ring) = prepare(input.doc, input.signing, input.seed)?;
+    let signed = sign_root(&prepared, input.signing, &mut ring)?;
+    // A language map is valid text for an AchievementCredential's name (not for a ClrCredential's).
+    let map_allowed = !crate::proof::sign::is_clr(&prepared);
+    let (what, changed) = if ch.flag(50) || !map_allowed {
+        (
+            "an undefined property favouriteColour added",
+            change_signed(&signed, |d| {
+                if let Some(o) = d.as_object_mut() {
+                    o.insert("favouriteColour".into(), json!("teal"));
+                }
+            }),
+        )
+    } else {
+        (
+            "name turned into a language map",
+            change_signed(&signed, |d| {
+                let name = d.get("name").cloned().unwrap_or(json!("Name"));
+                d["name"] = json!({"en": name, "fr": "Nom"});
+            }),
+        )
+    };
+    let at = match input.signing {
+        Signing::DataIntegrity => trip(ids::OB30_PRF_005.id, "/proof"),
+        Signing::Jwt(_) => trip(ids::OB30_JWT_006.id, ""),
+    };
+    Ok(mutant("undefined-term", changed, what, &[at]))
 }
 
 fn tamper_proof_options(input: &Input, _ch: &mut Chooser) -> Result<Option<SignedMutant>, SignError> {
@@ -499,12 +545,8 @@ fn with_window(
 
 const DAY: f64 = 86_400.0;
 
-fn epoch() -> f64 {
-    crate::datetime::epoch_seconds(super::EPOCH).unwrap_or(0.0)
-}
-
 fn expired(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant>, SignError> {
-    let until = epoch() - DAY * (1 + ch.below(400)) as f64;
+    let until = input.now as f64 - DAY * (1 + ch.below(400)) as f64;
     let (signed, _, until_m) = with_window(input, until - 400.0 * DAY, Some(until))?;
     Ok(mutant(
         "expired",
@@ -515,7 +557,7 @@ fn expired(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant>, Sign
 }
 
 fn not_yet_valid(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant>, SignError> {
-    let from = epoch() + DAY * (1 + ch.below(400)) as f64;
+    let from = input.now as f64 + DAY * (1 + ch.below(400)) as f64;
     let until = ch.flag(50).then_some(from + 400.0 * DAY);
     let (signed, from_m, _) = with_window(input, from, until)?;
     Ok(mutant(
@@ -620,6 +662,7 @@ mod tests {
                                     doc: &doc,
                                     signing,
                                     seed: 4,
+                                    now: Input::at_epoch(),
                                 },
                                 &mut ch,
                             )

@@ -137,8 +137,8 @@ const OFFSETS: &[i64] = &[
     -3 * 60 - 30,
 ];
 
-/// An RFC 3339 date-time with offset for the instant `secs`, formatting varied by choices: offset, fractional
-/// seconds, and (rarely) the lower-case `t`/`z` RFC 3339 allows.
+/// An RFC 3339 date-time with offset for the instant `secs`, formatting varied by choices: offset and fractional
+/// seconds.
 pub fn date_time_at(ch: &mut Chooser, secs: i64) -> String {
     let offset_min = *ch.pick(OFFSETS);
     let local = secs + offset_min * 60;
@@ -152,23 +152,17 @@ pub fn date_time_at(ch: &mut Chooser, secs: i64) -> String {
         3 => format!(".{}", ch.below(10)),
         _ => format!(".{:06}", ch.below(1_000_000)),
     };
-    let lower = ch.flag(5);
+    // Upper-case 'T' and 'Z' only: RFC 3339 allows lower case, VCDM's XSD dateTimeStamp does not.
     let zone = if offset_min == 0 {
         match ch.below(3) {
-            0 | 1 => {
-                if lower {
-                    "z".into()
-                } else {
-                    "Z".into()
-                }
-            }
+            0 | 1 => "Z".into(),
             _ => "+00:00".to_string(),
         }
     } else {
         let sign = if offset_min < 0 { '-' } else { '+' };
         format!("{sign}{:02}:{:02}", offset_min.abs() / 60, offset_min.abs() % 60)
     };
-    let t = if lower { 't' } else { 'T' };
+    let t = 'T';
     // The fraction adds to the instant; a validity bound is only ever moved later by it, never earlier (callers of
     // a "not after now" bound pass a whole second before it).
     format!("{y:04}-{mo:02}-{d:02}{t}{h:02}:{mi:02}:{se:02}{frac}{zone}")
