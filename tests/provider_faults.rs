@@ -63,6 +63,8 @@ const ROWS: &[Row] = &[
     row("extra-response-property", &["API-008"]),
     row("bad-query-accepted", &["API-014"]),
     row("upsert-always-201", &["API-016"]),
+    // Allowed: an identical re-upsert answered 304 shows no replacement, so API-016 is a skip, not a pass.
+    row("upsert-held-not-modified", &["API-016"]),
     row("malformed-upsert-accepted", &["API-017"]),
     // The refused JWS is also a create that did not answer 201 (it is not expected back: API-018 judges what was
     // accepted).
@@ -229,6 +231,17 @@ fn main() {
             check_row(r.trips, Faults::one(fault), true, r.documents_fail)
         }));
     }
+    // An allowed answer is never a failure: the identical re-upsert answered 304 leaves API-016 unobserved.
+    trials.push(Trial::test(
+        "an identical re-upsert answered 304 is a skip of API-016, not a failure",
+        || {
+            let o = conformance_run_of(Faults::one(Fault::UpsertHeldNotModified), true, &[Family::Ob30])?;
+            match o.provider.get("OB30-API-016") {
+                Some(Outcome::Skip) => Ok(()),
+                other => Err(format!("OB30-API-016 should be a skip, got {other:?}").into()),
+            }
+        },
+    ));
     // CLR 2.0 states its API by analogy with OB 3.0, but OAuth 2.0's own MUSTs hold for it alone too.
     trials.push(Trial::test(
         "a CLR-2.0-only provider serving credentials without a token or scope fails",

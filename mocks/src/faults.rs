@@ -61,6 +61,8 @@ faults! {
     ExtraResponseProperty = "extra-response-property": "the getCredentials body carries a property besides credential and compactJwsString",
     BadQueryAccepted = "bad-query-accepted": "getCredentials ignores invalid limit, offset and since values instead of answering 400",
     UpsertAlways201 = "upsert-always-201": "upsertCredential answers 201 when it replaces a credential instead of 200",
+    UpsertHeldNotModified = "upsert-held-not-modified":
+        "upsertCredential answers 304 Not Modified to a credential the user already holds (allowed for an identical one: OB 3.0 leaves it to the host, so replacement is not observed)",
     MalformedUpsertAccepted = "malformed-upsert-accepted": "upsertCredential answers 200 to a body that is not a credential",
     JwsUpsertRefused = "jws-upsert-refused": "upsertCredential answers 415 to a compact JWS sent as text/plain",
     RefreshWithoutAccessToken = "refresh-without-access-token":

@@ -109,7 +109,7 @@ api_rules! {
     UpsertCreates "015" Must "upsertcredential" "upsert creates with 201":
         "upsertCredential of a credential the user does not hold answers 201 with the credential as the body.",
     UpsertReplaces "016" Must "upsertcredential" "upsert replaces with 200":
-        "upsertCredential of a credential the user already holds (same issuer and id) answers 200 and replaces it.",
+        "upsertCredential of a credential the user already holds (same issuer and id) answers 200 and replaces it, never 201 (a second copy); an identical re-upsert may be refused (304 or 4xx), which OB 3.0 leaves to the host and is then not observed.",
     UpsertRepresentations "017" Must "upsertcredential" "upsert representations":
         "upsertCredential accepts a compact JWS as text/plain and refuses a malformed body with 400.",
     Preserved "018" Must "upsertcredential" "credentials are preserved":

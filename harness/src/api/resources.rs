@@ -160,7 +160,22 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
             )
             .await
             {
-                upsert_answer(s, c, c.check(ApiRule::UpsertReplaces), u, &resp, 200);
+                // OB 3.0 §6.2.3 leaves to the host what it does when the credential sent is the same as (or older
+                // than) the one it holds: a 304 or a refusal of the identical re-upsert shows no replacement, and no
+                // violation either. 201 (a second copy), 5xx and 401/403 are judged.
+                let refused_same = resp.status == 304 || matches!(resp.status, 400 | 409 | 412 | 422);
+                if refused_same {
+                    s.rec.undetermined(
+                        c.check(ApiRule::UpsertReplaces),
+                        format!(
+                            "the provider answered {} to an identical re-upsert of {}, which OB 3.0 leaves to the \
+                             host: no replacement was observed",
+                            resp.status, u.name
+                        ),
+                    );
+                } else {
+                    upsert_answer(s, c, c.check(ApiRule::UpsertReplaces), u, &resp, 200);
+                }
             }
         }
         None => s

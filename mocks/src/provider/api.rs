@@ -454,6 +454,9 @@ async fn upsert(p: Arc<Provider>, family: Family, req: Request) -> Response {
         Ok(c) => c,
         Err(e) => return internal(p, e),
     };
+    if !created && p.has(Fault::UpsertHeldNotModified) {
+        return raw_response(p, StatusCode::NOT_MODIFIED, "text/plain", String::new());
+    }
     let status = if (created && !p.has(Fault::UpsertAlways200)) || p.has(Fault::UpsertAlways201) {
         StatusCode::CREATED
     } else {
