@@ -212,7 +212,12 @@ fn svg_broken_markup(svg: &[u8], ch: &mut Chooser) -> Option<(Vec<u8>, String)> 
     let svg = std::str::from_utf8(svg).ok()?;
     let (start, end) = svg_element(svg)?;
     // Cut somewhere inside the element's content, on a character boundary, and end the document there.
-    let open = svg.get(start..end)?.find(['[', '"'])? + start + 1;
+    // Inside the content: after "<![CDATA[" for JSON, after the opening quote of `verify` for a JWS.
+    let element = svg.get(start..end)?;
+    let open = match element.find("<![CDATA[") {
+        Some(i) => i + "<![CDATA[".len(),
+        None => element.find('"')? + 1,
+    } + start;
     let span = end.saturating_sub(open + 8).max(1);
     let mut cut = open + ch.below(span);
     while !svg.is_char_boundary(cut) {

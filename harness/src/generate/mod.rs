@@ -202,9 +202,14 @@ pub fn check_signed(signed: &crate::proof::sign::Signed, net: &crate::verify::Ne
 
 /// [`check_signed`] on a file's bytes (a baked image, say).
 pub fn check_file(bytes: &[u8], net: &crate::verify::Net) -> Vec<Subject> {
+    check_file_with_net(bytes, Some(net))
+}
+
+/// Every check on a file's bytes at [`EPOCH`]: proofs verified under `net`, or the data model only without one.
+pub fn check_file_with_net(bytes: &[u8], net: Option<&crate::verify::Net>) -> Vec<Subject> {
     let opts = crate::engine::Options {
         env: crate::verify::Env::at(EPOCH).unwrap_or_default(),
-        net: Some(net),
+        net,
         ..crate::engine::Options::default()
     };
     let mut out = Vec::new();

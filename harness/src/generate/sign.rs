@@ -132,8 +132,8 @@ fn process_key(alg: KeyAlgorithm) -> Result<&'static JwtSigningKey, SignError> {
     .map_err(|e| SignError::Jwt(crate::proof::jwt::JwtError::Sign(e.clone())))
 }
 
-/// The `did:key` of an Ed25519 key.
-fn did_key_of(key: &JwtSigningKey) -> String {
+/// The DID of a key: `did:key` for Ed25519, `did:jwk` for the others.
+fn did_of(key: &JwtSigningKey) -> String {
     match key.public_key() {
         PublicKey::Ed25519(pk) => multikey::ed25519_did_key(pk),
         other => did_jwk_of(&keyfile::public_key_jwk(other)),
@@ -180,10 +180,10 @@ pub fn prepare(doc: &Value, signing: Signing, seed: u64) -> Result<(Value, Keyri
             Signing::Jwt(alg @ (KeyAlgorithm::P256 | KeyAlgorithm::Rsa2048))
                 if Some(&issuer) == root_issuer.as_ref() =>
             {
-                did_key_of(process_key(alg)?)
+                did_of(process_key(alg)?)
             }
-            _ if in_jwt => did_key_of(process_key(KeyAlgorithm::Rsa2048)?),
-            _ => did_key_of(&ring.ed25519_of(&format!("issuer {issuer}"))?.1),
+            _ if in_jwt => did_of(process_key(KeyAlgorithm::Rsa2048)?),
+            _ => did_of(&ring.ed25519_of(&format!("issuer {issuer}"))?.1),
         };
         // The key was made under the generated id; file it under the DID too.
         if let Some(key) = ring.ed25519.remove(&format!("issuer {issuer}")) {
@@ -415,7 +415,8 @@ fn is_language_map(key: &str, value: &Value) -> bool {
             .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| v.is_string() && !k.starts_with('@')))
 }
 
-/// Replaces every string equal to a renamed issuer id (inside JWS payloads too, which are re-signed later).
+/// Replaces every string equal to a renamed issuer id. JWS payloads are strings here: [`sign_children`] renames
+/// inside them when it re-signs them.
 fn rename(v: &mut Value, renamed: &BTreeMap<String, String>) {
     match v {
         Value::String(s) => {
@@ -430,7 +431,7 @@ fn rename(v: &mut Value, renamed: &BTreeMap<String, String>) {
 }
 
 /// Signs every credential embedded in `v` (not `v` itself), innermost first: objects get a Data Integrity proof,
-/// `endorsementJwt` entries become EdDSA VC-JWTs over their (renamed) payloads.
+/// `endorsementJwt` entries become RS256 VC-JWTs over their (renamed) payloads.
 fn sign_children(v: &mut Value, ring: &mut Keyring) -> Result<(), SignError> {
     match v {
         Value::Object(o) => {

@@ -295,7 +295,7 @@ fn embedded_sites(v: &Value, at: &str, out: &mut Vec<Embedded>) {
     match v {
         Value::Object(o) => {
             for (k, child) in o {
-                let here = format!("{at}/{}", escape(k));
+                let here = crate::json::Ptr::from_escaped(at).key(k).as_str().to_string();
                 match (k.as_str(), child) {
                     ("proof", _) => {}
                     ("endorsementJwt", Value::Array(jwts)) => {
@@ -347,10 +347,6 @@ fn embedded_sites(v: &Value, at: &str, out: &mut Vec<Embedded>) {
     }
 }
 
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
 /// The embedded credentials that hold the value at `at`, innermost first, each with whether it is a nested CLR
 /// credential.
 fn enclosing(sites: &[Embedded], at: &str) -> Vec<(String, bool)> {
@@ -397,7 +393,9 @@ fn tamper_embedded(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutan
             };
             let changed = change_signed(&Signed::Jws(jws), |d| {
                 let name = d.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-                d["name"] = json!(format!("{name} (changed)"));
+                if let Some(o) = d.as_object_mut() {
+                    o.insert("name".into(), json!(format!("{name} (changed)")));
+                }
             });
             *target = json!(crate::proof::sign::to_text(&changed).trim_end());
             // The endorsement's own subject is its JWS payload: its findings point into that.
@@ -415,9 +413,13 @@ fn tamper_embedded(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutan
         };
         let issuer = crate::verify::issuer_id(target).unwrap_or_default();
         *target = sign_di(&crate::proof::sign::without_proof(target), &issuer, &mut ring)?;
-        if nested {
-            trips.push(trip(ids::CLR20_VER_001.id, &outer));
-        }
+        // A credential holding a changed one does not verify as a whole: a nested CLR credential trips the CLR's
+        // nested-credential check, an endorsement the endorsement check of its parent.
+        trips.push(if nested {
+            trip(ids::CLR20_VER_001.id, &outer)
+        } else {
+            trip(ids::OB30_VER_005.id, &outer)
+        });
     }
     let signed = sign_root(&prepared, input.signing, &mut ring)?;
     Ok(mutant(
@@ -585,7 +587,7 @@ fn jwt_claim_mismatch(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMu
     }
     let claim = *ch.pick(&present);
     payload[claim] = match payload.get(claim) {
-        Some(Value::Number(n)) => json!(n.as_i64().unwrap_or(0) + 3600),
+        Some(Value::Number(n)) => json!(n.as_i64().unwrap_or(0).saturating_add(3600)),
         _ => json!(format!("urn:uuid:{}", uuid_like(input.seed))),
     };
     let key = root_key(input.signing, &issuer, &mut ring)?;

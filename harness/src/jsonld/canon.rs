@@ -262,6 +262,30 @@ mod tests {
         assert!(nq.contains("\"-3.861600000000001E1\"^^"), "{nq}");
         assert!(nq.contains("\"8.021899999999999E1\"^^"), "{nq}");
         assert!(nq.contains("\"1.25E1\"^^"), "{nq}");
+        // What (n).toExponential(15) gives in JavaScript: ties round away from zero, −0 has no sign, and an integer
+        // below 10^21 stays an xsd:integer.
+        for (number, literal) in [
+            ("1000000000000000.5", "\"1.000000000000001E15\"^^"),
+            ("-0.0", "\"0\"^^<http://www.w3.org/2001/XMLSchema#integer>"),
+            ("0.1", "\"1.0E-1\"^^"),
+            ("1e-7", "\"1.0E-7\"^^"),
+            (
+                "100000000000000000000",
+                "\"100000000000000000000\"^^<http://www.w3.org/2001/XMLSchema#integer>",
+            ),
+            ("1e21", "\"1.0E21\"^^"),
+        ] {
+            let text = format!(r#"{{"@context": {{"v": "https://schema.org/value"}}, "@id": "urn:x", "v": {number}}}"#);
+            let doc: Value = serde_json::from_str(&text).expect("json");
+            let nq = canon(&doc).expect("canonicalizes");
+            assert!(nq.contains(literal), "{number}: {nq}");
+        }
+        let typed = json!({"@context": {"v": {"@id": "https://schema.org/value",
+            "@type": "http://www.w3.org/2001/XMLSchema#double"}}, "@id": "urn:x", "v": -0.0});
+        assert!(
+            canon(&typed).is_ok_and(|nq| nq.contains("\"0.0E0\"^^")),
+            "−0 as an xsd:double"
+        );
     }
 
     /// VC Data Integrity 1.0: a term JSON-LD would drop (undefined, or a relative IRI) is an error, never left out
@@ -280,6 +304,10 @@ mod tests {
             canon(&language_map).is_err(),
             "a language map under an undefined container loses data"
         );
+        // An absolute IRI that is not strictly valid is kept (as jsonld.js keeps it), not reported as lost.
+        let odd_iri = json!({"@context": {"u": {"@id": "https://schema.org/url", "@type": "@id"}},
+            "@id": "urn:example:c", "u": "https://cdn.example/x?a|b"});
+        assert!(canon(&odd_iri).is_ok_and(|nq| nq.contains("x?a|b")));
     }
 
     #[test]

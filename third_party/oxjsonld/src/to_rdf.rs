@@ -1268,8 +1268,13 @@ impl JsonLdToRdfConverter {
             Some(NamedNode::new_unchecked(value))
         } else {
             let node = NamedNode::new(&value).ok();
-            // clr-harness patch: data loss detection.
+            // clr-harness patch: data loss detection. Only what is not an absolute IRI at all (no scheme, or
+            // whitespace) is data loss; an absolute IRI that is merely invalid (a '|' in a query) is kept as written,
+            // as jsonld.js keeps it, so that both sign the same triples.
             if node.is_none() && self.detect_data_loss {
+                if looks_absolute(&value) {
+                    return Some(NamedNode::new_unchecked(value));
+                }
                 self.dropped.borrow_mut().push(value);
             }
             node
@@ -1490,7 +1495,9 @@ fn canonicalize_xsd_number(value: &str, always_double: bool) -> Option<RdfJsonNu
         buffer.push('-');
     }
     let digits_count = i64::try_from(integer_part.len() + decimal_part.len()).ok()?;
-    Some(if !always_double && exp >= digits_count && exp < 21 {
+    // clr-harness patch: `<= 21` (was `< 21`): in this 0.d×10^exp form an integer below 10^21, which JSON-LD writes
+    // as an xsd:integer, has exp up to 21 (10^20 is 0.1×10^21).
+    Some(if !always_double && exp >= digits_count && exp <= 21 {
         buffer.push_str(integer_part);
         buffer.push_str(decimal_part);
         #[expect(clippy::map_with_unused_argument_over_ranges)]
@@ -1520,21 +1527,59 @@ fn canonicalize_xsd_number(value: &str, always_double: bool) -> Option<RdfJsonNu
     })
 }
 
+/// An absolute IRI as jsonld.js judges it: a scheme (a letter, then letters, digits, '+', '-' or '.') before ':',
+/// and no whitespace. clr-harness patch.
+fn looks_absolute(value: &str) -> bool {
+    let Some((scheme, _)) = value.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !value.chars().any(char::is_whitespace)
+}
+
 /// The canonical lexical form of an xsd:double as JSON-LD 1.1 writes it (`%1.15E`, trailing zeros of the mantissa
 /// removed): `-3.861600000000001E1`, `1.25E1`. clr-harness patch.
 fn double_canonical(value: f64) -> Option<String> {
     if !value.is_finite() {
         return None;
     }
-    let text = format!("{value:.15e}");
-    let (mantissa, exp) = text.split_once('e')?;
-    let mantissa = mantissa.trim_end_matches('0');
-    let mantissa = if mantissa.ends_with('.') {
-        format!("{mantissa}0")
-    } else {
-        mantissa.to_string()
-    };
-    Some(format!("{mantissa}E{exp}"))
+    // Like toExponential(15): −0 is written 0.0E0.
+    if value == 0.0 {
+        return Some("0.0E0".into());
+    }
+    // The exact decimal expansion of the double (at most 767 significant digits), rounded to 16 significant digits
+    // half away from zero, as toExponential rounds (Rust's own `{:.15e}` rounds ties to even).
+    let exact = format!("{:.800e}", value.abs());
+    let (digits, exp) = exact.split_once('e')?;
+    let mut exp: i64 = exp.parse().ok()?;
+    let digits: Vec<u8> = digits.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect();
+    let mut kept: Vec<u8> = digits.get(..16)?.to_vec();
+    if digits.get(16).is_some_and(|d| *d >= 5) {
+        let mut i = kept.len();
+        loop {
+            if i == 0 {
+                kept.insert(0, 1);
+                kept.pop();
+                exp += 1;
+                break;
+            }
+            i -= 1;
+            if kept[i] == 9 {
+                kept[i] = 0;
+            } else {
+                kept[i] += 1;
+                break;
+            }
+        }
+    }
+    while kept.len() > 2 && kept.last() == Some(&0) {
+        kept.pop();
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let rest: String = kept.iter().skip(1).map(|d| char::from(b'0' + d)).collect();
+    Some(format!("{sign}{}.{rest}E{exp}", kept.first()?))
 }
 
 fn serialize_canonical_json(
