@@ -383,3 +383,32 @@ fn no_redact_keeps_the_secrets_for_local_debugging() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `--generated N`: N generated credentials of each family are upserted; the run passes, so each was accepted
+/// (`*-API-015`), returned unchanged by getCredentials (`*-API-018` matches every accepted upload by id) and verified
+/// (`*-API-009`); their ids are in the report and the seed is printed.
+#[test]
+fn generated_credentials_are_upserted_returned_and_verified() {
+    let dir = temp_dir("generated");
+    let out = run(&[
+        "run",
+        "--generated",
+        "2",
+        "--seed",
+        "9",
+        "--format",
+        "json",
+        "--report-dir",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("2 generated credential(s) of each family, seed 9"), "{t}");
+    let report = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
+    // The ids do not depend on the instant the dates were moved to.
+    let uploads = clr_harness::api::upload::Upload::generated(2, 9, 0).expect("generates");
+    assert_eq!(uploads.len(), 4);
+    for u in &uploads {
+        assert!(report.contains(&u.id), "{} ({}) is not in the report", u.name, u.id);
+    }
+}

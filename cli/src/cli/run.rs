@@ -43,9 +43,13 @@ pub struct RunArgs {
     /// Embedded run only: make the reference provider misbehave (see `clr-harness mocks faults`). Repeatable.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     fault: Vec<String>,
-    /// Embedded run only: seed of the mocks' generated content.
+    /// Seed of the mocks' generated content (embedded run) and of the --generated credentials.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also upsert N generated credentials of each family (valid by construction, signed with Data Integrity
+    /// proofs by did:key issuers): each must be accepted, returned unchanged by getCredentials and verify there.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    generated: usize,
     /// List the checks the run would perform and exit.
     #[arg(long)]
     list: bool,
@@ -205,6 +209,18 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
             v
         }
     };
+    let mut uploads = uploads;
+    if args.generated > 0 {
+        // Valid around the instant the run judges returned credentials at: the clock the run started with.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        uploads.extend(Upload::generated(args.generated, args.seed, now).map_err(anyhow::Error::msg)?);
+        eprintln!(
+            "upserting {} generated credential(s) of each family, seed {} (--seed {} upserts the same)",
+            args.generated, args.seed, args.seed
+        );
+    }
     let allowed_hosts = embedded.as_ref().map(Embedded::allowed_hosts).unwrap_or_default();
     let ca_files: Vec<PathBuf> = target.tls.ca_file.iter().cloned().collect();
     let recording = Recording {

@@ -123,6 +123,36 @@ impl Upload {
         uploads
     }
 
+    /// `count` generated credentials of each family (`clr-harness run --generated`), valid by construction and
+    /// signed with Data Integrity proofs, their issuers `did:key`s so that they verify offline; case `i` of run
+    /// seed `seed`. Generated documents are valid around [`crate::generate::EPOCH`]; these are made valid around
+    /// `now` (seconds since 1970), when the run judges them ([`crate::generate::valid_around`]), before they are
+    /// signed.
+    pub fn generated(count: usize, seed: u64, now: i64) -> Result<Vec<Upload>, String> {
+        use crate::generate::{self, Case, Settings, sign};
+        let settings = Settings { seed, cases: count };
+        let mut out = Vec::new();
+        for family in Family::ALL {
+            let generated_family = match family {
+                Family::Ob30 => generate::Family::Ob30,
+                Family::Clr20 => generate::Family::Clr20,
+            };
+            for i in 0..count {
+                let case = Case::random(generated_family, &mut settings.gen_for("run", i));
+                let mut doc = case.generate().doc;
+                generate::valid_around(&mut doc, now);
+                let signed = sign::sign_generated(&doc, sign::Signing::DataIntegrity, seed)
+                    .map_err(|e| format!("failed to {e}"))?;
+                let name = format!("generated-{}-{:04} (seed {seed})", generated_family.slug(), i + 1);
+                out.push(Upload::from_bytes(
+                    &name,
+                    crate::proof::sign::to_text(&signed).as_bytes(),
+                )?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The signed samples (one OB 3.0 badge, one CLR 2.0 transcript), verifiable offline.
     pub fn samples() -> Vec<Upload> {
         SAMPLES
@@ -139,6 +169,18 @@ impl Upload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_uploads_are_of_both_families_and_reproducible() {
+        let a = Upload::generated(2, 7, 1_800_000_000).expect("generates");
+        assert_eq!(a.len(), 4);
+        assert_eq!(a.iter().filter(|u| u.family == Family::Ob30).count(), 2);
+        let b = Upload::generated(2, 7, 1_800_000_000).expect("generates");
+        assert_eq!(
+            a.iter().map(|u| &u.body).collect::<Vec<_>>(),
+            b.iter().map(|u| &u.body).collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn the_samples_cover_both_families() {

@@ -174,6 +174,54 @@ pub fn minimize(
     (case, failure, tried)
 }
 
+/// Moves every date-time of a generated document by `delta` seconds (written in UTC), so that a document built
+/// around [`EPOCH`] is valid around another instant — the real clock, for credentials a provider run upserts. All of
+/// them move together, so every relation the generator kept (validFrom before validUntil, awarded before valid …)
+/// still holds; calendar dates (`YYYY-MM-DD`) stay.
+pub fn shift_date_times(doc: &mut Value, delta: i64) {
+    match doc {
+        Value::String(s) => {
+            if crate::lexical::date_time(s, crate::lexical::Zone::Required).is_ok()
+                && let Some(secs) = crate::datetime::epoch_seconds(s)
+            {
+                *s = crate::datetime::rfc3339(secs.floor() as i64 + delta);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| shift_date_times(i, delta)),
+        Value::Object(o) => o.values_mut().for_each(|v| shift_date_times(v, delta)),
+        _ => {}
+    }
+}
+
+/// Makes a generated document valid around `now` (seconds since 1970) for a while, as a credential used in real time
+/// must be: every date-time moves so that the generator's judging instant becomes a minute before `now` (so a
+/// window that opens exactly at that instant is open), then a window that would close within a day of `now` is
+/// held open for a year (the generator also builds windows that close exactly at its instant, valid only there).
+pub fn valid_around(doc: &mut Value, now: i64) {
+    const DAY: i64 = 86_400;
+    shift_date_times(doc, now - 60 - values::epoch_secs());
+    fn hold_open(v: &mut Value, now: i64) {
+        match v {
+            Value::Object(o) => {
+                for key in ["validUntil", "expirationDate"] {
+                    let closes = o
+                        .get(key)
+                        .and_then(Value::as_str)
+                        .and_then(crate::datetime::epoch_seconds)
+                        .is_some_and(|s| (s as i64) < now + DAY);
+                    if closes {
+                        o.insert(key.into(), Value::String(crate::datetime::rfc3339(now + 365 * DAY)));
+                    }
+                }
+                o.values_mut().for_each(|c| hold_open(c, now));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| hold_open(i, now)),
+            _ => {}
+        }
+    }
+    hold_open(doc, now);
+}
+
 /// Runs every check on `doc` as `clr-harness validate --no-proofs --now 2025-12-01T00:00:00Z` does: data model only,
 /// judged at [`EPOCH`].
 pub fn check(doc: &Value) -> Vec<Subject> {

@@ -7,11 +7,11 @@
 //! VC-JWTs), then every embedded credential is signed innermost first — endorsements, `endorsementJwt` entries
 //! (RS256 VC-JWTs, the algorithm certification asks for) and a CLR's nested credentials — and the document last, as the [`Signing`] says.
 //!
-//! Ed25519 keys derive from the run seed and the issuer id; the P-256 and RSA keys are fixed test keys published
-//! with the source. So a document signed with Data Integrity, EdDSA or RS256 is the same bytes on every run with
+//! Ed25519 keys derive from the run seed and the issuer id; the P-256 and RSA keys are the test keys published in
+//! `vectors/keys/`. So a document signed with Data Integrity, EdDSA or RS256 is the same bytes on every run with
 //! the same seed (ES256 signatures are randomised by design: those verify the same way, with other bytes).
 //!
-//! What a Data Integrity proof covers is made expressible in RDF without loss first ([`rdf_safe`]: no
+//! What a Data Integrity proof covers is made expressible in RDF without loss first (`rdf_safe_document`: no
 //! `endorsementJwt`, no language maps — the contexts define neither).
 //!
 //! Generated credentials name status lists and refresh services on hosts nobody serves; a signed document must be
@@ -114,14 +114,17 @@ pub fn ed25519_key(seed: u64, name: &str) -> Result<([u8; 32], JwtSigningKey), S
     Ok((bytes, key))
 }
 
-/// The P-256 or RSA key of generated VC-JWTs: fixed keys published with the source (`keys/`), so that RS256
+/// The P-256 or RSA key of generated VC-JWTs: the test keys published in `vectors/keys/`, so that RS256
 /// signatures (deterministic, like EdDSA) give the same bytes on every run. They sign test vectors only.
 fn process_key(alg: KeyAlgorithm) -> Result<&'static JwtSigningKey, SignError> {
     static P256: OnceLock<Result<JwtSigningKey, String>> = OnceLock::new();
     static RSA: OnceLock<Result<JwtSigningKey, String>> = OnceLock::new();
     let (cell, text) = match alg {
-        KeyAlgorithm::P256 => (&P256, include_str!("keys/p-256.private.jwk.json")),
-        _ => (&RSA, include_str!("keys/rsa-2048.private.jwk.json")),
+        KeyAlgorithm::P256 => (&P256, include_str!("../../../vectors/keys/test-p256.private.jwk.json")),
+        _ => (
+            &RSA,
+            include_str!("../../../vectors/keys/test-rsa-2048.private.jwk.json"),
+        ),
     };
     cell.get_or_init(|| {
         serde_json::from_str::<Value>(text)
