@@ -140,9 +140,20 @@ fn run_property(
             Err(failure) => {
                 let (small, failure, tried) = generate::minimize(case, failure, |c| property(c).err(), SHRINK_BUDGET);
                 let doc = serde_json::to_string_pretty(&small.generate().doc).unwrap_or_default();
+                let frozen = frozen_path(name, settings.seed);
+                let freeze = if frozen.is_file() {
+                    format!(
+                        "\nthe shrunk failing document is {} (with its manifest entry beside it); to keep it as a \
+                         fixed vector: clr-harness vectors freeze {} --into vectors/fixed/<spec>/<area>",
+                        frozen.display(),
+                        frozen.display()
+                    )
+                } else {
+                    String::new()
+                };
                 return Err(format!(
                     "{name}: case {i} ({}) failed — seed {seed}; reproduce with CLR_GEN_SEED={seed} \
-                     (shrunk over {tried} candidate(s), tape of {} choice(s))\n{failure}\n\
+                     (shrunk over {tried} candidate(s), tape of {} choice(s))\n{failure}{freeze}\n\
                      generated document before any mutation:\n{}",
                     family.slug(),
                     small.tape.len(),
@@ -154,6 +165,44 @@ fn run_property(
         }
     }
     Ok(applicable)
+}
+
+/// Where a failing property writes its document for `clr-harness vectors freeze` (any of the extensions it may
+/// have): one file per property and seed, overwritten by every failing candidate, so the last one written is the
+/// shrunk one.
+fn frozen_path(property: &str, seed: u64) -> std::path::PathBuf {
+    let base = std::env::temp_dir()
+        .join("clr-harness-generated")
+        .join(format!("{property}-{seed}"));
+    ["json", "jwt", "png", "svg"]
+        .iter()
+        .map(|ext| base.with_extension(ext))
+        .find(|p| p.is_file())
+        .unwrap_or(base)
+}
+
+/// Writes a failing document and, beside it (`.toml`), the manifest entry a fixed vector of it should have: what its
+/// operator declares, the requirement — not what the checks reported.
+fn freeze_candidate(property: &str, seed: u64, ext: &str, bytes: &[u8], trips: &Trips, what: &str) {
+    let dir = std::env::temp_dir().join("clr-harness-generated");
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(format!("{property}-{seed}.{ext}"));
+    let checks: BTreeSet<String> = trips.iter().map(|(c, _)| c.clone()).collect();
+    let at: Vec<String> = trips.iter().map(|(c, p)| format!("{c} at {p}")).collect();
+    let mut entry = toml::Table::new();
+    entry.insert(
+        "trips".into(),
+        toml::Value::Array(checks.into_iter().map(toml::Value::String).collect()),
+    );
+    entry.insert(
+        "description".into(),
+        toml::Value::String(format!(
+            "generated (seed {seed}), {property}: {what} (expected: {})",
+            at.join(", ")
+        )),
+    );
+    let _ = std::fs::write(&path, bytes);
+    let _ = std::fs::write(path.with_extension("toml"), entry.to_string());
 }
 
 fn valid_documents(settings: Settings) -> Result<(), Failed> {
@@ -272,7 +321,10 @@ fn mutants(settings: Settings, op: &'static Operator) -> Result<(), Failed> {
             return Ok(false);
         };
         let subjects = run_checks(&m.doc)?;
-        judge(&m, &subjects).map(|()| true)
+        judge(&m, &subjects).map(|()| true).inspect_err(|_| {
+            let bytes = serde_json::to_vec_pretty(&m.doc).unwrap_or_default();
+            freeze_candidate(op.name, settings.seed, "json", &bytes, &m.trips, &m.what);
+        })
     })?;
     // An operator that never found a site tested nothing: that is a failure of the generator's coverage.
     if applied == 0 && settings.cases >= 16 {
@@ -378,7 +430,13 @@ fn signed_mutants(settings: Settings, op: &'static SignedOperator) -> Result<(),
             want.extend(signing.declared_trips());
             let text = clr_harness::proof::sign::to_text(&m.signed);
             let subjects = run_signed(text.as_bytes(), &net)?;
-            judge_exact(op.name, &format!("{} ({})", m.what, signing.name()), &want, &subjects)?;
+            judge_exact(op.name, &format!("{} ({})", m.what, signing.name()), &want, &subjects).inspect_err(|_| {
+                let ext = match m.signed {
+                    clr_harness::proof::sign::Signed::Json(_) => "json",
+                    clr_harness::proof::sign::Signed::Jws(_) => "jwt",
+                };
+                freeze_candidate(op.name, settings.seed, ext, text.as_bytes(), &want, &m.what)
+            })?;
         }
         Ok(any)
     })?;

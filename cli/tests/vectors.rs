@@ -195,3 +195,82 @@ fn operators_of_the_wrong_kind_are_refused() {
         assert!(text(&out).contains(says), "{args:?}: {}", text(&out));
     }
 }
+
+/// `vectors freeze`: a failing document and the entry written beside it become a fixed vector with its manifest
+/// entry; the same name twice is refused, and an unknown check id too.
+#[test]
+fn freeze_keeps_a_document_as_a_fixed_vector() {
+    let dir = temp_dir("freeze");
+    let generated = dir.join("gen");
+    let out = run(&[
+        "vectors",
+        "generate",
+        "--seed",
+        "5",
+        "--count",
+        "1",
+        "--mutations",
+        "remove-required",
+        "--out",
+        generated.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(generated.join("manifest.toml")).unwrap()).unwrap();
+    let mutant = manifest["vector"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["expect"].as_str() == Some("fail"))
+        .expect("a mutant");
+    let doc = generated.join(mutant["file"].as_str().unwrap());
+    // What a failing property writes beside its document.
+    std::fs::write(
+        doc.with_extension("toml"),
+        format!("trips = {}\ndescription = \"frozen from a test\"\n", mutant["trips"]),
+    )
+    .unwrap();
+    let into = dir.join("fixed");
+    let d = into.to_str().unwrap();
+    let out = run(&[
+        "vectors",
+        "freeze",
+        doc.to_str().unwrap(),
+        "--into",
+        d,
+        "--name",
+        "missing-thing",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let written: toml::Value = toml::from_str(&std::fs::read_to_string(into.join("manifest.toml")).unwrap()).unwrap();
+    let entry = &written["vector"][0];
+    assert_eq!(entry["file"].as_str(), Some("missing-thing-fail.json"));
+    assert_eq!(entry["trips"], mutant["trips"]);
+    assert_eq!(entry["description"].as_str(), Some("frozen from a test"));
+    assert!(into.join("missing-thing-fail.json").is_file());
+    // The frozen file trips what its entry says, through validate.
+    assert_eq!(every_file_is_as_its_manifest_says(&into, &["--no-proofs"]), 1);
+    let again = run(&[
+        "vectors",
+        "freeze",
+        doc.to_str().unwrap(),
+        "--into",
+        d,
+        "--name",
+        "missing-thing",
+    ]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    let unknown = run(&[
+        "vectors",
+        "freeze",
+        doc.to_str().unwrap(),
+        "--into",
+        d,
+        "--name",
+        "x",
+        "--trips",
+        "NOPE-001",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(text(&unknown).contains("NOPE-001"), "{}", text(&unknown));
+}

@@ -20,6 +20,28 @@ pub enum VectorsCommand {
     Generate(GenerateArgs),
     /// List the mutation operators and the checks each one trips.
     Mutations,
+    /// Keep a document as a fixed vector: copy it into a vectors/fixed directory as `<name>-ok|warn|fail.<ext>` and
+    /// add its entry to that directory's manifest.toml. The entry (trips, description) comes from the `.toml` file
+    /// beside the document — what a failing generated property writes — or from --trips / --description.
+    Freeze(FreezeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FreezeArgs {
+    /// The document (JSON, compact JWS, baked PNG or SVG).
+    file: PathBuf,
+    /// The vectors directory to add it to (created with a manifest if missing), e.g. vectors/fixed/ob30/dm.
+    #[arg(long, value_name = "DIR")]
+    into: PathBuf,
+    /// The vector's name (the file is `<name>-<ok|warn|fail>.<ext>`). Default: the document's file stem.
+    #[arg(long)]
+    name: Option<String>,
+    /// The checks it must trip, comma-separated (overrides the sidecar `.toml`).
+    #[arg(long, value_delimiter = ',')]
+    trips: Vec<String>,
+    /// What it is (overrides the sidecar `.toml`).
+    #[arg(long)]
+    description: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +99,7 @@ pub fn run(command: &VectorsCommand) -> i32 {
             print!("{}", mutations_text());
             Ok(())
         }
+        VectorsCommand::Freeze(args) => freeze(args),
     };
     super::exit_code(result)
 }
@@ -406,6 +429,78 @@ fn write_signed_file(args: &GenerateArgs, name: &str, signed: &Signed) -> Result
     let path = args.out.join(&file);
     std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(file)
+}
+
+/// `vectors freeze`: the document into `--into` and its entry into that directory's manifest.
+fn freeze(args: &FreezeArgs) -> Result<()> {
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let sidecar = args.file.with_extension("toml");
+    let side: toml::Table = match std::fs::read_to_string(&sidecar) {
+        Ok(text) => toml::from_str(&text).with_context(|| format!("{} is not TOML", sidecar.display()))?,
+        Err(_) => toml::Table::new(),
+    };
+    let trips: Vec<String> = if args.trips.is_empty() {
+        side.get("trips")
+            .and_then(toml::Value::as_array)
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
+    } else {
+        args.trips.clone()
+    };
+    for id in &trips {
+        if clr_harness::catalogue::get(id).is_none() {
+            bail!("{id} is not a check of the catalogue (clr-harness checks lists them)");
+        }
+    }
+    let description = args
+        .description
+        .clone()
+        .or_else(|| side.get("description").and_then(toml::Value::as_str).map(str::to_owned))
+        .with_context(|| format!("no description: pass --description (or write {})", sidecar.display()))?;
+    let expect = expect_of(&trips);
+    let suffix = if expect == "pass" { "ok" } else { expect };
+    let ext = args.file.extension().and_then(|e| e.to_str()).unwrap_or("json");
+    let stem = match &args.name {
+        Some(n) => n.clone(),
+        None => args
+            .file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("frozen")
+            .to_string(),
+    };
+    let file = format!("{stem}-{suffix}.{ext}");
+    std::fs::create_dir_all(&args.into).with_context(|| format!("cannot create {}", args.into.display()))?;
+    let target = args.into.join(&file);
+    if target.exists() {
+        bail!("{} exists: choose another --name", target.display());
+    }
+    let manifest_path = args.into.join("manifest.toml");
+    let mut manifest = std::fs::read_to_string(&manifest_path).unwrap_or_default();
+    if !manifest.is_empty() && !manifest.ends_with('\n') {
+        manifest.push('\n');
+    }
+    let entry = toml::to_string(&Manifest {
+        verify_proofs: false,
+        vector: vec![Entry {
+            file: file.clone(),
+            expect,
+            trips,
+            description,
+        }],
+    })
+    .context("cannot write the manifest entry")?;
+    std::fs::write(&target, &bytes).with_context(|| format!("cannot write {}", target.display()))?;
+    manifest.push('\n');
+    manifest.push_str(&entry);
+    std::fs::write(&manifest_path, manifest).with_context(|| format!("cannot write {}", manifest_path.display()))?;
+    eprintln!(
+        "froze {} as {} ({expect}) and added its entry to {}",
+        args.file.display(),
+        target.display(),
+        manifest_path.display()
+    );
+    Ok(())
 }
 
 fn write_json(path: &Path, doc: &serde_json::Value) -> Result<()> {
