@@ -34,6 +34,11 @@ fn the_embedded_run_passes_every_check_and_writes_every_format() {
         .collect();
     assert!(results.len() >= 60, "every provider check reports: {}", results.len());
     for r in &results {
+        // API-024 reports what the provider does with credentials that do not verify, sent only with --generated.
+        if r["check"].as_str().is_some_and(|c| c.ends_with("-API-024")) {
+            assert_eq!(r["outcome"], "not-applicable", "{r}");
+            continue;
+        }
         assert_eq!(r["outcome"], "pass", "{r}");
     }
     // Both sides: the reference consumer, graded against the same provider (small pages, expiring tokens, one 429),
@@ -407,8 +412,30 @@ fn generated_credentials_are_upserted_returned_and_verified() {
     let report = std::fs::read_to_string(dir.join("report.json")).expect("report.json");
     // The ids do not depend on the instant the dates were moved to.
     let uploads = clr_harness::api::upload::Upload::generated(2, 9, 0).expect("generates");
-    assert_eq!(uploads.len(), 4);
-    for u in &uploads {
+    assert_eq!(uploads.len(), 10);
+    for u in uploads.iter().filter(|u| u.unverifiable.is_none()) {
         assert!(report.contains(&u.id), "{} ({}) is not in the report", u.name, u.id);
     }
+    // API-024: the three credentials that do not verify, per family, are reported as stored by the reference
+    // provider (OB 3.0 neither requires refusing them nor forbids storing them: info), and are not held against
+    // it as its own credentials (API-009 passes; the run exits 0).
+    let r: serde_json::Value = serde_json::from_str(&report).expect("json");
+    for id in ["OB30-API-024", "CLR20-API-024"] {
+        let result = r["subjects"]
+            .as_array()
+            .expect("subjects")
+            .iter()
+            .flat_map(|s| s["results"].as_array().cloned().unwrap_or_default())
+            .find(|x| x["check"] == id)
+            .unwrap_or_else(|| panic!("{id} has no result"));
+        assert_eq!(result["outcome"], "info", "{result}");
+        assert_eq!(result["findings"].as_array().map(Vec::len), Some(3), "{result}");
+    }
+    // Without --generated there is nothing to report: not applicable.
+    let plain = run(&["run", "--only", "OB30-API-024", "--format", "json"]);
+    assert!(
+        String::from_utf8_lossy(&plain.stdout).contains("not-applicable"),
+        "{}",
+        text(&plain)
+    );
 }

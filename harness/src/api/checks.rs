@@ -124,6 +124,8 @@ api_rules! {
         "A method an endpoint does not support answers 405 with imsx_StatusInfo.",
     Tls "023" Must "api-security" rfc "https://www.rfc-editor.org/rfc/rfc6750#section-5.3" "TLS":
         "The API and its OAuth endpoints are served over https.",
+    Unverifiable "024" Info "upsertcredential" "credentials that do not verify":
+        "What upsertCredential does with credentials that do not verify (sent with --generated: one breaking the data model, one without a proof, one changed after signing): refused with 400 or 422 and imsx_StatusInfo, or stored; OB 3.0 requires neither, so the answer is reported, not judged.",
 }
 
 const fn family_check(id: &'static str, spec: Spec, url: &'static str, source: RuleSource, rule: ApiRule) -> Check {

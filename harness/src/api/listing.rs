@@ -270,7 +270,12 @@ pub(super) fn receive(s: &mut Session<'_>, c: &Ctx, items: &[Item], uploads: &[U
                 .any(|u| u.probe_only && String::from_utf8_lossy(&u.body).trim() == t.trim())
         })
     };
-    let items: Vec<&Item> = items.iter().filter(|i| !probe(i)).collect();
+    // Nor do the credentials sent because they do not verify (*-API-024), if the provider stored them.
+    let unverifiable = |item: &Item| {
+        let id = item.json.as_ref().and_then(|v| v.get("id")).and_then(Value::as_str);
+        id.is_some_and(|id| uploads.iter().any(|u| u.unverifiable.is_some() && u.id == id))
+    };
+    let items: Vec<&Item> = items.iter().filter(|i| !probe(i) && !unverifiable(i)).collect();
     if items.is_empty() {
         s.rec.not_applicable(id, "the user holds no credentials to verify");
         return;

@@ -102,7 +102,8 @@ async fn upserts(s: &mut Session<'_>, c: &mut Ctx, uploads: &[Upload], before: &
     let url = s.api_url(c.family, "/credentials");
     let mut held: HashSet<String> = before.clone();
     let mut created = false;
-    for u in uploads {
+    unverifiable(s, c, &url, uploads).await;
+    for u in uploads.iter().filter(|u| u.unverifiable.is_none()) {
         let new = !held.contains(&u.id);
         created |= new;
         let check = if u.jws {
@@ -226,6 +227,51 @@ async fn post(s: &mut Session<'_>, c: &Ctx, check: &'static Check, url: &str, ct
 }
 
 /// Status, echoed body and mirrored Content-Type of an upsert answer.
+/// `*-API-024`: upserts credentials that do not verify and reports what the provider did with each (OB 3.0 neither
+/// requires refusing them nor forbids storing them). A refusal's body is judged as an error body (`*-API-021`); a
+/// stored one must come back unchanged like any accepted upload (`*-API-018`).
+async fn unverifiable(s: &mut Session<'_>, c: &mut Ctx, url: &str, uploads: &[Upload]) {
+    let check = c.check(ApiRule::Unverifiable);
+    let sent: Vec<&Upload> = uploads.iter().filter(|u| u.unverifiable.is_some()).collect();
+    if sent.is_empty() {
+        s.rec.not_applicable(
+            check,
+            "no credential that does not verify was sent (clr-harness run --generated N sends three per family)",
+        );
+        return;
+    }
+    for u in sent {
+        let why = u.unverifiable.unwrap_or_default();
+        let Some(resp) = post(s, c, check, url, u.content_type(), u.body.clone()).await else {
+            continue;
+        };
+        s.rec.evaluated(check);
+        match resp.status {
+            200..=299 => {
+                c.accepted.insert(u.id.clone());
+                s.rec
+                    .violation(check, format!("stored a credential that {why} ({})", u.name))
+                    .at(format!("POST credentials → {}", resp.status))
+                    .expected("400 or 422 with imsx_StatusInfo (or storing it: OB 3.0 does not say)")
+                    .found(resp.status.to_string())
+                    .exchange(&resp.exchange);
+            }
+            400 | 422 => keep_error(c, resp, &format!("POST credentials: a credential that {why}"), None),
+            other => {
+                s.rec
+                    .violation(
+                        check,
+                        format!("answered {other} to a credential that {why} ({})", u.name),
+                    )
+                    .at(format!("POST credentials → {other}"))
+                    .expected("400 or 422 with imsx_StatusInfo, or 200/201")
+                    .found(other.to_string())
+                    .exchange(&resp.exchange);
+            }
+        }
+    }
+}
+
 fn upsert_answer(s: &mut Session<'_>, c: &Ctx, check: &'static Check, u: &Upload, resp: &Resp, want: u16) {
     s.rec.evaluated(check);
     let what = if want == 201 {

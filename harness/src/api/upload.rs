@@ -24,7 +24,18 @@ pub struct Upload {
     /// (`*-API-017`): the provider did not issue it, so its returned copy is checked for preservation (`*-API-018`)
     /// but not counted as evidence about the provider's credentials (`*-API-009`).
     pub probe_only: bool,
+    /// Sent to see what the provider does with a credential that does not verify (`*-API-024`): why it does not
+    /// (breaks the data model, has no proof, was changed after signing). Not judged by the create/replace checks,
+    /// and not counted as the provider's own credential when returned (`*-API-009`).
+    pub unverifiable: Option<&'static str>,
 }
+
+/// Why each of the unverifiable uploads of `--generated` does not verify, in the order they are made.
+const UNVERIFIABLE: [&str; 3] = [
+    "breaks the data model (no credentialSubject)",
+    "has no proof",
+    "was changed after signing",
+];
 
 /// The committed RSA test key (RS256, the certifiable VC-JWT algorithm). Public on purpose: see vectors/keys.
 const TEST_RSA_KEY: &str = include_str!("../../../vectors/keys/test-rsa-2048.private.jwk.json");
@@ -82,6 +93,7 @@ impl Upload {
             id,
             credential,
             probe_only: false,
+            unverifiable: None,
         })
     }
 
@@ -149,6 +161,46 @@ impl Upload {
                     crate::proof::sign::to_text(&signed).as_bytes(),
                 )?);
             }
+            // And three that do not verify, each of a case of its own (another id, so none replaces a valid one).
+            if count > 0 {
+                for (k, why) in UNVERIFIABLE.iter().enumerate() {
+                    let case = Case::random(generated_family, &mut settings.gen_for("run-unverifiable", k));
+                    let mut doc = case.generate().doc;
+                    generate::valid_around(&mut doc, now);
+                    if k == 0
+                        && let Some(o) = doc.as_object_mut()
+                    {
+                        o.shift_remove("credentialSubject");
+                    }
+                    let signed = sign::sign_generated(&doc, sign::Signing::DataIntegrity, seed)
+                        .map_err(|e| format!("failed to {e}"))?;
+                    let mut v = match signed {
+                        crate::proof::sign::Signed::Json(v) => v,
+                        crate::proof::sign::Signed::Jws(_) => continue,
+                    };
+                    if let Some(o) = v.as_object_mut() {
+                        match k {
+                            1 => {
+                                o.shift_remove("proof");
+                            }
+                            2 => {
+                                let name = o.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+                                o.insert("name".into(), Value::String(format!("{name} (changed)")));
+                            }
+                            _ => {}
+                        }
+                    }
+                    let name = format!(
+                        "generated-{}-unverifiable-{} (seed {seed})",
+                        generated_family.slug(),
+                        k + 1
+                    );
+                    let text = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
+                    let mut upload = Upload::from_bytes(&name, text.as_bytes())?;
+                    upload.unverifiable = Some(why);
+                    out.push(upload);
+                }
+            }
         }
         Ok(out)
     }
@@ -173,8 +225,10 @@ mod tests {
     #[test]
     fn generated_uploads_are_of_both_families_and_reproducible() {
         let a = Upload::generated(2, 7, 1_800_000_000).expect("generates");
-        assert_eq!(a.len(), 4);
-        assert_eq!(a.iter().filter(|u| u.family == Family::Ob30).count(), 2);
+        // Two valid ones and three that do not verify, per family.
+        assert_eq!(a.len(), 10);
+        assert_eq!(a.iter().filter(|u| u.unverifiable.is_some()).count(), 6);
+        assert_eq!(a.iter().filter(|u| u.family == Family::Ob30).count(), 5);
         let b = Upload::generated(2, 7, 1_800_000_000).expect("generates");
         assert_eq!(
             a.iter().map(|u| &u.body).collect::<Vec<_>>(),

@@ -249,8 +249,11 @@ fn undefined_term(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant
         (
             "name turned into a language map",
             change_signed(&signed, |d| {
-                let name = d.get("name").cloned().unwrap_or(json!("Name"));
-                d["name"] = json!({"en": name, "fr": "Nom"});
+                // A VC-JWT document may already hold a language map there (nothing JSON-LD-processes it).
+                let name = d.get("name").and_then(Value::as_str).unwrap_or("Name").to_string();
+                if let Some(o) = d.as_object_mut() {
+                    o.insert("name".into(), json!({"en": name, "fr": "Nom"}));
+                }
             }),
         )
     };
