@@ -232,15 +232,12 @@ fn freeze_keeps_a_document_as_a_fixed_vector() {
     .unwrap();
     let into = dir.join("fixed");
     let d = into.to_str().unwrap();
-    let out = run(&[
-        "vectors",
-        "freeze",
-        doc.to_str().unwrap(),
-        "--into",
-        d,
-        "--name",
-        "missing-thing",
-    ]);
+    let freeze = |extra: &[&str]| {
+        let mut args = vec!["vectors", "freeze", doc.to_str().unwrap(), "--into", d];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = freeze(&["--name", "missing-thing"]);
     assert!(out.status.success(), "{}", text(&out));
     let written: toml::Value = toml::from_str(&std::fs::read_to_string(into.join("manifest.toml")).unwrap()).unwrap();
     let entry = &written["vector"][0];
@@ -250,27 +247,9 @@ fn freeze_keeps_a_document_as_a_fixed_vector() {
     assert!(into.join("missing-thing-fail.json").is_file());
     // The frozen file trips what its entry says, through validate.
     assert_eq!(every_file_is_as_its_manifest_says(&into, &["--no-proofs"]), 1);
-    let again = run(&[
-        "vectors",
-        "freeze",
-        doc.to_str().unwrap(),
-        "--into",
-        d,
-        "--name",
-        "missing-thing",
-    ]);
+    let again = freeze(&["--name", "missing-thing"]);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
-    let unknown = run(&[
-        "vectors",
-        "freeze",
-        doc.to_str().unwrap(),
-        "--into",
-        d,
-        "--name",
-        "x",
-        "--trips",
-        "NOPE-001",
-    ]);
+    let unknown = freeze(&["--name", "x", "--trips", "NOPE-001"]);
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     assert!(text(&unknown).contains("NOPE-001"), "{}", text(&unknown));
 }

@@ -27,10 +27,11 @@ fn the_reference_verifier_passes_every_verifier_check() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let report = report(&dir);
     let results = outcomes(&report);
-    assert_eq!(results.len(), 9, "{results:?}");
+    assert_eq!(results.len(), 10, "{results:?}");
     assert!(results.iter().all(|(_, o)| o == "pass"), "{results:?}");
     let exchanges = report["exchanges"].as_array().expect("exchanges");
-    assert_eq!(exchanges.len(), 20, "one VC-API request per credential shown");
+    // 20 fixed cases, and one generated credential with its six proof mutants (OB30-VERDICT-008).
+    assert_eq!(exchanges.len(), 27, "one VC-API request per credential shown");
     assert!(
         exchanges
             .iter()
@@ -41,6 +42,43 @@ fn the_reference_verifier_passes_every_verifier_check() {
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     assert!(md.contains("| OB 3.0 Displayer | ✅ pass |"), "{md}");
     assert!(md.contains("| CLR 2.0 Displayer | ✅ pass |"), "{md}");
+}
+
+/// `--generated N` shows N generated credentials, each with its six proof mutants; without any, OB30-VERDICT-008
+/// has nothing to judge (a skip, never a pass).
+#[test]
+fn generated_credentials_are_shown_and_graded() {
+    let dir = temp_dir("verifier-generated");
+    let out = run(&[
+        "verifier",
+        "--reference",
+        "--generated",
+        "3",
+        "--only",
+        "OB30-VERDICT-008",
+        "--report-dir",
+        dir_arg(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = report(&dir);
+    assert_eq!(
+        outcomes(&report),
+        [("OB30-VERDICT-008".to_string(), "pass".to_string())]
+    );
+    assert_eq!(
+        report["exchanges"].as_array().map(Vec::len),
+        Some(21),
+        "3 × (1 + 6) credentials shown"
+    );
+    let none = run(&[
+        "verifier",
+        "--reference",
+        "--generated",
+        "0",
+        "--only",
+        "OB30-VERDICT-008",
+    ]);
+    assert_eq!(none.status.code(), Some(5), "{}", text(&none));
 }
 
 #[test]
@@ -61,7 +99,7 @@ fn a_faulty_reference_verifier_fails_where_it_is_wrong() {
         .filter(|(_, o)| o != "pass")
         .map(|(c, _)| c)
         .collect();
-    assert_eq!(failing, ["OB30-VERDICT-005", "OB30-VERDICT-007"]);
+    assert_eq!(failing, ["OB30-VERDICT-005", "OB30-VERDICT-007", "OB30-VERDICT-008"]);
     let out = text(&out);
     assert!(
         out.contains("accepted ob30-tampered.json, which it must reject"),

@@ -257,6 +257,17 @@ impl VerifierBench {
         bind: Option<std::net::SocketAddr>,
         public_base: Option<&str>,
     ) -> Result<VerifierBench, String> {
+        VerifierBench::start_with(seed, bind, public_base, cases::GENERATED_DEFAULT).await
+    }
+
+    /// [`VerifierBench::start_at`] with `generated` generated credentials (and their proof mutants) in the set,
+    /// made valid around the clock (OB30-VERDICT-008).
+    pub async fn start_with(
+        seed: u64,
+        bind: Option<std::net::SocketAddr>,
+        public_base: Option<&str>,
+        generated: usize,
+    ) -> Result<VerifierBench, String> {
         let listener = match bind {
             Some(addr) => tokio::net::TcpListener::bind(addr).await,
             None => server::bind(0).await,
@@ -271,7 +282,11 @@ impl VerifierBench {
                     .map_err(|e| format!("the status host has no address: {e}"))?
             ),
         };
-        let set = cases::build(seed, &base).map_err(|e| format!("cannot build the verifier's credentials: {e}"))?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let set = cases::build_with(seed, &base, generated, now)
+            .map_err(|e| format!("cannot build the verifier's credentials: {e}"))?;
         let served = set
             .served
             .iter()
@@ -312,12 +327,12 @@ impl VerifierBench {
         recording: &Recording,
     ) -> Graded {
         // Only what the selected checks grade is shown.
-        let wanted = checks::cases_for(|id| selection.selects(id));
+        let wanted = checks::cases_for(&self.set, |id| selection.selects(id));
         let shown: Vec<_> = self
             .set
             .cases
             .iter()
-            .filter(|c| wanted.contains(c.name))
+            .filter(|c| wanted.contains(c.name.as_ref()))
             .cloned()
             .collect();
         let (answers, exchanges) = adapter::ask_all(adapter, &shown, dir, per_case, recording).await;

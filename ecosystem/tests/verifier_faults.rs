@@ -22,7 +22,13 @@ const ROWS: &[Row] = &[
     },
     Row {
         fault: Some(VerifierFault::IgnoresValidityWindow),
-        trips: &["OB30-VERDICT-001", "OB30-VERDICT-002", "OB30-VERDICT-003"],
+        // The generated credential's expired and not-yet-valid mutants too.
+        trips: &[
+            "OB30-VERDICT-001",
+            "OB30-VERDICT-002",
+            "OB30-VERDICT-003",
+            "OB30-VERDICT-008",
+        ],
     },
     Row {
         fault: Some(VerifierFault::IgnoresRevocationList),
@@ -45,7 +51,8 @@ const ROWS: &[Row] = &[
     },
     Row {
         fault: Some(VerifierFault::AcceptsTampered),
-        trips: &["OB30-VERDICT-005", "OB30-VERDICT-007"],
+        // The generated credential's tampered, wrong-key and undefined-term mutants too.
+        trips: &["OB30-VERDICT-005", "OB30-VERDICT-007", "OB30-VERDICT-008"],
     },
     Row {
         fault: Some(VerifierFault::AcceptsForeignKey),

@@ -114,6 +114,8 @@ fn digital_bazaar_vc_verifier() {
             ("OB30-VERDICT-006", Outcome::Pass, ""),
             // No VC-JWT support: it reads the file as JSON and says the credential failed.
             ("OB30-VERDICT-007", Outcome::Warn, "rejected ob30-jwt-valid.jwt"),
+            // Generated credentials and their proof mutants: it agrees with every verdict.
+            ("OB30-VERDICT-008", Outcome::Pass, ""),
             // It verifies the CLR's own proof only.
             ("CLR20-VERDICT-001", Outcome::Warn, "accepted clr20-bad-nested.json"),
         ],
@@ -149,6 +151,7 @@ fn dcc_verifier_core() {
             ("OB30-VERDICT-006", Outcome::Pass, ""),
             // Given a VC-JWT it prints no result at all: no verdict, so the check is an error, never a pass.
             ("OB30-VERDICT-007", Outcome::Error, ""),
+            ("OB30-VERDICT-008", Outcome::Pass, ""),
             ("CLR20-VERDICT-001", Outcome::Warn, "accepted clr20-bad-nested.json"),
         ],
     );

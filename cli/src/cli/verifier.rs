@@ -63,6 +63,10 @@ pub struct VerifierArgs {
     /// Seed of the credentials' keys and ids (the same seed gives the same bytes).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// How many generated OB 3.0 credentials to show besides the fixed cases, each with its six proof mutants
+    /// (OB30-VERDICT-008); they are made valid around the clock of the run.
+    #[arg(long, value_name = "N", default_value_t = clr_harness::verifier::cases::GENERATED_DEFAULT)]
+    generated: usize,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -114,10 +118,11 @@ fn run_inner(args: &VerifierArgs) -> Result<i32> {
         .build()
         .context("failed to start the async runtime")?;
     let bench = runtime
-        .block_on(VerifierBench::start_at(
+        .block_on(VerifierBench::start_with(
             args.seed,
             args.status_bind,
             args.status_url.as_deref(),
+            args.generated,
         ))
         .map_err(anyhow::Error::msg)?;
     eprintln!(

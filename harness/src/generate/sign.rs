@@ -403,16 +403,7 @@ fn absolute_policy_types(terms: &mut Value) {
 /// Whether `value` of property `key` is a language map: an object of strings keyed by language tags (what the
 /// generator writes for display texts).
 fn is_language_map(key: &str, value: &Value) -> bool {
-    let texts = [
-        "name",
-        "description",
-        "narrative",
-        "caption",
-        "endorsementComment",
-        "targetName",
-        "targetDescription",
-    ];
-    texts.contains(&key)
+    super::values::LANGUAGE_MAP_PROPS.contains(&key)
         && value
             .as_object()
             .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| v.is_string() && !k.starts_with('@')))

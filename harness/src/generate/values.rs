@@ -264,7 +264,7 @@ const WORDS: &[&str] = &[
 
 /// Properties whose text the OB 3.0 schemas allow as a language map (every String property does; these are the
 /// display texts where one is realistic).
-const LANGUAGE_MAP_PROPS: &[&str] = &[
+pub const LANGUAGE_MAP_PROPS: &[&str] = &[
     "name",
     "description",
     "narrative",

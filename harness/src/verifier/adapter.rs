@@ -351,9 +351,9 @@ mod tests {
 
     fn case() -> Case {
         Case {
-            name: "ob30-valid",
+            name: "ob30-valid".into(),
             expect: Expect::Accept,
-            why: "valid",
+            why: "valid".into(),
             document: Signed::Json(json!({"id": "urn:uuid:1"})),
         }
     }

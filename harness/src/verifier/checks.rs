@@ -120,6 +120,15 @@ declare_checks! {
         "A VC-JWT signed by the issuer is accepted; one whose signature was changed, and one whose sub disagrees with the credential, are rejected.",
         vc_jwt,
     );
+    OB30_VERDICT_008 = verifier_check(
+        "OB30-VERDICT-008",
+        Level::Must,
+        Spec::Ob30,
+        OB_VERIFICATION,
+        "generated credentials judged like the fixed ones",
+        "Generated OB 3.0 credentials (valid by construction, with nested achievements, results, alignments, endorsements) are accepted, and each one's mutants are rejected: changed after signing, signed by another key in the issuer's name, signed for another proof purpose, expired, not yet valid, or carrying data its contexts do not define.",
+        generated_cases,
+    );
     CLR20_VERDICT_001 = inferred(verifier_check(
         "CLR20-VERDICT-001",
         Level::Should,
@@ -166,12 +175,30 @@ pub fn cases_of(id: &str) -> &'static [&'static str] {
     CASES.iter().find(|(c, _)| *c == id).map_or(&[], |(_, names)| names)
 }
 
-/// The cases the checks `selects` keeps grade, so a run of a few checks shows the verifier only what they need.
-pub fn cases_for(selects: impl Fn(&str) -> bool) -> std::collections::BTreeSet<&'static str> {
-    CASES
+/// The cases check `id` grades in `set`: its named ones, or for OB30-VERDICT-008 every generated case of the set.
+pub fn graded_cases<'s>(id: &str, set: &'s super::cases::CaseSet) -> Vec<&'s str> {
+    if id == ids::OB30_VERDICT_008.id {
+        return set
+            .cases
+            .iter()
+            .map(|case| case.name.as_ref())
+            .filter(|n| n.starts_with(GENERATED_PREFIX))
+            .collect();
+    }
+    let named = cases_of(id);
+    set.cases
         .iter()
-        .filter(|(id, _)| selects(id))
-        .flat_map(|(_, names)| names.iter().copied())
+        .map(|case| case.name.as_ref())
+        .filter(|n| named.contains(n))
+        .collect()
+}
+
+/// The cases the checks `selects` keeps grade, so a run of a few checks shows the verifier only what they need.
+pub fn cases_for(set: &super::cases::CaseSet, selects: impl Fn(&str) -> bool) -> std::collections::BTreeSet<&str> {
+    CHECKS
+        .iter()
+        .filter(|c| selects(c.id))
+        .flat_map(|c| graded_cases(c.id, set))
         .collect()
 }
 
@@ -206,6 +233,19 @@ fn foreign_key(v: &Verdicts, c: &mut Collector) {
 fn vc_jwt(v: &Verdicts, c: &mut Collector) {
     grade(v, c, cases_of(ids::OB30_VERDICT_007.id));
 }
+
+/// OB30-VERDICT-008 grades the generated cases of the set, whatever their number (`generated-*`).
+fn generated_cases(v: &Verdicts, c: &mut Collector) {
+    let names = graded_cases(ids::OB30_VERDICT_008.id, v.set);
+    if names.is_empty() {
+        c.not_reached("the set has no generated credentials (clr-harness verifier --generated N)".to_string());
+        return;
+    }
+    grade(v, c, &names);
+}
+
+/// The name prefix of generated cases: shown when OB30-VERDICT-008 is selected.
+pub const GENERATED_PREFIX: &str = "generated-";
 
 fn clr_nested(v: &Verdicts, c: &mut Collector) {
     grade(v, c, cases_of(ids::CLR20_VERDICT_001.id));
@@ -299,7 +339,7 @@ mod tests {
     fn every_check_names_cases_of_the_set_with_an_accept_among_them() {
         let set = cases::build(1, "http://127.0.0.1:9").expect("the set builds");
         for check in CHECKS {
-            let names = cases_of(check.id);
+            let names = graded_cases(check.id, &set);
             assert!(!names.is_empty(), "{} grades no case", check.id);
             let expects: Vec<cases::Expect> = names
                 .iter()
