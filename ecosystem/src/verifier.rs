@@ -21,8 +21,9 @@ use clr_harness::fetch::FetchPolicy;
 use clr_harness::jsonld::contexts::VC_V1_URL;
 use clr_harness::redact::Recording;
 use clr_harness::verifier::adapter::{self, Adapter};
-use clr_harness::verifier::cases::{self, CaseSet};
+use clr_harness::verifier::cases::CaseSet;
 use clr_harness::verifier::checks;
+use clr_harness::verifier::generated as generated_cases;
 use clr_harness::verifier::{self as verifier_checks, Verdicts};
 use clr_harness::verify::Net;
 use clr_harness::vocab;
@@ -257,7 +258,7 @@ impl VerifierBench {
         bind: Option<std::net::SocketAddr>,
         public_base: Option<&str>,
     ) -> Result<VerifierBench, String> {
-        VerifierBench::start_with(seed, bind, public_base, cases::GENERATED_DEFAULT).await
+        VerifierBench::start_with(seed, bind, public_base, generated_cases::GENERATED_DEFAULT).await
     }
 
     /// [`VerifierBench::start_at`] with `generated` generated credentials (and their proof mutants) in the set,
@@ -285,7 +286,7 @@ impl VerifierBench {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        let set = cases::build_with(seed, &base, generated, now)
+        let set = generated_cases::build_with(seed, &base, generated, now)
             .map_err(|e| format!("cannot build the verifier's credentials: {e}"))?;
         let served = set
             .served

@@ -65,7 +65,7 @@ pub struct VerifierArgs {
     seed: u64,
     /// How many generated OB 3.0 credentials to show besides the fixed cases, each with its six proof mutants
     /// (OB30-VERDICT-008); they are made valid around the clock of the run.
-    #[arg(long, value_name = "N", default_value_t = clr_harness::verifier::cases::GENERATED_DEFAULT)]
+    #[arg(long, value_name = "N", default_value_t = clr_harness::verifier::generated::GENERATED_DEFAULT)]
     generated: usize,
     #[command(flatten)]
     report: ReportArgs,

@@ -161,75 +161,9 @@ fn urn(seed: u64, name: &str) -> String {
     )
 }
 
-/// How many generated credentials the set holds by default (each with its proof mutants): see [`generated`].
-pub const GENERATED_DEFAULT: usize = 1;
-
-/// The proof operators whose mutants every conformant verifier rejects (MUSTs of OB 3.0 and VC Data Integrity):
-/// changed after signing, signed by another key under the issuer's name, signed for another purpose, out of its
-/// validity window, carrying data its contexts do not define.
-pub const GENERATED_REJECTS: [&str; 6] = [
-    "tamper-claim",
-    "wrong-key",
-    "wrong-proof-purpose",
-    "expired",
-    "not-yet-valid",
-    "undefined-term",
-];
-
-/// Generated cases (OB30-VERDICT-008): `count` valid-by-construction OB 3.0 credentials (nested achievements,
-/// results, alignments, endorsements …) made valid around `now` (seconds since 1970) and signed by `did:key`
-/// issuers, each to accept, and each one's [`GENERATED_REJECTS`] mutants to reject. Named `generated-<n>[-<operator>]`.
-pub fn generated(seed: u64, count: usize, now: i64) -> Result<Vec<Case>, CaseError> {
-    use crate::generate::{self, Case as GenCase, Family, Settings, sign as gsign, tamper};
-    let settings = Settings { seed, cases: count };
-    let mut out = Vec::new();
-    for i in 0..count {
-        let case = GenCase::random(Family::Ob30, &mut settings.gen_for("verifier", i));
-        let mut ch = case.chooser();
-        let mut doc = generate::generate(case.family, &mut ch).doc;
-        generate::valid_around(&mut doc, now);
-        let valid = gsign::sign_generated(&doc, gsign::Signing::DataIntegrity, seed)?;
-        out.push(Case {
-            name: format!("generated-{}", i + 1).into(),
-            expect: Expect::Accept,
-            why: "a generated OB 3.0 credential, valid by construction, signed by its issuer, in its validity window"
-                .into(),
-            document: valid,
-        });
-        for name in GENERATED_REJECTS {
-            let Some(op) = tamper::signed_operator(name) else {
-                continue;
-            };
-            let input = tamper::Input {
-                doc: &doc,
-                signing: gsign::Signing::DataIntegrity,
-                seed,
-                now,
-            };
-            if let Some(m) = op.apply(&input, &mut ch.fork())? {
-                out.push(Case {
-                    name: format!("generated-{}-{name}", i + 1).into(),
-                    expect: Expect::Reject,
-                    why: format!("{}: {}", op.summary, m.what).into(),
-                    document: m.signed,
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Builds the set for `seed`, with status lists under `status_base` (e.g. `http://127.0.0.1:4312`), and
-/// [`GENERATED_DEFAULT`] generated credentials valid at the clock.
+/// Builds the set for `seed`, with status lists under `status_base` (e.g. `http://127.0.0.1:4312`): the fixed cases
+/// (`super::generated::build_with` adds generated ones).
 pub fn build(seed: u64, status_base: &str) -> Result<CaseSet, CaseError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    build_with(seed, status_base, GENERATED_DEFAULT, now)
-}
-
-/// [`build`] with `generated` generated credentials made valid around `now`.
-pub fn build_with(seed: u64, status_base: &str, generated_count: usize, now: i64) -> Result<CaseSet, CaseError> {
     let base = status_base.trim_end_matches('/');
     let issuer_seed = derive_seed(seed, "issuer");
     let (issuer_public, issuer_jwt) = ed25519(issuer_seed)?;
@@ -442,7 +376,6 @@ pub fn build_with(seed: u64, status_base: &str, generated_count: usize, now: i64
             body: sign::to_text(&status_list),
         },
     ];
-    cases.extend(generated(seed, generated_count, now)?);
     Ok(CaseSet { cases, served, issuer })
 }
 

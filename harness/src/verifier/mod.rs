@@ -10,6 +10,7 @@
 pub mod adapter;
 pub mod cases;
 pub mod checks;
+pub mod generated;
 pub mod verdict;
 
 pub use verdict::{Answer, Verdict, Verdicts};
