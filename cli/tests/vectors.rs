@@ -29,6 +29,16 @@ fn tripped(report: &serde_json::Value) -> BTreeSet<String> {
     out
 }
 
+/// `clr-harness vectors generate ARGS --out DIR`, which must succeed.
+fn generate_into(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["vectors", "generate"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--out", dir.to_str().expect("utf-8 path")]);
+    let out = run(&all);
+    assert!(out.status.success(), "{}", text(&out));
+    out
+}
+
 /// Validates every file of a generated manifest and compares it with its entry. Returns how many were judged.
 fn every_file_is_as_its_manifest_says(dir: &Path, extra: &[&str]) -> usize {
     let manifest: toml::Value =
@@ -90,19 +100,7 @@ fn mutations_lists_every_operator_by_kind() {
 #[test]
 fn unsigned_generated_files_trip_what_their_manifest_says() {
     let dir = temp_dir("gen-unsigned");
-    let out = run(&[
-        "vectors",
-        "generate",
-        "--seed",
-        "11",
-        "--count",
-        "2",
-        "--mutations",
-        "all",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    let out = generate_into(&dir, &["--seed", "11", "--count", "2", "--mutations", "all"]);
     assert!(text(&out).contains("seed 11"), "the seed is printed: {}", text(&out));
     let judged = every_file_is_as_its_manifest_says(&dir, &["--no-proofs"]);
     assert!(judged > 10, "{judged} files");
@@ -115,21 +113,9 @@ fn signed_and_baked_generated_files_verify_or_trip_what_their_manifest_says() {
         ("es256", &["--signed", "jwt-es256"][..]),
     ] {
         let dir = temp_dir(&format!("gen-{name}"));
-        let mut args = vec![
-            "vectors",
-            "generate",
-            "--seed",
-            "12",
-            "--count",
-            "2",
-            "--mutations",
-            "all",
-            "--out",
-            dir.to_str().unwrap(),
-        ];
+        let mut args = vec!["--seed", "12", "--count", "2", "--mutations", "all"];
         args.extend_from_slice(extra);
-        let out = run(&args);
-        assert!(out.status.success(), "{}", text(&out));
+        generate_into(&dir, &args);
         let manifest = std::fs::read_to_string(dir.join("manifest.toml")).expect("manifest");
         assert!(manifest.contains("verify_proofs = true"), "{manifest}");
         let judged = every_file_is_as_its_manifest_says(&dir, &[]);
@@ -141,9 +127,7 @@ fn signed_and_baked_generated_files_verify_or_trip_what_their_manifest_says() {
 fn a_seed_writes_the_same_ed25519_signed_files() {
     let write = |name: &str| {
         let dir = temp_dir(name);
-        let out = run(&[
-            "vectors",
-            "generate",
+        let args = [
             "--seed",
             "0x2a",
             "--count",
@@ -152,10 +136,8 @@ fn a_seed_writes_the_same_ed25519_signed_files() {
             "di",
             "--mutations",
             "tamper-claim",
-            "--out",
-            dir.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{}", text(&out));
+        ];
+        generate_into(&dir, &args);
         dir
     };
     let (a, b) = (write("gen-seed-a"), write("gen-seed-b"));
@@ -202,19 +184,10 @@ fn operators_of_the_wrong_kind_are_refused() {
 fn freeze_keeps_a_document_as_a_fixed_vector() {
     let dir = temp_dir("freeze");
     let generated = dir.join("gen");
-    let out = run(&[
-        "vectors",
-        "generate",
-        "--seed",
-        "5",
-        "--count",
-        "1",
-        "--mutations",
-        "remove-required",
-        "--out",
-        generated.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", text(&out));
+    generate_into(
+        &generated,
+        &["--seed", "5", "--count", "1", "--mutations", "remove-required"],
+    );
     let manifest: toml::Value =
         toml::from_str(&std::fs::read_to_string(generated.join("manifest.toml")).unwrap()).unwrap();
     let mutant = manifest["vector"]
