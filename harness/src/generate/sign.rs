@@ -175,6 +175,24 @@ pub fn prepare(doc: &Value, signing: Signing, seed: u64) -> Result<(Value, Keyri
         renamed: BTreeMap::new(),
         ed25519: BTreeMap::new(),
     };
+    // One DID per issuer, so one kind of key: an issuer that signed both the document as an ES256/RS256 VC-JWT (or
+    // an RS256 endorsementJwt) and a Data Integrity credential inside it cannot be given one key for both.
+    let mut kinds: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // `collect_issuers` lists the document's own issuer first.
+    for (i, (issuer, in_jwt)) in issuers.iter().enumerate() {
+        let kind = match signing {
+            Signing::Jwt(KeyAlgorithm::P256 | KeyAlgorithm::Rsa2048) if i == 0 => "the document's VC-JWT key",
+            _ if *in_jwt => "an RS256 endorsementJwt key",
+            _ => "an Ed25519 key",
+        };
+        kinds.entry(issuer.as_str()).or_default().insert(kind);
+    }
+    if let Some((issuer, both)) = kinds.iter().find(|(_, k)| k.len() > 1) {
+        return Err(SignError::Jwt(crate::proof::jwt::JwtError::Sign(format!(
+            "issuer {issuer} would need {} at once",
+            both.iter().copied().collect::<Vec<_>>().join(" and ")
+        ))));
+    }
     for (issuer, in_jwt) in issuers {
         if ring.renamed.contains_key(&issuer) {
             continue;
@@ -486,6 +504,22 @@ mod tests {
             assert_eq!(Signing::parse(s.name()), Some(s));
         }
         assert_eq!(Signing::parse("jwt"), None);
+    }
+
+    /// An issuer cannot be given two kinds of key: the document's RS256 key and an Ed25519 key for a credential it
+    /// also issued inside the document.
+    #[test]
+    fn one_issuer_needing_two_kinds_of_key_is_an_error() {
+        let mut doc = Case {
+            family: Family::Ob30,
+            tape: vec![],
+        }
+        .generate()
+        .doc;
+        let issuer = crate::verify::issuer_id(&doc).expect("an issuer");
+        doc["endorsement"] = serde_json::json!([{"issuer": issuer, "credentialSubject": {"id": "urn:x"}}]);
+        let err = sign_generated(&doc, Signing::Jwt(KeyAlgorithm::Rsa2048), 1).expect_err("two kinds of key");
+        assert!(err.to_string().contains("at once"), "{err}");
     }
 
     #[test]

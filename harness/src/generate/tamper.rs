@@ -234,9 +234,7 @@ fn tamper_claim(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant>,
 fn undefined_term(input: &Input, ch: &mut Chooser) -> Result<Option<SignedMutant>, SignError> {
     let (prepared, mut ring) = prepare(input.doc, input.signing, input.seed)?;
     let signed = sign_root(&prepared, input.signing, &mut ring)?;
-    // A language map is valid text for an AchievementCredential's name (not for a ClrCredential's).
-    let map_allowed = !crate::proof::sign::is_clr(&prepared);
-    let (what, changed) = if ch.flag(50) || !map_allowed {
+    let (what, changed) = if ch.flag(50) {
         (
             "an undefined property favouriteColour added",
             change_signed(&signed, |d| {
