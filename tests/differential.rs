@@ -145,16 +145,7 @@ fn peer_dir() -> Option<PathBuf> {
 }
 
 /// The real clock, the instant every verifier judges at (validity mutants are set around it).
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn now() -> String {
-    clr_harness::datetime::rfc3339(now_secs())
-}
+use clr_harness::datetime::{now_rfc3339 as now, now_secs};
 
 fn harness_verdict(path: &Path, net: &Net) -> (Verdict, Vec<Subject>) {
     let env = clr_harness::verify::Env::at(&now()).unwrap_or_default();

@@ -382,7 +382,7 @@ fn fuzz(target: Target, settings: Settings, budget: Budget) -> Result<(), Failed
     let net = Net::new(clr_harness::fetch::FetchPolicy::default()).map_err(|e| e.to_string())?;
     let replayed = regressions(target);
     for (path, input) in &replayed {
-        if target_is_lexers(target) {
+        if matches!(target, Target::Lexers) {
             continue;
         }
         run_one(target, input, &net).map_err(|why| format!("regression {} panics: {why}", path.display()))?;
@@ -460,10 +460,6 @@ fn fuzz(target: Target, settings: Settings, budget: Budget) -> Result<(), Failed
         seeds.len()
     );
     Ok(())
-}
-
-fn target_is_lexers(target: Target) -> bool {
-    matches!(target, Target::Lexers)
 }
 
 fn rng_pick<'a>(rng: &mut Rng, seeds: &'a [Vec<u8>]) -> &'a [u8] {

@@ -283,10 +283,7 @@ impl VerifierBench {
                     .map_err(|e| format!("the status host has no address: {e}"))?
             ),
         };
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let set = generated_cases::build_with(seed, &base, generated, now)
+        let set = generated_cases::build_with(seed, &base, generated, clr_harness::datetime::now_secs())
             .map_err(|e| format!("cannot build the verifier's credentials: {e}"))?;
         let served = set
             .served

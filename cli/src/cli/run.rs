@@ -212,9 +212,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     let mut uploads = uploads;
     if args.generated > 0 {
         // Valid around the instant the run judges returned credentials at: the clock the run started with.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let now = clr_harness::datetime::now_secs();
         uploads.extend(Upload::generated(args.generated, args.seed, now).map_err(anyhow::Error::msg)?);
         eprintln!(
             "upserting {} generated credential(s) of each family, seed {} (--seed {} upserts the same)",

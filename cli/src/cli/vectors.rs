@@ -265,27 +265,11 @@ fn write_vectors(args: &GenerateArgs) -> Result<()> {
             let Some(m) = op.apply(&generated.doc, &mut ch) else {
                 continue;
             };
-            let trips: Vec<String> = m.checks().into_iter().collect();
-            let expect = expect_of(&trips);
-            let suffix = if expect == "pass" { "ok" } else { expect };
-            let file = format!("{stem}-{}-{suffix}.json", op.name);
-            write_json(&args.out.join(&file), &m.doc)?;
-            let at: Vec<String> = m.trips.iter().map(|(c, p)| format!("{c} at {}", show(p))).collect();
-            entries.push(Entry {
-                file,
-                expect,
-                trips,
-                description: format!(
-                    "{}: {} (expected: {})",
-                    op.name,
-                    m.what,
-                    if at.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        at.join(", ")
-                    }
-                ),
-            });
+            push_mutant(&stem, op.name, &m.what, &m.trips, &mut entries, |name| {
+                let file = format!("{name}.json");
+                write_json(&args.out.join(&file), &m.doc)?;
+                Ok(file)
+            })?;
         }
     }
     let manifest = toml::to_string(&Manifest {
@@ -406,7 +390,14 @@ fn push_mutant(
         file,
         expect,
         trips: checks,
-        description: format!("{operator}: {what} (expected: {})", at.join(", ")),
+        description: format!(
+            "{operator}: {what} (expected: {})",
+            if at.is_empty() {
+                "nothing".to_string()
+            } else {
+                at.join(", ")
+            }
+        ),
     });
     Ok(())
 }

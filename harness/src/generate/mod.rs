@@ -231,15 +231,7 @@ pub fn check(doc: &Value) -> Vec<Subject> {
 /// [`check`], plus the cross-check against the official 1EdTech JSON Schemas when `schemas` is given.
 pub fn check_with(doc: &Value, schemas: Option<&crate::schema::OfficialSchemas>) -> Vec<Subject> {
     let bytes = serde_json::to_vec_pretty(doc).unwrap_or_default();
-    let opts = crate::engine::Options {
-        env: crate::verify::Env::at(EPOCH).unwrap_or_default(),
-        net: None,
-        schemas,
-        ..crate::engine::Options::default()
-    };
-    let mut out = Vec::new();
-    crate::engine::check_bytes("doc-1", "generated", &bytes, &opts, &mut out);
-    out
+    check_at_epoch(&bytes, schemas, None)
 }
 
 /// Runs every check on a signed document, proofs included, as `clr-harness validate --now 2025-12-01T00:00:00Z`
@@ -255,9 +247,20 @@ pub fn check_file(bytes: &[u8], net: &crate::verify::Net) -> Vec<Subject> {
 
 /// Every check on a file's bytes at [`EPOCH`]: proofs verified under `net`, or the data model only without one.
 pub fn check_file_with_net(bytes: &[u8], net: Option<&crate::verify::Net>) -> Vec<Subject> {
+    check_at_epoch(bytes, None, net)
+}
+
+/// The engine on one file judged at [`EPOCH`]: the official schemas cross-checked when given, proofs verified
+/// under `net` when given.
+fn check_at_epoch(
+    bytes: &[u8],
+    schemas: Option<&crate::schema::OfficialSchemas>,
+    net: Option<&crate::verify::Net>,
+) -> Vec<Subject> {
     let opts = crate::engine::Options {
         env: crate::verify::Env::at(EPOCH).unwrap_or_default(),
         net,
+        schemas,
         ..crate::engine::Options::default()
     };
     let mut out = Vec::new();

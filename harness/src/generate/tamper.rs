@@ -50,7 +50,7 @@ pub struct Input<'a> {
 impl Input<'_> {
     /// The generator's judging instant ([`super::EPOCH`]), as `validate --now 2025-12-01T00:00:00Z` judges.
     pub fn at_epoch() -> i64 {
-        crate::datetime::epoch_seconds(super::EPOCH).map_or(0, |s| s as i64)
+        super::values::epoch_secs()
     }
 }
 
