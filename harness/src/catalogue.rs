@@ -13,10 +13,12 @@ pub mod ids {
     pub use crate::api::checks::ids::*;
     pub use crate::checks::classes::ids::*;
     pub use crate::checks::clr::ids::*;
+    pub use crate::checks::clr10::ids::*;
     pub use crate::checks::credential::ids::*;
     pub use crate::checks::endorsement::ids::*;
     pub use crate::checks::format::ids::*;
     pub use crate::checks::jwt::ids::*;
+    pub use crate::checks::ob20::ids::*;
     pub use crate::checks::official_schema::ids::*;
     pub use crate::checks::proof::ids::*;
     pub use crate::checks::references::ids::*;
@@ -44,6 +46,8 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(checks::jwt::CHECKS);
         v.extend_from_slice(checks::verification::CHECKS);
         v.extend_from_slice(checks::status::CHECKS);
+        v.extend_from_slice(checks::ob20::CHECKS);
+        v.extend_from_slice(checks::clr10::CHECKS);
         v.extend_from_slice(crate::api::checks::OAUTH);
         v.extend_from_slice(crate::api::checks::OB_API);
         v.extend_from_slice(crate::api::checks::CLR_API);

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::datamodel::Class;
 use crate::json::type_values;
+use crate::ob2;
 use crate::vocab::{VC_V1_CONTEXT, VC_V2_CONTEXT};
 
 /// The credential kinds the data-model checks know.
@@ -19,14 +20,19 @@ pub enum DocKind {
     Endorsement,
     /// CLR 2.0 ClrCredential.
     Clr,
+    /// An Open Badges 2.0 (or upgraded 0.5–1.1) or CLR 1.0 document ([`crate::ob2`]).
+    Legacy(ob2::Kind),
 }
 
 impl DocKind {
-    pub fn class(self) -> Class {
+    /// The root class in the OB 3.0 / CLR 2.0 data model; `None` for the OB 2.0 / CLR 1.0 kinds, which have a model
+    /// of their own ([`crate::ob2::model`]).
+    pub fn class(self) -> Option<Class> {
         match self {
-            DocKind::Achievement => Class::AchievementCredential,
-            DocKind::Endorsement => Class::EndorsementCredential,
-            DocKind::Clr => Class::ClrCredential,
+            DocKind::Achievement => Some(Class::AchievementCredential),
+            DocKind::Endorsement => Some(Class::EndorsementCredential),
+            DocKind::Clr => Some(Class::ClrCredential),
+            DocKind::Legacy(_) => None,
         }
     }
 
@@ -35,6 +41,7 @@ impl DocKind {
             DocKind::Achievement => "ob30-achievement-credential",
             DocKind::Endorsement => "ob30-endorsement-credential",
             DocKind::Clr => "clr20-clr-credential",
+            DocKind::Legacy(k) => k.slug(),
         }
     }
 
@@ -43,6 +50,7 @@ impl DocKind {
             DocKind::Achievement => "OB 3.0 AchievementCredential",
             DocKind::Endorsement => "OB 3.0 EndorsementCredential",
             DocKind::Clr => "CLR 2.0 ClrCredential",
+            DocKind::Legacy(k) => k.label(),
         }
     }
 }
@@ -83,6 +91,8 @@ impl Vcdm {
 pub struct Detected {
     /// `None` when the document is not a credential this tool knows.
     pub kind: Option<DocKind>,
+    /// The Open Badges version of an OB 0.5–2.0 document (older ones are upgraded to 2.0 before they are judged).
+    pub ob_version: Option<ob2::OpenBadgesVersion>,
     /// What the document is when it belongs to a neighbouring standard this tool does not check yet (OB 2.0 and
     /// its predecessors, CLR 1.0, CASE): an *unsupported* verdict naming it, never a failure of OB 3.0's rules.
     pub unsupported: Option<String>,
@@ -98,6 +108,27 @@ pub fn detect(doc: &Value) -> Detected {
             format!("the document is {}, not a JSON object", crate::json::json_type(doc)),
         );
     };
+    if let Some(legacy) = ob2::version::detect(doc) {
+        let kind = DocKind::Legacy(legacy.kind);
+        let version = legacy.version.map(|v| format!(" {}", v.as_str())).unwrap_or_default();
+        return Detected {
+            kind: Some(kind),
+            ob_version: legacy.version,
+            unsupported: None,
+            vcdm: Vcdm::V2,
+            detection: Detection {
+                label: match legacy.version {
+                    Some(v) if v != ob2::OpenBadgesVersion::V2_0 => {
+                        format!("Open Badges{version} assertion (read as {})", kind.label())
+                    }
+                    _ => kind.label().to_string(),
+                },
+                kind: kind.slug().to_string(),
+                vcdm: None,
+                reason: legacy.reason,
+            },
+        };
+    }
     let types: Vec<&str> = obj.get("type").and_then(type_values).unwrap_or_default();
     let (vcdm, vcdm_reason) = vcdm_of(doc);
 
@@ -139,6 +170,7 @@ pub fn detect(doc: &Value) -> Detected {
     };
     Detected {
         unsupported: None,
+        ob_version: None,
         kind: Some(kind),
         vcdm,
         detection: Detection {
@@ -153,6 +185,7 @@ pub fn detect(doc: &Value) -> Detected {
 fn unknown(vcdm: Vcdm, reason: String) -> Detected {
     Detected {
         kind: None,
+        ob_version: None,
         unsupported: None,
         vcdm,
         detection: Detection {
@@ -302,30 +335,53 @@ mod tests {
     }
 
     #[test]
-    fn documents_of_neighbouring_standards_are_named_as_unsupported() {
-        for (doc, named) in [
+    fn open_badges_2_and_clr_1_documents_are_recognised_with_their_version() {
+        for (doc, kind, version) in [
             (
                 json!({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"}),
-                "an Open Badges 2.0 Assertion",
+                ob2::Kind::Assertion,
+                Some("2.0"),
             ),
             (
                 json!({"@context": "https://w3id.org/openbadges/v2", "type": "BadgeClass"}),
-                "an Open Badges 2.0 BadgeClass",
+                ob2::Kind::BadgeClass,
+                Some("2.0"),
             ),
             (
                 json!({"@context": "https://w3id.org/openbadges/v1", "type": "Assertion"}),
-                "Open Badges 1.x",
+                ob2::Kind::Assertion,
+                Some("1.1"),
             ),
             (
                 json!({"@context": "https://purl.imsglobal.org/spec/clr/v1p0/context/clr_v1p0.jsonld", "type": "Clr"}),
-                "a CLR 1.0 Clr",
+                ob2::Kind::Clr,
+                None,
             ),
-            (json!({"CFDocument": {}, "CFItems": []}), "a CASE 1.0 framework"),
             (
                 json!({"uid": "1", "recipient": {}, "badge": "https://x", "verify": {}}),
-                "Open Badges 1.0",
+                ob2::Kind::Assertion,
+                Some("1.0"),
             ),
-            (json!({"recipient": "a@b.c", "badge": {"name": "x"}}), "Open Badges 0.5"),
+            (
+                json!({"recipient": "a@b.c", "badge": {"name": "x"}}),
+                ob2::Kind::Assertion,
+                Some("0.5"),
+            ),
+        ] {
+            let d = detect(&doc);
+            assert_eq!(d.kind, Some(DocKind::Legacy(kind)), "{doc}");
+            assert_eq!(d.ob_version.map(|v| v.as_str()), version, "{doc}");
+        }
+    }
+
+    #[test]
+    fn documents_of_standards_not_checked_yet_are_named_as_unsupported() {
+        for (doc, named) in [
+            (json!({"CFDocument": {}, "CFItems": []}), "a CASE 1.0 framework"),
+            (
+                json!({"@context": "https://w3id.org/openbadges/v2", "type": "Extension"}),
+                "an Open Badges 2.0 Extension",
+            ),
         ] {
             let d = detect(&doc);
             assert_eq!(d.kind, None);

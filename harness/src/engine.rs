@@ -21,6 +21,7 @@ use crate::decode::{self, DecodeError, Decoded, Limits, SpanIndex};
 use crate::detect;
 use crate::exit;
 use crate::json::Ptr;
+use crate::ob2;
 use crate::schema::OfficialSchemas;
 use crate::services;
 
@@ -93,7 +94,59 @@ pub fn check_inputs(inputs: &[Input], opts: &Options) -> Vec<Subject> {
 pub fn check_bytes(id: &str, source: &str, bytes: &[u8], opts: &Options, out: &mut Vec<Subject>) {
     match decode::decode(bytes, &opts.limits) {
         Err(err) => out.push(undecodable(id, source, &err)),
+        Ok(decoded) if decoded.reference.is_some() => check_reference(id, source, &decoded, opts, out),
         Ok(decoded) => {
+            let scope = Scope {
+                parent: None,
+                at: None,
+                base: Ptr::root(),
+                depth: 0,
+            };
+            check_decoded(id, source, source, &decoded, &scope, opts, out);
+        }
+    }
+}
+
+/// A baked OB 2.0 / 1.x image that names its hosted assertion by URL: the assertion is fetched under the run's
+/// policy (and `--url-map`) and checked with the image's layers kept; without verification it is not fetched, and
+/// the image is unverified, never passed.
+fn check_reference(id: &str, source: &str, baked: &Decoded, opts: &Options, out: &mut Vec<Subject>) {
+    let url = baked.reference.as_deref().unwrap_or_default();
+    let check = match baked.format {
+        decode::Format::Svg => decode::CHECK_SVG,
+        _ => decode::CHECK_PNG,
+    };
+    let Some(net) = opts.net else {
+        let why = format!(
+            "the baked image names its hosted assertion {url}; verification is off (--no-proofs), so it was not fetched"
+        );
+        out.push(not_observed(id, source, check, &why));
+        return;
+    };
+    let attempt = net.block_on(net.fetcher().get(url, "application/ld+json, application/json"));
+    net.record(std::slice::from_ref(&attempt.exchange));
+    let fetched = match attempt.result {
+        Ok(f) => f,
+        Err(crate::fetch::FetchError::NotAllowed { reason, .. }) => {
+            let why = format!("the baked image names its hosted assertion {url}, which was not fetched: {reason}");
+            out.push(not_observed(id, source, check, &why));
+            return;
+        }
+        Err(e) => {
+            out.push(unreadable(
+                id,
+                source,
+                &format!("the baked image's hosted assertion: {e}"),
+            ));
+            return;
+        }
+    };
+    match decode::decode(&fetched.bytes, &opts.limits) {
+        Err(err) => out.push(undecodable(id, source, &err)),
+        Ok(mut decoded) => {
+            let mut layers = baked.layers.clone();
+            layers.append(&mut decoded.layers);
+            decoded.layers = layers;
             let scope = Scope {
                 parent: None,
                 at: None,
@@ -197,18 +250,41 @@ fn check_value(
     }
     let mut children = Vec::new();
     let mut unopened = 0;
+    // An OB 0.5–1.1 badge is judged as the OB 2.0 document it upgrades to (the upgrade is reported).
+    let upgraded = match (detected.kind, detected.ob_version) {
+        (Some(detect::DocKind::Legacy(_)), Some(v)) => ob2::version::upgrade(value, v),
+        _ => None,
+    };
+    let value = upgraded.as_ref().map_or(value, |u| &u.doc);
     if let Some(kind) = detected.kind {
         // Past the run's deadline nothing more is verified: those checks are skips with the reason, never passes.
         let out_of_time = opts.net.is_some() && opts.budget.until.is_some_and(|d| Instant::now() >= d);
+        let vc_class = kind.class();
+        let legacy_kind = match kind {
+            detect::DocKind::Legacy(k) => Some(k),
+            _ => None,
+        };
         // A panic in the verifier is a harness bug reported on every check that needed it, not a lost run.
         let verified = opts
             .net
-            .filter(|_| !out_of_time)
+            .filter(|_| !out_of_time && vc_class.is_some())
             .map(|net| guarded(|| crate::verify::verify_proofs(value, jws, net, &opts.env, &opts.budget)));
+        let legacy_verified = match (legacy_kind, opts.net.filter(|_| !out_of_time)) {
+            (Some(k), Some(net)) => Some(guarded(|| ob2::verify::verify(k, value, jws, net))),
+            _ => None,
+        };
         let (proofs, mut verifier_bug) = match verified {
             Some(Ok(p)) => (Some(p), None),
             Some(Err(bug)) => (None, Some(bug)),
             None => (None, None),
+        };
+        let legacy_report = match legacy_verified {
+            Some(Ok(r)) => Some(r),
+            Some(Err(bug)) => {
+                verifier_bug = Some(bug);
+                None
+            }
+            None => None,
         };
         // The gather phase: every fetch the status and refresh checks read, made before they run (checks do no I/O).
         let wanted = services::Wanted {
@@ -217,7 +293,7 @@ fn check_value(
         };
         let gathered = opts
             .net
-            .filter(|_| !out_of_time && verifier_bug.is_none())
+            .filter(|_| !out_of_time && verifier_bug.is_none() && vc_class.is_some())
             .map(|net| guarded(|| services::gather(value, proofs.as_ref(), net, &opts.env, wanted)));
         let services = match gathered {
             Some(Ok(s)) => Some(s),
@@ -231,10 +307,18 @@ fn check_value(
             root: value,
             kind,
             vcdm: detected.vcdm,
-            walk: Walk::new(value, kind.class()),
+            walk: vc_class.map(|c| Walk::new(value, c)).unwrap_or_default(),
             env: &opts.env,
             proofs: proofs.as_ref(),
             services: services.as_ref(),
+            legacy: legacy_kind.map(|k| crate::check::Legacy {
+                kind: k,
+                walk: ob2::model::Walk::new(value, k.class()),
+                version: detected.ob_version,
+                upgrade: upgraded.as_ref().map(|u| u.changes.as_slice()),
+                jws: jws.is_some(),
+                verified: legacy_report.as_ref(),
+            }),
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             if let Some(bug) = verifier_bug.as_ref().filter(|_| check.establishes_authenticity()) {
@@ -275,14 +359,26 @@ fn check_value(
             }
         }
         if scope.depth < MAX_EMBEDDING_DEPTH {
-            children = doc
-                .walk
-                .embedded
-                .iter()
+            let embedded: Vec<(Ptr, &'static str, &Value)> = match &doc.legacy {
+                Some(l) => l
+                    .walk
+                    .embedded
+                    .iter()
+                    .map(|e| (e.ptr.clone(), e.via, e.value))
+                    .collect(),
+                None => doc
+                    .walk
+                    .embedded
+                    .iter()
+                    .map(|e| (e.ptr.clone(), e.via, e.value))
+                    .collect(),
+            };
+            unopened = embedded.len().saturating_sub(MAX_EMBEDDED_PER_DOCUMENT);
+            children = embedded
+                .into_iter()
                 .take(MAX_EMBEDDED_PER_DOCUMENT)
-                .map(|e| (e.ptr.clone(), e.via, e.value.clone()))
+                .map(|(ptr, via, v)| (ptr, via, v.clone()))
                 .collect();
-            unopened = doc.walk.embedded.len().saturating_sub(MAX_EMBEDDED_PER_DOCUMENT);
         }
     }
     let (outcome, mut unverified) = settle(&results);
@@ -432,6 +528,10 @@ fn short_via(via: &str) -> &'static str {
     match via {
         "verifiableCredential" => "vc",
         "endorsementJwt" => "endorsement-jwt",
+        "clrs" => "clr",
+        "signedClrs" => "signed-clr",
+        "signedAssertions" => "signed-assertion",
+        "signedEndorsements" => "signed-endorsement",
         _ => "endorsement",
     }
 }
@@ -609,6 +709,14 @@ fn undecodable(id: &str, source: &str, err: &DecodeError) -> Subject {
     );
     subject.results[0].findings.clear();
     subject.unverified = Some(note);
+    subject
+}
+
+/// A document whose content could not be observed under the run's policy: a skip with the reason, unverified.
+fn not_observed(id: &str, source: &str, check: &str, why: &str) -> Subject {
+    let finding = Finding::new(Outcome::Skip, why.to_string());
+    let mut subject = lone_result(id, source, check, finding, why.to_string());
+    subject.unverified = Some(why.to_string());
     subject
 }
 

@@ -17,6 +17,7 @@ pub use crate::http::client::Fetched;
 use crate::http::client::{self, ClientSpec, OverLimit, Redirects, Request};
 use crate::http::policy::{Reach, resolve_judged};
 use crate::http::record::Entry;
+pub use crate::http::url_map::{Mapped, UrlMap};
 pub use crate::http::{AddressClass, RECORDED_BODY_BYTES, USER_AGENT, classify_ip};
 use crate::redact::Recording;
 
@@ -47,6 +48,8 @@ pub struct FetchPolicy {
     pub extra_roots_pem: Vec<String>,
     /// How exchanges are written down: secrets in URLs and cookies redacted, the CA file the curl commands name.
     pub recording: Recording,
+    /// URLs answered from local files (`--url-map`), before any policy or network.
+    pub url_map: UrlMap,
 }
 
 impl Default for FetchPolicy {
@@ -62,6 +65,7 @@ impl Default for FetchPolicy {
             did_web_map: Vec::new(),
             extra_roots_pem: Vec::new(),
             recording: Recording::default(),
+            url_map: UrlMap::default(),
         }
     }
 }
@@ -155,6 +159,9 @@ impl Fetcher {
             ("User-Agent".to_string(), USER_AGENT.to_string()),
         ];
         let mut entry = Entry::begin(id.clone(), "GET", url, headers.clone());
+        if let Some(mapped) = self.policy.url_map.answer(url) {
+            return self.mapped(id, url, entry, mapped);
+        }
         let total = self.policy.total_timeout;
         let mut trace = Trace::default();
         let outcome = tokio::time::timeout(total, self.attempt(url, &headers, &mut entry, &mut trace)).await;
@@ -173,6 +180,34 @@ impl Fetcher {
         }
         let pin = trace.resolve.as_ref().map(|(host, addr)| (host.as_str(), *addr));
         let exchange = entry.finish(&self.policy.recording, None, trace.body.as_deref(), pin);
+        Attempt { result, exchange }
+    }
+
+    /// The answer of a URL the map serves from a file, recorded like any exchange.
+    fn mapped(&self, id: String, url: &str, mut entry: Entry, mapped: Mapped) -> Attempt {
+        let mut headers = vec![("X-Url-Map-File".to_string(), mapped.file.display().to_string())];
+        if let Some(ct) = &mapped.content_type {
+            headers.push(("Content-Type".to_string(), ct.clone()));
+        }
+        entry.answered(mapped.status, &headers, false);
+        let result = if (200..300).contains(&mapped.status) {
+            Ok(Fetched {
+                url: url.to_string(),
+                status: mapped.status,
+                content_type: mapped.content_type.clone(),
+                bytes: mapped.body.clone(),
+                exchange_id: id,
+            })
+        } else {
+            Err(FetchError::Status {
+                url: url.into(),
+                status: mapped.status,
+            })
+        };
+        if let Err(e) = &result {
+            entry.failed(e.to_string());
+        }
+        let exchange = entry.finish(&self.policy.recording, None, Some(&mapped.body), None);
         Attempt { result, exchange }
     }
 

@@ -32,6 +32,7 @@ pub mod input;
 pub mod json;
 pub mod jsonld;
 pub mod lexical;
+pub mod ob2;
 pub mod proof;
 pub mod redact;
 pub mod schema;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::Args;
 use clr_harness::engine::{self, Input, InputFailure, Options};
-use clr_harness::fetch::FetchPolicy;
+use clr_harness::fetch::{FetchPolicy, UrlMap};
 use clr_harness::input::{self, FetchOptions};
 use clr_harness::jsonld::canon::Budget;
 use clr_harness::redact::{self, Recording, Redactor};
@@ -61,6 +61,11 @@ pub struct ValidateArgs {
     /// allowed too). Repeatable.
     #[arg(long, value_name = "DID=URL", value_parser = parse_did_web_map)]
     did_web_map: Vec<(String, String)>,
+    /// Answer every URL under PREFIX from the files under DIR, as if fetched (hosted badges offline and in CI):
+    /// `PREFIX/a/b` is `DIR/a/b` or `DIR/a/b.json`, the content type follows the extension, a missing file is a 404,
+    /// and `DIR/a/b.status` holding e.g. `410` answers that status. Applies to inputs named by URL too. Repeatable.
+    #[arg(long, value_name = "PREFIX=DIR", value_parser = UrlMap::parse_entry)]
+    url_map: Vec<(String, PathBuf)>,
     /// Trust the certificate authority in this PEM file for https, besides the system's: e.g. the one
     /// `clr-harness mocks serve --https --ca-out FILE` wrote. Repeatable.
     #[arg(long, value_name = "FILE")]
@@ -123,7 +128,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         cacert: super::run::curl_cacert(&[], &args.ca_cert, args.report.report_dir.as_deref())?,
     };
     let timeout = Duration::from_secs(args.timeout);
-    let inputs = gather(&args.inputs, &limits, timeout, &policy.extra_roots_pem)?;
+    let inputs = gather(&args.inputs, &limits, timeout, &policy.extra_roots_pem, &policy.url_map)?;
     let net = if args.no_proofs {
         None
     } else {
@@ -158,7 +163,13 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
 }
 
 /// Reads every input; an unreadable file is a usage error, an unreachable URL an `Error` subject.
-fn gather(names: &[String], limits: &Limits, timeout: Duration, roots: &[String]) -> Result<Vec<Input>> {
+fn gather(
+    names: &[String],
+    limits: &Limits,
+    timeout: Duration,
+    roots: &[String],
+    url_map: &UrlMap,
+) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -169,6 +180,18 @@ fn gather(names: &[String], limits: &Limits, timeout: Duration, roots: &[String]
             inputs.push(Input {
                 source: "-".into(),
                 bytes: readable(input::read_stdin(limits.max_input_bytes), "-")?,
+            });
+        } else if let Some(mapped) = url_map.answer(name) {
+            let bytes = match mapped.status {
+                200 => Ok(mapped.body),
+                status => Err(InputFailure::Unreadable(format!(
+                    "{name} answered {status} (--url-map: {})",
+                    mapped.file.display()
+                ))),
+            };
+            inputs.push(Input {
+                source: name.clone(),
+                bytes,
             });
         } else if name.starts_with("http://") || name.starts_with("https://") {
             let opts = FetchOptions {
@@ -220,6 +243,9 @@ fn fetch_policy(args: &ValidateArgs) -> FetchPolicy {
     }
     for (_, base) in &args.did_web_map {
         policy.allow_host_of(base);
+    }
+    for (prefix, dir) in &args.url_map {
+        policy.url_map.add(prefix.clone(), dir.clone());
     }
     policy
 }

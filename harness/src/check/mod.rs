@@ -173,6 +173,22 @@ pub struct Doc<'a> {
     pub proofs: Option<&'a crate::verify::ProofReport>,
     /// What the gather phase fetched from the issuer's services (status lists, refresh), when verification is on.
     pub services: Option<&'a crate::services::Services>,
+    /// For the OB 2.0 / CLR 1.0 kinds: their own walk, version and verification.
+    pub legacy: Option<Legacy<'a>>,
+}
+
+/// What the OB 2.0 / CLR 1.0 checks read besides the document.
+pub struct Legacy<'a> {
+    pub kind: crate::ob2::Kind,
+    pub walk: crate::ob2::model::Walk<'a>,
+    /// The Open Badges version the document was written in (`None` for CLR 1.0).
+    pub version: Option<crate::ob2::OpenBadgesVersion>,
+    /// What the upgrade to OB 2.0 changed, for a legacy badge.
+    pub upgrade: Option<&'a [String]>,
+    /// The document came as a compact JWS.
+    pub jws: bool,
+    /// Verification's observations, when verification is on.
+    pub verified: Option<&'a crate::ob2::verify::Report>,
 }
 
 /// Collects one check's findings on one document: a [`Collector`] that places each finding by its JSON pointer in
@@ -299,6 +315,12 @@ impl Check {
     /// The rule belongs to another area of the catalogue than the data model (`proof`, `verification` …).
     pub const fn in_area(mut self, area: &'static str) -> Self {
         self.area = area;
+        self
+    }
+
+    /// The rule belongs to this specification.
+    pub const fn of_spec(mut self, spec: clr_reports::Spec) -> Self {
+        self.spec = spec;
         self
     }
 

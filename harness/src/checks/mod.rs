@@ -6,10 +6,13 @@
 
 pub mod classes;
 pub mod clr;
+pub mod clr10;
 pub mod credential;
 pub mod endorsement;
 pub mod format;
 pub mod jwt;
+pub mod legacy;
+pub mod ob20;
 pub mod official_schema;
 pub mod proof;
 pub mod references;

@@ -71,6 +71,9 @@ pub struct Decoded {
     pub spans: SpanIndex,
     /// The compact JWS, when the credential was carried as one.
     pub jws: Option<CompactJws>,
+    /// A baked Open Badges 2.0 (or 1.x) image may carry only the URL of its hosted assertion: then this is that URL,
+    /// and `value` is null until the engine fetches it under the run's policy.
+    pub reference: Option<String>,
 }
 
 impl Decoded {
@@ -194,6 +197,7 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, DecodeError> {
                 value,
                 spans,
                 jws: None,
+                reference: None,
             })
         }
         Some(_) if looks_like_jws(body) => decode_jws_text(body, Vec::new(), Format::CompactJws),
@@ -228,6 +232,7 @@ pub(crate) fn decode_embedded(
                 value,
                 spans,
                 jws: None,
+                reference: None,
             })
         }
         Some(_) if looks_like_jws(text) => decode_jws_text(text, layers, format),
@@ -259,7 +264,28 @@ pub(crate) fn decode_jws_text(text: &[u8], mut layers: Vec<String>, format: Form
         value,
         spans,
         jws: Some(jws),
+        reference: None,
     })
+}
+
+/// A baked image that names its hosted assertion by URL (OB 2.0 hosted badges, OB 1.x `tEXt`).
+pub(crate) fn looks_like_url(text: &[u8]) -> bool {
+    let t = text.trim_ascii();
+    (t.starts_with(b"https://") || t.starts_with(b"http://")) && t.iter().all(|b| b.is_ascii_graphic())
+}
+
+pub(crate) fn reference(text: &[u8], mut layers: Vec<String>, format: Format) -> Decoded {
+    let url = String::from_utf8_lossy(text.trim_ascii()).into_owned();
+    layers.push(format!("hosted assertion URL {url}"));
+    Decoded {
+        format,
+        layers,
+        text: String::new(),
+        value: Value::Null,
+        spans: SpanIndex::build(""),
+        jws: None,
+        reference: Some(url),
+    }
 }
 
 /// A compact JWS candidate: one token of printable ASCII with a dot. Looser than base64url on purpose, so a JWS

@@ -1,4 +1,6 @@
-//! Baked PNG: the iTXt chunk with keyword `openbadgecredential` (OB 3.0) or `clrcredential` (CLR 2.0).
+//! Baked PNG: the iTXt chunk with keyword `openbadgecredential` (OB 3.0) or `clrcredential` (CLR 2.0), or the
+//! `openbadges` chunk of Open Badges 2.0 (iTXt: the assertion JSON, its JWS, or its hosted URL) and 1.x (tEXt: the
+//! hosted URL).
 //!
 //! The chunk walk checks every length, bound and CRC itself instead of using an image crate: the harness never
 //! needs the pixels, and a hand walk reports the exact chunk and offset of each defect.
@@ -175,8 +177,23 @@ pub(crate) fn decode(png: &[u8]) -> Result<Decoded, DecodeError> {
         }
         if &chunk.kind == b"iTXt" {
             let itxt = parse_itxt(chunk)?;
-            if KEYWORDS.iter().any(|k| k.as_bytes() == itxt.keyword) {
+            if KEYWORDS.iter().any(|k| k.as_bytes() == itxt.keyword) || itxt.keyword == OB2_KEYWORD.as_bytes() {
                 found.push((chunk, itxt));
+            }
+        } else if &chunk.kind == b"tEXt" {
+            // Open Badges 1.x baked a tEXt chunk `openbadges` holding the hosted assertion's URL.
+            let mut fields = chunk.data.splitn(2, |b| *b == 0);
+            if let (Some(keyword), Some(text)) = (fields.next(), fields.next())
+                && keyword == OB2_KEYWORD.as_bytes()
+            {
+                found.push((
+                    chunk,
+                    ITxt {
+                        keyword,
+                        compressed: 0,
+                        text,
+                    },
+                ));
             }
         }
     }
@@ -191,11 +208,11 @@ pub(crate) fn decode(png: &[u8]) -> Result<Decoded, DecodeError> {
                 CHECK_PNG,
                 format!("PNG has no iTXt chunk with keyword openbadgecredential or clrcredential; {seen}"),
             )
-            .expected("one iTXt chunk with keyword openbadgecredential")
+            .expected("one iTXt chunk with keyword openbadgecredential (OB 3.0) or openbadges (OB 2.0)")
             .actual(seen);
             if ob2_chunk {
                 return Err(err.unsupported(format!(
-                    "a baked Open Badges 2.0 image (PNG text chunk \"{OB2_KEYWORD}\")"
+                    "a baked Open Badges image whose \"{OB2_KEYWORD}\" chunk is compressed (zTXt)"
                 )));
             }
             return Err(err);
@@ -217,7 +234,7 @@ pub(crate) fn decode(png: &[u8]) -> Result<Decoded, DecodeError> {
         }
     };
     let keyword = String::from_utf8_lossy(itxt.keyword).into_owned();
-    let layer = format!("PNG iTXt chunk {keyword:?}");
+    let layer = format!("PNG {} chunk {keyword:?}", chunk.name());
     match itxt.compressed {
         0 => {}
         1 => {
@@ -242,6 +259,9 @@ pub(crate) fn decode(png: &[u8]) -> Result<Decoded, DecodeError> {
             )
             .at_offset(chunk.offset));
         }
+    }
+    if itxt.keyword == OB2_KEYWORD.as_bytes() && super::looks_like_url(itxt.text) {
+        return Ok(super::reference(itxt.text, vec![layer], Format::Png));
     }
     decode_embedded(itxt.text, vec![layer], Format::Png, CHECK_PNG)
 }
@@ -433,15 +453,16 @@ mod tests {
     }
 
     #[test]
-    fn a_baked_open_badges_2_image_is_named_unsupported() {
+    fn open_badges_2_and_1_x_images_carry_json_a_jws_or_the_hosted_url() {
+        // OB 1.x: a tEXt chunk with the hosted assertion's URL, fetched by the engine.
         let png = with_text(&minimal_png(), "openbadges", "https://example.org/assertions/1");
-        let err = decode(&png).unwrap_err();
-        assert!(
-            err.unsupported
-                .as_deref()
-                .is_some_and(|u| u.contains("baked Open Badges 2.0 image")),
-            "{err:?}"
-        );
+        let decoded = decode(&png).expect("decodes");
+        assert_eq!(decoded.reference.as_deref(), Some("https://example.org/assertions/1"));
+        assert!(decoded.layers[0].contains("tEXt"), "{:?}", decoded.layers);
+        // OB 2.0: an iTXt chunk with the assertion JSON.
+        let png = with_itxt(&minimal_png(), "openbadges", false, br#"{"type": "Assertion"}"#);
+        let decoded = decode(&png).expect("decodes");
+        assert_eq!((decoded.reference, decoded.value["type"].as_str()), (None, Some("Assertion")));
         let other = with_text(&minimal_png(), "Software", "paint");
         assert_eq!(decode(&other).unwrap_err().unsupported, None);
     }

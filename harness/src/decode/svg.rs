@@ -12,6 +12,10 @@ pub const OB_NAMESPACE: &str = "https://purl.imsglobal.org/ob/v3p0";
 /// Namespaces accepted for the `openbadges` prefix: OB 3.0, and the CLR 2.0 one the 1EdTech validator accepts.
 pub const NAMESPACES: &[&str] = &[OB_NAMESPACE, "https://purl.imsglobal.org/clr/v2p0"];
 const ELEMENT: &[u8] = b"openbadges:credential";
+/// The Open Badges 2.0 element, in the `http://openbadges.org` namespace.
+const OB2_ELEMENT: &[u8] = b"openbadges:assertion";
+/// The Open Badges 2.0 baking namespace.
+pub const OB2_NAMESPACE: &str = "http://openbadges.org";
 const NS_ATTR: &[u8] = b"xmlns:openbadges";
 const SHOWN: usize = 8;
 
@@ -25,6 +29,8 @@ struct Scan {
     offsets: Vec<usize>,
     /// The first credential element: offset, `verify` attribute, body text.
     first: Option<(usize, Option<String>, String)>,
+    /// The credential elements are Open Badges 2.0's `openbadges:assertion`.
+    ob2: bool,
 }
 
 fn xml_error(text: &str, offset: usize, what: impl std::fmt::Display) -> DecodeError {
@@ -108,7 +114,9 @@ fn scan(text: &str) -> Result<Scan, DecodeError> {
                     scan.namespace = attribute(text, e, before, NS_ATTR)?;
                     scan.root = Some((name, before, after, empty));
                 }
-                if e.name().as_ref() == ELEMENT {
+                let ob2 = e.name().as_ref() == OB2_ELEMENT;
+                if e.name().as_ref() == ELEMENT || ob2 {
+                    scan.ob2 |= ob2;
                     scan.count += 1;
                     if scan.offsets.len() < SHOWN {
                         scan.offsets.push(before);
@@ -176,14 +184,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     let (first_at, verify, body) = match (scan.count, scan.first) {
         (1, Some(first)) => first,
         (0, _) | (_, None) => {
-            let err = DecodeError::new(CHECK_SVG, "SVG has no openbadges:credential element")
-                .expected("exactly one openbadges:credential element")
-                .actual("none");
-            // Open Badges 2.0 bakes an `openbadges:assertion` element instead.
-            if text.contains("openbadges:assertion") {
-                return Err(err.unsupported("a baked Open Badges 2.0 image (SVG openbadges:assertion)"));
-            }
-            return Err(err);
+            return Err(DecodeError::new(CHECK_SVG, "SVG has no openbadges:credential element")
+                .expected("exactly one openbadges:credential (OB 3.0) or openbadges:assertion (OB 2.0) element")
+                .actual("none"));
         }
         (n, _) => {
             let more = if n > SHOWN { ", …" } else { "" };
@@ -201,6 +204,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         }
     };
     let root_at = scan.root.as_ref().map_or(0, |r| r.1);
+    if scan.ob2 {
+        return decode_ob2(text, scan.namespace.as_deref(), root_at, first_at, verify, &body);
+    }
     if !scan.namespace.as_deref().is_some_and(|ns| NAMESPACES.contains(&ns)) {
         let actual = scan.namespace.map_or_else(
             || "no xmlns:openbadges".to_string(),
@@ -243,8 +249,66 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, DecodeError> {
                 value,
                 spans,
                 jws: None,
+                reference: None,
             })
         }
+    }
+}
+
+/// Open Badges 2.0 baking: `<openbadges:assertion verify="…">` in the `http://openbadges.org` namespace. A hosted
+/// badge's `verify` is the assertion URL and its body the assertion JSON (CDATA); a signed badge's `verify` is the JWS
+/// and it has no body.
+fn decode_ob2(
+    text: &str,
+    namespace: Option<&str>,
+    root_at: usize,
+    first_at: usize,
+    verify: Option<String>,
+    body: &str,
+) -> Result<Decoded, DecodeError> {
+    if namespace != Some(OB2_NAMESPACE) {
+        let actual = namespace.map_or_else(
+            || "no xmlns:openbadges".to_string(),
+            |ns| format!("xmlns:openbadges={ns:?}"),
+        );
+        return Err(DecodeError::new(
+            CHECK_SVG,
+            format!("the root <svg> of an OB 2.0 baked badge must declare xmlns:openbadges=\"{OB2_NAMESPACE}\"; found {actual}"),
+        )
+        .at_offset(root_at)
+        .at_line_col(line_col(text.as_bytes(), root_at))
+        .expected(format!("xmlns:openbadges=\"{OB2_NAMESPACE}\""))
+        .actual(actual));
+    }
+    let located = |e: DecodeError| e.at_offset(first_at).at_line_col(line_col(text.as_bytes(), first_at));
+    match (verify, body.trim()) {
+        (_, b) if !b.is_empty() => {
+            let layers = vec!["SVG openbadges:assertion body".to_string()];
+            let (text, value, spans) = json::parse(b.as_bytes(), CHECK_JSON).map_err(|e| e.within(&layers))?;
+            Ok(Decoded {
+                format: Format::Svg,
+                layers,
+                text,
+                value,
+                spans,
+                jws: None,
+                reference: None,
+            })
+        }
+        (Some(v), _) if super::looks_like_url(v.as_bytes()) => Ok(super::reference(
+            v.as_bytes(),
+            vec!["SVG openbadges:assertion verify attribute".into()],
+            Format::Svg,
+        )),
+        (Some(jws), _) => decode_jws_text(
+            jws.as_bytes(),
+            vec!["SVG openbadges:assertion verify attribute".into()],
+            Format::Svg,
+        ),
+        (None, _) => Err(located(DecodeError::new(
+            CHECK_SVG,
+            "openbadges:assertion has neither a verify attribute nor a body",
+        ))),
     }
 }
 
@@ -339,10 +403,19 @@ mod tests {
     }
 
     #[test]
-    fn a_baked_open_badges_2_svg_is_named_unsupported() {
-        let ob2 = r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://openbadges.org"><openbadges:assertion verify="https://example.org/a/1"/></svg>"#;
-        let err = decode_str(ob2).unwrap_err();
-        assert!(err.unsupported.is_some(), "{err:?}");
+    fn open_badges_2_svgs_carry_the_hosted_url_and_json_or_a_jws() {
+        let hosted = r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org"><openbadges:assertion verify="https://example.org/a/1"><![CDATA[{"type": "Assertion", "id": "https://example.org/a/1"}]]></openbadges:assertion></svg>"#;
+        let decoded = decode_str(hosted).expect("decodes");
+        assert_eq!(decoded.value["id"], "https://example.org/a/1");
+        let bare = r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org"><openbadges:assertion verify="https://example.org/a/1"/></svg>"#;
+        assert_eq!(
+            decode_str(bare).expect("decodes").reference.as_deref(),
+            Some("https://example.org/a/1")
+        );
+        // The OB 2.0 namespace is http://openbadges.org exactly.
+        let wrong_ns = bare.replace("http://openbadges.org", "https://openbadges.org");
+        let err = decode_str(&wrong_ns).unwrap_err();
+        assert!(err.message.contains("xmlns:openbadges=\"http://openbadges.org\""), "{err}");
         assert_eq!(decode_str(&minimal_svg()).unwrap_err().unsupported, None);
     }
 

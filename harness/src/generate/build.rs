@@ -304,7 +304,8 @@ impl Builder<'_, '_> {
     /// A credential of `kind`. `learner` fixes whom it is about (a CLR's nested credentials); `endorsed` is what an
     /// EndorsementCredential endorses.
     fn credential(&mut self, kind: DocKind, sc: Scope, learner: Option<&Learner>, endorsed: Option<String>) -> Value {
-        let class = kind.class();
+        // The generator builds the OB 3.0 / CLR 2.0 kinds only.
+        let class = kind.class().unwrap_or(crate::datamodel::Class::AchievementCredential);
         let def = class_def(class);
         let mut o = Obj::new();
         o.insert(
@@ -326,7 +327,7 @@ impl Builder<'_, '_> {
         self.issuers.push(issuer_id);
         self.kinds.push(kind);
         let subject = match kind {
-            DocKind::Achievement => self.achievement_subject(sc, learner),
+            DocKind::Achievement | DocKind::Legacy(_) => self.achievement_subject(sc, learner),
             DocKind::Endorsement => self.endorsement_subject(endorsed),
             DocKind::Clr => self.clr_subject(sc),
         };
@@ -367,7 +368,7 @@ impl Builder<'_, '_> {
     /// `["VerifiableCredential", <kind type>]`, in either order (type is an unordered set).
     fn credential_type(&mut self, kind: DocKind) -> Value {
         let own = match kind {
-            DocKind::Achievement => {
+            DocKind::Achievement | DocKind::Legacy(_) => {
                 let t = *self.ch.pick(&["AchievementCredential", "OpenBadgeCredential"]);
                 self.cov.form(&format!("type {t}"));
                 t

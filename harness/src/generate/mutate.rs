@@ -214,6 +214,8 @@ pub fn dedicated_check(kind: DocKind, prop: &str) -> Option<&'static str> {
 pub fn type_check(kind: DocKind) -> &'static str {
     match kind {
         DocKind::Achievement => ids::OB30_DM_004.id,
+        // OB 2.0 / CLR 1.0 documents are not mutated; their type checks are their kinds' own.
+        DocKind::Legacy(_) => ids::OB20_DM_001.id,
         DocKind::Endorsement => ids::OB30_END_001.id,
         DocKind::Clr => ids::CLR20_DM_003.id,
     }
@@ -306,7 +308,8 @@ impl Analysis {
                 kind,
                 nested,
             });
-            let walk = Walk::new(value, kind.class());
+            let Some(class) = kind.class() else { continue };
+            let walk = Walk::new(value, class);
             for n in &walk.nodes {
                 a.nodes.push(Node {
                     cred,

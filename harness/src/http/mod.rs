@@ -11,6 +11,7 @@ pub mod client;
 pub mod error;
 pub mod policy;
 pub mod record;
+pub mod url_map;
 
 pub use error::Error;
 pub use policy::{AddressClass, classify_ip};
