@@ -48,6 +48,9 @@ pub struct Vector {
     /// Filled in by [`load_manifests`]: the manifest's `verify_proofs` (run with proof verification).
     #[serde(skip)]
     pub verify_proofs: bool,
+    /// Filled in by [`load_manifests`]: the manifest's `url_map`, directories resolved (what `--url-map` answers).
+    #[serde(skip)]
+    pub url_map: Vec<(String, PathBuf)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -77,6 +80,10 @@ struct Manifest {
     /// directories are judged on the data model alone, so their placeholder proofs do not matter.
     #[serde(default)]
     verify_proofs: bool,
+    /// `PREFIX=DIR` entries (DIR relative to the manifest) answering the URLs under PREFIX from files, as
+    /// `--url-map` does: hosted documents verified offline.
+    #[serde(default)]
+    url_map: Vec<String>,
     vector: Vec<Vector>,
 }
 
@@ -89,9 +96,16 @@ pub fn load_manifests() -> Result<Vec<Vector>, String> {
         let text = std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
         let parsed: Manifest = toml::from_str(&text).map_err(|e| format!("{}: {e}", manifest.display()))?;
         let dir = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut url_map = Vec::new();
+        for entry in &parsed.url_map {
+            let (prefix, sub) = clr_harness::fetch::UrlMap::parse_entry(entry)
+                .map_err(|e| format!("{}: url_map: {e}", manifest.display()))?;
+            url_map.push((prefix, dir.join(sub)));
+        }
         for mut v in parsed.vector {
             v.path = dir.join(&v.file);
             v.verify_proofs = parsed.verify_proofs;
+            v.url_map = url_map.clone();
             out.push(v);
         }
     }
@@ -131,7 +145,11 @@ pub fn check_vector(
     }
     // The default policy refuses every fetch: proof vectors must verify offline (keys in the verification method,
     // did:key, or the JWT header's jwk), and a key behind a URL is a Skip, never a pass.
-    let net = Net::new(FetchPolicy::default()).map_err(|e| format!("cannot start the fetcher: {e}"))?;
+    let mut policy = FetchPolicy::default();
+    for (prefix, dir) in &v.url_map {
+        policy.url_map.add(prefix.clone(), dir.clone());
+    }
+    let net = Net::new(policy).map_err(|e| format!("cannot start the fetcher: {e}"))?;
     Ok(check_file_with(&v.path, schemas, Selection::default(), env, Some(&net)))
 }
 

@@ -462,7 +462,10 @@ mod tests {
         // OB 2.0: an iTXt chunk with the assertion JSON.
         let png = with_itxt(&minimal_png(), "openbadges", false, br#"{"type": "Assertion"}"#);
         let decoded = decode(&png).expect("decodes");
-        assert_eq!((decoded.reference, decoded.value["type"].as_str()), (None, Some("Assertion")));
+        assert_eq!(
+            (decoded.reference, decoded.value["type"].as_str()),
+            (None, Some("Assertion"))
+        );
         let other = with_text(&minimal_png(), "Software", "paint");
         assert_eq!(decode(&other).unwrap_err().unsupported, None);
     }

@@ -415,7 +415,10 @@ mod tests {
         // The OB 2.0 namespace is http://openbadges.org exactly.
         let wrong_ns = bare.replace("http://openbadges.org", "https://openbadges.org");
         let err = decode_str(&wrong_ns).unwrap_err();
-        assert!(err.message.contains("xmlns:openbadges=\"http://openbadges.org\""), "{err}");
+        assert!(
+            err.message.contains("xmlns:openbadges=\"http://openbadges.org\""),
+            "{err}"
+        );
         assert_eq!(decode_str(&minimal_svg()).unwrap_err().unsupported, None);
     }
 

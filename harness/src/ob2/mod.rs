@@ -5,9 +5,11 @@
 //! - [`model`]: the classes of both models and a walker over a document;
 //! - [`version`]: what an OB/CLR 1.x-era document is, and the upgrade of legacy badges to OB 2.0;
 //! - [`verify`]: hosted and signed verification, revocation and the linked BadgeClass / Issuer, under the run's
-//!   fetch policy (the gather phase: checks read its report and do no I/O).
+//!   fetch policy (the gather phase: checks read its report and do no I/O);
+//! - [`sign`]: RS256 compact JWS and the `publicKeyPem` of a CryptographicKey, for vectors and mocks.
 
 pub mod model;
+pub mod sign;
 pub mod verify;
 pub mod version;
 

@@ -162,6 +162,11 @@ impl Session<'_> {
         match self.get(url, "application/ld+json, application/json") {
             Ok(fetched) => match serde_json::from_slice::<Value>(&fetched.bytes) {
                 Ok(value) if value.is_object() => {
+                    // An OB 1.x document is read as the OB 2.0 document it upgrades to, as the input was.
+                    let value = match super::version::detect(&value).and_then(|d| d.version) {
+                        Some(v) => super::version::upgrade(&value, v).map_or(value, |u| u.doc),
+                        None => value,
+                    };
                     self.cache
                         .insert(url.to_string(), (value.clone(), fetched.exchange_id.clone()));
                     Got::Json {
@@ -306,6 +311,14 @@ pub fn verify(kind: Kind, doc: &Value, jws: Option<&CompactJws>, net: &Net) -> R
 
 /// Fetches the hosted copy of `doc` from its id and compares.
 fn hosted(s: &mut Session, doc: &Value, id: &str, report: &mut Report) {
+    if id.starts_with("_:") {
+        report.hosted = Step::Skipped(
+            "the document has no id of its own (an Open Badges 0.5 badge): it can only be verified from the URL it \
+             was published at"
+                .into(),
+        );
+        return;
+    }
     if !is_http(id) {
         report.hosted = violated(
             "a hosted document's id must be the http(s) URL it is served at",

@@ -204,6 +204,8 @@ fn upgrade_0_5(out: &mut Map<String, Value>, changes: &mut Vec<String>) {
     out.insert("verification".into(), json!({"type": "HostedBadge"}));
     if let Some(Value::Object(badge)) = out.get_mut("badge") {
         badge.entry("type").or_insert_with(|| "BadgeClass".into());
+        // An embedded object without an id is a blank node (as badgecheck flattens it).
+        badge.entry("id").or_insert_with(|| "_:b1".into());
         if let Some(Value::Object(issuer)) = badge.get_mut("issuer") {
             issuer.entry("type").or_insert_with(|| "Issuer".into());
             if let Some(origin) = issuer.remove("origin") {

@@ -15,7 +15,7 @@
 //! Ids name the host and port the badge host was built for, so build it for the address it is served on
 //! ([`spawn`] does).
 
-mod baking;
+pub mod baking;
 mod content;
 mod routes;
 mod signing;
