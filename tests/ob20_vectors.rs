@@ -1,5 +1,5 @@
 //! The generated OB 2.0 and CLR 1.0 vectors: signed assertions and records (RS256 compact JWS), baked PNG/SVG badges,
-//! and the key documents and badge image of the hosted issuer (`vectors/fixed/ob20/site`). This test rebuilds each
+//! and the key documents, profile and badge image of the hosted issuers (`vectors/fixed/{ob20,clr10}/site`). This test rebuilds each
 //! in memory and compares it with the committed file; `CLR_BLESS=1 cargo test -p clr-harness-tests --test
 //! ob20_vectors` rewrites them. RS256 is deterministic, so every file is byte-reproducible.
 
@@ -76,7 +76,110 @@ const FILES: &[(&str, Build)] = &[
             .map(String::into_bytes)
             .map_err(|e| e.to_string())
     }),
+    ("clr10/site/profile.json", clr_profile),
+    ("clr10/site/keys/1.json", |k| clr_key_doc(k, "1")),
+    ("clr10/site/keys/2.json", |k| clr_key_doc(k, "2")),
+    ("clr10/verification/signed-clr-ok.jws", |k| jws(k, signed_clr(|_| {})?)),
+    ("clr10/verification/signed-clr-tampered-fail.jws", |k| {
+        let original = text(k, signed_clr(|_| {})?)?;
+        let edited = signed_clr(|c| c["assertions"][1]["results"][0]["value"] = "A".into())?;
+        Ok(replace_payload(&original, &edited))
+    }),
+    ("clr10/verification/signed-clr-unlisted-key-fail.jws", |k| {
+        jws(
+            k,
+            signed_clr(|c| c["verification"]["creator"] = format!("{REGISTRAR}/keys/2").into())?,
+        )
+    }),
+    ("clr10/verification/signed-clr-revoked-fail.jws", |k| {
+        jws(k, signed_clr(|c| c["id"] = CLR_REVOKED_ID.into())?)
+    }),
+    ("clr10/verification/clr-set-signed-ok.json", |k| {
+        let set = json!({
+            "@context": CLR_CONTEXT,
+            "type": "ClrSet",
+            "signedClrs": [text(k, signed_clr(|_| {})?)?],
+        });
+        pretty(&set)
+    }),
+    ("clr10/verification/signed-assertions-ok.json", |k| {
+        let clr = transcript()?;
+        let mut assertion = clr["assertions"][1].clone();
+        assertion["@context"] = CLR_CONTEXT.into();
+        assertion["verification"] = json!({"type": "Signed", "creator": format!("{REGISTRAR}/keys/1")});
+        let mut out = clr.clone();
+        if let Some(list) = out["assertions"].as_array_mut() {
+            list.remove(1);
+        }
+        out["signedAssertions"] = json!([text(k, assertion)?]);
+        pretty(&out)
+    }),
 ];
+
+const REGISTRAR: &str = "https://registrar.example.edu";
+const CLR_CONTEXT: &str = "https://purl.imsglobal.org/spec/clr/v1p0/context/clr_v1p0.jsonld";
+/// The id of the signed CLR the registrar's RevocationList lists.
+const CLR_REVOKED_ID: &str = "urn:uuid:0e8d7c6b-5a49-4382-9170-a1b2c3d4e5ff";
+
+/// The transcript every CLR 1.0 vector starts from.
+fn transcript() -> Result<Value, String> {
+    let text = std::fs::read_to_string(repo_root().join("vectors/fixed/clr10/ok/transcript-ok.json"))
+        .map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// The transcript signed by the registrar's key 1, changed by `edit`.
+fn signed_clr(edit: impl FnOnce(&mut Value)) -> Result<Value, String> {
+    let mut clr = transcript()?;
+    clr["verification"] = json!({"type": "Signed", "creator": format!("{REGISTRAR}/keys/1")});
+    edit(&mut clr);
+    Ok(clr)
+}
+
+/// The registrar's Profile as served at its id: the key it signs with, its revocation list, its hosting policy.
+fn clr_profile(key: &JwtSigningKey) -> Result<Vec<u8>, String> {
+    let pem = ob2::sign::public_key_pem(key.public_key()).ok_or("the test key is not RSA")?;
+    pretty(&json!({
+        "@context": CLR_CONTEXT,
+        "type": "Profile",
+        "id": format!("{REGISTRAR}/profile"),
+        "name": "Example State University — Office of the Registrar",
+        "url": format!("{REGISTRAR}/"),
+        "email": "registrar@example.edu",
+        "publicKey": {
+            "id": format!("{REGISTRAR}/keys/1"),
+            "owner": format!("{REGISTRAR}/profile"),
+            "publicKeyPem": pem,
+        },
+        "revocationList": format!("{REGISTRAR}/revocations"),
+        "verification": {"type": "Verification", "allowedOrigins": ["registrar.example.edu"]},
+    }))
+}
+
+fn clr_key_doc(key: &JwtSigningKey, n: &str) -> Result<Vec<u8>, String> {
+    let pem = ob2::sign::public_key_pem(key.public_key()).ok_or("the test key is not RSA")?;
+    pretty(&json!({
+        "@context": CLR_CONTEXT,
+        "type": "CryptographicKey",
+        "id": format!("{REGISTRAR}/keys/{n}"),
+        "owner": format!("{REGISTRAR}/profile"),
+        "publicKeyPem": pem,
+    }))
+}
+
+fn pretty(v: &Value) -> Result<Vec<u8>, String> {
+    serde_json::to_string_pretty(v)
+        .map(|t| format!("{t}\n").into_bytes())
+        .map_err(|e| e.to_string())
+}
+
+/// A compact JWS with its payload replaced and its signature kept: what editing a signed document gives.
+fn replace_payload(jws: &str, payload: &Value) -> Vec<u8> {
+    use base64::Engine;
+    let mut parts: Vec<String> = jws.split('.').map(str::to_string).collect();
+    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string());
+    format!("{}\n", parts.join(".")).into_bytes()
+}
 
 #[test]
 fn generated_ob20_vectors_match_what_builds_them() {
@@ -138,14 +241,13 @@ fn jws(key: &JwtSigningKey, doc: Value) -> Result<Vec<u8>, String> {
     text(key, doc).map(|t| format!("{t}\n").into_bytes())
 }
 
-/// A signed assertion whose payload was edited after signing (another badge claimed), the signature kept.
+/// A signed assertion whose payload was edited after signing (an earlier issue date claimed), the signature kept.
 fn tampered(key: &JwtSigningKey) -> Result<Vec<u8>, String> {
-    use base64::Engine;
     let original = text(key, signed(|_| {}))?;
-    let mut parts: Vec<String> = original.split('.').map(str::to_string).collect();
-    let edited = signed(|a| a["issuedOn"] = "2025-01-02T15:00:00Z".into());
-    parts[1] = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(edited.to_string());
-    Ok(format!("{}\n", parts.join(".")).into_bytes())
+    Ok(replace_payload(
+        &original,
+        &signed(|a| a["issuedOn"] = "2025-01-02T15:00:00Z".into()),
+    ))
 }
 
 fn key_doc(key: &JwtSigningKey, n: &str, owner: &str) -> Result<Vec<u8>, String> {

@@ -524,16 +524,53 @@ fn mocks_serve_with_the_example_config_over_https_is_trusted_through_the_ca_file
 #[test]
 fn documents_of_other_standards_are_unsupported_not_failed() {
     let dir = temp_dir("unsupported");
-    let ob2 = write(
+    let case = write(
         &dir,
-        "assertion.json",
-        br#"{"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": "https://example.org/a/1"}"#,
+        "package.json",
+        br#"{"CFDocument": {"identifier": "5d3c2b1a-0f9e-4d8c-b7a6-958473625140"}, "CFItems": []}"#,
     );
-    let out = run(&["validate", ob2.to_str().unwrap()]);
+    let out = run(&["validate", case.to_str().unwrap()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(5), "{t}");
-    assert!(t.contains("an Open Badges 2.0 Assertion"), "names what it is: {t}");
+    assert!(t.contains("a CASE 1.0 framework document"), "names what it is: {t}");
     assert!(!t.contains("fail OB30-DM-001"), "no OB 3.0 failure: {t}");
+}
+
+#[test]
+fn hosted_open_badges_2_are_verified_offline_through_a_url_map() {
+    let site = format!(
+        "https://badges.example.org={}",
+        root().join("vectors/fixed/ob20/site").display()
+    );
+    let now = "2025-12-01T00:00:00Z";
+    let hosted = run(&[
+        "validate",
+        "https://badges.example.org/assertions/hosted-ok",
+        "--url-map",
+        &site,
+        "--now",
+        now,
+    ]);
+    let t = text(&hosted);
+    assert_eq!(
+        hosted.status.code(),
+        Some(0),
+        "a hosted badge named by its URL verifies offline: {t}"
+    );
+    assert!(t.contains("OB 2.0 Assertion"), "{t}");
+    let baked = root().join("vectors/fixed/ob20/verification/baked-hosted-ok.png");
+    let out = run(&["validate", baked.to_str().unwrap(), "--url-map", &site, "--now", now]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // Without the map, the same badge is unverified (exit 5), never passed.
+    let offline = run(&["validate", baked.to_str().unwrap(), "--now", now]);
+    assert_eq!(offline.status.code(), Some(5), "{}", text(&offline));
+    let gone = run(&[
+        "validate",
+        "https://badges.example.org/assertions/no-such-badge",
+        "--url-map",
+        &site,
+    ]);
+    assert!(text(&gone).contains("answered 404 (--url-map"), "{}", text(&gone));
 }
 
 #[test]
@@ -717,4 +754,9 @@ fn directory_walks_skip_link_cycles_and_fifos() {
     if made {
         assert!(!t.contains("pipe.json"), "the FIFO is not opened: {t}");
     }
+}
+
+/// The repository root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

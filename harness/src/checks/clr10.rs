@@ -566,18 +566,34 @@ fn differing_keys(a: &Value, b: &Value) -> Vec<String> {
 
 fn association_targets(doc: &Doc, ctx: &mut Ctx) {
     let Some(l) = legacy(doc, ctx) else { return };
-    let ids: Vec<&str> = l
+    let mut ids: Vec<String> = l
         .walk
         .nodes_of(Class::ClrAchievement)
         .filter_map(|n| n.value.get("id")?.as_str())
+        .map(str::to_string)
         .collect();
+    // Achievements of the signed assertions count too (their payloads are read, not verified, here).
+    for jws in doc
+        .root
+        .get("signedAssertions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
+        if let Ok(parsed) = crate::decode::CompactJws::parse(jws)
+            && let Some(id) = parsed.payload.pointer("/achievement/id").and_then(Value::as_str)
+        {
+            ids.push(id.to_string());
+        }
+    }
     let mut any = false;
     for node in l.walk.nodes_of(Class::ClrAssociation) {
         any = true;
         let Some(target) = node.value.get("targetId").and_then(Value::as_str) else {
             continue;
         };
-        if !ids.contains(&target) {
+        if !ids.iter().any(|i| i == target) {
             ctx.violation(
                 &node.ptr.key("targetId"),
                 "the association points at no achievement of this CLR",
@@ -705,6 +721,10 @@ fn recipients_are_the_learner(doc: &Doc, ctx: &mut Ctx) {
         any = true;
         let at = Ptr::root().key("assertions").index(i).key("recipient");
         let ty = r.get("type").and_then(Value::as_str).unwrap_or_default();
+        if !IDENTITY_TYPES.contains(&ty) {
+            // Not a learner property at all: CLR10-DM-009's finding.
+            continue;
+        }
         match learner.get(ty).and_then(Value::as_str) {
             Some(value) => recipient_matches(ctx, r, &at, ty, value),
             None => {

@@ -271,10 +271,12 @@ pub fn verify(kind: Kind, doc: &Value, jws: Option<&CompactJws>, net: &Net) -> R
 
     match method {
         None => {
-            let why = format!(
-                "the document declares no known verification type ({})",
-                declared.as_deref().unwrap_or("none")
-            );
+            let why = match declared.as_deref() {
+                None => "the document declares no verification (hosted or signed) and came without a JWS: nothing \
+                         establishes who issued it"
+                    .to_string(),
+                Some(other) => format!("the document's verification type {other:?} is neither hosted nor signed"),
+            };
             for step in [&mut report.hosted, &mut report.signature, &mut report.scope] {
                 *step = Step::Skipped(why.clone());
             }
