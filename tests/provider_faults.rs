@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use clr_ecosystem::Embedded;
-use clr_harness::api::{self, Family};
+use clr_harness::api::{self, ApiSpec, Family};
 use clr_harness::session::run_provider;
 use clr_mocks::faults::{Fault, Faults};
 use clr_reports::{Outcome, SubjectKind};
@@ -33,17 +33,17 @@ const ROWS: &[Row] = &[
     row("redirect-uri-not-checked", &["OAUTH-AUTHZ-003"]),
     row("state-not-echoed", &["OAUTH-AUTHZ-002"]),
     row("foreign-state", &["OAUTH-AUTHZ-002"]),
-    row("scope-not-enforced", &["API-006"]),
+    row("scope-not-enforced", &["API-006", "CLR10-API-006"]),
     row("expired-token-accepted", &["API-005"]),
     // A revoked token is also what a reused code's tokens should become, so the reuse check's SHOULD part warns.
     row("revoked-token-accepted", &["OAUTH-REVOKE-002", "OAUTH-TOKEN-002"]),
-    row("wrong-total-count", &["API-010"]),
-    row("missing-link-next", &["API-011"]),
+    row("wrong-total-count", &["API-010", "CLR10-API-009"]),
+    row("missing-link-next", &["API-011", "CLR10-API-009"]),
     row("paging-overlaps", &["API-012"]),
     row("since-ignored", &["API-013"]),
-    row("upsert-always-200", &["API-015"]),
-    row("error-without-statusinfo", &["API-021"]),
-    row("discovery-requires-auth", &["API-001"]),
+    row("upsert-always-200", &["API-015", "CLR10-API-011"]),
+    row("error-without-statusinfo", &["API-021", "CLR10-API-014"]),
+    row("discovery-requires-auth", &["API-001", "CLR10-API-001"]),
     row("wrong-content-type", &["API-007"]),
     row("token-cache-control-missing", &["OAUTH-TOKEN-004"]),
     // A credential changed on the way out is both unverifiable and not what was stored.
@@ -57,22 +57,23 @@ const ROWS: &[Row] = &[
         trips: &["API-009", "API-018"],
         documents_fail: true,
     },
-    row("sdd-missing-fields", &["API-002"]),
-    row("sdd-missing-scopes", &["API-003"]),
-    row("anonymous-access", &["API-004"]),
-    row("extra-response-property", &["API-008"]),
-    row("bad-query-accepted", &["API-014"]),
-    row("upsert-always-201", &["API-016"]),
-    // Allowed: an identical re-upsert answered 304 shows no replacement, so API-016 is a skip, not a pass.
-    row("upsert-held-not-modified", &["API-016"]),
-    row("malformed-upsert-accepted", &["API-017"]),
+    row("sdd-missing-fields", &["API-002", "CLR10-API-002"]),
+    row("sdd-missing-scopes", &["API-003", "CLR10-API-003"]),
+    row("anonymous-access", &["API-004", "CLR10-API-004"]),
+    row("extra-response-property", &["API-008", "CLR10-API-007"]),
+    row("bad-query-accepted", &["API-014", "CLR10-API-010"]),
+    row("upsert-always-201", &["API-016", "CLR10-API-011"]),
+    // Allowed: an identical re-upsert answered 304 shows no replacement, so API-016 is a skip, not a pass; CLR 1.0
+    // names 304 for an identical CLR only, so a changed one answered 304 fails CLR10-API-011.
+    row("upsert-held-not-modified", &["API-016", "CLR10-API-011"]),
+    row("malformed-upsert-accepted", &["API-017", "CLR10-API-017"]),
     // The refused JWS is also a create that did not answer 201 (it is not expected back: API-018 judges what was
     // accepted).
     row("jws-upsert-refused", &["API-015", "API-017"]),
     // putProfile sends back what getProfile gave; without a Profile there is nothing to send (Skip).
     row("profile-without-type", &["API-019", "API-020"]),
     row("put-profile-refused", &["API-020"]),
-    row("wrong-method-allowed", &["API-022"]),
+    row("wrong-method-allowed", &["API-022", "CLR10-API-015"]),
     row("registration-response-incomplete", &["OAUTH-DCR-001"]),
     row("registration-accepts-incomplete", &["OAUTH-DCR-002"]),
     row("registration-accepts-bad-redirect", &["OAUTH-DCR-003"]),
@@ -89,13 +90,18 @@ const ROWS: &[Row] = &[
     ),
     row("refresh-widens-scope", &["OAUTH-REFRESH-002"]),
     row("revocation-rejects-unknown", &["OAUTH-REVOKE-001"]),
+    row("clr10-unknown-token-accepted", &["CLR10-API-005"]),
+    row("clr10-returned-invalid", &["CLR10-API-008"]),
+    // A provider that finds every id finds the deleted ones too.
+    row("clr10-unknown-clr-found", &["CLR10-API-012", "CLR10-API-013"]),
+    row("clr10-delete-keeps", &["CLR10-API-013"]),
 ];
 
 /// API rules that RFC 6749/6750 make mandatory on their own: a fault that trips them fails them, CLR included.
-const RFC_MUSTS: &[&str] = &["-API-004", "-API-005", "-API-006", "-API-023"];
+const RFC_MUSTS: &[&str] = &["-API-004", "-API-005", "-API-006", "-API-023", "CLR10-API-016"];
 
 /// What serving the reference provider over plain http trips.
-const PLAIN_HTTP: &[&str] = &["API-023"];
+const PLAIN_HTTP: &[&str] = &["API-023", "CLR10-API-016"];
 
 /// Full check ids of a row entry.
 fn expand(entry: &str) -> Vec<String> {
@@ -117,11 +123,11 @@ struct Observed {
 }
 
 fn conformance_run(faults: Faults, https: bool) -> Result<Observed, String> {
-    conformance_run_of(faults, https, &Family::ALL)
+    conformance_run_of(faults, https, &[ApiSpec::Ob30, ApiSpec::Clr20, ApiSpec::Clr10])
 }
 
 /// A conformance run against the ecosystem's provider, claiming only `families`.
-fn conformance_run_of(faults: Faults, https: bool, families: &[Family]) -> Result<Observed, String> {
+fn conformance_run_of(faults: Faults, https: bool, families: &[ApiSpec]) -> Result<Observed, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -240,7 +246,7 @@ fn main() {
     trials.push(Trial::test(
         "an identical re-upsert answered 304 is a skip of API-016, not a failure",
         || {
-            let o = conformance_run_of(Faults::one(Fault::UpsertHeldNotModified), true, &[Family::Ob30])?;
+            let o = conformance_run_of(Faults::one(Fault::UpsertHeldNotModified), true, &[ApiSpec::Ob30])?;
             match o.provider.get("OB30-API-016") {
                 Some(Outcome::Skip) => Ok(()),
                 other => Err(format!("OB30-API-016 should be a skip, got {other:?}").into()),
@@ -252,7 +258,7 @@ fn main() {
         "a CLR-2.0-only provider serving credentials without a token or scope fails",
         || {
             let faults = Faults::parse_list("anonymous-access,scope-not-enforced").map_err(|e| e.to_string())?;
-            let o = conformance_run_of(faults, true, &[Family::Clr20])?;
+            let o = conformance_run_of(faults, true, &[ApiSpec::Clr20])?;
             for id in ["CLR20-API-004", "CLR20-API-006"] {
                 if o.provider.get(id) != Some(&Outcome::Fail) {
                     return Err(format!("{id} should fail:{}", explain(&o, &BTreeSet::from([id.to_string()]))).into());
@@ -260,6 +266,32 @@ fn main() {
             }
             if o.provider.keys().any(|id| id.starts_with("OB30-")) {
                 return Err("OB 3.0 checks ran for a provider that claims CLR 2.0 only".into());
+            }
+            Ok(())
+        },
+    ));
+    // A provider of the CLR 1.0 API alone: the OAuth checks probe that API, everything passes on the reference
+    // provider, and OAuth 2.0's own MUSTs fail when broken.
+    trials.push(Trial::test(
+        "a CLR-1.0-only provider passes, and fails without a token or scope check",
+        || {
+            let o = conformance_run_of(Faults::none(), true, &[ApiSpec::Clr10])?;
+            let got = not_passing(&o);
+            if !got.is_empty() {
+                return Err(format!("not passing:{}", explain(&o, &got)).into());
+            }
+            if o.provider
+                .keys()
+                .any(|id| id.starts_with("OB30-") || id.starts_with("CLR20-"))
+            {
+                return Err("OB 3.0 / CLR 2.0 checks ran for a provider that claims CLR 1.0 only".into());
+            }
+            let faults = Faults::parse_list("anonymous-access,scope-not-enforced").map_err(|e| e.to_string())?;
+            let o = conformance_run_of(faults, true, &[ApiSpec::Clr10])?;
+            for id in ["CLR10-API-004", "CLR10-API-006"] {
+                if o.provider.get(id) != Some(&Outcome::Fail) {
+                    return Err(format!("{id} should fail:{}", explain(&o, &BTreeSet::from([id.to_string()]))).into());
+                }
             }
             Ok(())
         },
@@ -292,7 +324,8 @@ fn main() {
                 .chain(PROVEN_ELSEWHERE.iter().map(|(id, _)| id))
                 .flat_map(|e| expand(e))
                 .collect();
-            let untripped: Vec<&str> = api::provider_checks(&Family::ALL)
+            let untripped: Vec<&str> = api::provider_checks_of(&[ApiSpec::Ob30, ApiSpec::Clr20, ApiSpec::Clr10])
+                .into_iter()
                 .map(|c| c.id)
                 .filter(|id| !tripped.contains(*id))
                 .collect();

@@ -10,7 +10,7 @@
 pub mod consumer;
 pub mod verifier;
 
-use clr_harness::api::{AuthMode, Family, Hooks, Target, Upload};
+use clr_harness::api::{ApiSpec, AuthMode, Family, Hooks, Target, Upload};
 use clr_harness::catalogue::Selection;
 use clr_harness::check::{Endpoints, Inbound};
 use clr_harness::engine::{self, Input, InputFailure, Options};
@@ -93,6 +93,8 @@ impl Embedded {
     pub fn target(&self) -> Target {
         let base = &self.servers.provider.base_url;
         let mut t = Target::new(base);
+        // The reference provider serves all three APIs.
+        t.specs = vec![ApiSpec::Ob30, ApiSpec::Clr20, ApiSpec::Clr10];
         t.auth.mode = AuthMode::AutoConsent;
         t.oauth.revocation_url = Some(format!("{base}/oauth/revoke"));
         t.oauth.registration_url = Some(format!("{base}/oauth/register"));

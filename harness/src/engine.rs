@@ -759,6 +759,8 @@ pub fn tool_info() -> ToolInfo {
             "OB 3.0 (contexts 3.0.1–3.0.3)".into(),
             "CLR 2.0 (contexts 2.0.0–2.0.1)".into(),
             "VC Data Model 2.0 (1.1 as legacy)".into(),
+            "OB 2.0 (0.5–1.1 upgraded)".into(),
+            "CLR 1.0".into(),
         ],
     }
 }

@@ -91,6 +91,11 @@ faults! {
         "getCredentials returns credentials altered after signing (JSON name changed, JWS signature changed)",
     ForeignState = "foreign-state":
         "the authorization success redirect carries another state than the client sent (a consumer must not redeem that code)",
+    Clr10UnknownTokenAccepted = "clr10-unknown-token-accepted":
+        "the CLR 1.0 API serves a request with an unknown bearer token as the first test user",
+    Clr10ReturnedInvalid = "clr10-returned-invalid": "getClrs returns each CLR without its publisher",
+    Clr10UnknownClrFound = "clr10-unknown-clr-found": "getClr of an id the user does not hold answers 200 with an empty CLR",
+    Clr10DeleteKeeps = "clr10-delete-keeps": "deleteClr answers 204 but keeps the CLR",
 }
 
 /// The fault catalogue: `(name, description)` for every fault, for `--help` output and reports.

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use clr_ecosystem::Embedded;
-use clr_harness::api::{self, AuthMode, Family, Hooks, Target, Upload};
+use clr_harness::api::{self, ApiSpec, AuthMode, Hooks, Target, Upload};
 use clr_harness::catalogue;
 use clr_harness::check::Runner;
 use clr_harness::exit;
@@ -28,9 +28,9 @@ pub struct RunArgs {
     /// The provider's base URL (instead of, or overriding, the target file's).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Which APIs the provider claims: ob30, clr20 (comma-separated; overrides the target file).
-    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = parse_family)]
-    spec: Vec<Family>,
+    /// Which APIs the provider claims: ob30, clr20, clr10 (comma-separated; overrides the target file).
+    #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = ApiSpec::parse)]
+    spec: Vec<ApiSpec>,
     /// How to obtain tokens: interactive, auto-consent or token (overrides the target file).
     #[arg(long, value_name = "MODE", value_parser = parse_auth)]
     auth: Option<AuthMode>,
@@ -74,14 +74,6 @@ pub struct RunArgs {
     select: SelectArgs,
     #[command(flatten)]
     color: ColorArgs,
-}
-
-fn parse_family(s: &str) -> Result<Family, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "ob30" | "ob" => Ok(Family::Ob30),
-        "clr20" | "clr" => Ok(Family::Clr20),
-        other => Err(format!("unknown spec `{other}` (expected ob30 or clr20)")),
-    }
 }
 
 fn parse_auth(s: &str) -> Result<AuthMode, String> {

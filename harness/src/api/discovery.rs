@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Session;
 use super::checks::ApiRule;
 use super::http::{Req, Resp};
-use super::target::{Family, SCOPE_OPS};
+use super::target::{ApiSpec, Family, SCOPE_OPS};
 
 pub(super) fn http_at(resp: &Resp, what: &str) -> String {
     format!("{what} → {}", resp.status)
@@ -161,19 +161,29 @@ pub(super) fn wanted_ops(s: &Session<'_>) -> Vec<&'static str> {
 
 pub(super) fn full_scope(s: &Session<'_>) -> String {
     let ops = wanted_ops(s);
-    s.families()
+    let mut scopes: Vec<String> = s
+        .families()
         .iter()
         .flat_map(|f| ops.iter().map(|op| f.scope(op)))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .collect();
+    if s.target.claims(ApiSpec::Clr10) {
+        let read_only = s.target.credentials.read_only;
+        scopes.extend(
+            super::clr10::SCOPE_OPS
+                .iter()
+                .filter(|op| !read_only || **op == "readonly")
+                .map(|op| super::clr10::scope(op)),
+        );
+    }
+    scopes.join(" ")
 }
 
 pub(super) fn readonly_scope(s: &Session<'_>) -> String {
-    s.families()
-        .iter()
-        .map(|f| f.scope("credential.readonly"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut scopes: Vec<String> = s.families().iter().map(|f| f.scope("credential.readonly")).collect();
+    if s.target.claims(ApiSpec::Clr10) {
+        scopes.push(super::clr10::scope("readonly"));
+    }
+    scopes.join(" ")
 }
 
 /// Every API and OAuth URL is https (`*-API-023`).

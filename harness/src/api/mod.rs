@@ -8,6 +8,7 @@
 
 mod authorize;
 pub mod checks;
+pub mod clr10;
 mod discovery;
 mod family;
 pub mod http;
@@ -32,7 +33,7 @@ use crate::redact::{Kind, Recording, Redactor};
 use checks::ApiRule;
 use http::{ApiClient, HttpError, Req, Resp};
 use record::Recorder;
-pub use target::{AuthMode, Family, Target};
+pub use target::{ApiSpec, AuthMode, Family, Target};
 pub use upload::Upload;
 
 /// What only an embedded provider offers: moving its clock, so expiry checks need no waiting.
@@ -56,6 +57,8 @@ pub struct Received {
 pub struct ProviderRun {
     pub base_url: String,
     pub families: Vec<Family>,
+    /// The CLR 1.0 API is claimed too.
+    pub clr10: bool,
     pub recorder: Recorder,
     pub received: Vec<Received>,
     /// Recorded with their secrets redacted (unless the redactor is disabled).
@@ -98,6 +101,8 @@ struct Session<'a> {
     nonce: u64,
     /// Families whose discovery failed without a token: fetched again with one for the field checks.
     sdd_retry: Vec<Family>,
+    /// The CLR 1.0 discovery failed without a token: fetched again with one for its field checks.
+    clr10_discovery_retry: bool,
     callback: Option<interactive::Callback>,
     /// Browser approvals asked of the person so far (interactive mode), to number the prompts.
     approvals: usize,
@@ -153,8 +158,23 @@ impl Session<'_> {
         (self.log)(msg);
     }
 
+    /// The OB 3.0 / CLR 2.0 families claimed (the CLR 1.0 API has its own steps).
     fn families(&self) -> Vec<Family> {
-        self.target.specs.clone()
+        self.target.families()
+    }
+
+    /// One protected read of every claimed API, `(label, URL)`: what the token checks try a token on.
+    fn probes(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .families()
+            .into_iter()
+            .map(|f| (format!("{} credentials", f.label()), self.api_url(f, "/credentials")))
+            .collect();
+        if self.target.claims(ApiSpec::Clr10) {
+            let base = self.base.as_str().trim_end_matches('/');
+            out.push(("CLR 1.0 clrs".into(), format!("{base}{}/clrs", clr10::PATH)));
+        }
+        out
     }
 }
 
@@ -174,7 +194,8 @@ pub async fn run_with(
     log: &(dyn Fn(&str) + Sync),
     recording: Recording,
 ) -> ProviderRun {
-    let families = target.specs.clone();
+    let families = target.families();
+    let clr10 = target.claims(ApiSpec::Clr10);
     let base_url = target.base_url.clone();
     let mut rec = Recorder::default();
     let redactor = recording.redactor.clone();
@@ -191,12 +212,13 @@ pub async fn run_with(
     let (base, http) = match prepare(target, recording) {
         Ok(p) => p,
         Err(why) => {
-            for c in provider_checks(&families) {
+            for c in provider_checks_of(&target.specs) {
                 rec.error(c, why.clone());
             }
             return ProviderRun {
                 base_url,
                 families,
+                clr10,
                 recorder: rec,
                 received: Vec::new(),
                 exchanges: Vec::new(),
@@ -218,6 +240,7 @@ pub async fn run_with(
         log,
         nonce: 0,
         sdd_retry: Vec::new(),
+        clr10_discovery_retry: false,
         callback: None,
         approvals: 0,
     };
@@ -228,7 +251,7 @@ pub async fn run_with(
         // A bug in a step: the checks it had begun are harness bugs (exit 101), the rest keep what was observed.
         s.rec
             .interrupt_in_flight_with(|c| format!("{}{}: {panic}", crate::engine::HARNESS_BUG, c.id));
-        for c in provider_checks(&families) {
+        for c in provider_checks_of(&target.specs) {
             if s.rec.result(c, false).outcome == Outcome::Skip {
                 let why = format!(
                     "{}the provider run: {panic} (this check was not reached)",
@@ -244,7 +267,7 @@ pub async fn run_with(
             budget.as_secs(),
             started.elapsed()
         );
-        for c in provider_checks(&families) {
+        for c in provider_checks_of(&target.specs) {
             let r = s.rec.result(c, false);
             if r.outcome == Outcome::Skip {
                 s.rec.error(c, why.clone());
@@ -257,6 +280,7 @@ pub async fn run_with(
     ProviderRun {
         base_url,
         families,
+        clr10,
         exchanges: s.http.exchanges(),
         redactor,
         recorder: s.rec,
@@ -303,6 +327,9 @@ impl std::future::Future for CatchPanic<'_> {
 async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
     s.say(&format!("provider {}: discovery", s.base));
     discovery::discovery(s).await;
+    if s.target.claims(ApiSpec::Clr10) {
+        clr10::discovery(s).await;
+    }
     discovery::tls(s);
     s.rec.settle_in_flight();
     authorize::authorize_all(s).await;
@@ -315,13 +342,27 @@ async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
         resources::family(s, family, mine).await;
         s.rec.settle_in_flight();
     }
+    if s.target.claims(ApiSpec::Clr10) {
+        s.say(&format!("provider {}: CLR 1.0 API", s.base));
+        clr10::api(s, clr10::default_upload()).await;
+        s.rec.settle_in_flight();
+    }
     tokens::revocation(s).await;
     s.rec.settle_in_flight();
     tokens::expiry(s).await;
     s.rec.settle_in_flight();
 }
 
-/// The provider checks that apply to the claimed families (OAuth ones always), in catalogue order.
+/// The provider checks that apply to the claimed APIs (OAuth ones always), in catalogue order.
+pub fn provider_checks_of(specs: &[ApiSpec]) -> Vec<&'static Check> {
+    let families: Vec<Family> = specs.iter().filter_map(|s| s.family()).collect();
+    let clr10 = specs.contains(&ApiSpec::Clr10);
+    provider_checks(&families)
+        .chain(clr10::CHECKS.iter().filter(move |_| clr10))
+        .collect()
+}
+
+/// The provider checks that apply to the claimed OB 3.0 / CLR 2.0 families (OAuth ones always), in catalogue order.
 pub fn provider_checks(families: &[Family]) -> impl Iterator<Item = &'static Check> + '_ {
     catalogue::all().iter().filter(move |c| {
         matches!(c.runner, Runner::Provider)
@@ -426,6 +467,19 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
                 }
             }
         }
+    }
+    if run.clr10 {
+        let results: Vec<CheckResult> = clr10::CHECKS
+            .iter()
+            .filter(|c| selected(c.id))
+            .map(|c| run.recorder.result(c, strict))
+            .collect();
+        subjects.push(provider_subject(
+            "provider-clr10",
+            format!("CLR 1.0 API at {}{}", run.base_url.trim_end_matches('/'), clr10::PATH),
+            &run.base_url,
+            results,
+        ));
     }
     subjects
 }

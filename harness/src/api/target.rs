@@ -61,6 +61,74 @@ impl Family {
     }
 }
 
+/// An API a provider claims: one of the two VC-era families, which share one table of checks, or the CLR 1.0 REST
+/// API, which has its own (`CLR10-API-*`, [`super::clr10`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+pub enum ApiSpec {
+    #[serde(rename = "ob30", alias = "OB30", alias = "ob")]
+    Ob30,
+    #[serde(rename = "clr20", alias = "CLR20", alias = "clr")]
+    Clr20,
+    #[serde(rename = "clr10", alias = "CLR10")]
+    Clr10,
+}
+
+impl ApiSpec {
+    /// The family of the OB 3.0 / CLR 2.0 checks; `None` for CLR 1.0.
+    pub fn family(self) -> Option<Family> {
+        match self {
+            ApiSpec::Ob30 => Some(Family::Ob30),
+            ApiSpec::Clr20 => Some(Family::Clr20),
+            ApiSpec::Clr10 => None,
+        }
+    }
+
+    /// Check id prefix.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            ApiSpec::Ob30 => "OB30",
+            ApiSpec::Clr20 => "CLR20",
+            ApiSpec::Clr10 => "CLR10",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ApiSpec::Ob30 => "OB 3.0",
+            ApiSpec::Clr20 => "CLR 2.0",
+            ApiSpec::Clr10 => "CLR 1.0",
+        }
+    }
+
+    /// The API's path below the base URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            ApiSpec::Ob30 => Family::Ob30.path(),
+            ApiSpec::Clr20 => Family::Clr20.path(),
+            ApiSpec::Clr10 => "/ims/clr/v1p0",
+        }
+    }
+
+    /// Parses a `--spec` value.
+    pub fn parse(s: &str) -> Result<ApiSpec, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "ob30" | "ob" => Ok(ApiSpec::Ob30),
+            "clr20" | "clr" => Ok(ApiSpec::Clr20),
+            "clr10" => Ok(ApiSpec::Clr10),
+            other => Err(format!("unknown API `{other}`: use ob30, clr20 or clr10")),
+        }
+    }
+}
+
+impl From<Family> for ApiSpec {
+    fn from(f: Family) -> Self {
+        match f {
+            Family::Ob30 => ApiSpec::Ob30,
+            Family::Clr20 => ApiSpec::Clr20,
+        }
+    }
+}
+
 pub const SCOPE_OPS: [&str; 4] = [
     "credential.readonly",
     "credential.upsert",
@@ -152,11 +220,11 @@ pub struct CredentialsConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// Base URL; the APIs are at `{base_url}/ims/ob/v3p0` and `{base_url}/ims/clr/v2p0`.
+    /// Base URL; the APIs are at `{base_url}/ims/ob/v3p0`, `{base_url}/ims/clr/v2p0` and `{base_url}/ims/clr/v1p0`.
     pub base_url: String,
-    /// Which APIs the provider claims; default both.
-    #[serde(default = "all_families")]
-    pub specs: Vec<Family>,
+    /// Which APIs the provider claims; default OB 3.0 and CLR 2.0.
+    #[serde(default = "default_specs")]
+    pub specs: Vec<ApiSpec>,
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
@@ -172,8 +240,8 @@ pub struct Target {
     pub allowed_hosts: Vec<String>,
 }
 
-fn all_families() -> Vec<Family> {
-    Family::ALL.to_vec()
+fn default_specs() -> Vec<ApiSpec> {
+    vec![ApiSpec::Ob30, ApiSpec::Clr20]
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +263,7 @@ impl Target {
     pub fn new(base_url: &str) -> Self {
         Target {
             base_url: base_url.to_string(),
-            specs: all_families(),
+            specs: default_specs(),
             auth: AuthConfig::default(),
             oauth: OAuthEndpoints::default(),
             tls: TlsConfig::default(),
@@ -229,7 +297,9 @@ impl Target {
             return Err(TargetError::Invalid(format!("base_url {url} is not http(s)")));
         }
         if self.specs.is_empty() {
-            return Err(TargetError::Invalid("specs is empty: claim ob30, clr20 or both".into()));
+            return Err(TargetError::Invalid(
+                "specs is empty: claim one or more of ob30, clr20, clr10".into(),
+            ));
         }
         if self.auth.mode == AuthMode::Token && self.auth.access_token.is_none() {
             return Err(TargetError::Invalid(
@@ -237,6 +307,16 @@ impl Target {
             ));
         }
         Ok(())
+    }
+
+    /// The OB 3.0 / CLR 2.0 families claimed, in the order given.
+    pub fn families(&self) -> Vec<Family> {
+        self.specs.iter().filter_map(|s| s.family()).collect()
+    }
+
+    /// Whether the provider claims `spec`.
+    pub fn claims(&self, spec: ApiSpec) -> bool {
+        self.specs.contains(&spec)
     }
 
     /// The base URL without a trailing slash.
@@ -268,11 +348,11 @@ impl Target {
 /// The commented target file `clr-harness init` writes.
 pub const TEMPLATE: &str = r#"# clr-harness target file: the provider to test with `clr-harness run --target THIS_FILE`.
 
-# Base URL of the provider. The APIs are expected at {base_url}/ims/ob/v3p0 and {base_url}/ims/clr/v2p0
-# (a path prefix such as https://host/tenant is fine).
+# Base URL of the provider. The APIs are expected at {base_url}/ims/ob/v3p0, {base_url}/ims/clr/v2p0 and
+# {base_url}/ims/clr/v1p0 (a path prefix such as https://host/tenant is fine).
 base_url = "https://provider.example"
 
-# Which APIs the provider claims: "ob30" (Open Badges 3.0), "clr20" (CLR 2.0) or both.
+# Which APIs the provider claims: "ob30" (Open Badges 3.0), "clr20" (CLR 2.0), "clr10" (CLR 1.0), any of them.
 specs = ["ob30", "clr20"]
 
 # Other hosts the harness may contact even at private addresses (name or name:port), e.g. a separate
@@ -329,7 +409,9 @@ mod tests {
     #[test]
     fn the_template_parses_to_the_defaults() {
         let t: Target = toml::from_str(TEMPLATE).expect("the template is a valid target");
-        assert_eq!(t.specs, vec![Family::Ob30, Family::Clr20]);
+        assert_eq!(t.specs, vec![ApiSpec::Ob30, ApiSpec::Clr20]);
+        let clr1: Target = toml::from_str("base_url = \"https://x\"\nspecs = [\"clr10\"]").expect("parses");
+        assert!(clr1.claims(ApiSpec::Clr10) && clr1.families().is_empty());
         assert_eq!(t.auth.mode, AuthMode::Interactive);
         assert!(!t.credentials.read_only);
         t.validate().expect("valid");

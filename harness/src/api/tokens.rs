@@ -155,8 +155,9 @@ pub(super) async fn reuse_probe(s: &mut Session<'_>, g: &Grant, first: &Tokens) 
         "a second redemption of the same code",
     );
     // RFC 6749 §4.1.2: the server SHOULD revoke what the code already produced.
-    let family = s.families()[0];
-    let url = s.api_url(family, "/credentials");
+    let Some((label, url)) = s.probes().into_iter().next() else {
+        return;
+    };
     let Some(api) = s
         .send(&ids::OAUTH_TOKEN_002, Req::new("GET", url).bearer(&first.access))
         .await
@@ -169,7 +170,7 @@ pub(super) async fn reuse_probe(s: &mut Session<'_>, g: &Grant, first: &Tokens) 
                 &ids::OAUTH_TOKEN_002,
                 "after the code was reused, the token first issued for it still works",
             )
-            .at(format!("GET {} credentials → 200", family.label()))
+            .at(format!("GET {label} → 200"))
             .expected("401: tokens issued from a reused code revoked")
             .found("200")
             .exchange(&api.exchange);
@@ -213,9 +214,9 @@ pub(super) async fn refresh_probes(s: &mut Session<'_>) {
                         .found("none")
                         .exchange(&resp.exchange);
                 }
-                if let Some(mut t) = fresh {
-                    let family = s.families()[0];
-                    let url = s.api_url(family, "/credentials");
+                if let Some(mut t) = fresh
+                    && let Some((label, url)) = s.probes().into_iter().next()
+                {
                     let old = s.main.as_ref().map(|m| m.access.clone()).unwrap_or_default();
                     if t.access == old {
                         s.rec
@@ -238,7 +239,7 @@ pub(super) async fn refresh_probes(s: &mut Session<'_>) {
                                     &ids::OAUTH_REFRESH_001,
                                     "the refreshed access token is refused by the API",
                                 )
-                                .at(format!("GET {} credentials → {}", family.label(), api.status))
+                                .at(format!("GET {label} → {}", api.status))
                                 .expected("200")
                                 .found(api.status.to_string())
                                 .exchange(&api.exchange);
@@ -317,8 +318,7 @@ pub(super) async fn revocation(s: &mut Session<'_>) {
                 .exchange(&resp.exchange);
         }
     }
-    for family in s.families() {
-        let url = s.api_url(family, "/credentials");
+    for (label, url) in s.probes() {
         let Some(api) = s
             .send(&ids::OAUTH_REVOKE_002, Req::new("GET", url).bearer(&t.access))
             .await
@@ -330,9 +330,9 @@ pub(super) async fn revocation(s: &mut Session<'_>) {
             s.rec
                 .violation(
                     &ids::OAUTH_REVOKE_002,
-                    format!("the {} API accepts a revoked access token", family.label()),
+                    format!("the API ({label}) accepts a revoked access token"),
                 )
-                .at(format!("GET {} credentials → {}", family.label(), api.status))
+                .at(format!("GET {label} → {}", api.status))
                 .expected("401")
                 .found(api.status.to_string())
                 .exchange(&api.exchange);

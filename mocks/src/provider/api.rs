@@ -75,7 +75,7 @@ pub(super) fn not_found(p: &Provider) -> Response {
     status_info(p, StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 }
 
-fn not_allowed(p: &Provider) -> Response {
+pub(super) fn not_allowed(p: &Provider) -> Response {
     if p.has(Fault::WrongMethodAllowed) {
         return StatusCode::NO_CONTENT.into_response();
     }
@@ -87,7 +87,7 @@ fn not_allowed(p: &Provider) -> Response {
     )
 }
 
-fn internal(p: &Provider, e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(p: &Provider, e: impl std::fmt::Display) -> Response {
     status_info(
         p,
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,9 +1,10 @@
-//! Reference OB 3.0 (`/ims/ob/v3p0`) and CLR 2.0 (`/ims/clr/v2p0`) resource server with its OAuth 2.0
+//! Reference OB 3.0 (`/ims/ob/v3p0`), CLR 2.0 (`/ims/clr/v2p0`) and CLR 1.0 (`/ims/clr/v1p0`) resource server with its OAuth 2.0
 //! authorization server (DCR, authorization code with PKCE S256, refresh, revocation), backed by SQLite and able to
 //! commit any of the [`crate::faults`] so each API-P-* / OA-* check can be shown to fail.
 
 mod api;
 mod authorize;
+mod clr10;
 mod oauth;
 pub mod provocations;
 mod register;
@@ -79,6 +80,7 @@ pub fn supported_scopes() -> Vec<String> {
         .iter()
         .flat_map(|f| SCOPE_OPS.iter().map(|op| f.scope(op)))
         .collect();
+    all.extend(clr10::scopes());
     all.push("offline_access".to_string());
     all
 }
@@ -348,6 +350,7 @@ fn router(p: Arc<Provider>) -> Router {
     for family in Family::ALL {
         r = r.merge(api::routes(family));
     }
+    r = r.merge(clr10::routes());
     // Every other path is a 404 with an imsx_StatusInfo body, like the API's own errors (axum's default is empty).
     r = r.fallback(|State(p): State<Arc<Provider>>| async move { api::not_found(&p) });
     // Bodies are size-checked by `Provider::read_body`, which answers with the spec's error body instead of axum's text.

@@ -469,6 +469,29 @@ impl Store {
         Ok((u64::try_from(total).unwrap_or(0), rows))
     }
 
+    /// One stored credential of a user by its id (the CLR 1.0 API's `/clrs/{id}`), whatever its issuer.
+    pub fn credential_by_id(&self, family: &str, user_id: &str, cred_id: &str) -> Result<Option<Stored>> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare("SELECT json, body FROM credentials WHERE family = ?1 AND user_id = ?2 AND cred_id = ?3")?;
+        let mut rows = stmt.query_map(params![family, user_id, cred_id], |r| {
+            Ok(Stored {
+                json: r.get(0)?,
+                body: r.get(1)?,
+            })
+        })?;
+        Ok(rows.next().transpose()?)
+    }
+
+    /// Deletes a user's credential by its id; true when there was one.
+    pub fn delete_credential(&self, family: &str, user_id: &str, cred_id: &str) -> Result<bool> {
+        let n = self.lock().execute(
+            "DELETE FROM credentials WHERE family = ?1 AND user_id = ?2 AND cred_id = ?3",
+            params![family, user_id, cred_id],
+        )?;
+        Ok(n > 0)
+    }
+
     /// Seeds a profile unless one is stored already (a restart keeps updates made through putProfile).
     pub fn seed_profile(&self, user_id: &str, body: &serde_json::Value) -> Result<()> {
         self.lock().execute(

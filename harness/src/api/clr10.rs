@@ -1,0 +1,980 @@
+//! The CLR 1.0 REST API (`CLR10-API-*`): discovery, getClrs, getClr, postClr and deleteClr under
+//! `{base}/ims/clr/v1p0`, with the readonly / replace / delete scopes, behind the same OAuth 2.0 authorization server
+//! the other APIs use.
+//!
+//! What is stated and what is inferred: the DiscoveryDocument, ClrSet, Clr and ClrPayload bodies and the error
+//! payload are stated by the binding's JSON Schemas (their file names give each operation's status codes), and a real
+//! consumer confirms `GET /discovery` and `GET /clrs`; the other paths (`/clrs/{id}`), paging and the status-code
+//! semantics are inferred (reported as warnings at most) until the CLR 1.0 REST binding text confirms them — except
+//! the security rules OAuth 2.0 itself makes mandatory (a token is required, bad tokens and missing scopes are
+//! refused, TLS), which are MUSTs with the RFC as their source.
+
+use std::collections::BTreeSet;
+
+use clr_reports::{Level, Role, RuleSource, Spec};
+use serde_json::{Value, json};
+
+use super::Session;
+use super::http::{Req, Resp};
+use super::listing::truncate;
+use crate::check::{Check, Runner, declare_checks};
+use crate::ob2::CLR1_CONTEXT;
+
+/// The API's path below the base URL.
+pub const PATH: &str = "/ims/clr/v1p0";
+/// The operations CLR 1.0 names its scopes after.
+pub const SCOPE_OPS: [&str; 3] = ["readonly", "replace", "delete"];
+
+/// The scope URI of a CLR 1.0 operation (`readonly`, `replace`, `delete`).
+pub fn scope(op: &str) -> String {
+    format!("https://purl.imsglobal.org/spec/clr/v1p0/scope/{op}")
+}
+
+const REST: &str = "https://www.imsglobal.org/spec/clr/v1p0/imsclr_v1p0_RESTBind.html";
+
+const fn api_check(
+    id: &'static str,
+    level: Level,
+    source: RuleSource,
+    title: &'static str,
+    req: &'static str,
+) -> Check {
+    Check {
+        id,
+        title,
+        requirement: req,
+        spec_url: REST,
+        level,
+        source,
+        roles: &[Role::Provider],
+        spec: Spec::Clr10,
+        area: "api",
+        applies_to: &[],
+        runner: Runner::Provider,
+    }
+}
+
+/// A rule OAuth 2.0 makes mandatory for any protected resource: MUST, linking the RFC.
+const fn rfc_check(id: &'static str, rfc: &'static str, title: &'static str, req: &'static str) -> Check {
+    let mut c = api_check(id, Level::Must, RuleSource::Normative, title, req);
+    c.spec_url = rfc;
+    c
+}
+
+use Level::{Must, Should};
+use RuleSource::{Inferred, Normative, Schema};
+
+declare_checks! {
+    list CHECKS;
+    CLR10_API_001 = api_check("CLR10-API-001", Must, Normative, "discovery is public",
+        "GET {base}/ims/clr/v1p0/discovery without a token answers 200 with a JSON DiscoveryDocument.");
+    CLR10_API_002 = api_check("CLR10-API-002", Must, Schema, "DiscoveryDocument fields",
+        "The DiscoveryDocument has @context, name, authorizationUrl, tokenUrl, registrationUrl, privacyPolicyUrl, termsOfServiceUrl and a non-empty scopesOffered, and no property its schema does not name.");
+    CLR10_API_003 = api_check("CLR10-API-003", Should, Inferred, "DiscoveryDocument scopes and URLs",
+        "scopesOffered lists the readonly, replace and delete scopes, and the OAuth URLs are https on one host.");
+    CLR10_API_004 = rfc_check("CLR10-API-004", "https://www.rfc-editor.org/rfc/rfc6750#section-3", "a token is required",
+        "getClrs without an access token answers 401.");
+    CLR10_API_005 = rfc_check("CLR10-API-005", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "invalid tokens are refused",
+        "getClrs with an unknown access token answers 401.");
+    CLR10_API_006 = rfc_check("CLR10-API-006", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "scopes are enforced",
+        "postClr with a token holding only the readonly scope is refused (MUST), with 403 (SHOULD).");
+    CLR10_API_007 = api_check("CLR10-API-007", Must, Schema, "getClrs answers a ClrSet",
+        "getClrs answers 200 with a ClrSet: an object with @context and only clrs (CLR objects) and signedClrs (compact JWS) besides id and type, each an array.");
+    CLR10_API_008 = api_check("CLR10-API-008", Must, Normative, "returned CLRs pass the data model",
+        "Every CLR getClrs returns (object or signed) passes the CLR 1.0 data-model checks.");
+    CLR10_API_009 = api_check("CLR10-API-009", Should, Inferred, "paging",
+        "getClrs with limit and offset returns pages no longer than limit that together hold every CLR once; X-Total-Count, when sent, is exact, and an incomplete page sends a Link rel=next.");
+    CLR10_API_010 = api_check("CLR10-API-010", Should, Inferred, "bad queries are refused",
+        "getClrs with an invalid limit answers 400 with imsx_codeMinor invalid_query_parameter.");
+    CLR10_API_011 = api_check("CLR10-API-011", Should, Inferred, "postClr creates, replaces, and knows an identical CLR",
+        "postClr of a CLR the user does not hold answers 201 with the ClrPayload; of a changed one with the same id 200; of an identical one 304.");
+    CLR10_API_012 = api_check("CLR10-API-012", Should, Inferred, "getClr",
+        "GET /clrs/{id} answers 200 with the CLR as posted, and 404 for an id the user does not hold.");
+    CLR10_API_013 = api_check("CLR10-API-013", Should, Inferred, "deleteClr",
+        "DELETE /clrs/{id} with the delete scope answers 204, after which GET /clrs/{id} answers 404 (or 410).");
+    CLR10_API_014 = api_check("CLR10-API-014", Must, Schema, "errors carry imsx_StatusInfo",
+        "Every API error response has an imsx_StatusInfo body: imsx_codeMajor and imsx_severity from their closed vocabularies, codeMinor values as listed.");
+    CLR10_API_015 = api_check("CLR10-API-015", Should, Inferred, "wrong methods get 405",
+        "A method /clrs does not support (PUT) answers 405 with imsx_StatusInfo.");
+    CLR10_API_016 = rfc_check("CLR10-API-016", "https://www.rfc-editor.org/rfc/rfc6750#section-5.3", "TLS",
+        "The API and its OAuth endpoints are served over https.");
+    CLR10_API_017 = api_check("CLR10-API-017", Should, Inferred, "invalid payloads are refused",
+        "postClr of a ClrPayload whose CLR lacks required properties answers 400 with imsx_codeMinor invalid_data.");
+}
+
+/// An error answer kept for `CLR10-API-014`, with the codeMinor it should carry.
+struct ErrorResp {
+    resp: Resp,
+    what: String,
+    minor: Option<&'static str>,
+}
+
+fn url(s: &Session<'_>, rest: &str) -> String {
+    format!("{}{PATH}{rest}", s.base.as_str().trim_end_matches('/'))
+}
+
+/// The path segment of a CLR id (`/clrs/{id}`): the id percent-encoded, so a `urn:uuid:` id stays one segment.
+fn id_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// GET discovery without a token (`001`–`003`); learns the OAuth endpoints it advertises.
+pub(super) async fn discovery(s: &mut Session<'_>) {
+    let u = url(s, "/discovery");
+    let Some(resp) = s
+        .send(
+            &ids::CLR10_API_001,
+            Req::new("GET", &u).header("Accept", "application/json"),
+        )
+        .await
+    else {
+        for c in [&ids::CLR10_API_002, &ids::CLR10_API_003] {
+            s.rec.skip(c, "discovery could not be reached");
+        }
+        return;
+    };
+    let doc = match (resp.status, resp.json()) {
+        (200, Ok(doc)) if doc.is_object() => {
+            s.rec.evaluated(&ids::CLR10_API_001);
+            doc
+        }
+        (status, body) => {
+            s.rec
+                .violation(
+                    &ids::CLR10_API_001,
+                    format!("discovery without a token answered {status}"),
+                )
+                .at(format!("GET {u} → {status}"))
+                .expected("200 with the DiscoveryDocument, no token needed")
+                .found(match body {
+                    Ok(b) => truncate(&b.to_string()),
+                    Err(e) => format!("{status}: {e}"),
+                })
+                .exchange(&resp.exchange);
+            // Its fields are judged on what it answers with a token, once there is one.
+            s.clr10_discovery_retry = true;
+            return;
+        }
+    };
+    read_discovery(s, &doc, &resp);
+}
+
+/// Judges a DiscoveryDocument's fields and scopes (`002`, `003`) and learns the OAuth endpoints it advertises.
+fn read_discovery(s: &mut Session<'_>, doc: &Value, resp: &Resp) {
+    fields(s, doc, resp);
+    let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_string);
+    let e = &mut s.endpoints;
+    e.registration = e.registration.take().or_else(|| text("registrationUrl"));
+    e.authorization = e.authorization.take().or_else(|| text("authorizationUrl"));
+    e.token = e.token.take().or_else(|| text("tokenUrl"));
+    let offered: Vec<String> = doc
+        .get("scopesOffered")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    s.endpoints.advertised_scopes.extend(offered.iter().cloned());
+    scopes_and_urls(s, &offered, doc, resp);
+}
+
+/// The DiscoveryDocument fetched with a token, when it was refused without one.
+async fn discovery_with_token(s: &mut Session<'_>, token: &str) {
+    let u = url(s, "/discovery");
+    let req = Req::new("GET", &u).header("Accept", "application/json").bearer(token);
+    match s.send(&ids::CLR10_API_002, req).await {
+        Some(resp) if resp.status == 200 && resp.json().is_ok_and(|d| d.is_object()) => {
+            let doc = resp.json().unwrap_or_default();
+            read_discovery(s, &doc, &resp);
+        }
+        _ => {
+            for c in [&ids::CLR10_API_002, &ids::CLR10_API_003] {
+                s.rec.skip(c, "no DiscoveryDocument to judge, with or without a token");
+            }
+        }
+    }
+}
+
+const DISCOVERY_REQUIRED: [&str; 7] = [
+    "name",
+    "authorizationUrl",
+    "tokenUrl",
+    "registrationUrl",
+    "privacyPolicyUrl",
+    "termsOfServiceUrl",
+    "scopesOffered",
+];
+const DISCOVERY_ALLOWED: [&str; 10] = [
+    "@context",
+    "type",
+    "name",
+    "image",
+    "authorizationUrl",
+    "tokenUrl",
+    "registrationUrl",
+    "privacyPolicyUrl",
+    "termsOfServiceUrl",
+    "scopesOffered",
+];
+
+fn fields(s: &mut Session<'_>, doc: &Value, resp: &Resp) {
+    let id = &ids::CLR10_API_002;
+    s.rec.evaluated(id);
+    for k in std::iter::once("@context").chain(DISCOVERY_REQUIRED) {
+        let ok = match (k, doc.get(k)) {
+            ("scopesOffered", Some(Value::Array(a))) => !a.is_empty() && a.iter().all(Value::is_string),
+            ("@context", Some(v)) => v.is_string() || v.is_array(),
+            (_, Some(Value::String(v))) => !v.is_empty(),
+            _ => false,
+        };
+        if !ok {
+            s.rec
+                .violation(id, format!("the DiscoveryDocument's {k} is missing or not of its type"))
+                .pointer(format!("/{k}"))
+                .expected(if k == "scopesOffered" {
+                    "a non-empty array of scope URIs"
+                } else {
+                    "a non-empty string"
+                })
+                .found(doc.get(k).map_or("absent".to_string(), |v| truncate(&v.to_string())))
+                .exchange(&resp.exchange);
+        }
+    }
+    for key in doc.as_object().into_iter().flat_map(|o| o.keys()) {
+        if !DISCOVERY_ALLOWED.contains(&key.as_str()) {
+            s.rec
+                .violation(
+                    id,
+                    format!("the DiscoveryDocument has {key}, which its schema does not allow"),
+                )
+                .pointer(format!("/{key}"))
+                .expected(format!("only {}", DISCOVERY_ALLOWED.join(", ")))
+                .found(key.clone())
+                .exchange(&resp.exchange);
+        }
+    }
+}
+
+fn scopes_and_urls(s: &mut Session<'_>, offered: &[String], doc: &Value, resp: &Resp) {
+    let id = &ids::CLR10_API_003;
+    s.rec.evaluated(id);
+    for op in SCOPE_OPS {
+        let want = scope(op);
+        if !offered.contains(&want) {
+            s.rec
+                .violation(id, format!("scopesOffered does not list the {op} scope"))
+                .pointer("/scopesOffered")
+                .expected(want)
+                .found(truncate(&json!(offered).to_string()))
+                .exchange(&resp.exchange);
+        }
+    }
+    let urls: Vec<(&str, String)> = ["authorizationUrl", "tokenUrl", "registrationUrl"]
+        .into_iter()
+        .filter_map(|k| Some((k, doc.get(k)?.as_str()?.to_string())))
+        .collect();
+    let hosts: BTreeSet<String> = urls
+        .iter()
+        .filter_map(|(_, u)| url::Url::parse(u).ok()?.host_str().map(str::to_string))
+        .collect();
+    if hosts.len() > 1 {
+        s.rec
+            .violation(id, "the OAuth URLs are on more than one host")
+            .expected("authorizationUrl, tokenUrl and registrationUrl on one host")
+            .found(hosts.into_iter().collect::<Vec<_>>().join(", "))
+            .exchange(&resp.exchange);
+    }
+}
+
+/// Every check after discovery, with the run's tokens.
+pub(super) async fn api(s: &mut Session<'_>, upload: Value) {
+    let Some(main) = s.main.clone() else {
+        // Discovery judged its own checks, unless it has to be fetched again with a token.
+        let retry = s.clr10_discovery_retry;
+        let judged_already =
+            |id: &str| id.ends_with("-001") || (!retry && (id.ends_with("-002") || id.ends_with("-003")));
+        let open: Vec<&'static Check> = CHECKS.iter().filter(|c| !judged_already(c.id)).collect();
+        for c in open {
+            s.rec.skip(c, "no access token: the authorization steps failed");
+        }
+        return;
+    };
+    let token = main.access;
+    if s.clr10_discovery_retry {
+        discovery_with_token(s, &token).await;
+    }
+    let mut errors = Vec::new();
+    let list = url(s, "/clrs");
+    tls(s);
+    without_token(s, &list, &mut errors).await;
+    let (a, b) = two_clrs(s, &upload);
+    let posted = posts(s, &token, &a, &b, &mut errors).await;
+    scope_probe(s, &list, &upload, &mut errors).await;
+    let all = get_clrs(s, &token, &list).await;
+    if let Some(all) = &all {
+        paging(s, &token, &list, all).await;
+    }
+    get_clr(s, &token, posted.as_ref(), &mut errors).await;
+    bad_query(s, &token, &list, &mut errors).await;
+    invalid_payload(s, &token, &list, &mut errors).await;
+    wrong_method(s, &token, &list, &mut errors).await;
+    delete(s, &token, [&a, &b], &mut errors).await;
+    status_infos(s, &errors);
+}
+
+/// Two CLRs of this run (fresh ids, so the first post of each creates it).
+fn two_clrs(s: &mut Session<'_>, upload: &Value) -> (Value, Value) {
+    // A version-4 UUID made of the run's fresh values.
+    let fresh = |s: &mut Session<'_>| {
+        let h: String = s.fresh("clr10").bytes().map(|b| format!("{b:02x}")).collect();
+        let hex = |r: std::ops::Range<usize>| h.get(r).unwrap_or("0").to_string();
+        format!(
+            "urn:uuid:{}-{}-4{}-8{}-{}",
+            hex(0..8),
+            hex(8..12),
+            hex(12..15),
+            hex(15..18),
+            hex(18..30)
+        )
+    };
+    let mut a = upload.clone();
+    a["id"] = fresh(s).into();
+    let mut b = upload.clone();
+    b["id"] = fresh(s).into();
+    b["name"] = "Second record of this run".into();
+    (a, b)
+}
+
+fn payload(clr: &Value) -> Vec<u8> {
+    json!({"@context": CLR1_CONTEXT, "clr": clr}).to_string().into_bytes()
+}
+
+async fn without_token(s: &mut Session<'_>, list: &str, errors: &mut Vec<ErrorResp>) {
+    for (check, token) in [
+        (&ids::CLR10_API_004, None),
+        (&ids::CLR10_API_005, Some("clr-harness-unknown-token")),
+    ] {
+        let mut req = Req::new("GET", list).header("Accept", "application/ld+json, application/json");
+        if let Some(t) = token {
+            req = req.bearer(t);
+        }
+        let Some(resp) = s.send(check, req).await else { continue };
+        s.rec.evaluated(check);
+        let what = if token.is_some() {
+            "getClrs with an unknown token"
+        } else {
+            "getClrs without a token"
+        };
+        if resp.status == 401 {
+            errors.push(ErrorResp {
+                resp,
+                what: what.into(),
+                minor: Some("unauthorizedrequest"),
+            });
+        } else {
+            s.rec
+                .violation(check, format!("{what} answered {}", resp.status))
+                .at(format!("GET {list} → {}", resp.status))
+                .expected("401")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        }
+    }
+}
+
+/// postClr: create (201), create a second, replace (200), identical (304) — `011`. Returns the CLR as last posted.
+async fn posts(s: &mut Session<'_>, token: &str, a: &Value, b: &Value, errors: &mut Vec<ErrorResp>) -> Option<Value> {
+    let check = &ids::CLR10_API_011;
+    let list = url(s, "/clrs");
+    let mut changed = a.clone();
+    changed["name"] = "Replaced by clr-harness".into();
+    let mut last = None;
+    for (clr, want, what) in [
+        (a, 201, "a new CLR"),
+        (b, 201, "a second new CLR"),
+        (&changed, 200, "a changed CLR with the same id"),
+        (&changed, 304, "an identical CLR"),
+    ] {
+        let req = Req::new("POST", &list)
+            .bearer(token)
+            .header("Accept", "application/ld+json, application/json")
+            .body("application/json", payload(clr));
+        let Some(resp) = s.send(check, req).await else {
+            return last;
+        };
+        s.rec.evaluated(check);
+        if resp.status != want {
+            s.rec
+                .violation(check, format!("postClr of {what} answered {}", resp.status))
+                .at(format!("POST {list} → {}", resp.status))
+                .expected(want.to_string())
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        }
+        if (200..300).contains(&resp.status) {
+            last = Some(clr.clone());
+            // The answer is the ClrPayload: the CLR (or its JWS) back.
+            let echoed = resp.json().ok();
+            let back = echoed.as_ref().and_then(|p| p.get("clr"));
+            if back.and_then(|c| c.get("id")) != clr.get("id")
+                && echoed.as_ref().and_then(|p| p.get("signedClr")).is_none()
+            {
+                s.rec
+                    .violation(check, format!("postClr of {what} did not answer with the ClrPayload"))
+                    .at(format!("POST {list} → body"))
+                    .expected("{\"clr\": <the CLR posted>} or {\"signedClr\": …}")
+                    .found(truncate(&resp.text()))
+                    .exchange(&resp.exchange);
+            }
+        } else if resp.status >= 400 {
+            errors.push(ErrorResp {
+                resp,
+                what: format!("postClr of {what}"),
+                minor: None,
+            });
+        }
+    }
+    last
+}
+
+async fn scope_probe(s: &mut Session<'_>, list: &str, upload: &Value, errors: &mut Vec<ErrorResp>) {
+    let check = &ids::CLR10_API_006;
+    let Some(ro) = s.readonly.clone() else {
+        s.rec.skip(check, "no readonly-only token was obtained");
+        return;
+    };
+    let mut clr = upload.clone();
+    clr["id"] = format!("urn:uuid:00000000-0000-4000-8000-{:012x}", s.nonce % 0xffff_ffff_ffff).into();
+    let req = Req::new("POST", list)
+        .bearer(&ro.access)
+        .body("application/json", payload(&clr));
+    let Some(resp) = s.send(check, req).await else { return };
+    s.rec.evaluated(check);
+    match resp.status {
+        403 => errors.push(ErrorResp {
+            resp,
+            what: "postClr with a readonly token".into(),
+            minor: Some("forbidden"),
+        }),
+        400..=499 => {
+            s.rec
+                .warning(
+                    check,
+                    format!(
+                        "postClr with a readonly token was refused with {}, not 403",
+                        resp.status
+                    ),
+                )
+                .at(format!("POST {list} → {}", resp.status))
+                .expected("403")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        }
+        status => {
+            s.rec
+                .violation(
+                    check,
+                    format!("postClr with a token holding only the readonly scope answered {status}"),
+                )
+                .at(format!("POST {list} → {status}"))
+                .expected("403 (the replace scope is needed)")
+                .found(status.to_string())
+                .exchange(&resp.exchange);
+        }
+    }
+}
+
+/// getClrs (`007`) and the CLRs it returns (`008`); the ids in order, for paging.
+async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<String>> {
+    let check = &ids::CLR10_API_007;
+    let req = Req::new("GET", list)
+        .bearer(token)
+        .header("Accept", "application/ld+json, application/json");
+    let resp = s.send(check, req).await?;
+    s.rec.evaluated(check);
+    let body = match (resp.status, resp.json()) {
+        (200, Ok(b)) if b.is_object() => b,
+        (status, b) => {
+            s.rec
+                .violation(check, format!("getClrs answered {status}, not a ClrSet"))
+                .at(format!("GET {list} → {status}"))
+                .expected("200 with a ClrSet object")
+                .found(match b {
+                    Ok(b) => truncate(&b.to_string()),
+                    Err(e) => e,
+                })
+                .exchange(&resp.exchange);
+            s.rec.skip(&ids::CLR10_API_008, "getClrs returned no ClrSet");
+            s.rec.skip(&ids::CLR10_API_009, "getClrs returned no ClrSet");
+            return None;
+        }
+    };
+    for key in body.as_object().into_iter().flat_map(|o| o.keys()) {
+        if !["@context", "id", "type", "clrs", "signedClrs"].contains(&key.as_str()) {
+            s.rec
+                .violation(check, format!("the ClrSet has {key}, which its schema does not allow"))
+                .pointer(format!("/{key}"))
+                .expected("only @context, id, type, clrs, signedClrs")
+                .found(key.clone())
+                .exchange(&resp.exchange);
+        }
+    }
+    for key in ["clrs", "signedClrs"] {
+        if body.get(key).is_some_and(|v| !v.is_array()) {
+            s.rec
+                .violation(check, format!("the ClrSet's {key} is not an array"))
+                .pointer(format!("/{key}"))
+                .expected("an array")
+                .found(truncate(&body[key].to_string()))
+                .exchange(&resp.exchange);
+        }
+    }
+    if body.get("@context").is_none() {
+        s.rec
+            .violation(check, "the ClrSet has no @context")
+            .pointer("/@context")
+            .expected(CLR1_CONTEXT)
+            .found("absent")
+            .exchange(&resp.exchange);
+    }
+    let mut ids_seen = Vec::new();
+    let mut documents: Vec<(String, Vec<u8>)> = Vec::new();
+    for (i, c) in body
+        .get("clrs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        ids_seen.push(c.get("id").and_then(Value::as_str).unwrap_or_default().to_string());
+        let mut doc = c.clone();
+        // A CLR inside a ClrSet may lean on the set's @context.
+        if doc.get("@context").is_none()
+            && let (Some(o), Some(ctx)) = (doc.as_object_mut(), body.get("@context"))
+        {
+            o.insert("@context".into(), ctx.clone());
+        }
+        documents.push((format!("/clrs/{i}"), doc.to_string().into_bytes()));
+    }
+    for (i, jws) in body
+        .get("signedClrs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let text = jws.as_str().unwrap_or_default();
+        if let Ok(parsed) = crate::decode::CompactJws::parse(text) {
+            ids_seen.push(
+                parsed
+                    .payload
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        documents.push((format!("/signedClrs/{i}"), text.as_bytes().to_vec()));
+    }
+    data_model(s, &documents, &resp);
+    Some(ids_seen)
+}
+
+/// Every returned CLR passes the CLR 1.0 data-model checks (`008`): checked as documents with verification off,
+/// since CLR 1.0 verification depends on where the publisher hosts its profile, which the API does not promise.
+fn data_model(s: &mut Session<'_>, documents: &[(String, Vec<u8>)], resp: &Resp) {
+    let check = &ids::CLR10_API_008;
+    if documents.is_empty() {
+        s.rec.skip(check, "getClrs returned no CLR to check");
+        return;
+    }
+    s.rec.evaluated(check);
+    let opts = crate::engine::Options {
+        selection: crate::catalogue::Selection {
+            only: vec!["CLR10-DM".into()],
+            skip: Vec::new(),
+        },
+        ..crate::engine::Options::default()
+    };
+    for (pointer, bytes) in documents {
+        let mut out = Vec::new();
+        crate::engine::check_bytes("clr10-received", pointer, bytes, &opts, &mut out);
+        let failed: BTreeSet<String> = out
+            .iter()
+            .flat_map(|d| &d.results)
+            .filter(|r| r.outcome.is_failure())
+            .map(|r| r.check.clone())
+            .collect();
+        let detected = out.first().and_then(|d| d.detected.as_ref()).map(|d| d.kind.clone());
+        if detected.as_deref() != Some("clr10-clr") {
+            s.rec
+                .violation(check, format!("the ClrSet entry {pointer} is not a CLR 1.0 record"))
+                .pointer(pointer.clone())
+                .expected("a Clr")
+                .found(detected.unwrap_or_else(|| "undecodable".into()))
+                .exchange(&resp.exchange);
+        } else if !failed.is_empty() {
+            let first = out
+                .iter()
+                .flat_map(|d| &d.results)
+                .filter(|r| r.outcome.is_failure())
+                .flat_map(|r| r.findings.first())
+                .map(|f| f.message.clone())
+                .next()
+                .unwrap_or_default();
+            s.rec
+                .violation(
+                    check,
+                    format!("the CLR at {pointer} fails the CLR 1.0 data model: {first}"),
+                )
+                .pointer(pointer.clone())
+                .expected("every required CLR10-DM check passes")
+                .found(format!("failed: {}", failed.into_iter().collect::<Vec<_>>().join(", ")))
+                .exchange(&resp.exchange);
+        }
+    }
+}
+
+async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {
+    let check = &ids::CLR10_API_009;
+    if all.len() < 2 {
+        s.rec.skip(check, "fewer than two CLRs to page through");
+        return;
+    }
+    let mut seen = Vec::new();
+    let mut offset = 0usize;
+    while offset <= all.len() {
+        let u = format!("{list}?limit=1&offset={offset}");
+        let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
+        let Some(resp) = s.send(check, req).await else { return };
+        s.rec.evaluated(check);
+        let body = resp.json().unwrap_or(Value::Null);
+        let page: Vec<String> = body
+            .get("clrs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| c.get("id").and_then(Value::as_str).unwrap_or_default().to_string())
+            .chain(
+                body.get("signedClrs")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|j| crate::decode::CompactJws::parse(j.as_str()?).ok())
+                    .map(|p| {
+                        p.payload
+                            .get("id")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string()
+                    }),
+            )
+            .collect();
+        if page.len() > 1 {
+            s.rec
+                .violation(check, format!("a page asked with limit=1 holds {} CLRs", page.len()))
+                .at(format!("GET {u}"))
+                .expected("at most 1")
+                .found(page.len().to_string())
+                .exchange(&resp.exchange);
+            return;
+        }
+        if let Some(total) = resp.header("X-Total-Count")
+            && total.trim().parse::<usize>().ok() != Some(all.len())
+        {
+            s.rec
+                .violation(check, "X-Total-Count is not the number of CLRs")
+                .at(format!("GET {u} → header X-Total-Count"))
+                .expected(all.len().to_string())
+                .found(total.to_string())
+                .exchange(&resp.exchange);
+        }
+        let incomplete = offset + 1 < all.len();
+        let has_next = resp
+            .header("Link")
+            .is_some_and(|l| crate::http::link_rel(l, "next").is_some());
+        if incomplete && !has_next {
+            s.rec
+                .violation(check, "an incomplete page sends no Link rel=next")
+                .at(format!("GET {u} → header Link"))
+                .expected("<…?limit=1&offset=…>; rel=\"next\"")
+                .found(resp.header("Link").unwrap_or("no Link header").to_string())
+                .exchange(&resp.exchange);
+        }
+        if page.is_empty() {
+            break;
+        }
+        seen.extend(page);
+        offset += 1;
+    }
+    let (mut want, mut got) = (all.to_vec(), seen.clone());
+    want.sort();
+    got.sort();
+    if want != got {
+        s.rec
+            .violation(check, "walking the pages does not give every CLR exactly once")
+            .at(format!("GET {list}?limit=1&offset=0…"))
+            .expected(format!("{} CLRs: {}", want.len(), want.join(", ")))
+            .found(format!("{} CLRs: {}", got.len(), got.join(", ")));
+    }
+}
+
+async fn get_clr(s: &mut Session<'_>, token: &str, posted: Option<&Value>, errors: &mut Vec<ErrorResp>) {
+    let check = &ids::CLR10_API_012;
+    let Some(clr) = posted else {
+        s.rec.skip(check, "no CLR was posted to read back");
+        return;
+    };
+    let id = clr.get("id").and_then(Value::as_str).unwrap_or_default();
+    let u = url(s, &format!("/clrs/{}", id_segment(id)));
+    let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
+    let Some(resp) = s.send(check, req).await else { return };
+    s.rec.evaluated(check);
+    match (resp.status, resp.json()) {
+        (200, Ok(back)) if back.get("id") == clr.get("id") => {
+            let mut a = back.clone();
+            let mut b = clr.clone();
+            for v in [&mut a, &mut b] {
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("@context");
+                }
+            }
+            if a != b {
+                s.rec
+                    .violation(check, "getClr returns the CLR changed")
+                    .at(format!("GET {u} → body"))
+                    .expected("the CLR as last posted")
+                    .found(truncate(&resp.text()))
+                    .exchange(&resp.exchange);
+            }
+        }
+        (status, _) => {
+            s.rec
+                .violation(check, format!("getClr of a CLR the user holds answered {status}"))
+                .at(format!("GET {u} → {status}"))
+                .expected("200 with the CLR")
+                .found(truncate(&resp.text()))
+                .exchange(&resp.exchange);
+        }
+    }
+    let unknown = url(
+        s,
+        &format!("/clrs/{}", id_segment("urn:uuid:00000000-0000-4000-8000-00000000dead")),
+    );
+    let req = Req::new("GET", &unknown)
+        .bearer(token)
+        .header("Accept", "application/json");
+    let Some(resp) = s.send(check, req).await else { return };
+    if resp.status == 404 {
+        errors.push(ErrorResp {
+            resp,
+            what: "getClr of an unknown id".into(),
+            minor: None,
+        });
+    } else {
+        s.rec
+            .violation(check, format!("getClr of an unknown id answered {}", resp.status))
+            .at(format!("GET {unknown} → {}", resp.status))
+            .expected("404")
+            .found(resp.status.to_string())
+            .exchange(&resp.exchange);
+    }
+}
+
+async fn bad_query(s: &mut Session<'_>, token: &str, list: &str, errors: &mut Vec<ErrorResp>) {
+    let check = &ids::CLR10_API_010;
+    let u = format!("{list}?limit=-1");
+    let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
+    let Some(resp) = s.send(check, req).await else { return };
+    s.rec.evaluated(check);
+    if resp.status == 400 {
+        errors.push(ErrorResp {
+            resp,
+            what: "getClrs with limit=-1".into(),
+            minor: Some("invalid_query_parameter"),
+        });
+    } else {
+        s.rec
+            .violation(check, format!("getClrs with limit=-1 answered {}", resp.status))
+            .at(format!("GET {u} → {}", resp.status))
+            .expected("400 with invalid_query_parameter")
+            .found(resp.status.to_string())
+            .exchange(&resp.exchange);
+    }
+}
+
+async fn invalid_payload(s: &mut Session<'_>, token: &str, list: &str, errors: &mut Vec<ErrorResp>) {
+    let check = &ids::CLR10_API_017;
+    let broken = json!({"@context": CLR1_CONTEXT, "clr": {"@context": CLR1_CONTEXT, "id": "urn:uuid:00000000-0000-4000-8000-0000000000aa", "type": "Clr"}});
+    let req = Req::new("POST", list)
+        .bearer(token)
+        .body("application/json", broken.to_string().into_bytes());
+    let Some(resp) = s.send(check, req).await else { return };
+    s.rec.evaluated(check);
+    if resp.status == 400 {
+        errors.push(ErrorResp {
+            resp,
+            what: "postClr of a CLR without learner, publisher and issuedOn".into(),
+            minor: Some("invalid_data"),
+        });
+    } else {
+        s.rec
+            .violation(
+                check,
+                format!(
+                    "postClr of a CLR without learner, publisher and issuedOn answered {}",
+                    resp.status
+                ),
+            )
+            .at(format!("POST {list} → {}", resp.status))
+            .expected("400 with invalid_data")
+            .found(resp.status.to_string())
+            .exchange(&resp.exchange);
+    }
+}
+
+async fn wrong_method(s: &mut Session<'_>, token: &str, list: &str, errors: &mut Vec<ErrorResp>) {
+    let check = &ids::CLR10_API_015;
+    let req = Req::new("PUT", list)
+        .bearer(token)
+        .body("application/json", b"{}".to_vec());
+    let Some(resp) = s.send(check, req).await else { return };
+    s.rec.evaluated(check);
+    if resp.status == 405 {
+        errors.push(ErrorResp {
+            resp,
+            what: "PUT /clrs".into(),
+            minor: None,
+        });
+    } else {
+        s.rec
+            .violation(check, format!("PUT /clrs answered {}", resp.status))
+            .at(format!("PUT {list} → {}", resp.status))
+            .expected("405")
+            .found(resp.status.to_string())
+            .exchange(&resp.exchange);
+    }
+}
+
+async fn delete(s: &mut Session<'_>, token: &str, clrs: [&Value; 2], errors: &mut Vec<ErrorResp>) {
+    let check = &ids::CLR10_API_013;
+    for clr in clrs {
+        let id = clr.get("id").and_then(Value::as_str).unwrap_or_default();
+        let u = url(s, &format!("/clrs/{}", id_segment(id)));
+        let Some(resp) = s.send(check, Req::new("DELETE", &u).bearer(token)).await else {
+            return;
+        };
+        s.rec.evaluated(check);
+        if resp.status != 204 {
+            s.rec
+                .violation(check, format!("deleteClr answered {}", resp.status))
+                .at(format!("DELETE {u} → {}", resp.status))
+                .expected("204")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+            continue;
+        }
+        let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
+        let Some(after) = s.send(check, req).await else { return };
+        if matches!(after.status, 404 | 410) {
+            errors.push(ErrorResp {
+                resp: after,
+                what: "getClr of a deleted CLR".into(),
+                minor: None,
+            });
+        } else {
+            s.rec
+                .violation(check, format!("getClr of a deleted CLR answered {}", after.status))
+                .at(format!("GET {u} → {}", after.status))
+                .expected("404 or 410")
+                .found(after.status.to_string())
+                .exchange(&after.exchange);
+        }
+    }
+}
+
+fn tls(s: &mut Session<'_>) {
+    let check = &ids::CLR10_API_016;
+    s.rec.evaluated(check);
+    let e = s.endpoints.clone();
+    let urls = [
+        ("base URL", Some(s.base.to_string())),
+        ("registration URL", e.registration),
+        ("authorization URL", e.authorization),
+        ("token URL", e.token),
+    ];
+    for (what, u) in urls {
+        if let Some(u) = u.filter(|u| !u.starts_with("https://")) {
+            s.rec
+                .violation(check, format!("the {what} is not https"))
+                .at(what.to_string())
+                .expected("https://…")
+                .found(u);
+        }
+    }
+}
+
+fn status_infos(s: &mut Session<'_>, errors: &[ErrorResp]) {
+    let check = &ids::CLR10_API_014;
+    const MAJOR: [&str; 4] = ["failure", "processing", "success", "unsupported"];
+    const SEVERITY: [&str; 3] = ["error", "status", "warning"];
+    if errors.is_empty() {
+        s.rec.skip(check, "the provider gave no error response to judge");
+        return;
+    }
+    s.rec.evaluated(check);
+    for e in errors {
+        let Ok(body) = e
+            .resp
+            .json()
+            .map_err(|_| ())
+            .and_then(|b| if b.is_object() { Ok(b) } else { Err(()) })
+        else {
+            s.rec
+                .violation(
+                    check,
+                    format!("the error answer to {} is not an imsx_StatusInfo object", e.what),
+                )
+                .at(format!("{} → body", e.what))
+                .expected("{\"imsx_codeMajor\": …, \"imsx_severity\": …}")
+                .found(truncate(&e.resp.text()))
+                .exchange(&e.resp.exchange);
+            continue;
+        };
+        for (field, allowed) in [("imsx_codeMajor", &MAJOR[..]), ("imsx_severity", &SEVERITY[..])] {
+            if !body[field].as_str().is_some_and(|v| allowed.contains(&v)) {
+                s.rec
+                    .violation(check, format!("the error answer to {} has no valid {field}", e.what))
+                    .pointer(format!("/{field}"))
+                    .expected(format!("one of {}", allowed.join(", ")))
+                    .found(body[field].to_string())
+                    .exchange(&e.resp.exchange);
+            }
+        }
+        if let Some(minor) = e.minor {
+            let values: Vec<&str> = body
+                .pointer("/imsx_codeMinor/imsx_codeMinorField")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|f| f["imsx_codeMinorFieldValue"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !values.contains(&minor) {
+                s.rec
+                    .violation(
+                        check,
+                        format!("the error answer to {} does not carry codeMinor {minor}", e.what),
+                    )
+                    .pointer("/imsx_codeMinor/imsx_codeMinorField")
+                    .expected(minor.to_string())
+                    .found(format!("{values:?}"))
+                    .exchange(&e.resp.exchange);
+            }
+        }
+    }
+}
+
+/// The CLR the harness posts unless told otherwise: the transcript of the CLR 1.0 vectors (a valid record).
+pub fn default_upload() -> Value {
+    serde_json::from_str(include_str!("../../../vectors/fixed/clr10/ok/transcript-ok.json")).unwrap_or(Value::Null)
+}
