@@ -27,7 +27,11 @@ fn the_embedded_run_passes_every_check_and_writes_every_format() {
         .iter()
         .filter(|s| s["kind"] == "provider")
         .collect();
-    assert_eq!(providers.len(), 3, "the OAuth server and both APIs");
+    assert_eq!(
+        providers.len(),
+        4,
+        "the OAuth server and the OB 3.0, CLR 2.0 and CLR 1.0 APIs"
+    );
     let results: Vec<&serde_json::Value> = providers
         .iter()
         .flat_map(|s| s["results"].as_array().expect("results"))
@@ -86,11 +90,11 @@ fn a_fault_fails_its_check_with_a_transcript_and_a_curl_command() {
         .filter(|c| c["outcome"] == "fail")
         .collect();
     let ids: Vec<&str> = failed.iter().filter_map(|c| c["check"].as_str()).collect();
-    // Scope enforcement is an RFC 6749 MUST in both families.
+    // Scope enforcement is an RFC 6749 MUST in every API.
     assert_eq!(
         ids,
-        ["OB30-API-006", "CLR20-API-006"],
-        "exactly the targeted check fails, in each family"
+        ["OB30-API-006", "CLR20-API-006", "CLR10-API-006"],
+        "exactly the targeted check fails, in each API"
     );
     let exchange = failed[0]["findings"][0]["exchanges"][0]
         .as_str()

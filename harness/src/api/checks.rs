@@ -301,6 +301,87 @@ declare_checks! {
     );
 }
 
+/// The CLR 1.0 REST API's checks (`CLR10-API-*`), run by [`super::clr10`]: an API of its own, not an instance of
+/// the OB 3.0 table. The binding's JSON Schemas state the bodies and a real consumer confirms `/discovery` and
+/// `/clrs`; the other paths, paging and status semantics are inferred, except what OAuth 2.0 makes mandatory.
+pub mod clr10 {
+    use clr_reports::{Level, Role, RuleSource, Spec};
+
+    use crate::check::{Check, Runner, declare_checks};
+
+    const REST: &str = "https://www.imsglobal.org/spec/clr/v1p0/imsclr_v1p0_RESTBind.html";
+
+    const fn api_check(
+        id: &'static str,
+        level: Level,
+        source: RuleSource,
+        title: &'static str,
+        req: &'static str,
+    ) -> Check {
+        Check {
+            id,
+            title,
+            requirement: req,
+            spec_url: REST,
+            level,
+            source,
+            roles: &[Role::Provider],
+            spec: Spec::Clr10,
+            area: "api",
+            applies_to: &[],
+            runner: Runner::Provider,
+        }
+    }
+
+    /// A rule OAuth 2.0 makes mandatory for any protected resource: MUST, linking the RFC.
+    const fn rfc_check(id: &'static str, rfc: &'static str, title: &'static str, req: &'static str) -> Check {
+        let mut c = api_check(id, Level::Must, RuleSource::Normative, title, req);
+        c.spec_url = rfc;
+        c
+    }
+
+    use Level::{Must, Should};
+    use RuleSource::{Inferred, Normative, Schema};
+
+    declare_checks! {
+        list CHECKS;
+        CLR10_API_001 = api_check("CLR10-API-001", Must, Normative, "discovery is public",
+            "GET {base}/ims/clr/v1p0/discovery without a token answers 200 with a JSON DiscoveryDocument.");
+        CLR10_API_002 = api_check("CLR10-API-002", Must, Schema, "DiscoveryDocument fields",
+            "The DiscoveryDocument has @context, name, authorizationUrl, tokenUrl, registrationUrl, privacyPolicyUrl, termsOfServiceUrl and a non-empty scopesOffered, and no property its schema does not name.");
+        CLR10_API_003 = api_check("CLR10-API-003", Should, Inferred, "DiscoveryDocument scopes and URLs",
+            "scopesOffered lists the readonly, replace and delete scopes, and the OAuth URLs are https on one host.");
+        CLR10_API_004 = rfc_check("CLR10-API-004", "https://www.rfc-editor.org/rfc/rfc6750#section-3", "a token is required",
+            "getClrs without an access token answers 401.");
+        CLR10_API_005 = rfc_check("CLR10-API-005", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "invalid tokens are refused",
+            "getClrs with an unknown access token answers 401.");
+        CLR10_API_006 = rfc_check("CLR10-API-006", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "scopes are enforced",
+            "postClr with a token holding only the readonly scope is refused (MUST), with 403 (SHOULD).");
+        CLR10_API_007 = api_check("CLR10-API-007", Must, Schema, "getClrs answers a ClrSet",
+            "getClrs answers 200 with a ClrSet: an object with @context and only clrs (CLR objects) and signedClrs (compact JWS) besides id and type, each an array.");
+        CLR10_API_008 = api_check("CLR10-API-008", Must, Normative, "returned CLRs pass the data model",
+            "Every CLR getClrs returns (object or signed) passes the CLR 1.0 data-model checks.");
+        CLR10_API_009 = api_check("CLR10-API-009", Should, Inferred, "paging",
+            "getClrs with limit and offset returns pages no longer than limit that together hold every CLR once; X-Total-Count, when sent, is exact, and an incomplete page sends a Link rel=next.");
+        CLR10_API_010 = api_check("CLR10-API-010", Should, Inferred, "bad queries are refused",
+            "getClrs with an invalid limit answers 400 with imsx_codeMinor invalid_query_parameter.");
+        CLR10_API_011 = api_check("CLR10-API-011", Should, Inferred, "postClr creates, replaces, and knows an identical CLR",
+            "postClr of a CLR the user does not hold answers 201 with the ClrPayload; of a changed one with the same id 200; of an identical one 304.");
+        CLR10_API_012 = api_check("CLR10-API-012", Should, Inferred, "getClr",
+            "GET /clrs/{id} answers 200 with the CLR as posted, and 404 for an id the user does not hold.");
+        CLR10_API_013 = api_check("CLR10-API-013", Should, Inferred, "deleteClr",
+            "DELETE /clrs/{id} with the delete scope answers 204, after which GET /clrs/{id} answers 404 (or 410).");
+        CLR10_API_014 = api_check("CLR10-API-014", Must, Schema, "errors carry imsx_StatusInfo",
+            "Every API error response has an imsx_StatusInfo body: imsx_codeMajor and imsx_severity from their closed vocabularies, codeMinor values as listed.");
+        CLR10_API_015 = api_check("CLR10-API-015", Should, Inferred, "wrong methods get 405",
+            "A method /clrs does not support (PUT) answers 405 with imsx_StatusInfo.");
+        CLR10_API_016 = rfc_check("CLR10-API-016", "https://www.rfc-editor.org/rfc/rfc6750#section-5.3", "TLS",
+            "The API and its OAuth endpoints are served over https.");
+        CLR10_API_017 = api_check("CLR10-API-017", Should, Inferred, "invalid payloads are refused",
+            "postClr of a ClrPayload whose CLR lacks required properties answers 400 with imsx_codeMinor invalid_data.");
+    }
+}
+
 impl ApiRule {
     /// This rule's check in `family`, e.g. `ApiRule::MediaTypes.of(Family::Ob30)` is `OB30-API-007`.
     pub const fn of(self, family: Family) -> &'static Check {

@@ -11,96 +11,20 @@
 
 use std::collections::BTreeSet;
 
-use clr_reports::{Level, Role, RuleSource, Spec};
 use serde_json::{Value, json};
 
 use super::Session;
 use super::http::{Req, Resp};
 use super::listing::truncate;
-use crate::check::{Check, Runner, declare_checks};
+use crate::check::Check;
 use crate::ob2::CLR1_CONTEXT;
+
+pub use super::target::{CLR10_SCOPE_OPS as SCOPE_OPS, clr10_scope as scope};
 
 /// The API's path below the base URL.
 pub const PATH: &str = "/ims/clr/v1p0";
-/// The operations CLR 1.0 names its scopes after.
-pub const SCOPE_OPS: [&str; 3] = ["readonly", "replace", "delete"];
 
-/// The scope URI of a CLR 1.0 operation (`readonly`, `replace`, `delete`).
-pub fn scope(op: &str) -> String {
-    format!("https://purl.imsglobal.org/spec/clr/v1p0/scope/{op}")
-}
-
-const REST: &str = "https://www.imsglobal.org/spec/clr/v1p0/imsclr_v1p0_RESTBind.html";
-
-const fn api_check(
-    id: &'static str,
-    level: Level,
-    source: RuleSource,
-    title: &'static str,
-    req: &'static str,
-) -> Check {
-    Check {
-        id,
-        title,
-        requirement: req,
-        spec_url: REST,
-        level,
-        source,
-        roles: &[Role::Provider],
-        spec: Spec::Clr10,
-        area: "api",
-        applies_to: &[],
-        runner: Runner::Provider,
-    }
-}
-
-/// A rule OAuth 2.0 makes mandatory for any protected resource: MUST, linking the RFC.
-const fn rfc_check(id: &'static str, rfc: &'static str, title: &'static str, req: &'static str) -> Check {
-    let mut c = api_check(id, Level::Must, RuleSource::Normative, title, req);
-    c.spec_url = rfc;
-    c
-}
-
-use Level::{Must, Should};
-use RuleSource::{Inferred, Normative, Schema};
-
-declare_checks! {
-    list CHECKS;
-    CLR10_API_001 = api_check("CLR10-API-001", Must, Normative, "discovery is public",
-        "GET {base}/ims/clr/v1p0/discovery without a token answers 200 with a JSON DiscoveryDocument.");
-    CLR10_API_002 = api_check("CLR10-API-002", Must, Schema, "DiscoveryDocument fields",
-        "The DiscoveryDocument has @context, name, authorizationUrl, tokenUrl, registrationUrl, privacyPolicyUrl, termsOfServiceUrl and a non-empty scopesOffered, and no property its schema does not name.");
-    CLR10_API_003 = api_check("CLR10-API-003", Should, Inferred, "DiscoveryDocument scopes and URLs",
-        "scopesOffered lists the readonly, replace and delete scopes, and the OAuth URLs are https on one host.");
-    CLR10_API_004 = rfc_check("CLR10-API-004", "https://www.rfc-editor.org/rfc/rfc6750#section-3", "a token is required",
-        "getClrs without an access token answers 401.");
-    CLR10_API_005 = rfc_check("CLR10-API-005", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "invalid tokens are refused",
-        "getClrs with an unknown access token answers 401.");
-    CLR10_API_006 = rfc_check("CLR10-API-006", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "scopes are enforced",
-        "postClr with a token holding only the readonly scope is refused (MUST), with 403 (SHOULD).");
-    CLR10_API_007 = api_check("CLR10-API-007", Must, Schema, "getClrs answers a ClrSet",
-        "getClrs answers 200 with a ClrSet: an object with @context and only clrs (CLR objects) and signedClrs (compact JWS) besides id and type, each an array.");
-    CLR10_API_008 = api_check("CLR10-API-008", Must, Normative, "returned CLRs pass the data model",
-        "Every CLR getClrs returns (object or signed) passes the CLR 1.0 data-model checks.");
-    CLR10_API_009 = api_check("CLR10-API-009", Should, Inferred, "paging",
-        "getClrs with limit and offset returns pages no longer than limit that together hold every CLR once; X-Total-Count, when sent, is exact, and an incomplete page sends a Link rel=next.");
-    CLR10_API_010 = api_check("CLR10-API-010", Should, Inferred, "bad queries are refused",
-        "getClrs with an invalid limit answers 400 with imsx_codeMinor invalid_query_parameter.");
-    CLR10_API_011 = api_check("CLR10-API-011", Should, Inferred, "postClr creates, replaces, and knows an identical CLR",
-        "postClr of a CLR the user does not hold answers 201 with the ClrPayload; of a changed one with the same id 200; of an identical one 304.");
-    CLR10_API_012 = api_check("CLR10-API-012", Should, Inferred, "getClr",
-        "GET /clrs/{id} answers 200 with the CLR as posted, and 404 for an id the user does not hold.");
-    CLR10_API_013 = api_check("CLR10-API-013", Should, Inferred, "deleteClr",
-        "DELETE /clrs/{id} with the delete scope answers 204, after which GET /clrs/{id} answers 404 (or 410).");
-    CLR10_API_014 = api_check("CLR10-API-014", Must, Schema, "errors carry imsx_StatusInfo",
-        "Every API error response has an imsx_StatusInfo body: imsx_codeMajor and imsx_severity from their closed vocabularies, codeMinor values as listed.");
-    CLR10_API_015 = api_check("CLR10-API-015", Should, Inferred, "wrong methods get 405",
-        "A method /clrs does not support (PUT) answers 405 with imsx_StatusInfo.");
-    CLR10_API_016 = rfc_check("CLR10-API-016", "https://www.rfc-editor.org/rfc/rfc6750#section-5.3", "TLS",
-        "The API and its OAuth endpoints are served over https.");
-    CLR10_API_017 = api_check("CLR10-API-017", Should, Inferred, "invalid payloads are refused",
-        "postClr of a ClrPayload whose CLR lacks required properties answers 400 with imsx_codeMinor invalid_data.");
-}
+pub use super::checks::clr10::{CHECKS, ids};
 
 /// An error answer kept for `CLR10-API-014`, with the codeMinor it should carry.
 struct ErrorResp {
@@ -574,63 +498,23 @@ async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<St
         }
         documents.push((format!("/signedClrs/{i}"), text.as_bytes().to_vec()));
     }
-    data_model(s, &documents, &resp);
+    data_model(s, documents, &resp);
     Some(ids_seen)
 }
 
-/// Every returned CLR passes the CLR 1.0 data-model checks (`008`): checked as documents with verification off,
-/// since CLR 1.0 verification depends on where the publisher hosts its profile, which the API does not promise.
-fn data_model(s: &mut Session<'_>, documents: &[(String, Vec<u8>)], resp: &Resp) {
-    let check = &ids::CLR10_API_008;
+/// Keeps the returned CLRs for `008`, which the run judges once the provider steps are done (as documents, with the
+/// CLR 1.0 data-model checks; see [`super::into_subjects`]).
+fn data_model(s: &mut Session<'_>, documents: Vec<(String, Vec<u8>)>, resp: &Resp) {
     if documents.is_empty() {
-        s.rec.skip(check, "getClrs returned no CLR to check");
+        s.rec.skip(&ids::CLR10_API_008, "getClrs returned no CLR to check");
         return;
     }
-    s.rec.evaluated(check);
-    let opts = crate::engine::Options {
-        selection: crate::catalogue::Selection {
-            only: vec!["CLR10-DM".into()],
-            skip: Vec::new(),
-        },
-        ..crate::engine::Options::default()
-    };
-    for (pointer, bytes) in documents {
-        let mut out = Vec::new();
-        crate::engine::check_bytes("clr10-received", pointer, bytes, &opts, &mut out);
-        let failed: BTreeSet<String> = out
-            .iter()
-            .flat_map(|d| &d.results)
-            .filter(|r| r.outcome.is_failure())
-            .map(|r| r.check.clone())
-            .collect();
-        let detected = out.first().and_then(|d| d.detected.as_ref()).map(|d| d.kind.clone());
-        if detected.as_deref() != Some("clr10-clr") {
-            s.rec
-                .violation(check, format!("the ClrSet entry {pointer} is not a CLR 1.0 record"))
-                .pointer(pointer.clone())
-                .expected("a Clr")
-                .found(detected.unwrap_or_else(|| "undecodable".into()))
-                .exchange(&resp.exchange);
-        } else if !failed.is_empty() {
-            let first = out
-                .iter()
-                .flat_map(|d| &d.results)
-                .filter(|r| r.outcome.is_failure())
-                .flat_map(|r| r.findings.first())
-                .map(|f| f.message.clone())
-                .next()
-                .unwrap_or_default();
-            s.rec
-                .violation(
-                    check,
-                    format!("the CLR at {pointer} fails the CLR 1.0 data model: {first}"),
-                )
-                .pointer(pointer.clone())
-                .expected("every required CLR10-DM check passes")
-                .found(format!("failed: {}", failed.into_iter().collect::<Vec<_>>().join(", ")))
-                .exchange(&resp.exchange);
-        }
-    }
+    s.received_clr10
+        .extend(documents.into_iter().map(|(pointer, bytes)| super::ReceivedClr {
+            pointer,
+            bytes,
+            exchange: resp.exchange.clone(),
+        }));
 }
 
 async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {

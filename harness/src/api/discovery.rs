@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::Session;
 use super::checks::ApiRule;
 use super::http::{Req, Resp};
-use super::target::{ApiSpec, Family, SCOPE_OPS};
+use super::target::{ApiSpec, CLR10_SCOPE_OPS, Family, SCOPE_OPS, clr10_scope};
 
 pub(super) fn http_at(resp: &Resp, what: &str) -> String {
     format!("{what} → {}", resp.status)
@@ -169,10 +169,10 @@ pub(super) fn full_scope(s: &Session<'_>) -> String {
     if s.target.claims(ApiSpec::Clr10) {
         let read_only = s.target.credentials.read_only;
         scopes.extend(
-            super::clr10::SCOPE_OPS
+            CLR10_SCOPE_OPS
                 .iter()
                 .filter(|op| !read_only || **op == "readonly")
-                .map(|op| super::clr10::scope(op)),
+                .map(|op| clr10_scope(op)),
         );
     }
     scopes.join(" ")
@@ -181,7 +181,7 @@ pub(super) fn full_scope(s: &Session<'_>) -> String {
 pub(super) fn readonly_scope(s: &Session<'_>) -> String {
     let mut scopes: Vec<String> = s.families().iter().map(|f| f.scope("credential.readonly")).collect();
     if s.target.claims(ApiSpec::Clr10) {
-        scopes.push(super::clr10::scope("readonly"));
+        scopes.push(clr10_scope("readonly"));
     }
     scopes.join(" ")
 }

@@ -53,6 +53,17 @@ pub struct Received {
     pub bytes: Vec<u8>,
 }
 
+/// A CLR the CLR 1.0 API's getClrs returned, judged after the run (`CLR10-API-008`).
+#[derive(Debug, Clone)]
+pub struct ReceivedClr {
+    /// Where in the ClrSet: `/clrs/0`, `/signedClrs/1` …
+    pub pointer: String,
+    /// The CLR's JSON (the set's @context added when it had none), or the compact JWS.
+    pub bytes: Vec<u8>,
+    /// The getClrs exchange it came in.
+    pub exchange: String,
+}
+
 /// The observations of a provider run, before the received credentials are checked.
 pub struct ProviderRun {
     pub base_url: String,
@@ -61,6 +72,7 @@ pub struct ProviderRun {
     pub clr10: bool,
     pub recorder: Recorder,
     pub received: Vec<Received>,
+    pub received_clr10: Vec<ReceivedClr>,
     /// Recorded with their secrets redacted (unless the redactor is disabled).
     pub exchanges: Vec<Exchange>,
     /// The run's secrets and their placeholders: sweep the finished run with it ([`crate::redact::scrub_run`]).
@@ -97,6 +109,7 @@ struct Session<'a> {
     main: Option<Tokens>,
     readonly: Option<Tokens>,
     received: Vec<Received>,
+    received_clr10: Vec<ReceivedClr>,
     log: &'a (dyn Fn(&str) + Sync),
     nonce: u64,
     /// Families whose discovery failed without a token: fetched again with one for the field checks.
@@ -221,6 +234,7 @@ pub async fn run_with(
                 clr10,
                 recorder: rec,
                 received: Vec::new(),
+                received_clr10: Vec::new(),
                 exchanges: Vec::new(),
                 redactor,
             };
@@ -237,6 +251,7 @@ pub async fn run_with(
         main: None,
         readonly: None,
         received: Vec::new(),
+        received_clr10: Vec::new(),
         log,
         nonce: 0,
         sdd_retry: Vec::new(),
@@ -285,6 +300,7 @@ pub async fn run_with(
         redactor,
         recorder: s.rec,
         received: s.received,
+        received_clr10: s.received_clr10,
     }
 }
 
@@ -425,6 +441,7 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
             );
         }
     }
+    judge_received_clrs(&mut run);
     let strict = opts.strict;
     let selected = |id: &str| opts.selection.selects(id);
     let mut subjects = Vec::new();
@@ -482,6 +499,53 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
         ));
     }
     subjects
+}
+
+/// `CLR10-API-008`: every CLR getClrs returned passes the CLR 1.0 data-model checks. Checked with verification off:
+/// CLR 1.0 verification depends on where the publisher hosts its profile and keys, which the API does not promise.
+fn judge_received_clrs(run: &mut ProviderRun) {
+    let check = &clr10::ids::CLR10_API_008;
+    if run.received_clr10.is_empty() {
+        return;
+    }
+    run.recorder.evaluated(check);
+    let opts = Options {
+        selection: crate::catalogue::Selection {
+            only: vec!["CLR10-DM".into()],
+            skip: Vec::new(),
+        },
+        ..Options::default()
+    };
+    for r in &run.received_clr10 {
+        let mut out = Vec::new();
+        engine::check_bytes("clr10-received", &r.pointer, &r.bytes, &opts, &mut out);
+        let failing: Vec<&CheckResult> = out
+            .iter()
+            .flat_map(|d| &d.results)
+            .filter(|c| c.outcome.is_failure())
+            .collect();
+        let detected = out.first().and_then(|d| d.detected.as_ref()).map(|d| d.kind.clone());
+        if detected.as_deref() != Some("clr10-clr") {
+            run.recorder
+                .violation(check, format!("the ClrSet entry {} is not a CLR 1.0 record", r.pointer))
+                .pointer(r.pointer.clone())
+                .expected("a Clr")
+                .found(detected.unwrap_or_else(|| "undecodable".into()))
+                .exchange(&r.exchange);
+        } else if let Some(first) = failing.first() {
+            let ids: Vec<&str> = failing.iter().map(|c| c.check.as_str()).collect();
+            let why = first.findings.first().map(|f| f.message.clone()).unwrap_or_default();
+            run.recorder
+                .violation(
+                    check,
+                    format!("the CLR at {} fails the CLR 1.0 data model: {why}", r.pointer),
+                )
+                .pointer(r.pointer.clone())
+                .expected("every required CLR10-DM check passes")
+                .found(format!("failed: {}", ids.join(", ")))
+                .exchange(&r.exchange);
+        }
+    }
 }
 
 fn provider_subject(id: &str, name: String, source: &str, results: Vec<CheckResult>) -> Subject {

@@ -129,6 +129,14 @@ impl From<Family> for ApiSpec {
     }
 }
 
+/// The operations CLR 1.0 names its scopes after.
+pub const CLR10_SCOPE_OPS: [&str; 3] = ["readonly", "replace", "delete"];
+
+/// The scope URI of a CLR 1.0 operation (`readonly`, `replace`, `delete`).
+pub fn clr10_scope(op: &str) -> String {
+    format!("https://purl.imsglobal.org/spec/clr/v1p0/scope/{op}")
+}
+
 pub const SCOPE_OPS: [&str; 4] = [
     "credential.readonly",
     "credential.upsert",
