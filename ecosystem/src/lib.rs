@@ -112,17 +112,21 @@ impl Embedded {
         }
     }
 
-    /// Hosts verification may fetch from (status lists, refresh, CASE items): `host:port` of the issuer and CASE
-    /// server.
+    /// Hosts verification may fetch from (status lists, refresh, CASE items, hosted badges): `host:port` of the
+    /// issuer, the CASE server and the badge host.
     pub fn allowed_hosts(&self) -> Vec<String> {
-        [&self.servers.issuer.base_url, &self.servers.case.base_url]
-            .iter()
-            .map(|u| {
-                u.trim_start_matches("http://")
-                    .trim_start_matches("https://")
-                    .to_string()
-            })
-            .collect()
+        [
+            &self.servers.issuer.base_url,
+            &self.servers.case.base_url,
+            &self.servers.badgehost.base_url,
+        ]
+        .iter()
+        .map(|u| {
+            u.trim_start_matches("http://")
+                .trim_start_matches("https://")
+                .to_string()
+        })
+        .collect()
     }
 
     /// A run of the whole catalogue against the reference provider: its target (validated), uploads, hooks and
@@ -303,6 +307,99 @@ impl Embedded {
                 continue;
             };
             engine::check_bytes(&id, &source, &body, &opts, &mut subjects);
+        }
+        (subjects, net.exchanges())
+    }
+
+    /// The Open Badges 2.0 and CLR 1.0 documents the embedded run validates, as a user would hand them over: every
+    /// valid badge of the badge host in each form its index lists (hosted URL, signed JWS, baked PNG and SVG) and
+    /// the mock issuer's CLR 1.0 transcript, hosted and signed. `(source, URL)` pairs.
+    pub fn legacy_documents(&self) -> Vec<(String, String)> {
+        let mut docs = Vec::new();
+        for entry in self.servers.badgehost_state.index()["badges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["expected"] == "valid")
+        {
+            let (name, form, url) = (&entry["name"], &entry["form"], &entry["url"]);
+            if let (Some(name), Some(form), Some(url)) = (name.as_str(), form.as_str(), url.as_str()) {
+                docs.push((format!("OB 2.0 badge {name} ({form})"), url.to_string()));
+            }
+        }
+        let issuer = &self.servers.issuer.base_url;
+        let clr1 = &self.servers.issuer_state.clr1;
+        docs.push((
+            "CLR 1.0 transcript (hosted)".into(),
+            format!("{issuer}{}", clr1.hosted_path),
+        ));
+        docs.push((
+            "CLR 1.0 transcript (signed)".into(),
+            format!("{issuer}/clr1/transcript.jws"),
+        ));
+        docs
+    }
+
+    /// [`Embedded::legacy_documents`] fetched and checked with verification, fetches allowed to the ecosystem's own
+    /// hosts only: one document subject each (`legacy-1` …), and the exchanges made. Synchronous (verification drives
+    /// its own runtime): call it outside async code. `cacert` is the CA file the fetches' curl commands name.
+    pub fn judge_legacy_documents(
+        &self,
+        selection: &Selection,
+        strict: bool,
+        cacert: Option<&str>,
+    ) -> (Vec<Subject>, Vec<Exchange>) {
+        let mut policy = FetchPolicy {
+            allowed_hosts: self.allowed_hosts(),
+            recording: clr_harness::redact::Recording {
+                redactor: Redactor::default(),
+                cacert: cacert.map(str::to_owned),
+            },
+            ..FetchPolicy::default()
+        };
+        if let Some(pem) = &self.servers.ca_pem {
+            let _ = policy.trust_pem(pem);
+        }
+        let docs = self.legacy_documents();
+        let Ok(net) = Net::new(policy) else {
+            let inputs: Vec<Input> = docs
+                .iter()
+                .map(|(source, _)| Input {
+                    source: source.clone(),
+                    bytes: Err(InputFailure::Unreadable("cannot start verification".into())),
+                })
+                .collect();
+            return (engine::check_inputs(&inputs, &Options::default()), Vec::new());
+        };
+        let opts = Options {
+            selection: selection.clone(),
+            strict,
+            net: Some(&net),
+            ..Options::default()
+        };
+        let mut subjects = Vec::new();
+        for (i, (source, url)) in docs.iter().enumerate() {
+            let id = format!("legacy-{}", i + 1);
+            let attempt = net.block_on(net.fetcher().get(url, "application/ld+json, application/json, */*"));
+            net.record(std::slice::from_ref(&attempt.exchange));
+            let bytes = attempt
+                .result
+                .map(|f| f.bytes)
+                .map_err(|e| InputFailure::Unreadable(e.to_string()));
+            let mut one = engine::check_inputs(
+                &[Input {
+                    source: source.clone(),
+                    bytes,
+                }],
+                &opts,
+            );
+            for s in &mut one {
+                s.id = s.id.replacen("doc-1", &id, 1);
+                if let Some(p) = &mut s.parent {
+                    *p = p.replacen("doc-1", &id, 1);
+                }
+            }
+            subjects.extend(one);
         }
         (subjects, net.exchanges())
     }

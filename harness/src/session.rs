@@ -37,6 +37,8 @@ pub struct ProviderRunConfig {
     pub allow_fetch: bool,
     /// Hosts verification may fetch from besides the target's `allowed_hosts` (the embedded issuer and CASE server).
     pub allowed_hosts: Vec<String>,
+    /// URLs verification answers from local files (`--url-map PREFIX=DIR`).
+    pub url_map: crate::fetch::UrlMap,
     /// How exchanges are recorded: the redactor and the CA file curl commands name.
     pub recording: Recording,
     /// The command line, for the report.
@@ -60,6 +62,7 @@ impl ProviderRunConfig {
             verify: true,
             allow_fetch: false,
             allowed_hosts: Vec::new(),
+            url_map: crate::fetch::UrlMap::default(),
             recording: Recording::default(),
             command: vec!["clr-harness".into(), "run".into()],
             started: Instant::now(),
@@ -114,6 +117,7 @@ pub fn run_provider_then(
         verify,
         allow_fetch,
         allowed_hosts,
+        url_map,
         recording,
         command,
         started,
@@ -122,7 +126,13 @@ pub fn run_provider_then(
     let provider_run = runtime.block_on(api::run_with(&target, uploads, &hooks, log, recording.clone()));
     let redactor = provider_run.redactor.clone();
     let net = if verify {
-        Some(verification_net(&target, allow_fetch, &allowed_hosts, recording)?)
+        Some(verification_net(
+            &target,
+            allow_fetch,
+            &allowed_hosts,
+            url_map,
+            recording,
+        )?)
     } else {
         None
     };
@@ -165,11 +175,13 @@ fn verification_net(
     target: &Target,
     allow_fetch: bool,
     allowed_hosts: &[String],
+    url_map: crate::fetch::UrlMap,
     recording: Recording,
 ) -> Result<Net, SessionError> {
     let mut policy = FetchPolicy {
         allow_fetch,
         recording,
+        url_map,
         ..FetchPolicy::default()
     };
     policy

@@ -1,5 +1,5 @@
-//! The servers a provider conformance run needs, started in-process: CASE server, mock issuer and the reference
-//! provider with its test user. The harness side (the target, its hooks, the uploads) is built from these by the
+//! The servers a provider conformance run needs, started in-process: CASE server, mock issuer, OB 2.0 badge host and
+//! the reference provider with its test user. The harness side (the target, its hooks, the uploads) is built from these by the
 //! `clr-ecosystem` crate; this module knows nothing of the harness.
 
 use std::sync::Arc;
@@ -25,6 +25,8 @@ pub enum EcosystemError {
     Issuer(#[from] issuer::IssuerError),
     #[error("starting the provider: {0}")]
     Provider(#[from] ProviderError),
+    #[error("starting the badge host: {0}")]
+    BadgeHost(#[from] crate::badgehost::BadgeHostError),
 }
 
 /// The running servers and what a run against them needs.
@@ -34,6 +36,8 @@ pub struct Ecosystem {
     pub issuer: Running,
     pub issuer_state: Arc<issuer::MockIssuer>,
     pub case: Running,
+    pub badgehost: Running,
+    pub badgehost_state: Arc<crate::badgehost::BadgeHost>,
     /// The CA the servers' certificates chain to, when they serve https.
     pub ca_pem: Option<String>,
 }
@@ -78,7 +82,11 @@ impl Ecosystem {
             data_dir: None,
         };
         let (provider, provider_state) = Provider::spawn_on(server::bind(0).await?, config, ca.as_ref()).await?;
+        let (badgehost, badgehost_state) =
+            crate::badgehost::spawn_on(server::bind(0).await?, seed, ca.as_ref()).await?;
         Ok(Ecosystem {
+            badgehost,
+            badgehost_state,
             provider,
             provider_state,
             issuer,
@@ -92,5 +100,6 @@ impl Ecosystem {
         let _ = self.provider.shutdown().await;
         let _ = self.issuer.shutdown().await;
         let _ = self.case.shutdown().await;
+        let _ = self.badgehost.shutdown().await;
     }
 }

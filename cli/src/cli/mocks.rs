@@ -242,6 +242,8 @@ fn serve(config: &MocksConfig) -> Result<()> {
             for id in state.key_ids() {
                 println!("  key              {id}");
             }
+            println!("  CLR 1.0 hosted   {}{}", issuer.base_url, state.clr1.hosted_path);
+            println!("  CLR 1.0 signed   {}/clr1/transcript.jws", issuer.base_url);
             running.push(issuer);
         }
         if config.provider.enabled {

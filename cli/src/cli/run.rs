@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// Let verification of returned credentials fetch public URLs (keys, status lists).
     #[arg(long)]
     allow_fetch: bool,
+    /// Answer every URL under PREFIX from the files under DIR when verifying returned credentials (as for
+    /// `validate`): hosted badges and their issuers offline. Repeatable.
+    #[arg(long, value_name = "PREFIX=DIR", value_parser = clr_harness::fetch::UrlMap::parse_entry)]
+    url_map: Vec<(String, PathBuf)>,
     /// Exit 0 even when a proof, key or status could not be checked (the subject stays *unverified* in every
     /// report). For shape-only validation; `--no-proofs` skips verification altogether.
     #[arg(long)]
@@ -226,6 +230,13 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         allow_unverified: args.allow_unverified,
         verify: !args.no_proofs,
         allow_fetch: args.allow_fetch,
+        url_map: {
+            let mut map = clr_harness::fetch::UrlMap::default();
+            for (prefix, dir) in &args.url_map {
+                map.add(prefix.clone(), dir.clone());
+            }
+            map
+        },
         allowed_hosts,
         recording,
         command: std::env::args().collect(),
@@ -270,6 +281,15 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
             for subject in upserted {
                 graded.push((subject, fetches.take().unwrap_or_default()));
             }
+        }
+        // Open Badges 2.0 and CLR 1.0 documents, hosted, signed and baked, as an issuer of those standards publishes
+        // them.
+        log("validating the OB 2.0 badges and the CLR 1.0 transcript the mocks host");
+        let (legacy, fetches) =
+            env.judge_legacy_documents(&consumer_selection, args.report.strict, consumer_cacert.as_deref());
+        let mut fetches = Some(fetches);
+        for subject in legacy {
+            graded.push((subject, fetches.take().unwrap_or_default()));
         }
         if verifier_wanted {
             log("grading the reference verifier on the verifier credentials");

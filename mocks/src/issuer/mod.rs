@@ -9,11 +9,14 @@
 //!   only where offered), `/credentials/{slug}.png` and `.svg` (baked)
 //! - `/status/revocations` → 1EdTechRevocationList (one revoked credential); `/status/bitstring/1` → a signed
 //!   BitstringStatusListCredential with one bit set; `/refresh/{slug}` → a newer signed version of the credential
+//! - the CLR 1.0 transcript, hosted at `/ims/clr/v1p0/clrs/{uuid}` and signed at `/clr1/transcript.jws`, with its
+//!   publisher Profile, key and revocation list under `/clr1/` (in `clr1.rs`)
 //!
 //! Data Integrity proofs are eddsa-rdfc-2022 with the verification method `<issuer id>#<multibase>`, which the
 //! harness resolves offline. RSA and P-256 keys cannot be derived from a seed, so fixed test keys live in
 //! `mocks/data/`.
 
+pub mod clr1;
 mod credentials;
 mod partners;
 
@@ -50,6 +53,8 @@ pub enum IssuerError {
     Json(#[from] serde_json::Error),
     #[error("issuer baking: {0}")]
     Io(#[from] std::io::Error),
+    #[error("issuer CLR 1.0 transcript: {0}")]
+    Clr1(String),
 }
 
 /// Slugs of credentials whose status is revoked (the verifier must fail them).
@@ -73,7 +78,12 @@ pub struct MockIssuer {
     refreshed: BTreeMap<String, Value>,
     revocations: Value,
     status_list: Value,
+    /// The CLR 1.0 transcript, hosted and signed, and what verifying it needs.
+    pub clr1: clr1::Clr1,
 }
+
+/// The learner the CLR 1.0 transcript is about (its recipients are this address, hashed).
+pub const CLR1_LEARNER_EMAIL: &str = "ada@learners.example.edu";
 
 const RSA_KEY: &str = include_str!("../../data/issuer-rsa-test-key.json");
 const P256_KEY: &str = include_str!("../../data/issuer-p256-test-key.json");
@@ -190,7 +200,9 @@ impl MockIssuer {
             "verificationMethod": [{"id": format!("{did}#key-1"), "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}],
             "assertionMethod": [format!("{did}#key-1")],
         });
+        let clr1 = clr1::Clr1::new(seed, base, CLR1_LEARNER_EMAIL, &rsa)?;
         Ok(MockIssuer {
+            clr1,
             base_url: base.into(),
             issuer_id,
             did,
@@ -285,6 +297,21 @@ pub fn router(state: Arc<MockIssuer>) -> Router {
             get(|State(s): St| async move { vc(&s.status_list) }),
         )
         .route("/issuers/{name}", get(partner_profile))
+        .route("/clr1/profile", get(|State(s): St| async move { ld(&s.clr1.profile) }))
+        .route("/clr1/keys/1", get(|State(s): St| async move { ld(&s.clr1.key) }))
+        .route(
+            "/clr1/revocations",
+            get(|State(s): St| async move { ld(&s.clr1.revocations) }),
+        )
+        .route(
+            "/clr1/transcript.jws",
+            get(|State(s): St| async move { typed("text/plain", s.clr1.signed.clone()) }),
+        )
+        .route(
+            "/clr1/transcript-revoked.jws",
+            get(|State(s): St| async move { typed("text/plain", s.clr1.signed_revoked.clone()) }),
+        )
+        .route("/ims/clr/v1p0/clrs/{id}", get(hosted_clr))
         .route("/credentials/{file}", get(credential))
         .route("/refresh/{slug}", get(refresh))
         .fallback(no_route)
@@ -329,6 +356,14 @@ async fn partner_profile(State(s): St, Path(name): Path<String>) -> Response {
     match s.partner_profiles.get(&format!("/issuers/{name}")) {
         Some(p) => ld(p),
         None => status_info(StatusCode::NOT_FOUND, "unknownobject", "no such issuer"),
+    }
+}
+
+async fn hosted_clr(State(s): St, Path(id): Path<String>) -> Response {
+    if s.clr1.hosted_path.rsplit('/').next() == Some(id.as_str()) {
+        ld(&s.clr1.hosted)
+    } else {
+        status_info(StatusCode::NOT_FOUND, "unknownobject", "no such CLR")
     }
 }
 
