@@ -270,7 +270,7 @@ fn check_value(
             .filter(|_| !out_of_time && vc_class.is_some())
             .map(|net| guarded(|| crate::verify::verify_proofs(value, jws, net, &opts.env, &opts.budget)));
         let legacy_verified = match (legacy_kind, opts.net.filter(|_| !out_of_time)) {
-            (Some(k), Some(net)) => Some(guarded(|| ob2::verify::verify(k, value, jws, net))),
+            (Some(k), Some(net)) => Some(guarded(|| ob2::verify::verify(k, value, jws, net, opts.budget.until))),
             _ => None,
         };
         let (proofs, mut verifier_bug) = match verified {

@@ -1,7 +1,8 @@
 //! No pass without evidence: a forged VC-JWT and a forged Data Integrity credential whose keys sit behind URLs, and
 //! a revoked credential whose status list does, are *unverified* (exit code 5) when fetching is off — never a pass
 //! and exit 0 — and fail (exit code 1) once the harness may fetch what they name. Key provenance is never a pass
-//! without a resolved key.
+//! without a resolved key. An OB 2.0 badge or CLR 1.0 record is verified against its issuer as hosted at the issuer's
+//! own id, never against what the document says about its issuer, and a hosted badge is the copy its issuer hosts.
 
 mod common;
 
@@ -206,4 +207,84 @@ async fn past_the_run_deadline_credentials_are_unverified() {
         "{:?}",
         subject.unverified
     );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Open Badges 2.0 and CLR 1.0: keys, hosting policy and status come from where the issuer is hosted, never from the
+// document itself.
+
+fn rsa_key() -> keyfile::JwtSigningKey {
+    keyfile::signing_key(&serde_json::from_str(TEST_RSA_KEY).expect("key JSON")).expect("the RSA test key")
+}
+
+/// A signed OB 2.0 assertion whose issuer is embedded under a urn:uuid id and embeds the very key that signed it:
+/// everything checks out against the document's own claims, and nothing against a hosted issuer.
+#[test]
+fn a_signed_ob2_badge_vouching_for_its_own_key_is_never_a_pass() {
+    let key = rsa_key();
+    let pem = clr_harness::ob2::sign::public_key_pem(key.public_key()).expect("rsa");
+    let key_id = "urn:uuid:0a0b0c0d-0e0f-4a1b-8c2d-3e4f5a6b7c8d";
+    let issuer = json!({"id": "urn:uuid:1b2c3d4e-5f60-4718-9a2b-3c4d5e6f7a8b", "type": "Issuer", "name": "Self-made",
+        "url": "https://self.example.org/", "email": "me@self.example.org",
+        "publicKey": [{"id": key_id, "owner": "urn:uuid:1b2c3d4e-5f60-4718-9a2b-3c4d5e6f7a8b", "publicKeyPem": pem}]});
+    let assertion = json!({
+        "@context": "https://w3id.org/openbadges/v2", "type": "Assertion",
+        "id": "urn:uuid:2c3d4e5f-6071-4829-8b3c-4d5e6f7a8b9c",
+        "recipient": {"type": "email", "hashed": false, "identity": "someone@example.org"},
+        "badge": {"id": "urn:uuid:3d4e5f60-7182-4930-9c4d-5e6f7a8b9cad", "type": "BadgeClass", "name": "Anything",
+            "description": "Whatever I say.", "image": "data:image/png;base64,iVBORw0KGgo=",
+            "criteria": {"narrative": "None."}, "issuer": issuer},
+        "verification": {"type": "SignedBadge", "creator": key_id},
+        "issuedOn": "2025-01-01T00:00:00Z",
+    });
+    let jws = clr_harness::ob2::sign::sign(&assertion, &key).expect("signs");
+    let (code, subject) = verdict(jws.into_bytes(), FetchPolicy::default(), false);
+    assert_eq!(code, exit::UNVERIFIED, "{subject:#?}");
+    assert_ne!(subject.outcome, Outcome::Pass);
+    for check in ["OB20-VER-003", "OB20-VER-004", "OB20-VER-006"] {
+        assert_eq!(outcome_of(&subject, check), Outcome::Skip, "{check}: {subject:#?}");
+    }
+}
+
+/// A hosted OB 2.0 assertion given with claims its hosted copy does not make (another expiry, say) fails: the
+/// hosted copy is the one that counts.
+#[test]
+fn a_hosted_ob2_badge_whose_copy_differs_from_the_hosted_one_fails() {
+    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/fixed/ob20/site");
+    let served: Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("assertions/hosted-ok.json")).expect("served copy"))
+            .expect("JSON");
+    let mut given = served.clone();
+    given["expires"] = "2099-01-01T00:00:00Z".into();
+    let mut policy = FetchPolicy::default();
+    policy.url_map.add("https://badges.example.org", &site);
+    let (code, subject) = verdict(given.to_string().into_bytes(), policy.clone(), false);
+    assert_eq!(code, exit::FAILED, "{subject:#?}");
+    assert_eq!(outcome_of(&subject, "OB20-VER-001"), Outcome::Fail);
+    let (code, _) = verdict(served.to_string().into_bytes(), policy, false);
+    assert_eq!(code, exit::OK, "the hosted copy itself verifies");
+}
+
+/// A signed CLR 1.0 record whose publisher is not hosted at an http(s) id: its key's owner cannot be established,
+/// so the record is unverified however well its signature checks out.
+#[test]
+fn a_signed_clr1_record_of_an_unhosted_publisher_is_never_a_pass() {
+    let key = rsa_key();
+    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/fixed/clr10");
+    let mut clr: Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("ok/transcript-ok.json")).expect("transcript"))
+            .expect("JSON");
+    clr["publisher"]["id"] = "urn:uuid:4e5f6071-8293-4a41-8d5e-6f7a8b9cadbe".into();
+    clr["verification"] = json!({"type": "Signed", "creator": "https://registrar.example.edu/keys/1"});
+    let jws = clr_harness::ob2::sign::sign(&clr, &key).expect("signs");
+    let mut policy = FetchPolicy::default();
+    policy.url_map.add("https://registrar.example.edu", site.join("site"));
+    let (code, subject) = verdict(jws.into_bytes(), policy, false);
+    assert_eq!(code, exit::UNVERIFIED, "{subject:#?}");
+    assert_eq!(
+        outcome_of(&subject, "CLR10-VER-003"),
+        Outcome::Pass,
+        "the signature itself verifies"
+    );
+    assert_eq!(outcome_of(&subject, "CLR10-VER-004"), Outcome::Skip);
 }
