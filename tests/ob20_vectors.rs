@@ -54,6 +54,13 @@ const FILES: &[(&str, Build)] = &[
     ("ob20/verification/baked-hosted-ok.png", |_| {
         png::bake_png(&badge_png(), "openbadges", &format!("{SITE}/assertions/hosted-ok")).map_err(|e| e.to_string())
     }),
+    ("ob20/verification/baked-hosted-revoked-fail.png", |_| {
+        png::bake_png(&badge_png(), "openbadges", &format!("{SITE}/assertions/revoked-hosted"))
+            .map_err(|e| e.to_string())
+    }),
+    ("ob20/verification/baked-hosted-not-served-fail.png", |_| {
+        png::bake_png(&badge_png(), "openbadges", &format!("{SITE}/assertions/never-issued")).map_err(|e| e.to_string())
+    }),
     ("ob20/verification/baked-signed-ok.png", |k| {
         let jws = text(k, signed(|_| {}))?;
         png::bake_png(&badge_png(), "openbadges", &jws).map_err(|e| e.to_string())

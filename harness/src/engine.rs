@@ -123,13 +123,39 @@ fn check_reference(id: &str, source: &str, baked: &Decoded, opts: &Options, out:
         out.push(not_observed(id, source, check, &why));
         return;
     };
+    if opts.budget.until.is_some_and(|d| Instant::now() >= d) {
+        let why = format!("the baked image names its hosted assertion {url}; the run's time budget ran out before it");
+        out.push(not_observed(id, source, check, &why));
+        return;
+    }
     let attempt = net.block_on(net.fetcher().get(url, "application/ld+json, application/json"));
     net.record(std::slice::from_ref(&attempt.exchange));
+    let exchange = attempt.exchange.id.clone();
     let fetched = match attempt.result {
         Ok(f) => f,
         Err(crate::fetch::FetchError::NotAllowed { reason, .. }) => {
             let why = format!("the baked image names its hosted assertion {url}, which was not fetched: {reason}");
             out.push(not_observed(id, source, check, &why));
+            return;
+        }
+        // What the issuer answers for the badge is a verdict on the badge: gone is revoked, absent is not hosted.
+        Err(crate::fetch::FetchError::Status { status, .. }) if matches!(status, 404 | 410) => {
+            let (rule, message) = if status == 410 {
+                (
+                    ids::OB20_VER_006.id,
+                    format!("the baked badge's hosted assertion {url} answered 410 Gone: revoked"),
+                )
+            } else {
+                (
+                    ids::OB20_VER_001.id,
+                    format!("the baked badge's hosted assertion {url} answered 404: it is not hosted"),
+                )
+            };
+            let mut finding = Finding::new(Outcome::Fail, message.clone());
+            finding.expected = Some("200 with the assertion".into());
+            finding.actual = Some(format!("HTTP {status}"));
+            finding.exchanges = vec![exchange];
+            out.push(lone_result(id, source, rule, finding, message));
             return;
         }
         Err(e) => {

@@ -159,7 +159,13 @@ impl Fetcher {
             ("User-Agent".to_string(), USER_AGENT.to_string()),
         ];
         let mut entry = Entry::begin(id.clone(), "GET", url, headers.clone());
-        if let Some(mapped) = self.policy.url_map.answer(url) {
+        if let Some(mut mapped) = self.policy.url_map.answer(url) {
+            // The policy's body cap holds for mapped files as for fetched ones.
+            if mapped.body.len() as u64 > self.policy.max_bytes {
+                mapped.status = 413;
+                mapped.content_type = None;
+                mapped.body = Vec::new();
+            }
             return self.mapped(id, url, entry, mapped);
         }
         let total = self.policy.total_timeout;

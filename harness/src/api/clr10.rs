@@ -459,8 +459,56 @@ async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<St
             .found("absent")
             .exchange(&resp.exchange);
     }
-    let mut ids_seen = Vec::new();
-    let mut documents: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut page = page_clrs(&body, "");
+    let mut received: Vec<(ReceivedClrDoc, String)> = page.drain(..).map(|d| (d, resp.exchange.clone())).collect();
+    // The rest of the set, following rel=next as a client would (a bounded number of pages).
+    let mut next = resp.header("Link").and_then(|l| crate::http::link_rel(l, "next"));
+    let mut pages = 1;
+    while let Some(url) = next.take() {
+        if pages >= MAX_PAGES {
+            s.rec.skip(
+                &ids::CLR10_API_009,
+                format!("the ClrSet runs past {MAX_PAGES} pages; the harness reads no further"),
+            );
+            break;
+        }
+        pages += 1;
+        let req = Req::new("GET", &url).bearer(token).header("Accept", "application/json");
+        let Some(more) = s.send(check, req).await else { break };
+        let Ok(body) = more.json() else { break };
+        received.extend(
+            page_clrs(&body, &format!(" (page {pages})"))
+                .into_iter()
+                .map(|d| (d, more.exchange.clone())),
+        );
+        next = more.header("Link").and_then(|l| crate::http::link_rel(l, "next"));
+    }
+    let ids_seen: Vec<String> = received.iter().map(|(d, _)| d.id.clone()).collect();
+    if received.is_empty() {
+        s.rec.skip(&ids::CLR10_API_008, "getClrs returned no CLR to check");
+    }
+    s.received_clr10
+        .extend(received.into_iter().map(|(d, exchange)| super::ReceivedClr {
+            pointer: d.pointer,
+            bytes: d.bytes,
+            exchange,
+        }));
+    Some(ids_seen)
+}
+
+/// Pages of getClrs read at most (the full read and the paging walk each).
+const MAX_PAGES: usize = 50;
+
+/// One CLR of a ClrSet page: its id, where it sits, and its bytes (JSON, or the compact JWS).
+struct ReceivedClrDoc {
+    id: String,
+    pointer: String,
+    bytes: Vec<u8>,
+}
+
+/// The CLRs of a ClrSet page, objects and signed ones; a CLR object without its own @context gets the set's.
+fn page_clrs(body: &Value, page: &str) -> Vec<ReceivedClrDoc> {
+    let mut out = Vec::new();
     for (i, c) in body
         .get("clrs")
         .and_then(Value::as_array)
@@ -468,15 +516,17 @@ async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<St
         .flatten()
         .enumerate()
     {
-        ids_seen.push(c.get("id").and_then(Value::as_str).unwrap_or_default().to_string());
         let mut doc = c.clone();
-        // A CLR inside a ClrSet may lean on the set's @context.
         if doc.get("@context").is_none()
             && let (Some(o), Some(ctx)) = (doc.as_object_mut(), body.get("@context"))
         {
             o.insert("@context".into(), ctx.clone());
         }
-        documents.push((format!("/clrs/{i}"), doc.to_string().into_bytes()));
+        out.push(ReceivedClrDoc {
+            id: c.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+            pointer: format!("/clrs/{i}{page}"),
+            bytes: doc.to_string().into_bytes(),
+        });
     }
     for (i, jws) in body
         .get("signedClrs")
@@ -486,35 +536,17 @@ async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<St
         .enumerate()
     {
         let text = jws.as_str().unwrap_or_default();
-        if let Ok(parsed) = crate::decode::CompactJws::parse(text) {
-            ids_seen.push(
-                parsed
-                    .payload
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string(),
-            );
-        }
-        documents.push((format!("/signedClrs/{i}"), text.as_bytes().to_vec()));
+        let id = crate::decode::CompactJws::parse(text)
+            .ok()
+            .and_then(|p| p.payload.get("id").and_then(Value::as_str).map(str::to_string))
+            .unwrap_or_default();
+        out.push(ReceivedClrDoc {
+            id,
+            pointer: format!("/signedClrs/{i}{page}"),
+            bytes: text.as_bytes().to_vec(),
+        });
     }
-    data_model(s, documents, &resp);
-    Some(ids_seen)
-}
-
-/// Keeps the returned CLRs for `008`, which the run judges once the provider steps are done (as documents, with the
-/// CLR 1.0 data-model checks; see [`super::into_subjects`]).
-fn data_model(s: &mut Session<'_>, documents: Vec<(String, Vec<u8>)>, resp: &Resp) {
-    if documents.is_empty() {
-        s.rec.skip(&ids::CLR10_API_008, "getClrs returned no CLR to check");
-        return;
-    }
-    s.received_clr10
-        .extend(documents.into_iter().map(|(pointer, bytes)| super::ReceivedClr {
-            pointer,
-            bytes,
-            exchange: resp.exchange.clone(),
-        }));
+    out
 }
 
 async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {
@@ -523,40 +555,25 @@ async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {
         s.rec.skip(check, "fewer than two CLRs to page through");
         return;
     }
+    // Pages small enough to need several, few enough to stay bounded: about twenty.
+    let limit = all.len().div_ceil(20).max(1);
     let mut seen = Vec::new();
     let mut offset = 0usize;
-    while offset <= all.len() {
-        let u = format!("{list}?limit=1&offset={offset}");
+    for _ in 0..MAX_PAGES {
+        let u = format!("{list}?limit={limit}&offset={offset}");
         let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
         let Some(resp) = s.send(check, req).await else { return };
         s.rec.evaluated(check);
         let body = resp.json().unwrap_or(Value::Null);
-        let page: Vec<String> = body
-            .get("clrs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .map(|c| c.get("id").and_then(Value::as_str).unwrap_or_default().to_string())
-            .chain(
-                body.get("signedClrs")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|j| crate::decode::CompactJws::parse(j.as_str()?).ok())
-                    .map(|p| {
-                        p.payload
-                            .get("id")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string()
-                    }),
-            )
-            .collect();
-        if page.len() > 1 {
+        let page: Vec<String> = page_clrs(&body, "").into_iter().map(|d| d.id).collect();
+        if page.len() > limit {
             s.rec
-                .violation(check, format!("a page asked with limit=1 holds {} CLRs", page.len()))
+                .violation(
+                    check,
+                    format!("a page asked with limit={limit} holds {} CLRs", page.len()),
+                )
                 .at(format!("GET {u}"))
-                .expected("at most 1")
+                .expected(format!("at most {limit}"))
                 .found(page.len().to_string())
                 .exchange(&resp.exchange);
             return;
@@ -571,7 +588,7 @@ async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {
                 .found(total.to_string())
                 .exchange(&resp.exchange);
         }
-        let incomplete = offset + 1 < all.len();
+        let incomplete = offset + page.len() < all.len() && !page.is_empty();
         let has_next = resp
             .header("Link")
             .is_some_and(|l| crate::http::link_rel(l, "next").is_some());
@@ -579,23 +596,26 @@ async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {
             s.rec
                 .violation(check, "an incomplete page sends no Link rel=next")
                 .at(format!("GET {u} → header Link"))
-                .expected("<…?limit=1&offset=…>; rel=\"next\"")
+                .expected(format!("<…?limit={limit}&offset=…>; rel=\"next\""))
                 .found(resp.header("Link").unwrap_or("no Link header").to_string())
                 .exchange(&resp.exchange);
         }
         if page.is_empty() {
             break;
         }
+        offset += page.len();
         seen.extend(page);
-        offset += 1;
+        if offset >= all.len() {
+            break;
+        }
     }
-    let (mut want, mut got) = (all.to_vec(), seen.clone());
+    let (mut want, mut got) = (all.to_vec(), seen);
     want.sort();
     got.sort();
     if want != got {
         s.rec
             .violation(check, "walking the pages does not give every CLR exactly once")
-            .at(format!("GET {list}?limit=1&offset=0…"))
+            .at(format!("GET {list}?limit={limit}&offset=0…"))
             .expected(format!("{} CLRs: {}", want.len(), want.join(", ")))
             .found(format!("{} CLRs: {}", got.len(), got.join(", ")));
     }
@@ -800,6 +820,16 @@ fn status_infos(s: &mut Session<'_>, errors: &[ErrorResp]) {
     let check = &ids::CLR10_API_014;
     const MAJOR: [&str; 4] = ["failure", "processing", "success", "unsupported"];
     const SEVERITY: [&str; 3] = ["error", "status", "warning"];
+    // The CLR 1.0 binding's closed codeMinor vocabulary.
+    const MINOR: [&str; 7] = [
+        "forbidden",
+        "fullsuccess",
+        "internal_server_error",
+        "invalid_data",
+        "invalid_query_parameter",
+        "server_busy",
+        "unauthorizedrequest",
+    ];
     if errors.is_empty() {
         s.rec.skip(check, "the provider gave no error response to judge");
         return;
@@ -833,27 +863,41 @@ fn status_infos(s: &mut Session<'_>, errors: &[ErrorResp]) {
                     .exchange(&e.resp.exchange);
             }
         }
-        if let Some(minor) = e.minor {
-            let values: Vec<&str> = body
+        let values: Vec<&str> = body
+            .pointer("/imsx_codeMinor/imsx_codeMinorField")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f["imsx_codeMinorFieldValue"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for v in values.iter().filter(|v| !MINOR.contains(v)) {
+            s.rec
+                .violation(
+                    check,
+                    format!(
+                        "the error answer to {} carries codeMinor {v:?}, which CLR 1.0 does not define",
+                        e.what
+                    ),
+                )
                 .pointer("/imsx_codeMinor/imsx_codeMinorField")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|f| f["imsx_codeMinorFieldValue"].as_str())
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !values.contains(&minor) {
-                s.rec
-                    .violation(
-                        check,
-                        format!("the error answer to {} does not carry codeMinor {minor}", e.what),
-                    )
-                    .pointer("/imsx_codeMinor/imsx_codeMinorField")
-                    .expected(minor.to_string())
-                    .found(format!("{values:?}"))
-                    .exchange(&e.resp.exchange);
-            }
+                .expected(format!("one of {}", MINOR.join(", ")))
+                .found((*v).to_string())
+                .exchange(&e.resp.exchange);
+        }
+        if let Some(minor) = e.minor
+            && !values.contains(&minor)
+        {
+            s.rec
+                .violation(
+                    check,
+                    format!("the error answer to {} does not carry codeMinor {minor}", e.what),
+                )
+                .pointer("/imsx_codeMinor/imsx_codeMinorField")
+                .expected(minor.to_string())
+                .found(format!("{values:?}"))
+                .exchange(&e.resp.exchange);
         }
     }
 }

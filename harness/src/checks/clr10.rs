@@ -11,7 +11,7 @@ use clr_reports::Level::{Info, Must, Should};
 use clr_reports::Spec;
 use serde_json::Value;
 
-use super::legacy::{legacy, shape, step, values, with_report};
+use super::legacy::{hosted, key_listed, legacy, revocation, scope, shape, signature, step, values, with_report};
 use super::ob20::{dates, identity_rules, recipient_matches};
 use super::{Ctx, Doc, Ptr, show};
 use crate::check::{Check, declare_checks, rule};
@@ -647,22 +647,6 @@ fn candidate_spellings(doc: &Doc, ctx: &mut Ctx) {
     }
 }
 
-fn hosted(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.hosted));
-}
-fn scope(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.scope));
-}
-fn signature(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.signature));
-}
-fn key_listed(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.key_listed));
-}
-fn revocation(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.revocation));
-}
-
 fn hosted_assertions(doc: &Doc, ctx: &mut Ctx) {
     with_report(doc, ctx, |r, ctx| {
         if r.assertions.is_empty() {
@@ -706,7 +690,9 @@ fn recipients_are_the_learner(doc: &Doc, ctx: &mut Ctx) {
         ctx.not_applicable("no learner Profile (CLR10-DM-002 reports it)");
         return;
     };
-    let mut any = false;
+    // The record's assertions, and the payloads of its signed ones (read, not verified, here: whom they are about
+    // is the question), each with where its recipient is reported.
+    let mut recipients: Vec<(Ptr, Value)> = Vec::new();
     for (i, a) in doc
         .root
         .get("assertions")
@@ -715,18 +701,35 @@ fn recipients_are_the_learner(doc: &Doc, ctx: &mut Ctx) {
         .flatten()
         .enumerate()
     {
-        let Some(r) = a.get("recipient").filter(|r| r.is_object()) else {
-            continue;
-        };
-        any = true;
-        let at = Ptr::root().key("assertions").index(i).key("recipient");
+        if let Some(r) = a.get("recipient").filter(|r| r.is_object()) {
+            recipients.push((Ptr::root().key("assertions").index(i).key("recipient"), r.clone()));
+        }
+    }
+    for (i, jws) in doc
+        .root
+        .get("signedAssertions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(r) = jws
+            .as_str()
+            .and_then(|t| crate::decode::CompactJws::parse(t).ok())
+            .and_then(|p| p.payload.get("recipient").filter(|r| r.is_object()).cloned())
+        {
+            recipients.push((Ptr::root().key("signedAssertions").index(i), r));
+        }
+    }
+    let any = !recipients.is_empty();
+    for (at, r) in &recipients {
         let ty = r.get("type").and_then(Value::as_str).unwrap_or_default();
         if !IDENTITY_TYPES.contains(&ty) {
             // Not a learner property at all: CLR10-DM-009's finding.
             continue;
         }
         match learner.get(ty).and_then(Value::as_str) {
-            Some(value) => recipient_matches(ctx, r, &at, ty, value),
+            Some(value) => recipient_matches(ctx, r, at, ty, value),
             None => {
                 ctx.violation(
                     &at.key("type"),

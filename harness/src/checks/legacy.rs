@@ -205,10 +205,7 @@ fn value_form(family: Family, ty: Ty, v: &Value) -> Result<(), (String, String)>
         },
         Ty::Date => crate::lexical::date(s).or_else(|why| bad("YYYY-MM-DD", why)),
         Ty::Email => {
-            let ok = s.split_once('@').is_some_and(|(a, b)| {
-                !a.is_empty() && !b.is_empty() && !b.contains('@') && !s.chars().any(char::is_whitespace)
-            });
-            if ok {
+            if email(s) {
                 Ok(())
             } else {
                 bad("an email address", format!("{s:?} is not an email address"))
@@ -307,13 +304,13 @@ fn iri(family: Family, s: &str) -> Result<(), String> {
     http_url(s).map_err(|_| "OB 2.0 IRIs are http(s) URLs, urn:uuid: or _: blank nodes".to_string())
 }
 
-fn is_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+use crate::lexical::rfc4122_uuid as is_uuid;
+
+/// An email address as OB 2.0 reads one: something, one `@`, something, no whitespace.
+pub(crate) fn email(s: &str) -> bool {
+    s.split_once('@')
+        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains('@'))
+        && !s.chars().any(char::is_whitespace)
 }
 
 pub(crate) fn http_url(s: &str) -> Result<(), String> {
@@ -378,6 +375,23 @@ pub fn step(ctx: &mut Ctx, step: &Step) {
             let _ = f;
         }
     }
+}
+
+/// The verification steps both families report as they are (`OB20-VER-*`, `CLR10-VER-*`).
+pub(crate) fn hosted(doc: &Doc, ctx: &mut Ctx) {
+    with_report(doc, ctx, |r, ctx| step(ctx, &r.hosted));
+}
+pub(crate) fn scope(doc: &Doc, ctx: &mut Ctx) {
+    with_report(doc, ctx, |r, ctx| step(ctx, &r.scope));
+}
+pub(crate) fn signature(doc: &Doc, ctx: &mut Ctx) {
+    with_report(doc, ctx, |r, ctx| step(ctx, &r.signature));
+}
+pub(crate) fn key_listed(doc: &Doc, ctx: &mut Ctx) {
+    with_report(doc, ctx, |r, ctx| step(ctx, &r.key_listed));
+}
+pub(crate) fn revocation(doc: &Doc, ctx: &mut Ctx) {
+    with_report(doc, ctx, |r, ctx| step(ctx, &r.revocation));
 }
 
 /// Runs `f` on the verification report, or skips when verification is off (data model only).

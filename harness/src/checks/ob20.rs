@@ -10,7 +10,7 @@ use clr_reports::Level::{Must, Should};
 use clr_reports::Spec;
 use serde_json::Value;
 
-use super::legacy::{legacy, shape, step, values, with_report};
+use super::legacy::{hosted, key_listed, legacy, revocation, scope, shape, signature, step, values, with_report};
 use super::{Ctx, Doc, Ptr, show};
 use crate::check::{Check, declare_checks, rule};
 use crate::detect::DocKind;
@@ -390,7 +390,7 @@ pub(crate) fn identity_rules(ctx: &mut Ctx, at: &Ptr, value: &Value) {
                 .expected("the plain identifier, or hashed: true")
                 .found(identity.to_string());
         }
-        (Some(false), Err(_)) if kind == "email" && !plain_email(identity) => {
+        (Some(false), Err(_)) if kind == "email" && !super::legacy::email(identity) => {
             ctx.violation(
                 &at.key("identity"),
                 "an unhashed email identity must be an email address",
@@ -400,11 +400,6 @@ pub(crate) fn identity_rules(ctx: &mut Ctx, at: &Ptr, value: &Value) {
         }
         _ => {}
     }
-}
-
-fn plain_email(s: &str) -> bool {
-    s.split_once('@')
-        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty() && !b.contains('@'))
 }
 
 fn verification_object(doc: &Doc, ctx: &mut Ctx) {
@@ -667,23 +662,8 @@ fn revocation_list(doc: &Doc, ctx: &mut Ctx) {
     }
 }
 
-fn hosted(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.hosted));
-}
-fn scope(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.scope));
-}
-fn signature(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.signature));
-}
-fn key_listed(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.key_listed));
-}
 fn key_owner(doc: &Doc, ctx: &mut Ctx) {
     with_report(doc, ctx, |r, ctx| step(ctx, &r.key_owner));
-}
-fn revocation(doc: &Doc, ctx: &mut Ctx) {
-    with_report(doc, ctx, |r, ctx| step(ctx, &r.revocation));
 }
 fn linked(doc: &Doc, ctx: &mut Ctx) {
     with_report(doc, ctx, |r, ctx| step(ctx, &r.linked));

@@ -62,7 +62,7 @@ impl UrlMap {
             .next()
             .unwrap_or_default()
             .trim_start_matches('/');
-        let Some(relative) = safe_relative(path) else {
+        let Some(relative) = safe_relative(path).filter(|r| r.components().next().is_some()) else {
             return Some(Mapped {
                 status: 404,
                 content_type: None,
@@ -78,6 +78,19 @@ impl UrlMap {
             with_json.push(".json");
             PathBuf::from(with_json)
         };
+        // A symbolic link must not serve a file from outside the mapped directory.
+        let inside = |f: &Path| match (dir.canonicalize(), f.canonicalize()) {
+            (Ok(root), Ok(real)) => real.starts_with(root),
+            _ => true,
+        };
+        if !inside(&file) || !inside(&exact) {
+            return Some(Mapped {
+                status: 404,
+                content_type: None,
+                body: Vec::new(),
+                file,
+            });
+        }
         let status = sidecar_status(&exact).or_else(|| sidecar_status(&file));
         let body = read_bounded(&file);
         let (status, body) = match (status, body) {
@@ -145,7 +158,9 @@ fn percent_decode(s: &str) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
+            let hex = s
+                .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
         } else {
@@ -207,6 +222,21 @@ mod tests {
             map.answer("https://badges.example.org/%2e%2e/x").map(|m| m.status),
             Some(404)
         );
+        for hostile in ["https://badges.example.org/%+1", "https://badges.example.org/"] {
+            assert_eq!(map.answer(hostile).map(|m| m.status), Some(404), "{hostile}");
+        }
+        #[cfg(unix)]
+        {
+            let outside = std::env::temp_dir().join(format!("clr-url-map-outside-{}", std::process::id()));
+            std::fs::write(&outside, b"secret").expect("write");
+            std::os::unix::fs::symlink(&outside, dir.join("leak.json")).expect("symlink");
+            assert_eq!(
+                map.answer("https://badges.example.org/leak").map(|m| m.status),
+                Some(404),
+                "a link out of the directory is not followed"
+            );
+            let _ = std::fs::remove_file(&outside);
+        }
         assert!(map.answer("https://other.example.org/issuer").is_none());
         assert!(map.answer("https://badges.example.org.evil.example/issuer").is_none());
         let _ = std::fs::remove_dir_all(&dir);

@@ -231,9 +231,11 @@ fn upgrade_1_x(out: &mut Map<String, Value>, version: OpenBadgesVersion, changes
             _ => json!({"type": "HostedBadge"}),
         };
         if !out.contains_key("id") {
+            // A signed 1.0 badge is known by its uid (revocation lists name it so); as an id it becomes a urn:uuid
+            // only when it is a UUID, else a blank node.
             let id = match (kind, url.as_deref(), out.get("uid").and_then(Value::as_str)) {
                 ("hosted", Some(u), _) => u.to_string(),
-                (_, _, Some(uid)) => format!("urn:uuid:{uid}"),
+                (_, _, Some(uid)) if crate::lexical::rfc4122_uuid(uid) => format!("urn:uuid:{uid}"),
                 _ => "_:b0".into(),
             };
             changes.push(format!("id taken from verify (as {id})"));

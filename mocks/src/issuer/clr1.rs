@@ -84,22 +84,7 @@ impl Clr1 {
     }
 }
 
-/// A UUID (version 4 layout) derived from the seed.
-fn uuid(seed: u64, what: &str) -> String {
-    let h: String = Sha256::digest(format!("{seed}/{what}"))
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let part = |r: std::ops::Range<usize>| h.get(r).unwrap_or("0").to_string();
-    format!(
-        "{}-{}-4{}-8{}-{}",
-        part(0..8),
-        part(8..12),
-        part(12..15),
-        part(15..18),
-        part(18..30)
-    )
-}
+use crate::case::uuid;
 
 /// The learner's transcript: two course assertions with grades, aligned to a competency, and the program they
 /// make up.

@@ -10,8 +10,6 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clr_harness::api::clr10::{PATH, SCOPE_OPS, scope};
 use clr_harness::ob2::CLR1_CONTEXT;
 use serde_json::{Value, json};
@@ -25,7 +23,7 @@ use crate::faults::Fault;
 const STORE: &str = "clr10";
 
 pub(super) fn routes() -> Router<Arc<Provider>> {
-    let na = |State(p): State<Arc<Provider>>| async move { super::api::not_allowed(&p) };
+    let na = |State(p): State<Arc<Provider>>| async move { not_allowed(&p) };
     Router::new()
         .route(
             &format!("{PATH}/discovery"),
@@ -47,6 +45,35 @@ pub(super) fn routes() -> Router<Arc<Provider>> {
             })
             .fallback(na),
         )
+}
+
+/// An imsx_StatusInfo error of the CLR 1.0 API: its codeMinor vocabulary is closed, so an error it has no value
+/// for (not found, method not allowed) carries none.
+fn clr_error(p: &Provider, status: StatusCode, description: &str) -> Response {
+    if p.has(Fault::ErrorWithoutStatusInfo) {
+        return (status, description.to_string()).into_response();
+    }
+    let body = json!({"imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_description": description});
+    json_response(p, status, &body)
+}
+
+fn not_allowed(p: &Provider) -> Response {
+    if p.has(Fault::WrongMethodAllowed) {
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    clr_error(p, StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this endpoint")
+}
+
+fn not_found(p: &Provider) -> Response {
+    clr_error(p, StatusCode::NOT_FOUND, "the user holds no CLR with this id")
+}
+
+/// The payload of a compact JWS, parsed (the signature is not checked: the provider stores what it is given).
+fn jws_payload(text: &str) -> Option<Value> {
+    clr_harness::decode::CompactJws::parse(text)
+        .ok()
+        .map(|j| j.payload)
+        .filter(Value::is_object)
 }
 
 /// Every scope the CLR 1.0 API uses.
@@ -229,13 +256,7 @@ fn posted(body: &[u8]) -> Result<Posted, &'static str> {
         .get("signedClr")
         .and_then(Value::as_str)
         .ok_or("a ClrPayload carries clr (an object) or signedClr (a compact JWS)")?;
-    let claims = jws
-        .split('.')
-        .nth(1)
-        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-        .filter(Value::is_object)
-        .ok_or("signedClr is not a compact JWS of a CLR")?;
+    let claims = jws_payload(jws).ok_or("signedClr is not a compact JWS of a CLR")?;
     Ok(Posted {
         clr: claims,
         stored: jws.to_string(),
@@ -317,24 +338,13 @@ fn get_clr(p: &Provider, id: &str, headers: &HeaderMap) -> Response {
             json_response(p, StatusCode::OK, &serde_json::from_str(&c.body).unwrap_or(Value::Null))
         }
         Ok(Some(c)) => {
-            let claims = c
-                .body
-                .split('.')
-                .nth(1)
-                .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
-                .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
-                .unwrap_or(Value::Null);
+            let claims = jws_payload(&c.body).unwrap_or(Value::Null);
             json_response(p, StatusCode::OK, &claims)
         }
         Ok(None) if p.has(Fault::Clr10UnknownClrFound) => {
             json_response(p, StatusCode::OK, &json!({"@context": CLR1_CONTEXT, "id": id}))
         }
-        Ok(None) => status_info(
-            p,
-            StatusCode::NOT_FOUND,
-            "unknownobject",
-            "the user holds no CLR with this id",
-        ),
+        Ok(None) => not_found(p),
         Err(e) => super::api::internal(p, e),
     }
 }
@@ -349,12 +359,7 @@ fn delete_clr(p: &Provider, id: &str, headers: &HeaderMap) -> Response {
     }
     match p.store.delete_credential(STORE, &token.user_id, id) {
         Ok(true) => StatusCode::NO_CONTENT.into_response(),
-        Ok(false) => status_info(
-            p,
-            StatusCode::NOT_FOUND,
-            "unknownobject",
-            "the user holds no CLR with this id",
-        ),
+        Ok(false) => not_found(p),
         Err(e) => super::api::internal(p, e),
     }
 }
