@@ -52,10 +52,12 @@ pub enum ConsumerFault {
     GreedyScope,
     /// Takes only 201 as a successful upsert and sends the credential again after a 200.
     Only201IsSuccess,
+    /// Posts its CLR 1.0 ClrPayload (JSON) labelled text/plain.
+    ClrPayloadAsText,
 }
 
 impl ConsumerFault {
-    pub const ALL: [ConsumerFault; 16] = [
+    pub const ALL: [ConsumerFault; 17] = [
         ConsumerFault::IncompleteRegistration,
         ConsumerFault::NoPkce,
         ConsumerFault::PlainPkce,
@@ -72,6 +74,7 @@ impl ConsumerFault {
         ConsumerFault::PartialProfile,
         ConsumerFault::GreedyScope,
         ConsumerFault::Only201IsSuccess,
+        ConsumerFault::ClrPayloadAsText,
     ];
 
     pub fn name(self) -> &'static str {
@@ -92,6 +95,7 @@ impl ConsumerFault {
             ConsumerFault::PartialProfile => "partial-profile",
             ConsumerFault::GreedyScope => "greedy-scope",
             ConsumerFault::Only201IsSuccess => "only-201-is-success",
+            ConsumerFault::ClrPayloadAsText => "clr10-payload-as-text",
         }
     }
 
@@ -114,6 +118,9 @@ pub struct Payloads {
     /// A ClrCredential to upsert through the CLR 2.0 API, found through the CLR 2.0 discovery URL given here
     /// (when the provider serves it from the same OAuth 2.0 server, one registration covers both).
     pub clr: Option<(Value, String)>,
+    /// A CLR 1.0 record to post through the CLR 1.0 API (and read back with getClrs), found through the CLR 1.0
+    /// discovery URL given here (the same OAuth 2.0 server covering it).
+    pub clr10: Option<(Value, String)>,
 }
 
 /// Why the consumer stopped early (a conformant provider refused what a faulty consumer sent, most often).
@@ -226,6 +233,39 @@ pub async fn run(
             })
         }
     };
+    // The CLR 1.0 API: a DiscoveryDocument of its own, the readonly and replace scopes on the same server.
+    let clr10_api = match &payloads.clr10 {
+        None => None,
+        Some((_, discovery)) => {
+            let api = discovery.trim_end_matches("/discovery").to_string();
+            let doc: Value = if has(ConsumerFault::HardCodedEndpoints) {
+                json!({"registrationUrl": found.registration, "authorizationUrl": found.authorization,
+                       "tokenUrl": found.token})
+            } else {
+                http.get(discovery)
+                    .send()
+                    .await
+                    .map_err(|e| stop("CLR 1.0 discovery", e))?
+                    .error_for_status()
+                    .map_err(|e| stop("CLR 1.0 discovery", e))?
+                    .json()
+                    .await
+                    .map_err(|e| stop("CLR 1.0 discovery", e))?
+            };
+            let same = |k: &str, v: &str| doc.get(k).and_then(Value::as_str) == Some(v);
+            let same_server = same("registrationUrl", &found.registration)
+                && same("authorizationUrl", &found.authorization)
+                && same("tokenUrl", &found.token);
+            same_server.then(|| {
+                for op in ["readonly", "replace"] {
+                    found
+                        .scope
+                        .push_str(&format!(" https://purl.imsglobal.org/spec/clr/v1p0/scope/{op}"));
+                }
+                api
+            })
+        }
+    };
     if has(ConsumerFault::GreedyScope) {
         found
             .scope
@@ -300,6 +340,18 @@ pub async fn run(
             .await?;
     }
     session.read_all(&credentials).await?;
+    if let (Some(api), Some((record, _))) = (&clr10_api, &payloads.clr10) {
+        // postClr takes a ClrPayload; getClrs is then read to its last page.
+        let clrs = format!("{api}/clrs");
+        let payload = json!({"@context": record.get("@context").cloned().unwrap_or_default(), "clr": record});
+        let media = if has(ConsumerFault::ClrPayloadAsText) {
+            "text/plain"
+        } else {
+            "application/json"
+        };
+        session.call("POST", &clrs, Some((payload.to_string(), media))).await?;
+        session.read_all(&clrs).await?;
+    }
     session.update_profile().await
 }
 

@@ -142,15 +142,13 @@ impl Embedded {
     /// Where the provider's endpoints are, for the consumer checks.
     pub fn endpoints(&self) -> Endpoints {
         let base = &self.servers.provider.base_url;
+        let apis = [ApiSpec::Ob30, ApiSpec::Clr20, ApiSpec::Clr10];
         Endpoints {
-            discovery: Family::ALL
-                .iter()
-                .map(|f| format!("{base}{}/discovery", f.path()))
-                .collect(),
+            discovery: apis.iter().map(|a| format!("{base}{}/discovery", a.path())).collect(),
             registration: format!("{base}/oauth/register"),
             authorization: format!("{base}/oauth/authorize"),
             token: format!("{base}/oauth/token"),
-            api_bases: Family::ALL.iter().map(|f| format!("{base}{}", f.path())).collect(),
+            api_bases: apis.iter().map(|a| format!("{base}{}", a.path())).collect(),
         }
     }
 
@@ -169,10 +167,15 @@ impl Embedded {
             .iter()
             .find(|u| !u.jws && u.family == Family::Clr20)
             .map(|u| (u.credential.clone(), self.clr_discovery_url()));
+        let clr10 = Some((
+            self.servers.issuer_state.clr1.hosted.clone(),
+            format!("{}{}/discovery", self.servers.provider.base_url, ApiSpec::Clr10.path()),
+        ));
         Some(consumer::Payloads {
             json,
             jws: String::from_utf8_lossy(&jws.body).into_owned(),
             clr,
+            clr10,
         })
     }
 

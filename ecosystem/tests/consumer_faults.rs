@@ -127,6 +127,13 @@ const ROWS: &[Row] = &[
         trips: &["API-CLIENT-006"],
         unreached: &[],
     },
+    // The CLR 1.0 API's traffic is judged like the others': a ClrPayload is JSON.
+    Row {
+        fault: Some(ConsumerFault::ClrPayloadAsText),
+        provoke: "",
+        trips: &["API-CLIENT-002"],
+        unreached: &[],
+    },
     Row {
         fault: Some(ConsumerFault::GreedyScope),
         provoke: "",

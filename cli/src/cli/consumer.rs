@@ -31,13 +31,14 @@ pub struct ConsumerArgs {
     /// starts when it exits.
     #[arg(long, value_name = "CMD", conflicts_with = "reference")]
     exec: Option<String>,
-    /// Grade the harness's own reference consumer, a conformant OB 3.0 / CLR 2.0 Service Consumer (Write and Read).
+    /// Grade the harness's own reference consumer, a conformant OB 3.0 / CLR 2.0 / CLR 1.0 Service Consumer (Write and
+    /// Read).
     #[arg(long)]
     reference: bool,
     /// With --reference: make it misbehave in a named way (repeatable): incomplete-registration, no-pkce,
     /// plain-pkce, fixed-state, wrong-redirect-uri, secret-in-body, token-in-query, hard-coded-endpoints,
     /// jws-as-json, state-not-checked, ignores-paging, no-refresh, ignores-retry-after, partial-profile,
-    /// greedy-scope, only-201-is-success.
+    /// greedy-scope, only-201-is-success, clr10-payload-as-text.
     #[arg(
         long = "consumer-fault",
         value_name = "NAME",

@@ -533,15 +533,18 @@ fn discovery_first(inbound: &Inbound, c: &mut Collector) {
     c.evaluated();
 }
 
+/// Whether `url` is an API's collection: `{base}/credentials` (OB 3.0, CLR 2.0), or `{base}/clrs` of the CLR 1.0 API
+/// — what a client upserts to (POST) and pages through (GET).
+fn is_collection(inbound: &Inbound, url: &str) -> bool {
+    let url = without_query(url);
+    inbound.endpoints.api_bases.iter().any(|b| {
+        let b = b.trim_end_matches('/');
+        url == format!("{b}/credentials") || (b.ends_with("/ims/clr/v1p0") && url == format!("{b}/clrs"))
+    })
+}
+
 fn upsert_success(inbound: &Inbound, c: &mut Collector) {
-    let is_upsert = |e: &Exchange| {
-        e.method.eq_ignore_ascii_case("POST")
-            && inbound
-                .endpoints
-                .api_bases
-                .iter()
-                .any(|b| without_query(&e.url) == format!("{}/credentials", b.trim_end_matches('/')))
-    };
+    let is_upsert = |e: &Exchange| e.method.eq_ignore_ascii_case("POST") && is_collection(inbound, &e.url);
     let upserts: Vec<(usize, &Exchange)> = inbound
         .exchanges
         .iter()
@@ -591,10 +594,9 @@ fn upsert_success(inbound: &Inbound, c: &mut Collector) {
 
 fn upsert_media_type(inbound: &Inbound, c: &mut Collector) {
     let upserts: Vec<&Exchange> = inbound
-        .endpoints
-        .api_bases
+        .exchanges
         .iter()
-        .flat_map(|b| at(inbound, "POST", &format!("{}/credentials", b.trim_end_matches('/'))))
+        .filter(|e| e.method.eq_ignore_ascii_case("POST") && is_collection(inbound, &e.url))
         .collect();
     if upserts.is_empty() {
         c.not_reached("the client upserted no credential");
@@ -694,14 +696,7 @@ fn paging(inbound: &Inbound, c: &mut Collector) {
         .exchanges
         .iter()
         .enumerate()
-        .filter(|(_, e)| {
-            e.method.eq_ignore_ascii_case("GET")
-                && inbound
-                    .endpoints
-                    .api_bases
-                    .iter()
-                    .any(|b| without_query(&e.url) == format!("{}/credentials", b.trim_end_matches('/')))
-        })
+        .filter(|(_, e)| e.method.eq_ignore_ascii_case("GET") && is_collection(inbound, &e.url))
         .collect();
     if reads.is_empty() {
         c.not_applicable("the client made no getCredentials request (it reads no pages)");
@@ -852,6 +847,10 @@ fn scope_needed(inbound: &Inbound, e: &Exchange) -> Option<String> {
         ("GET", "/credentials") => "credential.readonly",
         ("GET", "/profile") => "profile.readonly",
         ("PUT", "/profile") => "profile.update",
+        // The CLR 1.0 API's operations and scopes.
+        ("POST", "/clrs") => "replace",
+        ("GET", path) if path == "/clrs" || path.starts_with("/clrs/") => "readonly",
+        ("DELETE", path) if path.starts_with("/clrs/") => "delete",
         _ => return None,
     };
     Some(format!("https://purl.imsglobal.org/spec/{family}/scope/{operation}"))
