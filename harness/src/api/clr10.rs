@@ -33,6 +33,38 @@ struct ErrorResp {
     minor: Option<&'static str>,
 }
 
+/// An answer that must be the error `want` (then kept for `014`, which judges its body, with the codeMinor it should
+/// carry), else a violation of `check`. `request` is `METHOD URL`.
+struct Expected<'a> {
+    check: &'static Check,
+    want: &'a [u16],
+    request: String,
+    what: &'a str,
+    minor: Option<&'static str>,
+}
+
+fn expect_error(s: &mut Session<'_>, e: Expected<'_>, resp: Resp, errors: &mut Vec<ErrorResp>) {
+    if e.want.contains(&resp.status) {
+        errors.push(ErrorResp {
+            resp,
+            what: e.what.to_string(),
+            minor: e.minor,
+        });
+        return;
+    }
+    let want: Vec<String> = e.want.iter().map(u16::to_string).collect();
+    let expected = match e.minor {
+        Some(m) => format!("{} with {m}", want.join(" or ")),
+        None => want.join(" or "),
+    };
+    s.rec
+        .violation(e.check, format!("{} answered {}", e.what, resp.status))
+        .at(format!("{} → {}", e.request, resp.status))
+        .expected(expected)
+        .found(resp.status.to_string())
+        .exchange(&resp.exchange);
+}
+
 fn url(s: &Session<'_>, rest: &str) -> String {
     format!("{}{PATH}{rest}", s.base.as_str().trim_end_matches('/'))
 }
@@ -287,20 +319,14 @@ async fn without_token(s: &mut Session<'_>, list: &str, errors: &mut Vec<ErrorRe
         } else {
             "getClrs without a token"
         };
-        if resp.status == 401 {
-            errors.push(ErrorResp {
-                resp,
-                what: what.into(),
-                minor: Some("unauthorizedrequest"),
-            });
-        } else {
-            s.rec
-                .violation(check, format!("{what} answered {}", resp.status))
-                .at(format!("GET {list} → {}", resp.status))
-                .expected("401")
-                .found(resp.status.to_string())
-                .exchange(&resp.exchange);
-        }
+        let e = Expected {
+            check,
+            want: &[401],
+            request: format!("GET {list}"),
+            what,
+            minor: Some("unauthorizedrequest"),
+        };
+        expect_error(s, e, resp, errors);
     }
 }
 
@@ -667,20 +693,14 @@ async fn get_clr(s: &mut Session<'_>, token: &str, posted: Option<&Value>, error
         .bearer(token)
         .header("Accept", "application/json");
     let Some(resp) = s.send(check, req).await else { return };
-    if resp.status == 404 {
-        errors.push(ErrorResp {
-            resp,
-            what: "getClr of an unknown id".into(),
-            minor: None,
-        });
-    } else {
-        s.rec
-            .violation(check, format!("getClr of an unknown id answered {}", resp.status))
-            .at(format!("GET {unknown} → {}", resp.status))
-            .expected("404")
-            .found(resp.status.to_string())
-            .exchange(&resp.exchange);
-    }
+    let e = Expected {
+        check,
+        want: &[404],
+        request: format!("GET {unknown}"),
+        what: "getClr of an unknown id",
+        minor: None,
+    };
+    expect_error(s, e, resp, errors);
 }
 
 async fn bad_query(s: &mut Session<'_>, token: &str, list: &str, errors: &mut Vec<ErrorResp>) {
@@ -689,20 +709,14 @@ async fn bad_query(s: &mut Session<'_>, token: &str, list: &str, errors: &mut Ve
     let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
     let Some(resp) = s.send(check, req).await else { return };
     s.rec.evaluated(check);
-    if resp.status == 400 {
-        errors.push(ErrorResp {
-            resp,
-            what: "getClrs with limit=-1".into(),
-            minor: Some("invalid_query_parameter"),
-        });
-    } else {
-        s.rec
-            .violation(check, format!("getClrs with limit=-1 answered {}", resp.status))
-            .at(format!("GET {u} → {}", resp.status))
-            .expected("400 with invalid_query_parameter")
-            .found(resp.status.to_string())
-            .exchange(&resp.exchange);
-    }
+    let e = Expected {
+        check,
+        want: &[400],
+        request: format!("GET {u}"),
+        what: "getClrs with limit=-1",
+        minor: Some("invalid_query_parameter"),
+    };
+    expect_error(s, e, resp, errors);
 }
 
 async fn invalid_payload(s: &mut Session<'_>, token: &str, list: &str, errors: &mut Vec<ErrorResp>) {
@@ -713,26 +727,14 @@ async fn invalid_payload(s: &mut Session<'_>, token: &str, list: &str, errors: &
         .body("application/json", broken.to_string().into_bytes());
     let Some(resp) = s.send(check, req).await else { return };
     s.rec.evaluated(check);
-    if resp.status == 400 {
-        errors.push(ErrorResp {
-            resp,
-            what: "postClr of a CLR without learner, publisher and issuedOn".into(),
-            minor: Some("invalid_data"),
-        });
-    } else {
-        s.rec
-            .violation(
-                check,
-                format!(
-                    "postClr of a CLR without learner, publisher and issuedOn answered {}",
-                    resp.status
-                ),
-            )
-            .at(format!("POST {list} → {}", resp.status))
-            .expected("400 with invalid_data")
-            .found(resp.status.to_string())
-            .exchange(&resp.exchange);
-    }
+    let e = Expected {
+        check,
+        want: &[400],
+        request: format!("POST {list}"),
+        what: "postClr of a CLR without learner, publisher and issuedOn",
+        minor: Some("invalid_data"),
+    };
+    expect_error(s, e, resp, errors);
 }
 
 async fn wrong_method(s: &mut Session<'_>, token: &str, list: &str, errors: &mut Vec<ErrorResp>) {
@@ -742,20 +744,14 @@ async fn wrong_method(s: &mut Session<'_>, token: &str, list: &str, errors: &mut
         .body("application/json", b"{}".to_vec());
     let Some(resp) = s.send(check, req).await else { return };
     s.rec.evaluated(check);
-    if resp.status == 405 {
-        errors.push(ErrorResp {
-            resp,
-            what: "PUT /clrs".into(),
-            minor: None,
-        });
-    } else {
-        s.rec
-            .violation(check, format!("PUT /clrs answered {}", resp.status))
-            .at(format!("PUT {list} → {}", resp.status))
-            .expected("405")
-            .found(resp.status.to_string())
-            .exchange(&resp.exchange);
-    }
+    let e = Expected {
+        check,
+        want: &[405],
+        request: format!("PUT {list}"),
+        what: "PUT /clrs",
+        minor: None,
+    };
+    expect_error(s, e, resp, errors);
 }
 
 async fn delete(s: &mut Session<'_>, token: &str, clrs: [&Value; 2], errors: &mut Vec<ErrorResp>) {
@@ -778,20 +774,14 @@ async fn delete(s: &mut Session<'_>, token: &str, clrs: [&Value; 2], errors: &mu
         }
         let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
         let Some(after) = s.send(check, req).await else { return };
-        if matches!(after.status, 404 | 410) {
-            errors.push(ErrorResp {
-                resp: after,
-                what: "getClr of a deleted CLR".into(),
-                minor: None,
-            });
-        } else {
-            s.rec
-                .violation(check, format!("getClr of a deleted CLR answered {}", after.status))
-                .at(format!("GET {u} → {}", after.status))
-                .expected("404 or 410")
-                .found(after.status.to_string())
-                .exchange(&after.exchange);
-        }
+        let e = Expected {
+            check,
+            want: &[404, 410],
+            request: format!("GET {u}"),
+            what: "getClr of a deleted CLR",
+            minor: None,
+        };
+        expect_error(s, e, after, errors);
     }
 }
 

@@ -11,38 +11,17 @@ use clr_reports::Level::{Info, Must, Should};
 use clr_reports::Spec;
 use serde_json::Value;
 
-use super::legacy::{hosted, key_listed, legacy, revocation, scope, shape, signature, step, values, with_report};
+use super::legacy::{
+    hosted, key_listed, legacy, legacy_rule, revocation, scope, shape, signature, step, values, verification_rule,
+    with_report,
+};
 use super::ob20::{dates, identity_rules, recipient_matches};
 use super::{Ctx, Doc, Ptr, show};
-use crate::check::{Check, declare_checks, rule};
+use crate::check::declare_checks;
 use crate::detect::DocKind;
 use crate::ob2::model::{Class, each_item};
 use crate::ob2::verify::Step;
 use crate::ob2::{CLR1_CONTEXT, Kind, links};
-
-const fn clr10(
-    id: &'static str,
-    title: &'static str,
-    requirement: &'static str,
-    link: &'static str,
-    level: clr_reports::Level,
-    applies_to: &'static [DocKind],
-    run: fn(&Doc, &mut Ctx),
-) -> Check {
-    rule(id, title, requirement, link, level, applies_to, run).of_spec(Spec::Clr10)
-}
-
-const fn clr10_ver(
-    id: &'static str,
-    title: &'static str,
-    requirement: &'static str,
-    link: &'static str,
-    level: clr_reports::Level,
-    applies_to: &'static [DocKind],
-    run: fn(&Doc, &mut Ctx),
-) -> Check {
-    clr10(id, title, requirement, link, level, applies_to, run).in_area("verification")
-}
 
 /// Every CLR 1.0 document kind.
 pub const CLR10_ALL: &[DocKind] = &[
@@ -56,7 +35,8 @@ const WITH_ASSERTIONS: &[DocKind] = &[DocKind::Legacy(Kind::Clr), DocKind::Legac
 
 declare_checks! {
     list CHECKS;
-    CLR10_DM_001 = clr10(
+    CLR10_DM_001 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-001",
         "CLR 1.0 context",
         "A CLR 1.0 document's @context is (or contains) https://purl.imsglobal.org/spec/clr/v1p0/context/clr_v1p0.jsonld.",
@@ -66,7 +46,8 @@ declare_checks! {
         context,
     )
     .from_schema();
-    CLR10_DM_002 = clr10(
+    CLR10_DM_002 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-002",
         "Clr has id, issuedOn, learner and publisher, and nothing else",
         "A Clr has @context, an id, issuedOn, a learner Profile and a publisher Profile; its other properties are the ones the getClr schema names (additionalProperties: false).",
@@ -76,7 +57,8 @@ declare_checks! {
         clr,
     )
     .from_schema();
-    CLR10_DM_003 = clr10(
+    CLR10_DM_003 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-003",
         "ClrSet holds clrs and signedClrs only",
         "A ClrSet (the getClrs response) has @context and carries CLRs in clrs (objects) and signedClrs (compact JWS), nothing else.",
@@ -86,7 +68,8 @@ declare_checks! {
         clr_set,
     )
     .from_schema();
-    CLR10_DM_004 = clr10(
+    CLR10_DM_004 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-004",
         "Assertion has id, issuedOn, recipient and achievement",
         "Every Assertion has an id; unless revoked it has issuedOn and a recipient; it names its achievement (unless it is an Open Badge); its evidence has names.",
@@ -95,7 +78,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         assertion,
     );
-    CLR10_DM_005 = clr10(
+    CLR10_DM_005 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-005",
         "Achievement has id, name and issuer",
         "Every Achievement has an id, a name and an issuer Profile; its requirement, identifiers and associations are well-formed (an Association has associationType, targetId and title).",
@@ -104,7 +88,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         achievement,
     );
-    CLR10_DM_006 = clr10(
+    CLR10_DM_006 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-006",
         "Alignment has targetName and targetUrl",
         "Every alignment (of an achievement, result, result description or rubric level) has a targetName and a targetUrl.",
@@ -113,7 +98,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         alignment,
     );
-    CLR10_DM_007 = clr10(
+    CLR10_DM_007 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-007",
         "results and result descriptions are well-formed",
         "Every Result names its resultDescription; every ResultDescription has id, name and resultType; every RubricCriterionLevel has id and name.",
@@ -122,7 +108,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         results,
     );
-    CLR10_DM_008 = clr10(
+    CLR10_DM_008 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-008",
         "Profiles are well-formed",
         "Every Profile (learner, publisher, issuer, source, parentOrg) has an id; an embedded CryptographicKey has id, owner and publicKeyPem.",
@@ -131,7 +118,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         profiles,
     );
-    CLR10_DM_009 = clr10(
+    CLR10_DM_009 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-009",
         "recipient Identity is well-formed",
         "An Assertion's recipient names a learner Profile property (id, email, url, telephone, sourcedId or studentId) in type, has an identity and a boolean hashed; a hashed identity is sha256$<hex> or md5$<hex>, an unhashed one is not hash-shaped.",
@@ -140,7 +128,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         identity,
     );
-    CLR10_DM_010 = clr10(
+    CLR10_DM_010 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-010",
         "Verification objects are well-formed",
         "A Verification has type Hosted, Signed or Verification; a Hosted document's id is the http(s) URL it is served at.",
@@ -149,7 +138,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         verification,
     );
-    CLR10_DM_011 = clr10(
+    CLR10_DM_011 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-011",
         "values have their data types",
         "Every value has the schema's type: URIs, date-times with a time zone, dates, booleans, numbers, arrays where the schema says array, compact JWS strings, and the enumerations (achievementType, targetType, resultType, status, associationType, identifierType) or an ext: term.",
@@ -159,7 +149,8 @@ declare_checks! {
         all_values,
     )
     .from_schema();
-    CLR10_DM_012 = clr10(
+    CLR10_DM_012 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-012",
         "results reference their achievement's result descriptions",
         "A Result's resultDescription is the id of a ResultDescription of the assertion's achievement; achievedLevel is a RubricCriterionLevel of it; status is given exactly when its resultType is Status; a value is one of allowedValues when they are listed.",
@@ -168,7 +159,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         result_references,
     );
-    CLR10_DM_013 = clr10(
+    CLR10_DM_013 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-013",
         "an achievement listed twice is the same both times",
         "An Achievement that appears both in the Clr's achievements and in an assertion matches exactly.",
@@ -177,7 +169,8 @@ declare_checks! {
         CLR,
         achievements_match,
     );
-    CLR10_DM_014 = clr10(
+    CLR10_DM_014 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-014",
         "associations point at achievements of the record",
         "An Association's targetId SHOULD be the id of another Achievement in the CLR, so that the pathway it describes can be followed.",
@@ -187,7 +180,8 @@ declare_checks! {
         association_targets,
     )
     .inferred();
-    CLR10_DM_015 = clr10(
+    CLR10_DM_015 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-015",
         "Endorsement has id, claim, issuedOn, issuer and verification",
         "Every Endorsement has an id, a claim with an id, issuedOn, an issuer with an id, and a verification.",
@@ -196,7 +190,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         endorsements,
     );
-    CLR10_DM_016 = clr10(
+    CLR10_DM_016 = legacy_rule(
+        Spec::Clr10,
         "CLR10-DM-016",
         "written to the Final schemas, not the Candidate ones",
         "The document uses the Final (2021) spellings: activityStartDate/activityEndDate (not startDate/endDate), targetFramework (not educationalFramework), Assessment or Assignment (not AssessmentResult).",
@@ -205,7 +200,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         candidate_spellings,
     );
-    CLR10_VER_001 = clr10_ver(
+    CLR10_VER_001 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-001",
         "hosted record is served at its id",
         "A CLR (or Assertion) with Hosted verification, fetched from its id, answers 200 with a document declaring that id.",
@@ -214,7 +210,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         hosted,
     );
-    CLR10_VER_002 = clr10_ver(
+    CLR10_VER_002 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-002",
         "hosted id is within the publisher's verification policy",
         "A hosted id starts with one of the publisher's (issuer's) startsWith prefixes and lies on one of its allowedOrigins — by default the origin of the profile's own id.",
@@ -223,7 +220,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         scope,
     );
-    CLR10_VER_003 = clr10_ver(
+    CLR10_VER_003 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-003",
         "signature verifies with the creator key",
         "A signed CLR or Assertion (compact JWS, RS256) verifies with the publicKeyPem of the CryptographicKey named by verification.creator.",
@@ -232,7 +230,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         signature,
     );
-    CLR10_VER_004 = clr10_ver(
+    CLR10_VER_004 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-004",
         "signing key belongs to the publisher",
         "The key that signed the CLR (or Assertion) is the publicKey of its publisher (or achievement issuer) Profile, as served at that profile's id.",
@@ -241,7 +240,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         key_listed,
     );
-    CLR10_VER_005 = clr10_ver(
+    CLR10_VER_005 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-005",
         "not revoked",
         "The record is not revoked: revoked is not true, a hosted record does not answer 410 Gone, and a signed one is not in its publisher's RevocationList.",
@@ -250,7 +250,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         revocation,
     );
-    CLR10_VER_006 = clr10_ver(
+    CLR10_VER_006 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-006",
         "hosted assertions are served at their ids",
         "Every assertion of the record with Hosted verification, fetched from its id, answers 200 with a document declaring that id (410 Gone: revoked).",
@@ -259,7 +260,8 @@ declare_checks! {
         CLR,
         hosted_assertions,
     );
-    CLR10_VER_007 = clr10_ver(
+    CLR10_VER_007 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-007",
         "assertions are issued in the past and not expired",
         "At verification time no assertion's issuedOn is in the future, none has expired, and none expires before it was issued.",
@@ -268,7 +270,8 @@ declare_checks! {
         WITH_ASSERTIONS,
         timestamps,
     );
-    CLR10_VER_008 = clr10_ver(
+    CLR10_VER_008 = verification_rule(
+        Spec::Clr10,
         "CLR10-VER-008",
         "assertions are about the record's learner",
         "Each assertion's recipient SHOULD match the CLR's learner on the property its type names (plain, or hashed with its salt).",

@@ -8,9 +8,39 @@
 use serde_json::Value;
 
 use super::{Ctx, Doc, Ptr, json_type, show, type_values};
-use crate::check::Legacy;
+use crate::check::{Check, Legacy};
 use crate::ob2::model::{Class, Family, Ty, TypeRule, Vocab, class_def, each_item};
 use crate::ob2::verify::Step;
+
+/// A data-model rule of OB 2.0 or CLR 1.0 (`spec`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) const fn legacy_rule(
+    spec: clr_reports::Spec,
+    id: &'static str,
+    title: &'static str,
+    requirement: &'static str,
+    link: &'static str,
+    level: clr_reports::Level,
+    applies_to: &'static [crate::detect::DocKind],
+    run: fn(&Doc, &mut Ctx),
+) -> Check {
+    super::rule(id, title, requirement, link, level, applies_to, run).of_spec(spec)
+}
+
+/// A verification rule of OB 2.0 or CLR 1.0: a skip makes its document unverified, never a pass.
+#[allow(clippy::too_many_arguments)]
+pub(crate) const fn verification_rule(
+    spec: clr_reports::Spec,
+    id: &'static str,
+    title: &'static str,
+    requirement: &'static str,
+    link: &'static str,
+    level: clr_reports::Level,
+    applies_to: &'static [crate::detect::DocKind],
+    run: fn(&Doc, &mut Ctx),
+) -> Check {
+    legacy_rule(spec, id, title, requirement, link, level, applies_to, run).in_area("verification")
+}
 
 /// The OB 2.0 / CLR 1.0 facts of a document the check runs on. The checks apply only to those kinds, so this is
 /// always there; a check reached without it reports nothing (not applicable).

@@ -10,36 +10,15 @@ use clr_reports::Level::{Must, Should};
 use clr_reports::Spec;
 use serde_json::Value;
 
-use super::legacy::{hosted, key_listed, legacy, revocation, scope, shape, signature, step, values, with_report};
+use super::legacy::{
+    hosted, key_listed, legacy, legacy_rule, revocation, scope, shape, signature, step, values, verification_rule,
+    with_report,
+};
 use super::{Ctx, Doc, Ptr, show};
-use crate::check::{Check, declare_checks, rule};
+use crate::check::declare_checks;
 use crate::detect::DocKind;
 use crate::ob2::model::{Class, ref_id, single};
 use crate::ob2::{Kind, OB2_CONTEXT, links};
-
-const fn ob20(
-    id: &'static str,
-    title: &'static str,
-    requirement: &'static str,
-    link: &'static str,
-    level: clr_reports::Level,
-    applies_to: &'static [DocKind],
-    run: fn(&Doc, &mut Ctx),
-) -> Check {
-    rule(id, title, requirement, link, level, applies_to, run).of_spec(Spec::Ob20)
-}
-
-const fn ob20_ver(
-    id: &'static str,
-    title: &'static str,
-    requirement: &'static str,
-    link: &'static str,
-    level: clr_reports::Level,
-    applies_to: &'static [DocKind],
-    run: fn(&Doc, &mut Ctx),
-) -> Check {
-    ob20(id, title, requirement, link, level, applies_to, run).in_area("verification")
-}
 
 /// Every OB 2.0 document kind.
 pub const OB20_ALL: &[DocKind] = &[
@@ -71,7 +50,8 @@ const ENDORSEMENT: &[DocKind] = &[
 
 declare_checks! {
     list CHECKS;
-    OB20_DM_001 = ob20(
+    OB20_DM_001 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-001",
         "Open Badges 2.0 context",
         "An OB 2.0 document's @context is (or contains) https://w3id.org/openbadges/v2.",
@@ -80,7 +60,8 @@ declare_checks! {
         OB20_ALL,
         context,
     );
-    OB20_DM_002 = ob20(
+    OB20_DM_002 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-002",
         "written in Open Badges 2.0, not an older version",
         "A badge SHOULD be published as OB 2.0; an Open Badges 0.5, 1.0 or 1.1 badge is upgraded to OB 2.0 before it is judged, and the upgrade is reported.",
@@ -89,7 +70,8 @@ declare_checks! {
         OB20_ALL,
         version,
     );
-    OB20_DM_003 = ob20(
+    OB20_DM_003 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-003",
         "Assertion has id, type, recipient, badge, verification and issuedOn",
         "An Assertion has an id (IRI), a type containing \"Assertion\", a recipient IdentityObject, a badge (BadgeClass or its IRI), a verification object and issuedOn (a revoked assertion needs only id and revoked).",
@@ -98,7 +80,8 @@ declare_checks! {
         ASSERTION,
         assertion,
     );
-    OB20_DM_004 = ob20(
+    OB20_DM_004 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-004",
         "recipient IdentityObject is well-formed",
         "The recipient has a type (id, email, url or telephone), an identity and a boolean hashed; a hashed identity is sha256$<hex> or md5$<hex>, an unhashed one is not hash-shaped, and an unhashed email is an email address.",
@@ -107,7 +90,8 @@ declare_checks! {
         ASSERTION,
         identity,
     );
-    OB20_DM_005 = ob20(
+    OB20_DM_005 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-005",
         "verification names hosted or signed verification",
         "An Assertion's (or Endorsement's) verification has type HostedBadge or SignedBadge (or their aliases hosted / signed); a hosted document's id is the http(s) URL it is served at.",
@@ -116,7 +100,8 @@ declare_checks! {
         VERIFIED,
         verification_object,
     );
-    OB20_DM_006 = ob20(
+    OB20_DM_006 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-006",
         "BadgeClass has id, type, name, description, image, criteria and issuer",
         "Every BadgeClass (a document, or embedded in an Assertion) has an id, type \"BadgeClass\", a name, a description, an image, criteria and an issuer.",
@@ -125,7 +110,8 @@ declare_checks! {
         WITH_BADGE,
         badge_class,
     );
-    OB20_DM_007 = ob20(
+    OB20_DM_007 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-007",
         "issuer Profile has id, type, name, url and email",
         "Every issuer Profile has an id, a type \"Issuer\" or \"Profile\", a name, a url (http(s)) and an email.",
@@ -134,7 +120,8 @@ declare_checks! {
         WITH_PROFILE,
         profile,
     );
-    OB20_DM_008 = ob20(
+    OB20_DM_008 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-008",
         "criteria without an id have a narrative",
         "Criteria given as an object without an id (a blank node) carry a narrative saying what the earner did.",
@@ -143,7 +130,8 @@ declare_checks! {
         WITH_BADGE,
         criteria,
     );
-    OB20_DM_009 = ob20(
+    OB20_DM_009 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-009",
         "AlignmentObject has targetName and targetUrl",
         "Every alignment of a BadgeClass has a targetName and a targetUrl (http(s)).",
@@ -152,7 +140,8 @@ declare_checks! {
         WITH_BADGE,
         alignment,
     );
-    OB20_DM_010 = ob20(
+    OB20_DM_010 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-010",
         "images are PNG or SVG, and an Assertion's image is a URL",
         "A BadgeClass image given as a data URI is image/png or image/svg+xml; an Assertion's image is not a data URI.",
@@ -161,7 +150,8 @@ declare_checks! {
         WITH_BADGE,
         images,
     );
-    OB20_DM_011 = ob20(
+    OB20_DM_011 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-011",
         "values have their data types",
         "Every value has its data type and cardinality: IRIs (http(s), urn:uuid:, _:), URLs, ISO 8601 date-times with a time zone, email addresses, E.164 telephone numbers, BCP 47 language tags, booleans, text; single-valued properties have one value.",
@@ -170,7 +160,8 @@ declare_checks! {
         OB20_ALL,
         all_values,
     );
-    OB20_DM_012 = ob20(
+    OB20_DM_012 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-012",
         "issuer id is an HTTP(S) URL",
         "An issuer Profile's id SHOULD be the http(s) URL it is hosted at, so that verifiers can fetch it and apply its verification policy.",
@@ -179,7 +170,8 @@ declare_checks! {
         WITH_PROFILE,
         issuer_http,
     );
-    OB20_DM_013 = ob20(
+    OB20_DM_013 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-013",
         "issuer verification policy is well-formed",
         "An issuer's verification policy names verificationProperty \"id\" (the only one defined), startsWith URL prefixes, and allowedOrigins as bare host names (no scheme, path or port).",
@@ -188,7 +180,8 @@ declare_checks! {
         WITH_PROFILE,
         policy,
     );
-    OB20_DM_014 = ob20(
+    OB20_DM_014 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-014",
         "Endorsement has id, type, claim, issuer, issuedOn and verification",
         "An Endorsement has an id, type \"Endorsement\", a claim with the id of what it endorses, an issuer, issuedOn and a verification object.",
@@ -197,7 +190,8 @@ declare_checks! {
         ENDORSEMENT,
         endorsement,
     );
-    OB20_DM_015 = ob20(
+    OB20_DM_015 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-015",
         "CryptographicKey has id, owner and a PEM public key",
         "A CryptographicKey has an id, the owner Profile's IRI and a publicKeyPem holding a PEM-encoded public key.",
@@ -206,7 +200,8 @@ declare_checks! {
         &[DocKind::Legacy(Kind::CryptographicKey), DocKind::Legacy(Kind::Profile)],
         key,
     );
-    OB20_DM_016 = ob20(
+    OB20_DM_016 = legacy_rule(
+        Spec::Ob20,
         "OB20-DM-016",
         "RevocationList entries are ids or objects with an id",
         "A RevocationList has type \"RevocationList\" and revokedAssertions, each an assertion IRI, an object with an id (and an optional revocationReason), or a legacy object with a uid.",
@@ -215,7 +210,8 @@ declare_checks! {
         &[DocKind::Legacy(Kind::RevocationList)],
         revocation_list,
     );
-    OB20_VER_001 = ob20_ver(
+    OB20_VER_001 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-001",
         "hosted document is served at its id",
         "A hosted Assertion (or Endorsement) fetched from its id answers 200 with a JSON-LD document declaring that same id; the hosted copy is the one that counts.",
@@ -224,7 +220,8 @@ declare_checks! {
         VERIFIED,
         hosted,
     );
-    OB20_VER_002 = ob20_ver(
+    OB20_VER_002 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-002",
         "hosted id is within the issuer's verification policy",
         "A hosted id starts with one of the issuer policy's startsWith prefixes, and its origin is one of allowedOrigins — by default the origin of the issuer's own id.",
@@ -233,7 +230,8 @@ declare_checks! {
         VERIFIED,
         scope,
     );
-    OB20_VER_003 = ob20_ver(
+    OB20_VER_003 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-003",
         "signature verifies with the creator key",
         "A signed document's compact JWS (RS256) verifies with the publicKeyPem of the CryptographicKey named by verification.creator.",
@@ -242,7 +240,8 @@ declare_checks! {
         VERIFIED,
         signature,
     );
-    OB20_VER_004 = ob20_ver(
+    OB20_VER_004 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-004",
         "signing key belongs to the issuer",
         "The CryptographicKey that signed the document is listed in the publicKey of the issuer Profile fetched from the issuer's id.",
@@ -251,7 +250,8 @@ declare_checks! {
         VERIFIED,
         key_listed,
     );
-    OB20_VER_005 = ob20_ver(
+    OB20_VER_005 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-005",
         "signing key names the issuer as its owner",
         "The signing CryptographicKey's owner SHOULD be the issuer's id (the key and the profile point at each other).",
@@ -260,7 +260,8 @@ declare_checks! {
         VERIFIED,
         key_owner,
     );
-    OB20_VER_006 = ob20_ver(
+    OB20_VER_006 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-006",
         "not revoked",
         "The document is not revoked: a hosted one does not answer 410 Gone or say revoked: true; a signed one's id is not in the issuer's RevocationList.",
@@ -269,7 +270,8 @@ declare_checks! {
         VERIFIED,
         revocation,
     );
-    OB20_VER_007 = ob20_ver(
+    OB20_VER_007 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-007",
         "issued in the past and not expired",
         "At verification time issuedOn is not in the future, expires (when given) is not in the past, and expires is not before issuedOn.",
@@ -278,7 +280,8 @@ declare_checks! {
         VERIFIED,
         timestamps,
     );
-    OB20_VER_008 = ob20_ver(
+    OB20_VER_008 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-008",
         "BadgeClass and Issuer resolve",
         "The Assertion's BadgeClass and the BadgeClass's issuer Profile can be obtained: fetched from their ids when those are URLs (hosted copies override embedded ones), else embedded.",
@@ -287,7 +290,8 @@ declare_checks! {
         VERIFIED,
         linked,
     );
-    OB20_VER_009 = ob20_ver(
+    OB20_VER_009 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-009",
         "BadgeClass image is retrievable",
         "A BadgeClass image given as a URL answers 2xx (the badge must be displayable).",
@@ -296,7 +300,8 @@ declare_checks! {
         ASSERTION,
         image_fetch,
     );
-    OB20_VER_010 = ob20_ver(
+    OB20_VER_010 = verification_rule(
+        Spec::Ob20,
         "OB20-VER-010",
         "awarded to the expected recipient",
         "With an expected recipient (--recipient), the Assertion's recipient is of that type and its identity matches: plain, or sha256/md5 of the identifier followed by the salt.",
