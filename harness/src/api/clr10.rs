@@ -808,8 +808,6 @@ fn tls(s: &mut Session<'_>) {
 
 fn status_infos(s: &mut Session<'_>, errors: &[ErrorResp]) {
     let check = &ids::CLR10_API_014;
-    const MAJOR: [&str; 4] = ["failure", "processing", "success", "unsupported"];
-    const SEVERITY: [&str; 3] = ["error", "status", "warning"];
     // The CLR 1.0 binding's closed codeMinor vocabulary.
     const MINOR: [&str; 7] = [
         "forbidden",
@@ -843,25 +841,15 @@ fn status_infos(s: &mut Session<'_>, errors: &[ErrorResp]) {
                 .exchange(&e.resp.exchange);
             continue;
         };
-        for (field, allowed) in [("imsx_codeMajor", &MAJOR[..]), ("imsx_severity", &SEVERITY[..])] {
-            if !body[field].as_str().is_some_and(|v| allowed.contains(&v)) {
-                s.rec
-                    .violation(check, format!("the error answer to {} has no valid {field}", e.what))
-                    .pointer(format!("/{field}"))
-                    .expected(format!("one of {}", allowed.join(", ")))
-                    .found(body[field].to_string())
-                    .exchange(&e.resp.exchange);
-            }
+        for (field, allowed) in super::http::status_info_out_of_vocabulary(&body) {
+            s.rec
+                .violation(check, format!("the error answer to {} has no valid {field}", e.what))
+                .pointer(format!("/{field}"))
+                .expected(format!("one of {}", allowed.join(", ")))
+                .found(body[field].to_string())
+                .exchange(&e.resp.exchange);
         }
-        let values: Vec<&str> = body
-            .pointer("/imsx_codeMinor/imsx_codeMinorField")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|f| f["imsx_codeMinorFieldValue"].as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let values = super::http::code_minors(&body);
         for v in values.iter().filter(|v| !MINOR.contains(v)) {
             s.rec
                 .violation(

@@ -343,3 +343,29 @@ impl Drop for Pending<'_> {
         self.record(None, |_| {});
     }
 }
+
+/// The imsx_StatusInfo fields with a closed vocabulary, and the values each allows.
+pub(super) const STATUS_INFO_VOCABULARY: [(&str, &[&str]); 2] = [
+    ("imsx_codeMajor", &["failure", "processing", "success", "unsupported"]),
+    ("imsx_severity", &["error", "status", "warning"]),
+];
+
+/// The fields of an imsx_StatusInfo body outside their vocabulary: `(field, allowed values)`.
+pub(super) fn status_info_out_of_vocabulary(body: &serde_json::Value) -> Vec<(&'static str, &'static [&'static str])> {
+    STATUS_INFO_VOCABULARY
+        .into_iter()
+        .filter(|(field, allowed)| !body[*field].as_str().is_some_and(|v| allowed.contains(&v)))
+        .collect()
+}
+
+/// The codeMinor values of an imsx_StatusInfo body.
+pub(super) fn code_minors(body: &serde_json::Value) -> Vec<&str> {
+    body.pointer("/imsx_codeMinor/imsx_codeMinorField")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["imsx_codeMinorFieldValue"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -660,8 +660,6 @@ async fn wrong_methods(s: &mut Session<'_>, c: &mut Ctx) {
 /// `021`: every error response collected is an imsx_StatusInfo; also `007` for their labels.
 fn status_infos(s: &mut Session<'_>, c: &Ctx) {
     let id = c.check(ApiRule::StatusInfo);
-    const MAJOR: [&str; 4] = ["failure", "processing", "success", "unsupported"];
-    const SEVERITY: [&str; 3] = ["error", "status", "warning"];
     if c.errors.is_empty() {
         s.rec.skip(
             id,
@@ -701,26 +699,16 @@ fn status_infos(s: &mut Session<'_>, c: &Ctx) {
                 continue;
             }
         };
-        for (field, allowed) in [("imsx_codeMajor", &MAJOR[..]), ("imsx_severity", &SEVERITY[..])] {
-            if !body[field].as_str().is_some_and(|v| allowed.contains(&v)) {
-                s.rec
-                    .violation(id, format!("the error answer to {} has no valid {field}", e.what))
-                    .pointer(format!("/{field}"))
-                    .expected(format!("one of {}", allowed.join(", ")))
-                    .found(body[field].to_string())
-                    .exchange(&e.resp.exchange);
-            }
+        for (field, allowed) in super::http::status_info_out_of_vocabulary(&body) {
+            s.rec
+                .violation(id, format!("the error answer to {} has no valid {field}", e.what))
+                .pointer(format!("/{field}"))
+                .expected(format!("one of {}", allowed.join(", ")))
+                .found(body[field].to_string())
+                .exchange(&e.resp.exchange);
         }
         if let Some(minor) = e.minor {
-            let values: Vec<&str> = body
-                .pointer("/imsx_codeMinor/imsx_codeMinorField")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|f| f["imsx_codeMinorFieldValue"].as_str())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let values = super::http::code_minors(&body);
             if !values.contains(&minor) {
                 s.rec
                     .warning(
