@@ -38,6 +38,10 @@ pub struct Vector {
     /// The recipient the verifier expects (`--recipient`), for recipient-verification vectors.
     #[serde(default)]
     pub recipient: Option<String>,
+    /// In a verified directory, the vector is expected to stay unverified (a key behind a URL it may not fetch): a
+    /// pass or warn there must otherwise be verified in full.
+    #[serde(default)]
+    pub unverified: bool,
     /// What the official 1EdTech JSON Schema says about this vector (checked when the artefacts are present).
     #[serde(default)]
     pub official_schema: SchemaVerdict,

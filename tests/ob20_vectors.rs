@@ -110,23 +110,35 @@ const FILES: &[(&str, Build)] = &[
         pretty(&set)
     }),
     ("clr10/verification/signed-assertions-ok.json", |k| {
-        let clr = transcript()?;
-        let mut assertion = clr["assertions"][1].clone();
-        assertion["@context"] = CLR_CONTEXT.into();
-        assertion["verification"] = json!({"type": "Signed", "creator": format!("{REGISTRAR}/keys/1")});
-        let mut out = clr.clone();
-        if let Some(list) = out["assertions"].as_array_mut() {
-            list.remove(1);
-        }
-        out["signedAssertions"] = json!([text(k, assertion)?]);
-        pretty(&out)
+        pretty(&with_signed_assertion(k)?)
     }),
+    // The record above is hosted, so that it verifies as a whole too.
+    (
+        "clr10/site/ims/clr/v1p0/clrs/0e8d7c6b-5a49-4382-9170-a1b2c3d4e507.json",
+        |k| pretty(&with_signed_assertion(k)?),
+    ),
 ];
 
 const REGISTRAR: &str = "https://registrar.example.edu";
 const CLR_CONTEXT: &str = "https://purl.imsglobal.org/spec/clr/v1p0/context/clr_v1p0.jsonld";
 /// The id of the signed CLR the registrar's RevocationList lists.
 const CLR_REVOKED_ID: &str = "urn:uuid:0e8d7c6b-5a49-4382-9170-a1b2c3d4e5ff";
+
+/// A hosted transcript carrying one of its assertions as a signed assertion.
+fn with_signed_assertion(k: &JwtSigningKey) -> Result<Value, String> {
+    let clr = transcript()?;
+    let mut assertion = clr["assertions"][1].clone();
+    assertion["@context"] = CLR_CONTEXT.into();
+    assertion["verification"] = json!({"type": "Signed", "creator": format!("{REGISTRAR}/keys/1")});
+    let mut out = clr.clone();
+    if let Some(list) = out["assertions"].as_array_mut() {
+        list.remove(1);
+    }
+    out["id"] = format!("{REGISTRAR}/ims/clr/v1p0/clrs/0e8d7c6b-5a49-4382-9170-a1b2c3d4e507").into();
+    out["verification"] = json!({"type": "Hosted"});
+    out["signedAssertions"] = json!([text(k, assertion)?]);
+    Ok(out)
+}
 
 /// The transcript every CLR 1.0 vector starts from.
 fn transcript() -> Result<Value, String> {

@@ -87,6 +87,17 @@ fn vector_trial(v: &Vector) -> Result<(), Failed> {
                     .all(|s| s.unverified.as_deref().is_some_and(|u| u.starts_with("unsupported: ")))
         }
     };
+    // Where a directory is verified, a vector expected to pass or warn must be verified in full: an unverified one
+    // (a key or hosted document not reached) would pass here for the wrong reason.
+    let unverified: Vec<String> = subjects.iter().filter_map(|s| s.unverified.clone()).collect();
+    if v.verify_proofs && matches!(v.expect, Expect::Pass | Expect::Warn) && !v.unverified && !unverified.is_empty() {
+        return Err(format!(
+            "{}: expected verified, but unverified: {}",
+            v.description,
+            unverified.join("; ")
+        )
+        .into());
+    }
     if got != want || !expected_outcome {
         return Err(format!(
             "{}: expected {:?} tripping {:?}, got {} tripping {:?}\n{}",

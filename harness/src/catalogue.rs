@@ -20,6 +20,7 @@ pub mod ids {
     pub use crate::checks::format::ids::*;
     pub use crate::checks::jwt::ids::*;
     pub use crate::checks::ob20::ids::*;
+    pub use crate::checks::ob20_extensions::ids::*;
     pub use crate::checks::official_schema::ids::*;
     pub use crate::checks::proof::ids::*;
     pub use crate::checks::references::ids::*;
@@ -48,6 +49,7 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(checks::verification::CHECKS);
         v.extend_from_slice(checks::status::CHECKS);
         v.extend_from_slice(checks::ob20::CHECKS);
+        v.extend_from_slice(checks::ob20_extensions::CHECKS);
         v.extend_from_slice(checks::clr10::CHECKS);
         v.extend_from_slice(crate::api::checks::OAUTH);
         v.extend_from_slice(crate::api::checks::OB_API);

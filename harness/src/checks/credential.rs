@@ -17,7 +17,7 @@ declare_checks! {
     OB30_DM_001 = Check {
         id: "OB30-DM-001",
         title: "document is a credential this tool knows",
-        requirement: "A document contains exactly one credential: an OB 3.0 AchievementCredential or EndorsementCredential, or a CLR 2.0 ClrCredential.",
+        requirement: "A document contains exactly one credential: an OB 3.0 AchievementCredential or EndorsementCredential, a CLR 2.0 ClrCredential, or an Open Badges 2.0 (0.5–1.1 upgraded) or CLR 1.0 document.",
         spec_url: links::OB_FILE_FORMAT,
         level: Must,
         source: clr_reports::RuleSource::Normative,

@@ -13,6 +13,7 @@ pub mod format;
 pub mod jwt;
 pub mod legacy;
 pub mod ob20;
+pub mod ob20_extensions;
 pub mod official_schema;
 pub mod proof;
 pub mod references;

@@ -132,6 +132,8 @@ pub mod links {
         "https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/index.html#dataTypes";
     pub const OB2_VERIFY: &str =
         "https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/index.html#Verification";
+    pub const OB2_EXTENSIONS: &str =
+        "https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/extensions/index.html";
     pub const OB2_BAKING: &str = "https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/baking/index.html";
     pub const OB2_HISTORY: &str = "https://www.imsglobal.org/sites/default/files/Badges/OBv2p0Final/history/index.html";
     pub const CLR1: &str = "https://www.imsglobal.org/spec/clr/v1p0/";

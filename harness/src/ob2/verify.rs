@@ -207,9 +207,14 @@ impl Session<'_> {
     /// another id is not the one linked (and a profile could otherwise claim any issuer's identity).
     fn hosted_doc(&mut self, url: &str, name: &str) -> Result<Value, Step> {
         match self.json(url) {
-            Got::Json { value, exchange } => {
-                let declared = value.get("id").and_then(Value::as_str).unwrap_or_default();
-                if declared == url {
+            Got::Json { mut value, exchange } => {
+                let declared = value.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+                // An Open Badges 1.0 BadgeClass or Issuer has no @context and no id: it is known by its URL.
+                let ob1_node = declared.is_empty() && value.get("@context").is_none();
+                if ob1_node && let Some(o) = value.as_object_mut() {
+                    o.insert("id".into(), url.into());
+                }
+                if declared == url || ob1_node {
                     Ok(value)
                 } else {
                     Err(violated(
