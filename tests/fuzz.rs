@@ -304,17 +304,19 @@ fn lexers(rng: &mut Rng, seeds: &[&str]) {
 /// The seed inputs of a target: fixed vectors of its kind and generated documents.
 fn seeds(target: Target, settings: Settings) -> Vec<Vec<u8>> {
     let root = clr_harness_tests::repo_root().join("vectors/fixed");
-    let ext = match target {
-        Target::Json | Target::JsonLd => "json",
-        Target::Jws => "jwt",
-        Target::Png => "png",
-        Target::Svg => "svg",
+    // The OB 2.0 / CLR 1.0 signed vectors are `.jws`; baked and JSON ones share the other kinds' extensions.
+    let exts: &[&str] = match target {
+        Target::Json | Target::JsonLd => &["json"],
+        Target::Jws => &["jwt", "jws"],
+        Target::Png => &["png"],
+        Target::Svg => &["svg"],
         Target::Lexers => return Vec::new(),
     };
-    let mut out: Vec<Vec<u8>> = clr_harness_tests::files_under(&root, |p| p.extension().is_some_and(|e| e == ext))
-        .into_iter()
-        .filter_map(|p| std::fs::read(p).ok())
-        .collect();
+    let mut out: Vec<Vec<u8>> =
+        clr_harness_tests::files_under(&root, |p| p.extension().is_some_and(|e| exts.iter().any(|x| e == *x)))
+            .into_iter()
+            .filter_map(|p| std::fs::read(p).ok())
+            .collect();
     for i in 0..4 {
         let case = Case::random(Family::ALL[i % 2], &mut settings.gen_for("fuzz-seed", i));
         let doc = case.generate().doc;
