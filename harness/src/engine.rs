@@ -151,6 +151,11 @@ fn check_reference(id: &str, source: &str, baked: &Decoded, opts: &Options, out:
                     format!("the baked badge's hosted assertion {url} answered 404: it is not hosted"),
                 )
             };
+            if !opts.selection.selects(rule) {
+                let why = format!("{message} ({rule} is not selected in this run)");
+                out.push(not_observed(id, source, check, &why));
+                return;
+            }
             let mut finding = Finding::new(Outcome::Fail, message.clone());
             finding.expected = Some("200 with the assertion".into());
             finding.actual = Some(format!("HTTP {status}"));

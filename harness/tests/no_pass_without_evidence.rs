@@ -288,3 +288,19 @@ fn a_signed_clr1_record_of_an_unhosted_publisher_is_never_a_pass() {
     );
     assert_eq!(outcome_of(&subject, "CLR10-VER-004"), Outcome::Skip);
 }
+
+/// An extension node claiming a published extension with no requirements and an unknown one is not validated by
+/// the first: the unknown extension leaves the check a skip, never a pass.
+#[test]
+fn an_unknown_ob2_extension_is_never_validated_by_a_known_one() {
+    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors/fixed/ob20");
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(site.join("ok/assertion-embedded-ok.json")).expect("vector"))
+            .expect("JSON");
+    doc["badge"]["extensions:Mixed"] = json!({
+        "@context": "https://example.org/extensions/mixed/context.json",
+        "type": ["Extension", "extensions:RecipientProfile", "extensions:Unpublished"],
+    });
+    let (_, subject) = verdict(doc.to_string().into_bytes(), FetchPolicy::default(), false);
+    assert_eq!(outcome_of(&subject, "OB20-DM-017"), Outcome::Skip, "{subject:#?}");
+}

@@ -264,7 +264,13 @@ pub(super) async fn api(s: &mut Session<'_>, upload: Value) {
     let (a, b) = two_clrs(s, &upload);
     let posted = posts(s, &token, &a, &b, &mut errors).await;
     scope_probe(s, &list, &upload, &mut errors).await;
-    let all = get_clrs(s, &token, &list).await;
+    // The CLR last accepted must be in the set the provider returns.
+    let posted_ids: Vec<&str> = posted
+        .as_ref()
+        .and_then(|c| c.get("id").and_then(Value::as_str))
+        .into_iter()
+        .collect();
+    let all = get_clrs(s, &token, &list, &posted_ids).await;
     if let Some(all) = &all {
         paging(s, &token, &list, all).await;
     }
@@ -433,7 +439,7 @@ async fn scope_probe(s: &mut Session<'_>, list: &str, upload: &Value, errors: &m
 }
 
 /// getClrs (`007`) and the CLRs it returns (`008`); the ids in order, for paging.
-async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<String>> {
+async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str, posted: &[&str]) -> Option<Vec<String>> {
     let check = &ids::CLR10_API_007;
     let req = Req::new("GET", list)
         .bearer(token)
@@ -485,31 +491,77 @@ async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<St
             .found("absent")
             .exchange(&resp.exchange);
     }
-    let mut page = page_clrs(&body, "");
-    let mut received: Vec<(ReceivedClrDoc, String)> = page.drain(..).map(|d| (d, resp.exchange.clone())).collect();
-    // The rest of the set, following rel=next as a client would (a bounded number of pages).
-    let mut next = resp.header("Link").and_then(|l| crate::http::link_rel(l, "next"));
-    let mut pages = 1;
+    let mut received: Vec<(ReceivedClrDoc, String)> = page_clrs(&body)
+        .into_iter()
+        .map(|d| (d, resp.exchange.clone()))
+        .collect();
+    // The rest of the set, following rel=next as a client would: same origin only (the bearer token goes with it),
+    // each page judged, within bounds.
+    let mut next = next_page(s, list, &resp);
+    let mut seen_urls = vec![list.to_string()];
+    let mut cut_short = None;
     while let Some(url) = next.take() {
-        if pages >= MAX_PAGES {
-            s.rec.skip(
-                &ids::CLR10_API_009,
-                format!("the ClrSet runs past {MAX_PAGES} pages; the harness reads no further"),
-            );
+        if seen_urls.len() >= MAX_PAGES || received.len() >= MAX_ITEMS {
+            cut_short = Some(format!(
+                "the ClrSet runs past {MAX_PAGES} pages or {MAX_ITEMS} CLRs; the harness read no further"
+            ));
             break;
         }
-        pages += 1;
+        if seen_urls.contains(&url) {
+            s.rec
+                .violation(
+                    &ids::CLR10_API_009,
+                    "a rel=next link names a page already read (a loop)",
+                )
+                .at(format!("GET {url}"))
+                .expected("each next page once")
+                .found(url.clone());
+            cut_short = Some("the rel=next links loop".into());
+            break;
+        }
+        seen_urls.push(url.clone());
         let req = Req::new("GET", &url).bearer(token).header("Accept", "application/json");
-        let Some(more) = s.send(check, req).await else { break };
-        let Ok(body) = more.json() else { break };
-        received.extend(
-            page_clrs(&body, &format!(" (page {pages})"))
-                .into_iter()
-                .map(|d| (d, more.exchange.clone())),
-        );
-        next = more.header("Link").and_then(|l| crate::http::link_rel(l, "next"));
+        let Some(more) = s.send(check, req).await else {
+            cut_short = Some(format!("the next page {url} could not be read"));
+            break;
+        };
+        match (more.status, more.json()) {
+            (200, Ok(body)) if body.is_object() => {
+                received.extend(page_clrs(&body).into_iter().map(|d| (d, more.exchange.clone())));
+                next = next_page(s, &url, &more);
+            }
+            (status, _) => {
+                s.rec
+                    .violation(
+                        check,
+                        format!("the next page of getClrs answered {status}, not a ClrSet"),
+                    )
+                    .at(format!("GET {url} → {status}"))
+                    .expected("200 with a ClrSet")
+                    .found(truncate(&more.text()))
+                    .exchange(&more.exchange);
+                cut_short = Some("a next page was not a ClrSet".into());
+            }
+        }
     }
     let ids_seen: Vec<String> = received.iter().map(|(d, _)| d.id.clone()).collect();
+    if let Some(why) = cut_short {
+        // A set not read to its end is not evidence about the whole set.
+        for c in [&ids::CLR10_API_008, &ids::CLR10_API_009] {
+            s.rec.undetermined(c, why.clone());
+        }
+        return None;
+    }
+    for posted in posted {
+        if !ids_seen.iter().any(|i| i == posted) {
+            s.rec
+                .violation(check, "getClrs does not return a CLR the user just posted")
+                .at(format!("GET {list}"))
+                .expected(format!("a ClrSet holding {posted}"))
+                .found(format!("{} CLRs, not that one", ids_seen.len()))
+                .exchange(&resp.exchange);
+        }
+    }
     if received.is_empty() {
         s.rec.skip(&ids::CLR10_API_008, "getClrs returned no CLR to check");
     }
@@ -522,6 +574,33 @@ async fn get_clrs(s: &mut Session<'_>, token: &str, list: &str) -> Option<Vec<St
     Some(ids_seen)
 }
 
+/// The rel=next page of a getClrs answer, resolved against the URL it answered: only on the provider's own origin
+/// (the bearer token goes with the request); another origin is a violation of `009` and ends the read.
+fn next_page(s: &mut Session<'_>, current: &str, resp: &Resp) -> Option<String> {
+    let target = resp.header("Link").and_then(|l| crate::http::link_rel(l, "next"))?;
+    let resolved = url::Url::parse(current).ok()?.join(&target).ok()?;
+    let same_origin = |u: &url::Url| {
+        (
+            u.scheme().to_string(),
+            u.host_str().map(str::to_string),
+            u.port_or_known_default(),
+        )
+    };
+    if same_origin(&resolved) != same_origin(&s.base) {
+        s.rec
+            .violation(&ids::CLR10_API_009, "a rel=next link leaves the provider's origin")
+            .at(format!("GET {current} → header Link"))
+            .expected(format!("a next page on {}", s.base.origin().ascii_serialization()))
+            .found(resolved.to_string())
+            .exchange(&resp.exchange);
+        return None;
+    }
+    Some(resolved.to_string())
+}
+
+/// CLRs of a ClrSet read at most.
+const MAX_ITEMS: usize = 10_000;
+
 /// Pages of getClrs read at most (the full read and the paging walk each).
 const MAX_PAGES: usize = 50;
 
@@ -533,7 +612,7 @@ struct ReceivedClrDoc {
 }
 
 /// The CLRs of a ClrSet page, objects and signed ones; a CLR object without its own @context gets the set's.
-fn page_clrs(body: &Value, page: &str) -> Vec<ReceivedClrDoc> {
+fn page_clrs(body: &Value) -> Vec<ReceivedClrDoc> {
     let mut out = Vec::new();
     for (i, c) in body
         .get("clrs")
@@ -550,7 +629,7 @@ fn page_clrs(body: &Value, page: &str) -> Vec<ReceivedClrDoc> {
         }
         out.push(ReceivedClrDoc {
             id: c.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
-            pointer: format!("/clrs/{i}{page}"),
+            pointer: format!("/clrs/{i}"),
             bytes: doc.to_string().into_bytes(),
         });
     }
@@ -568,7 +647,7 @@ fn page_clrs(body: &Value, page: &str) -> Vec<ReceivedClrDoc> {
             .unwrap_or_default();
         out.push(ReceivedClrDoc {
             id,
-            pointer: format!("/signedClrs/{i}{page}"),
+            pointer: format!("/signedClrs/{i}"),
             bytes: text.as_bytes().to_vec(),
         });
     }
@@ -585,13 +664,15 @@ async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {
     let limit = all.len().div_ceil(20).max(1);
     let mut seen = Vec::new();
     let mut offset = 0usize;
-    for _ in 0..MAX_PAGES {
+    let mut pages = 0;
+    while pages < MAX_PAGES {
+        pages += 1;
         let u = format!("{list}?limit={limit}&offset={offset}");
         let req = Req::new("GET", &u).bearer(token).header("Accept", "application/json");
         let Some(resp) = s.send(check, req).await else { return };
         s.rec.evaluated(check);
         let body = resp.json().unwrap_or(Value::Null);
-        let page: Vec<String> = page_clrs(&body, "").into_iter().map(|d| d.id).collect();
+        let page: Vec<String> = page_clrs(&body).into_iter().map(|d| d.id).collect();
         if page.len() > limit {
             s.rec
                 .violation(
@@ -634,6 +715,14 @@ async fn paging(s: &mut Session<'_>, token: &str, list: &str, all: &[String]) {
         if offset >= all.len() {
             break;
         }
+    }
+    if pages == MAX_PAGES && offset < all.len() {
+        // A provider may serve fewer than `limit` a page; past the bound the walk is not evidence either way.
+        s.rec.undetermined(
+            check,
+            format!("the walk stopped after {MAX_PAGES} pages before the end of the set"),
+        );
+        return;
     }
     let (mut want, mut got) = (all.to_vec(), seen);
     want.sort();

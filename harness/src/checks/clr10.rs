@@ -724,13 +724,14 @@ fn recipients_are_the_learner(doc: &Doc, ctx: &mut Ctx) {
             recipients.push((Ptr::root().key("signedAssertions").index(i), r));
         }
     }
-    let any = !recipients.is_empty();
+    let mut any = false;
     for (at, r) in &recipients {
         let ty = r.get("type").and_then(Value::as_str).unwrap_or_default();
         if !IDENTITY_TYPES.contains(&ty) {
             // Not a learner property at all: CLR10-DM-009's finding.
             continue;
         }
+        any = true;
         match learner.get(ty).and_then(Value::as_str) {
             Some(value) => recipient_matches(ctx, r, at, ty, value),
             None => {

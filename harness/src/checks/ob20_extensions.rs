@@ -105,6 +105,7 @@ fn extensions(doc: &Doc, ctx: &mut Ctx) {
         ctx.not_applicable("no Extension objects");
         return;
     }
+    let truncated = nodes.len() > MAX_NODES;
     let mut unknown = Vec::new();
     for (ptr, node) in nodes.iter().take(MAX_NODES) {
         let types: Vec<&str> = node.get("type").and_then(type_values).unwrap_or_default();
@@ -115,37 +116,51 @@ fn extensions(doc: &Doc, ctx: &mut Ctx) {
                 .found(format!("{types:?}"));
             continue;
         }
-        let Some(known) = PUBLISHED.iter().find(|p| others.iter().any(|t| p.types.contains(t))) else {
-            unknown.push(others.join(", "));
-            continue;
-        };
-        for prop in known.required {
-            if node.get(*prop).is_none_or(Value::is_null) {
-                ctx.violation(ptr, format!("the {} extension has no {prop}", known.types[0]))
-                    .expected(format!("a {prop} (required by the extension's schema)"))
-                    .found("absent");
-            }
-        }
-        for prop in known.urls {
-            if let Some(v) = node.get(*prop).and_then(Value::as_str)
-                && http_url(v).is_err()
-            {
-                ctx.violation(
-                    &ptr.key(prop),
-                    format!("the {} extension's {prop} is not a URL", known.types[0]),
-                )
-                .expected("an http(s) URL")
-                .found(v.to_string());
+        // Every type the node claims is judged: one known type must not vouch for another, unknown one.
+        for t in others {
+            match PUBLISHED.iter().find(|p| p.types.contains(&t)) {
+                Some(known) => required(ctx, ptr, node, known),
+                None => unknown.push(t.to_string()),
             }
         }
     }
-    if !unknown.is_empty() && ctx.findings_len() == 0 {
+    if ctx.findings_len() == 0 && (truncated || !unknown.is_empty()) {
         unknown.sort();
         unknown.dedup();
-        ctx.skipped(format!(
-            "not validated: no embedded rules for the extension(s) {} (their schemas are not fetched)",
-            unknown.join("; ")
-        ));
+        let mut why = Vec::new();
+        if !unknown.is_empty() {
+            why.push(format!(
+                "no embedded rules for the extension(s) {} (their schemas are not fetched)",
+                unknown.join("; ")
+            ));
+        }
+        if truncated {
+            why.push(format!("only the first {MAX_NODES} Extension objects were looked at"));
+        }
+        ctx.skipped(format!("not validated: {}", why.join("; ")));
+    }
+}
+
+/// What a published extension requires of one node: its required properties, and URLs where it wants URLs.
+fn required(ctx: &mut Ctx, ptr: &Ptr, node: &Value, known: &Published) {
+    for prop in known.required {
+        if node.get(*prop).is_none_or(Value::is_null) {
+            ctx.violation(ptr, format!("the {} extension has no {prop}", known.types[0]))
+                .expected(format!("a {prop} (required by the extension's schema)"))
+                .found("absent");
+        }
+    }
+    for prop in known.urls {
+        if let Some(v) = node.get(*prop).and_then(Value::as_str)
+            && http_url(v).is_err()
+        {
+            ctx.violation(
+                &ptr.key(prop),
+                format!("the {} extension's {prop} is not a URL", known.types[0]),
+            )
+            .expected("an http(s) URL")
+            .found(v.to_string());
+        }
     }
 }
 

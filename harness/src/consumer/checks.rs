@@ -848,9 +848,11 @@ fn scope_needed(inbound: &Inbound, e: &Exchange) -> Option<String> {
         ("GET", "/profile") => "profile.readonly",
         ("PUT", "/profile") => "profile.update",
         // The CLR 1.0 API's operations and scopes.
-        ("POST", "/clrs") => "replace",
-        ("GET", path) if path == "/clrs" || path.starts_with("/clrs/") => "readonly",
-        ("DELETE", path) if path.starts_with("/clrs/") => "delete",
+        ("POST", "/clrs") if base.ends_with("/ims/clr/v1p0") => "replace",
+        ("GET", path) if base.ends_with("/ims/clr/v1p0") && (path == "/clrs" || path.starts_with("/clrs/")) => {
+            "readonly"
+        }
+        ("DELETE", path) if base.ends_with("/ims/clr/v1p0") && path.starts_with("/clrs/") => "delete",
         _ => return None,
     };
     Some(format!("https://purl.imsglobal.org/spec/{family}/scope/{operation}"))

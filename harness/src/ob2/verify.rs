@@ -707,17 +707,50 @@ fn key_document(s: &mut Session, id: &str, issuer: &Result<Value, Step>) -> Resu
             )),
         });
     }
-    if let Ok(f) = s.get(
+    // One fetch: a CryptographicKey document, or (Open Badges 1.x) the bare PEM the verify URL named.
+    let fetched = s.get(
         id,
         "application/ld+json, application/json, application/x-pem-file, text/plain",
-    ) && serde_json::from_slice::<Value>(&f.bytes).is_err()
-        && let Ok(text) = std::str::from_utf8(&f.bytes)
-        && text.contains("-----BEGIN")
-    {
-        // Open Badges 1.x published the key as a bare PEM at the verify URL.
-        return Ok(json!({"id": id, "publicKeyPem": text}));
+    );
+    let f = match fetched {
+        Ok(f) => f,
+        Err(Step::Violated(p)) if p.found == "HTTP 410" => {
+            return Err(violated(
+                format!("the key {id} answered 410 Gone (the issuer withdrew it)"),
+                "200 OK",
+                "HTTP 410",
+            ));
+        }
+        Err(step) => return Err(step),
+    };
+    match serde_json::from_slice::<Value>(&f.bytes) {
+        Ok(key) if key.is_object() => {
+            let declared = key.get("id").and_then(Value::as_str).unwrap_or_default();
+            if declared == id {
+                Ok(key)
+            } else {
+                Err(violated(
+                    format!("the CryptographicKey served at {id} declares another id"),
+                    id.to_string(),
+                    if declared.is_empty() {
+                        "no id".to_string()
+                    } else {
+                        declared.to_string()
+                    },
+                )
+                .shown_by(&f.exchange_id))
+            }
+        }
+        _ => match std::str::from_utf8(&f.bytes) {
+            Ok(text) if text.contains("-----BEGIN") => Ok(json!({"id": id, "publicKeyPem": text})),
+            _ => Err(violated(
+                format!("{id} answered neither a CryptographicKey nor a PEM public key"),
+                "a CryptographicKey (JSON-LD) or a PEM public key",
+                format!("{} bytes", f.bytes.len()),
+            )
+            .shown_by(&f.exchange_id)),
+        },
     }
-    s.hosted_doc(id, "CryptographicKey")
 }
 
 /// Checks a signed document's JWS with its creator key, and that the issuer's hosted Profile lists that key.
