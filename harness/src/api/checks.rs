@@ -356,7 +356,7 @@ pub mod clr10 {
         CLR10_API_005 = rfc_check("CLR10-API-005", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "invalid tokens are refused",
             "getClrs with an unknown access token answers 401.");
         CLR10_API_006 = rfc_check("CLR10-API-006", "https://www.rfc-editor.org/rfc/rfc6749#section-7", "scopes are enforced",
-            "postClr with a token holding only the readonly scope is refused (MUST), with 403 (SHOULD).");
+            "postClr and deleteClr with a token holding only the readonly scope are refused (MUST), with 403 (SHOULD).");
         CLR10_API_007 = api_check("CLR10-API-007", Must, Schema, "getClrs answers a ClrSet",
             "getClrs answers 200 with a ClrSet: an object with @context and only clrs (CLR objects) and signedClrs (compact JWS) besides id and type, each an array.");
         CLR10_API_008 = api_check("CLR10-API-008", Must, Normative, "returned CLRs pass the data model",

@@ -264,6 +264,7 @@ pub(super) async fn api(s: &mut Session<'_>, upload: Value) {
     let (a, b) = two_clrs(s, &upload);
     let posted = posts(s, &token, &a, &b, &mut errors).await;
     scope_probe(s, &list, &upload, &mut errors).await;
+    delete_scope_probe(s, &token, &b, &mut errors).await;
     // The CLR last accepted must be in the set the provider returns.
     let posted_ids: Vec<&str> = posted
         .as_ref()
@@ -434,6 +435,58 @@ async fn scope_probe(s: &mut Session<'_>, list: &str, upload: &Value, errors: &m
                 .expected("403 (the replace scope is needed)")
                 .found(status.to_string())
                 .exchange(&resp.exchange);
+        }
+    }
+}
+
+/// deleteClr of a CLR the user holds with a token holding only the readonly scope must be refused (`006`); when the
+/// provider deletes it anyway, the harness posts it again, so the later steps see the set they expect.
+async fn delete_scope_probe(s: &mut Session<'_>, token: &str, clr: &Value, errors: &mut Vec<ErrorResp>) {
+    let check = &ids::CLR10_API_006;
+    let Some(ro) = s.readonly.clone() else { return };
+    let id = clr.get("id").and_then(Value::as_str).unwrap_or_default();
+    let u = url(s, &format!("/clrs/{}", id_segment(id)));
+    let Some(resp) = s.send(check, Req::new("DELETE", &u).bearer(&ro.access)).await else {
+        return;
+    };
+    s.rec.evaluated(check);
+    match resp.status {
+        403 => errors.push(ErrorResp {
+            resp,
+            what: "deleteClr with a readonly token".into(),
+            minor: Some("forbidden"),
+        }),
+        400..=499 => {
+            s.rec
+                .warning(
+                    check,
+                    format!(
+                        "deleteClr with a readonly token was refused with {}, not 403",
+                        resp.status
+                    ),
+                )
+                .at(format!("DELETE {u} → {}", resp.status))
+                .expected("403")
+                .found(resp.status.to_string())
+                .exchange(&resp.exchange);
+        }
+        status => {
+            s.rec
+                .violation(
+                    check,
+                    format!("deleteClr with a token holding only the readonly scope answered {status}"),
+                )
+                .at(format!("DELETE {u} → {status}"))
+                .expected("403 (the delete scope is needed)")
+                .found(status.to_string())
+                .exchange(&resp.exchange);
+            if (200..300).contains(&status) {
+                let list = url(s, "/clrs");
+                let again = Req::new("POST", &list)
+                    .bearer(token)
+                    .body("application/json", payload(clr));
+                let _ = s.send(check, again).await;
+            }
         }
     }
 }

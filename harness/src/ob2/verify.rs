@@ -932,10 +932,22 @@ fn revocation_list(s: &mut Session, doc: &Value, id: &str, issuer: &Result<Value
             return Step::Skipped(format!("the revocation list could not be read: {}", step_reason(&step)));
         }
     };
+    let uid = doc.get("uid").and_then(Value::as_str);
     let Some(entries) = list.get("revokedAssertions") else {
+        // Open Badges 1.0 revocation lists map each revoked badge's uid to the reason.
+        if let Some(uid) = uid.filter(|_| list.get("@context").is_none()) {
+            return match list.get(uid).and_then(Value::as_str) {
+                Some(reason) => violated(
+                    format!("the badge's uid {uid} is in the issuer's revocation list {url}: {reason}"),
+                    "a uid the revocation list does not name",
+                    format!("revoked ({reason})"),
+                )
+                .shown_by(&exchange),
+                None => Step::Holds(format!("the uid is not in the OB 1.0 revocation list {url}")),
+            };
+        }
         return Step::Skipped(format!("the revocation list {url} has no revokedAssertions"));
     };
-    let uid = doc.get("uid").and_then(Value::as_str);
     for entry in items(entries) {
         let listed = match entry {
             Value::String(s) => s == id,
@@ -975,7 +987,23 @@ fn hosted_assertions(s: &mut Session, doc: &Value, report: &mut Report) {
         let id = a.get("id").and_then(Value::as_str).unwrap_or_default();
         // A served copy may carry the CLR's @context of its own; the comparison ignores it.
         let (served, revoked) = hosted_copy(s, a, id, &ptr);
-        report.assertions.push((ptr, revoked.unwrap_or(served)));
+        // Served at its id and not revoked: the id must also lie in its issuer's hosting policy.
+        let step = match (revoked, served) {
+            (Some(r), _) => r,
+            (None, held @ Step::Holds(_)) => {
+                let issuer = hosted_profile(s, a.pointer("/achievement/issuer"), "achievement's issuer");
+                match scope(id, &issuer, Kind::ClrAssertion) {
+                    Step::Violated(p) => Step::Violated(Problem {
+                        at: Some(ptr.key("id")),
+                        ..p
+                    }),
+                    Step::Skipped(why) => Step::Skipped(why),
+                    _ => held,
+                }
+            }
+            (None, other) => other,
+        };
+        report.assertions.push((ptr, step));
     }
 }
 
@@ -983,6 +1011,33 @@ fn hosted_assertions(s: &mut Session, doc: &Value, report: &mut Report) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_ob1_revocation_list_names_revoked_badges_by_uid() {
+        let dir = std::env::temp_dir().join(format!("clr-ob1-revocations-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(dir.join("revocations.json"), br#"{"badge-7": "Awarded in error."}"#).expect("write");
+        let mut policy = crate::fetch::FetchPolicy::default();
+        policy.url_map.add("https://issuer.example.org", &dir);
+        let net = Net::new(policy).expect("net");
+        let mut s = Session {
+            net: &net,
+            fetches: 0,
+            cache: BTreeMap::new(),
+            until: None,
+        };
+        let issuer = Ok(
+            json!({"id": "https://issuer.example.org/org", "revocationList": "https://issuer.example.org/revocations"}),
+        );
+        let revoked = revocation_list(&mut s, &json!({"uid": "badge-7"}), "_:b0", &issuer);
+        assert!(
+            matches!(revoked, Step::Violated(ref p) if p.message.contains("Awarded in error")),
+            "{revoked:?}"
+        );
+        let kept = revocation_list(&mut s, &json!({"uid": "badge-8"}), "_:b0", &issuer);
+        assert!(matches!(kept, Step::Holds(_)), "{kept:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn the_hosting_policy_defaults_to_the_issuer_origin_and_honours_starts_with() {
