@@ -526,14 +526,41 @@ fn documents_of_other_standards_are_unsupported_not_failed() {
     let dir = temp_dir("unsupported");
     let case = write(
         &dir,
-        "package.json",
-        br#"{"CFDocument": {"identifier": "5d3c2b1a-0f9e-4d8c-b7a6-958473625140"}, "CFItems": []}"#,
+        "framework.jsonld",
+        br#"{"@context": "https://purl.imsglobal.org/spec/case/v1p0/context/imscasev1p0_context_v1p0.jsonld", "type": "CFDocument"}"#,
     );
     let out = run(&["validate", case.to_str().unwrap()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(5), "{t}");
-    assert!(t.contains("a CASE 1.0 framework document"), "names what it is: {t}");
+    assert!(
+        t.contains("CASE framework document in its JSON-LD form"),
+        "names what it is: {t}"
+    );
     assert!(!t.contains("fail OB30-DM-001"), "no OB 3.0 failure: {t}");
+}
+
+#[test]
+fn case_documents_are_validated_under_either_profile() {
+    let vectors = root().join("vectors/fixed/case10");
+    let ok = run(&["validate", vectors.join("ok/package-ok.json").to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let opensalt_style = vectors.join("dm/package-item-with-document-link-fail.json");
+    let strict = run(&["validate", opensalt_style.to_str().unwrap()]);
+    let t = text(&strict);
+    assert_eq!(strict.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("CASE-DM-004") && t.contains("/CFItems/0/CFDocumentURI"),
+        "located: {t}"
+    );
+    let interop = run(&[
+        "validate",
+        opensalt_style.to_str().unwrap(),
+        "--case-profile",
+        "interop",
+    ]);
+    let t = text(&interop);
+    assert_eq!(interop.status.code(), Some(0), "a warning under interop: {t}");
+    assert!(t.contains("tolerated by the interop profile"), "{t}");
 }
 
 #[test]

@@ -29,9 +29,38 @@ fn the_embedded_run_passes_every_check_and_writes_every_format() {
         .collect();
     assert_eq!(
         providers.len(),
-        4,
-        "the OAuth server and the OB 3.0, CLR 2.0 and CLR 1.0 APIs"
+        5,
+        "the OAuth server, the OB 3.0, CLR 2.0 and CLR 1.0 APIs, and the CASE server"
     );
+    let case = providers
+        .iter()
+        .find(|s| s["id"] == "provider-case10")
+        .expect("the CASE server is tested");
+    assert_eq!(
+        case["results"].as_array().map(Vec::len),
+        Some(clr_harness::api::case10::CHECKS.len())
+    );
+    // The mock issuer's CASE alignments resolve against the CASE server: an OB 3.0 competency badge (by resolver
+    // uri) and the CLR 1.0 transcript's course (by CASE API URL).
+    let resolved: Vec<&str> = r["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .filter(|s| {
+            s["results"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["check"] == "CASE-ALIGN-001" && c["outcome"] == "pass")
+        })
+        .filter_map(|s| s["detected"]["kind"].as_str())
+        .collect();
+    for kind in ["ob30-achievement-credential", "clr10-clr"] {
+        assert!(
+            resolved.contains(&kind),
+            "a {kind} with a resolved CASE alignment: {resolved:?}"
+        );
+    }
     let results: Vec<&serde_json::Value> = providers
         .iter()
         .flat_map(|s| s["results"].as_array().expect("results"))

@@ -104,6 +104,33 @@ impl Embedded {
         t
     }
 
+    /// The CASE server as a target (`specs = ["case10"]`, strict profile).
+    pub fn case_target(&self) -> Target {
+        let mut t = Target::new(&self.servers.case.base_url);
+        t.specs = vec![ApiSpec::Case10];
+        t.tls.ca_pem.extend(self.servers.ca_pem.clone());
+        t
+    }
+
+    /// Runs the CASE checks against the CASE server: its subject, the packages it served (children of it), and
+    /// the exchanges, recorded as `recording` says.
+    pub async fn judge_case_server(
+        &self,
+        selection: &Selection,
+        strict: bool,
+        recording: clr_harness::redact::Recording,
+    ) -> (Vec<Subject>, Vec<Exchange>) {
+        let target = self.case_target();
+        let run = clr_harness::api::run_with(&target, Vec::new(), &Hooks::default(), &|_| {}, recording).await;
+        let exchanges = run.exchanges.clone();
+        let opts = Options {
+            selection: selection.clone(),
+            strict,
+            ..Options::default()
+        };
+        (clr_harness::api::into_subjects(run, &opts), exchanges)
+    }
+
     /// The provider's clock, for the expiry checks.
     pub fn hooks(&self) -> Hooks {
         let provider = self.servers.provider_state.clone();

@@ -10,8 +10,10 @@ use crate::checks;
 /// Every check as a typed constant, e.g. `ids::OB30_PRF_005`. API checks are named per family through
 /// [`crate::api::checks::ApiRule`].
 pub mod ids {
+    pub use crate::api::checks::case10::ids::*;
     pub use crate::api::checks::clr10::ids::*;
     pub use crate::api::checks::ids::*;
+    pub use crate::checks::case10::ids::*;
     pub use crate::checks::classes::ids::*;
     pub use crate::checks::clr::ids::*;
     pub use crate::checks::clr10::ids::*;
@@ -51,10 +53,12 @@ pub fn all() -> &'static [Check] {
         v.extend_from_slice(checks::ob20::CHECKS);
         v.extend_from_slice(checks::ob20_extensions::CHECKS);
         v.extend_from_slice(checks::clr10::CHECKS);
+        v.extend_from_slice(checks::case10::CHECKS);
         v.extend_from_slice(crate::api::checks::OAUTH);
         v.extend_from_slice(crate::api::checks::OB_API);
         v.extend_from_slice(crate::api::checks::CLR_API);
         v.extend_from_slice(crate::api::checks::clr10::CHECKS);
+        v.extend_from_slice(crate::api::checks::case10::CHECKS);
         v.extend_from_slice(crate::consumer::checks::CHECKS);
         v.extend_from_slice(crate::verifier::checks::CHECKS);
         v

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use crate::datamodel::Class;
 use crate::json::type_values;
-use crate::ob2;
 use crate::vocab::{VC_V1_CONTEXT, VC_V2_CONTEXT};
+use crate::{case, ob2};
 
 /// The credential kinds the data-model checks know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -22,6 +22,8 @@ pub enum DocKind {
     Clr,
     /// An Open Badges 2.0 (or upgraded 0.5–1.1) or CLR 1.0 document ([`crate::ob2`]).
     Legacy(ob2::Kind),
+    /// A CASE 1.0 framework document ([`crate::case`]).
+    Case(case::Kind),
 }
 
 impl DocKind {
@@ -32,7 +34,7 @@ impl DocKind {
             DocKind::Achievement => Some(Class::AchievementCredential),
             DocKind::Endorsement => Some(Class::EndorsementCredential),
             DocKind::Clr => Some(Class::ClrCredential),
-            DocKind::Legacy(_) => None,
+            DocKind::Legacy(_) | DocKind::Case(_) => None,
         }
     }
 
@@ -42,6 +44,7 @@ impl DocKind {
             DocKind::Endorsement => "ob30-endorsement-credential",
             DocKind::Clr => "clr20-clr-credential",
             DocKind::Legacy(k) => k.slug(),
+            DocKind::Case(k) => k.slug(),
         }
     }
 
@@ -51,6 +54,7 @@ impl DocKind {
             DocKind::Endorsement => "OB 3.0 EndorsementCredential",
             DocKind::Clr => "CLR 2.0 ClrCredential",
             DocKind::Legacy(k) => k.label(),
+            DocKind::Case(k) => k.label(),
         }
     }
 }
@@ -126,6 +130,21 @@ pub fn detect(doc: &Value) -> Detected {
                 kind: kind.slug().to_string(),
                 vcdm: None,
                 reason: legacy.reason,
+            },
+        };
+    }
+    if let Some((k, reason)) = case::detect(doc) {
+        let kind = DocKind::Case(k);
+        return Detected {
+            kind: Some(kind),
+            ob_version: None,
+            unsupported: None,
+            vcdm: Vcdm::V2,
+            detection: Detection {
+                label: kind.label().to_string(),
+                kind: kind.slug().to_string(),
+                vcdm: None,
+                reason,
             },
         };
     }
@@ -284,7 +303,7 @@ fn unsupported_kind(doc: &Value) -> Option<String> {
             class(&["Clr", "ClrSet", "Assertion", "Achievement"], "document")
         ))
     } else if types.contains(&"CFDocument") || types.contains(&"CFPackage") || has("CFDocument") || has("CFItems") {
-        Some("a CASE 1.0 framework document".into())
+        Some("a CASE framework document in its JSON-LD form (validate the REST API's JSON form: a CFPackage, CFDocument or CFItem)".into())
     } else if types.contains(&"VerifiablePresentation") {
         Some("a Verifiable Presentation (validate the credentials inside it one by one)".into())
     } else if has("uid") && has("recipient") && has("badge") && has("verify") {
@@ -377,10 +396,13 @@ mod tests {
     #[test]
     fn documents_of_standards_not_checked_yet_are_named_as_unsupported() {
         for (doc, named) in [
-            (json!({"CFDocument": {}, "CFItems": []}), "a CASE 1.0 framework"),
             (
                 json!({"@context": "https://w3id.org/openbadges/v2", "type": "Extension"}),
                 "an Open Badges 2.0 Extension",
+            ),
+            (
+                json!({"@context": "https://purl.imsglobal.org/spec/case/v1p0/context/imscasev1p0_context_v1p0.jsonld", "type": "CFDocument"}),
+                "CASE framework document in its JSON-LD form",
             ),
         ] {
             let d = detect(&doc);
@@ -388,6 +410,18 @@ mod tests {
             let what = d.unsupported.unwrap_or_default();
             assert!(what.contains(named), "{doc}: {what}");
             assert_eq!(d.detection.kind, "unsupported");
+        }
+    }
+
+    #[test]
+    fn case_documents_are_known_by_their_members() {
+        for (doc, kind) in [
+            (json!({"CFDocument": {}, "CFItems": []}), case::Kind::Package),
+            (json!({"identifier": "x", "fullStatement": "y"}), case::Kind::Item),
+            (json!({"CFPackageURI": {}, "title": "t"}), case::Kind::Document),
+            (json!({"CFDocuments": []}), case::Kind::DocumentSet),
+        ] {
+            assert_eq!(detect(&doc).kind, Some(DocKind::Case(kind)), "{doc}");
         }
     }
 

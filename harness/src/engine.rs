@@ -50,6 +50,8 @@ pub struct Options<'a> {
     /// Limits on JSON-LD canonicalization. Its `until`, when set, is the run's deadline: verification stops there
     /// (the credentials not verified by then are unverified, never passed).
     pub budget: crate::jsonld::canon::Budget,
+    /// How strictly CASE documents are held to the OpenAPI.
+    pub case_profile: crate::case::Profile,
 }
 
 /// An input ready for checking, or the reason it could not be obtained.
@@ -105,6 +107,45 @@ pub fn check_bytes(id: &str, source: &str, bytes: &[u8], opts: &Options, out: &m
             check_decoded(id, source, source, &decoded, &scope, opts, out);
         }
     }
+}
+
+/// The CASE data-model checks (`CASE-DM-*`, as `opts` selects them) on a CASE object read as `kind`: what a CASE
+/// server's endpoints answer is judged by the same checks as a document given to `validate`, whatever its shape
+/// would be detected as.
+pub fn judge_case(value: &Value, kind: crate::case::Kind, opts: &Options) -> Vec<CheckResult> {
+    let env = crate::verify::Env::default();
+    let doc = Doc {
+        root: value,
+        kind: detect::DocKind::Case(kind),
+        vcdm: detect::Vcdm::V2,
+        walk: Walk::default(),
+        env: &env,
+        proofs: None,
+        services: None,
+        legacy: None,
+        case: Some(crate::check::CaseDoc {
+            kind,
+            walk: crate::case::model::Walk::new(value, kind.entity()),
+            profile: opts.case_profile,
+        }),
+        alignments: None,
+    };
+    let mut results = Vec::new();
+    for check in opts.selection.selected().filter(|c| c.applies(doc.kind)) {
+        let Runner::Document(run) = check.runner else {
+            continue;
+        };
+        let ran = guarded(|| {
+            let mut ctx = Ctx::new(check, Ptr::root());
+            run(&doc, &mut ctx);
+            ctx.finish()
+        });
+        results.push(match ran {
+            Ok(collected) => collected.result(opts.strict),
+            Err(bug) => harness_bug(check, &bug),
+        });
+    }
+    results
 }
 
 /// A baked OB 2.0 / 1.x image that names its hosted assertion by URL: the assertion is fetched under the run's
@@ -334,22 +375,52 @@ fn check_value(
             }
             None => None,
         };
+        let walk = vc_class.map(|c| Walk::new(value, c)).unwrap_or_default();
+        let legacy_walk = legacy_kind.map(|k| ob2::model::Walk::new(value, k.class()));
+        // Alignments to CASE are resolved in the gather phase too; embedded credentials resolve their own.
+        let wants_alignments = crate::checks::case10::CHECKS
+            .iter()
+            .any(|c| c.applies(kind) && opts.selection.selects(c.id));
+        let alignments = opts.net.filter(|_| !out_of_time && wants_alignments).map(|net| {
+            let embedded: Vec<Ptr> = match &legacy_walk {
+                Some(l) => l.embedded.iter().map(|e| e.ptr.clone()).collect(),
+                None => walk.embedded.iter().map(|e| e.ptr.clone()).collect(),
+            };
+            guarded(|| crate::case::align::gather(value, &embedded, net, opts.budget.until))
+        });
+        let alignments = match alignments {
+            Some(Ok(r)) => Some(r),
+            Some(Err(bug)) => {
+                verifier_bug.get_or_insert(bug);
+                None
+            }
+            None => None,
+        };
         let doc = Doc {
             root: value,
             kind,
             vcdm: detected.vcdm,
-            walk: vc_class.map(|c| Walk::new(value, c)).unwrap_or_default(),
+            walk,
             env: &opts.env,
             proofs: proofs.as_ref(),
             services: services.as_ref(),
-            legacy: legacy_kind.map(|k| crate::check::Legacy {
+            legacy: legacy_kind.zip(legacy_walk).map(|(k, walk)| crate::check::Legacy {
                 kind: k,
-                walk: ob2::model::Walk::new(value, k.class()),
+                walk,
                 version: detected.ob_version,
                 upgrade: upgraded.as_ref().map(|u| u.changes.as_slice()),
                 jws: jws.is_some(),
                 verified: legacy_report.as_ref(),
             }),
+            case: match kind {
+                detect::DocKind::Case(k) => Some(crate::check::CaseDoc {
+                    kind: k,
+                    walk: crate::case::model::Walk::new(value, k.entity()),
+                    profile: opts.case_profile,
+                }),
+                _ => None,
+            },
+            alignments: alignments.as_ref(),
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
             if let Some(bug) = verifier_bug.as_ref().filter(|_| check.establishes_authenticity()) {

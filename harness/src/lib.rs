@@ -15,6 +15,7 @@
 //! (`tests/module_layers.rs` keeps the picture free of cycles).
 
 pub mod api;
+pub mod case;
 pub mod catalogue;
 pub mod check;
 pub mod checks;

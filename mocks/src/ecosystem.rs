@@ -43,7 +43,8 @@ pub struct Ecosystem {
 }
 
 impl Ecosystem {
-    /// Starts every server over https with a CA generated now; `faults` apply to the provider.
+    /// Starts every server over https with a CA generated now; `faults` apply to the provider (the `case-*` ones to
+    /// the CASE server).
     pub async fn start(seed: u64, faults: Faults) -> Result<Ecosystem, EcosystemError> {
         Ecosystem::start_with(seed, faults, true).await
     }
@@ -66,7 +67,13 @@ impl Ecosystem {
         auto_consent: bool,
     ) -> Result<Ecosystem, EcosystemError> {
         let ca = if https { Some(MockCa::generate()?) } else { None };
-        let case = case::spawn_on(server::bind(0).await?, case::Framework::seeded(seed), ca.as_ref()).await?;
+        let case = case::spawn_with_faults(
+            server::bind(0).await?,
+            case::Framework::seeded(seed),
+            ca.as_ref(),
+            faults.clone(),
+        )
+        .await?;
         let (issuer, issuer_state) =
             issuer::spawn_on(server::bind(0).await?, seed, Some(&case.base_url), ca.as_ref()).await?;
         let (id, username, password) = USER;

@@ -96,6 +96,39 @@ faults! {
     Clr10ReturnedInvalid = "clr10-returned-invalid": "getClrs returns each CLR without its publisher",
     Clr10UnknownClrFound = "clr10-unknown-clr-found": "getClr of an id the user does not hold answers 200 with an empty CLR",
     Clr10DeleteKeeps = "clr10-delete-keeps": "deleteClr answers 204 but keeps the CLR",
+    CaseDocumentsBareArray = "case-documents-bare-array":
+        "CASE: getAllCFDocuments without query parameters answers a bare array instead of a CFDocumentSet",
+    CaseDocumentWithoutPackageLink = "case-document-without-package-link":
+        "CASE: getCFDocument answers the document without its required CFPackageURI",
+    CaseWrongItem = "case-wrong-item": "CASE: getCFItem answers the next item of the framework instead of the one asked for",
+    CasePackageOtherDocument = "case-package-other-document":
+        "CASE: getCFPackage answers the main framework's package whatever document is asked for",
+    CasePackageExtraProperty = "case-package-extra-property":
+        "CASE: the package's CFDocument carries the stand-alone CFPackageURI, which the package form does not define",
+    CaseItemAssociationsOriginOnly = "case-item-associations-origin-only":
+        "CASE: getCFItemAssociations leaves out the associations that have the item as destination",
+    CaseDefinitionsUnwrapped = "case-definitions-unwrapped":
+        "CASE: getCFConcept / getCFSubject / getCFItemType answer the bare object instead of its set",
+    CaseUnknownAsInvalidUuid = "case-unknown-as-invaliduuid":
+        "CASE: an unknown well-formed identifier answers codeMinor invaliduuid instead of unknownobject",
+    CaseInvalidUuidAsUnknown = "case-invaliduuid-as-unknown":
+        "CASE: a malformed identifier answers codeMinor unknownobject instead of invaliduuid",
+    CaseErrorBadCodeMajor = "case-error-bad-codemajor": "CASE: error bodies say imsx_codeMajor \"error\" (not a codeMajor)",
+    CaseWrongTotalCount = "case-wrong-total-count": "CASE: getAllCFDocuments sends an X-Total-Count one higher than the total",
+    CaseStaleItem = "case-stale-item":
+        "CASE: getCFItem answers an item whose fullStatement differs from the package's",
+    CaseOrderIgnored = "case-order-ignored": "CASE: getAllCFDocuments ignores orderBy=desc",
+    CaseFilterIgnored = "case-filter-ignored": "CASE: getAllCFDocuments ignores filter, known field or not",
+    CaseFieldsIgnored = "case-fields-ignored": "CASE: getAllCFDocuments ignores fields, blank or not",
+    CaseWrongContentType = "case-wrong-content-type": "CASE: JSON answers are labelled text/html",
+    CaseUriUnresolvable = "case-uri-unresolvable": "CASE: the /uri/{identifier} resolver answers 404 for everything",
+}
+
+impl Fault {
+    /// A fault of the CASE server (the other faults are the provider's and its consumers').
+    pub fn is_case(self) -> bool {
+        self.name().starts_with("case-")
+    }
 }
 
 /// The fault catalogue: `(name, description)` for every fault, for `--help` output and reports.

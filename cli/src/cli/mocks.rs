@@ -24,7 +24,7 @@ pub struct MocksArgs {
 enum MocksCommand {
     /// Start the CASE server, the mock issuer and the reference provider, print their URLs, and serve until Ctrl-C.
     Serve(ServeArgs),
-    /// List the provider's fault profiles and what each breaks.
+    /// List the fault profiles of the provider and the CASE server, and what each breaks.
     Faults,
 }
 
@@ -37,7 +37,8 @@ struct ServeArgs {
     /// Seed of the generated content (frameworks, credentials, keys derived from it) [default: 1].
     #[arg(long)]
     seed: Option<u64>,
-    /// Make the provider misbehave in this named way (see `clr-harness mocks faults`). Repeatable or comma-separated.
+    /// Make the provider (or, for a `case-*` fault, the CASE server) misbehave in this named way (see
+    /// `clr-harness mocks faults`). Repeatable or comma-separated.
     #[arg(long, value_name = "NAME", value_delimiter = ',')]
     fault: Vec<String>,
     /// Keep the provider's clients, tokens and credentials in this directory (SQLite) across restarts.
@@ -165,7 +166,16 @@ fn settings(args: &ServeArgs) -> Result<MocksConfig> {
         config.seed = Some(seed);
     }
     if !args.fault.is_empty() {
-        config.provider.faults.clone_from(&args.fault);
+        // `--fault` names faults of either server: each goes to the one that commits it.
+        let (case, provider): (Vec<String>, Vec<String>) = args
+            .fault
+            .iter()
+            .flat_map(|f| f.split(','))
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .partition(|f| f.starts_with("case-"));
+        config.provider.faults = provider;
+        config.case.faults = case;
     }
     if let Some(dir) = &args.data_dir {
         config.provider.data_dir = Some(dir.clone());
@@ -175,9 +185,24 @@ fn settings(args: &ServeArgs) -> Result<MocksConfig> {
         config.ca_out = Some(file.clone());
     }
     config.https |= args.https || config.ca_out.is_some();
-    for (name, section) in [("case", &config.case), ("issuer", &config.issuer)] {
-        if !section.faults.is_empty() {
-            bail!("[{name}] faults: only the provider commits faults so far");
+    if !config.issuer.faults.is_empty() {
+        bail!("[issuer] faults: the mock issuer commits no faults (the provider and the CASE server do)");
+    }
+    // Each server commits the faults of its own kind: CASE faults under [case], the others under [provider].
+    for (section, want_case) in [("case", true), ("provider", false)] {
+        let list = if want_case {
+            &config.case.faults
+        } else {
+            &config.provider.faults
+        };
+        let parsed = Faults::parse_list(&list.join(","))
+            .map_err(|e| anyhow::anyhow!("[{section}] {e} (see `clr-harness mocks faults`)"))?;
+        if let Some(f) = parsed.iter().find(|f| f.is_case() != want_case) {
+            bail!(
+                "[{section}] faults: `{f}` is a fault of the {} (list it under [{}])",
+                if want_case { "provider" } else { "CASE server" },
+                if want_case { "provider" } else { "case" }
+            );
         }
     }
     if config.provider.users.is_empty() {
@@ -216,10 +241,21 @@ fn serve(config: &MocksConfig) -> Result<()> {
         let mut case_base = None;
         if config.case.enabled {
             let listener = bind("CASE server", config.case.port).await?;
-            let case = case::spawn_on(listener, case::Framework::seeded(seed), ca.as_ref())
-                .await
-                .context("failed to start the CASE server")?;
+            let case_faults = Faults::parse_list(&config.case.faults.join(","))
+                .map_err(|e| anyhow::anyhow!("{e} (see `clr-harness mocks faults`)"))?;
+            let case = case::spawn_with_faults(
+                listener,
+                case::Framework::seeded(seed),
+                ca.as_ref(),
+                case_faults.clone(),
+            )
+            .await
+            .context("failed to start the CASE server")?;
             println!("CASE 1.0 server    {}/ims/case/v1p0/CFDocuments", case.base_url);
+            if !case_faults.is_empty() {
+                let names: Vec<&str> = case_faults.iter().map(|f| f.name()).collect();
+                println!("  faults           {}", names.join(", "));
+            }
             case_base = Some(case.base_url.clone());
             running.push(case);
         }

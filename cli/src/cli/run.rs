@@ -28,9 +28,14 @@ pub struct RunArgs {
     /// The provider's base URL (instead of, or overriding, the target file's).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// Which APIs the provider claims: ob30, clr20, clr10 (comma-separated; overrides the target file).
+    /// Which APIs the provider claims: ob30, clr20, clr10, or case10 for a CASE 1.0 server (comma-separated;
+    /// overrides the target file).
     #[arg(long, value_delimiter = ',', value_name = "LIST", value_parser = ApiSpec::parse)]
     spec: Vec<ApiSpec>,
+    /// A CASE server's profile: `strict` (the OpenAPI as written) or `interop` (documented real-server departures
+    /// are warnings); overrides the target file's `[case] profile`.
+    #[arg(long, value_name = "PROFILE", value_parser = clr_harness::case::Profile::parse)]
+    case_profile: Option<clr_harness::case::Profile>,
     /// How to obtain tokens: interactive, auto-consent or token (overrides the target file).
     #[arg(long, value_name = "MODE", value_parser = parse_auth)]
     auth: Option<AuthMode>,
@@ -182,6 +187,9 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     if !args.spec.is_empty() {
         target.specs = args.spec.clone();
     }
+    if let Some(profile) = args.case_profile {
+        target.case.profile = profile;
+    }
     if let Some(mode) = args.auth {
         target.auth.mode = mode;
     }
@@ -249,6 +257,7 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
     let wanted = |checks: &[clr_harness::check::Check]| checks.iter().any(|c| consumer_selection.selects(c.id));
     let consumer_wanted = wanted(clr_harness::consumer::checks::CHECKS);
     let verifier_wanted = wanted(clr_harness::verifier::checks::CHECKS);
+    let case_wanted = wanted(clr_harness::api::case10::CHECKS);
     let grade_other_side = || {
         let Some(env) = &embedded else {
             return Vec::new();
@@ -290,6 +299,20 @@ fn run_inner(args: &RunArgs) -> Result<i32> {
         let mut fetches = Some(fetches);
         for subject in legacy {
             graded.push((subject, fetches.take().unwrap_or_default()));
+        }
+        if case_wanted {
+            // The CASE server the issuer's credentials align to, tested as any CASE server would be.
+            log("testing the CASE 1.0 server the credentials align to");
+            let recording = clr_harness::redact::Recording {
+                redactor: Redactor::when(!args.no_redact),
+                cacert: consumer_cacert.clone(),
+            };
+            let (subjects, exchanges) =
+                runtime.block_on(env.judge_case_server(&consumer_selection, args.report.strict, recording));
+            let mut exchanges = Some(exchanges);
+            for subject in subjects {
+                graded.push((subject, exchanges.take().unwrap_or_default()));
+            }
         }
         if verifier_wanted {
             log("grading the reference verifier on the verifier credentials");

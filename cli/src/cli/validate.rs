@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use clr_harness::case::Profile as CaseProfile;
 use clr_harness::engine::{self, Input, InputFailure, Options};
 use clr_harness::fetch::{FetchPolicy, UrlMap};
 use clr_harness::input::{self, FetchOptions};
@@ -79,6 +80,10 @@ pub struct ValidateArgs {
     /// contain live secrets: for local debugging only, never for files CI uploads.
     #[arg(long)]
     no_redact: bool,
+    /// How CASE documents are held to the CASE 1.0 OpenAPI: `strict` (as written; what certification tests) or
+    /// `interop` (the departures real servers are documented to make are warnings).
+    #[arg(long, value_name = "PROFILE", default_value = "strict", value_parser = CaseProfile::parse)]
+    case_profile: CaseProfile,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -145,6 +150,7 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         env: Env { recipient: args.recipient.clone(), ..args.now.clone().unwrap_or_default() },
         net: net.as_ref(),
         budget: Budget::default(),
+        case_profile: args.case_profile,
     };
     let subjects = engine::check_inputs(&inputs, &opts);
     let options = RunOptions {

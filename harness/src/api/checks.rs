@@ -382,6 +382,83 @@ pub mod clr10 {
     }
 }
 
+/// The CASE 1.0 REST API (`CASE-API-*`): every GET endpoint of the 1EdTech OpenAPI under `{base}/ims/case/v1p0`,
+/// run by [`super::case10`]. CASE does not require authorization; a bearer token is sent when the target gives one.
+pub mod case10 {
+    use clr_reports::{Level, Role, RuleSource, Spec};
+
+    use crate::case::links::{CASE_CERT, CASE_REST};
+    use crate::check::{Check, Runner, declare_checks};
+
+    const fn api_check(
+        id: &'static str,
+        level: Level,
+        source: RuleSource,
+        title: &'static str,
+        req: &'static str,
+    ) -> Check {
+        Check {
+            id,
+            title,
+            requirement: req,
+            spec_url: CASE_REST,
+            level,
+            source,
+            roles: &[Role::Provider],
+            spec: Spec::Case10,
+            area: "api",
+            applies_to: &[],
+            runner: Runner::Provider,
+        }
+    }
+
+    const fn cert(mut c: Check) -> Check {
+        c.spec_url = CASE_CERT;
+        c
+    }
+
+    use Level::{Must, Should};
+    use RuleSource::{Inferred, Normative, Schema};
+
+    declare_checks! {
+        list CHECKS;
+        CASE_API_001 = api_check("CASE-API-001", Must, Schema, "getAllCFDocuments",
+            "GET {base}/ims/case/v1p0/CFDocuments answers 200 with a CFDocumentSet: an object whose CFDocuments is an array of CFDocuments.");
+        CASE_API_002 = api_check("CASE-API-002", Must, Normative, "returned objects pass the data model",
+            "Every object the API returns (documents, items, associations, definitions, rubrics, sets) passes the CASE-DM checks under the target's profile.");
+        CASE_API_003 = cert(api_check("CASE-API-003", Must, Normative, "single-object endpoints answer the object asked for",
+            "GET /CFDocuments/{id}, /CFItems/{id}, /CFAssociations/{id}, /CFLicenses/{id}, /CFAssociationGroupings/{id} (and /CFRubrics/{id}, optional for providers) answer 200 with the object whose identifier is {id}."));
+        CASE_API_004 = api_check("CASE-API-004", Must, Normative, "getCFPackage",
+            "GET /CFPackages/{document id} answers 200 with a CFPackage whose CFDocument is that document, and the package passes the CASE-DM checks.");
+        CASE_API_005 = api_check("CASE-API-005", Must, Normative, "getCFItemAssociations",
+            "GET /CFItemAssociations/{item id} answers 200 with a CFAssociationSet: the item, and every association of its framework that has the item as origin or destination.");
+        CASE_API_006 = api_check("CASE-API-006", Must, Schema, "concepts, subjects and item types come in sets",
+            "GET /CFConcepts/{id}, /CFSubjects/{id} and /CFItemTypes/{id} answer 200 with a CFConceptSet / CFSubjectSet / CFItemTypeSet holding the object asked for (and its descendants by hierarchyCode).");
+        CASE_API_007 = api_check("CASE-API-007", Must, Normative, "unknown identifiers",
+            "A single-object endpoint asked for a well-formed identifier it does not know answers 404 with imsx_codeMinor unknownobject.");
+        CASE_API_008 = api_check("CASE-API-008", Must, Normative, "malformed identifiers",
+            "A single-object endpoint asked for an identifier that is not a UUID answers 404 with imsx_codeMinor invaliduuid.");
+        CASE_API_009 = api_check("CASE-API-009", Must, Schema, "errors carry imsx_StatusInfo",
+            "Every error response has an imsx_StatusInfo body: imsx_codeMajor failure, imsx_severity error, codeMinor values from the CASE list.");
+        CASE_API_010 = cert(api_check("CASE-API-010", Should, Normative, "paging",
+            "getAllCFDocuments honours limit and offset; when it pages it sends X-Total-Count (the total) and Link rel=next on an incomplete page, and the pages hold every document once."));
+        CASE_API_011 = api_check("CASE-API-011", Must, Normative, "the package agrees with the single-object endpoints",
+            "An item or association served on its own is the one the package holds (the same properties and values, besides its CFDocumentURI), and its CFDocumentURI names the package's document; the document's CFPackageURI names its package.");
+        CASE_API_012 = api_check("CASE-API-012", Should, Normative, "sort and orderBy",
+            "getAllCFDocuments with sort=title&orderBy=desc answers the documents by title, descending; an unknown sort field answers 200 in the default order, not an error.");
+        CASE_API_013 = api_check("CASE-API-013", Should, Normative, "filter",
+            "getAllCFDocuments with filter=title='…' answers only the documents with that title; an unknown filter field answers no data and imsx_codeMinor invalid_filter_field.");
+        CASE_API_014 = api_check("CASE-API-014", Should, Normative, "fields",
+            "getAllCFDocuments with fields=identifier,title answers documents with those fields only; a blank fields answers 400 with imsx_codeMinor invalid_selection_field.");
+        CASE_API_015 = api_check("CASE-API-015", Must, Schema, "responses are JSON",
+            "Every 200 response is application/json.");
+        CASE_API_016 = api_check("CASE-API-016", Should, Inferred, "uris resolve",
+            "The uri of a document, item or association answers (with Accept: application/json) a JSON object with the same identifier.");
+        CASE_API_017 = api_check("CASE-API-017", Must, Normative, "TLS",
+            "The CASE API is served over https.");
+    }
+}
+
 impl ApiRule {
     /// This rule's check in `family`, e.g. `ApiRule::MediaTypes.of(Family::Ob30)` is `OB30-API-007`.
     pub const fn of(self, family: Family) -> &'static Check {

@@ -129,6 +129,8 @@ pub struct ApiClient {
     clients: Mutex<HashMap<String, reqwest::Client>>,
     exchanges: Mutex<Vec<Exchange>>,
     next_id: AtomicU64,
+    /// Exchange ids are `{prefix}-{n}` (`api` unless told otherwise), so two runs in one report do not collide.
+    id_prefix: &'static str,
     /// Secrets replaced in what is recorded, and the CA the curl commands name.
     recording: Recording,
 }
@@ -175,8 +177,15 @@ impl ApiClient {
             clients: Mutex::new(HashMap::new()),
             exchanges: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(1),
+            id_prefix: "api",
             recording,
         })
+    }
+
+    /// Numbers this client's exchanges `{prefix}-1` … (another run's client in the same report uses another).
+    pub fn with_id_prefix(mut self, prefix: &'static str) -> Self {
+        self.id_prefix = prefix;
+        self
     }
 
     /// Everything sent so far, in order.
@@ -187,7 +196,7 @@ impl ApiClient {
     /// Sends `req`, records it, and returns the response (any status) or why there is none. The record has its
     /// secrets redacted; the response returned is the real one.
     pub async fn send(&self, req: Req) -> Result<Resp, HttpError> {
-        let id = format!("api-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
+        let id = format!("{}-{}", self.id_prefix, self.next_id.fetch_add(1, Ordering::Relaxed));
         let mut headers = req.headers.clone();
         headers.push(("User-Agent".into(), USER_AGENT.into()));
         let mut entry = Entry::begin(id.clone(), req.method, &req.url, headers.clone());

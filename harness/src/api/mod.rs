@@ -7,6 +7,7 @@
 //! checks and the verifier, and their verdicts decide `*-API-009`) → subjects of the run model.
 
 mod authorize;
+pub mod case10;
 pub mod checks;
 pub mod clr10;
 mod discovery;
@@ -70,6 +71,14 @@ pub struct ProviderRun {
     pub families: Vec<Family>,
     /// The CLR 1.0 API is claimed too.
     pub clr10: bool,
+    /// A CASE 1.0 server is claimed.
+    pub case10: bool,
+    /// An API behind the OAuth 2.0 flow is claimed (the OAuth checks ran).
+    pub oauth: bool,
+    /// The CASE packages getCFPackage answered, judged as documents of their own.
+    pub received_case: Vec<case10::ReceivedPackage>,
+    /// The CASE profile the packages are judged under.
+    pub case_profile: crate::case::Profile,
     pub recorder: Recorder,
     pub received: Vec<Received>,
     pub received_clr10: Vec<ReceivedClr>,
@@ -110,6 +119,7 @@ struct Session<'a> {
     readonly: Option<Tokens>,
     received: Vec<Received>,
     received_clr10: Vec<ReceivedClr>,
+    received_case: Vec<case10::ReceivedPackage>,
     log: &'a (dyn Fn(&str) + Sync),
     nonce: u64,
     /// Families whose discovery failed without a token: fetched again with one for the field checks.
@@ -232,6 +242,10 @@ pub async fn run_with(
                 base_url,
                 families,
                 clr10,
+                case10: target.claims(ApiSpec::Case10),
+                oauth: target.uses_oauth(),
+                received_case: Vec::new(),
+                case_profile: target.case.profile,
                 recorder: rec,
                 received: Vec::new(),
                 received_clr10: Vec::new(),
@@ -252,6 +266,7 @@ pub async fn run_with(
         readonly: None,
         received: Vec::new(),
         received_clr10: Vec::new(),
+        received_case: Vec::new(),
         log,
         nonce: 0,
         sdd_retry: Vec::new(),
@@ -296,6 +311,10 @@ pub async fn run_with(
         base_url,
         families,
         clr10,
+        case10: target.claims(ApiSpec::Case10),
+        oauth: target.uses_oauth(),
+        received_case: s.received_case,
+        case_profile: target.case.profile,
         exchanges: s.http.exchanges(),
         redactor,
         recorder: s.rec,
@@ -319,6 +338,12 @@ fn prepare(target: &Target, recording: Recording) -> Result<(Url, ApiClient), St
         recording,
     )
     .map_err(|e| e.provider_text())?;
+    // A CASE server is often tested in the same report as a provider: its exchanges are numbered apart.
+    let http = if target.uses_oauth() {
+        http
+    } else {
+        http.with_id_prefix("case")
+    };
     Ok((base, http))
 }
 
@@ -341,6 +366,18 @@ impl std::future::Future for CatchPanic<'_> {
 /// The run, step by step. A check is *settled* once the step that sent its requests has finished: if the run's
 /// time budget cuts a step short, the checks it had begun may not have sent every probe, so they cannot pass.
 async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
+    if s.target.claims(ApiSpec::Case10) {
+        s.say(&format!("CASE server {}: CASE 1.0 API", s.base));
+        case10::api(s).await;
+        s.rec.settle_in_flight();
+    }
+    if s.target.uses_oauth() {
+        oauth_apis(s, uploads).await;
+    }
+}
+
+/// The APIs behind the OAuth 2.0 flow, and the flow's own checks.
+async fn oauth_apis(s: &mut Session<'_>, uploads: Vec<Upload>) {
     s.say(&format!("provider {}: discovery", s.base));
     discovery::discovery(s).await;
     if s.target.claims(ApiSpec::Clr10) {
@@ -373,8 +410,12 @@ async fn steps(s: &mut Session<'_>, uploads: Vec<Upload>) {
 pub fn provider_checks_of(specs: &[ApiSpec]) -> Vec<&'static Check> {
     let families: Vec<Family> = specs.iter().filter_map(|s| s.family()).collect();
     let clr10 = specs.contains(&ApiSpec::Clr10);
+    let case10 = specs.contains(&ApiSpec::Case10);
+    let oauth = specs.iter().any(|s| *s != ApiSpec::Case10);
     provider_checks(&families)
+        .filter(|c| oauth || !checks::OAUTH.iter().any(|o| o.id == c.id))
         .chain(clr10::CHECKS.iter().filter(move |_| clr10))
+        .chain(case10::CHECKS.iter().filter(move |_| case10))
         .collect()
 }
 
@@ -446,7 +487,7 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
     let selected = |id: &str| opts.selection.selects(id);
     let mut subjects = Vec::new();
     let oauth_results: Vec<CheckResult> = provider_checks(&[])
-        .filter(|c| selected(c.id))
+        .filter(|c| run.oauth && selected(c.id))
         .map(|c| run.recorder.result(c, strict))
         .collect();
     if !oauth_results.is_empty() {
@@ -497,6 +538,67 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
             &run.base_url,
             results,
         ));
+    }
+    if run.case10 {
+        subjects.extend(case_subjects(&mut run, opts));
+    }
+    subjects
+}
+
+/// The CASE server's subject and, under it, each package it served judged as a document (which decides the
+/// data-model part of `CASE-API-004`).
+fn case_subjects(run: &mut ProviderRun, opts: &Options) -> Vec<Subject> {
+    let check = &case10::ids::CASE_API_004;
+    let judge = Options {
+        selection: opts.selection.clone(),
+        strict: opts.strict,
+        case_profile: run.case_profile,
+        ..Options::default()
+    };
+    let mut documents = Vec::new();
+    for (i, p) in run.received_case.iter().enumerate() {
+        let mut out = Vec::new();
+        engine::check_bytes(&format!("case-package-{}", i + 1), &p.url, &p.bytes, &judge, &mut out);
+        let failing: Vec<&CheckResult> = out
+            .iter()
+            .flat_map(|d| &d.results)
+            .filter(|c| c.outcome.is_failure())
+            .collect();
+        if let Some(first) = failing.first() {
+            let ids: Vec<&str> = failing.iter().map(|c| c.check.as_str()).collect();
+            let why = first.findings.first().map(|f| f.message.clone()).unwrap_or_default();
+            run.recorder
+                .violation(
+                    check,
+                    format!("the package of {} fails the CASE data model: {why}", p.document),
+                )
+                .expected("every required CASE-DM check passes")
+                .found(format!("failed: {}", ids.join(", ")))
+                .exchange(&p.exchange);
+        }
+        documents.extend(out);
+    }
+    let results: Vec<CheckResult> = case10::CHECKS
+        .iter()
+        .filter(|c| opts.selection.selects(c.id))
+        .map(|c| run.recorder.result(c, opts.strict))
+        .collect();
+    let id = "provider-case10".to_string();
+    let mut subjects = vec![provider_subject(
+        &id,
+        format!(
+            "CASE 1.0 API at {}{}",
+            run.base_url.trim_end_matches('/'),
+            crate::case::PATH
+        ),
+        &run.base_url,
+        results,
+    )];
+    for mut d in documents {
+        if d.parent.is_none() {
+            d.parent = Some(id.clone());
+        }
+        subjects.push(d);
     }
     subjects
 }

@@ -71,6 +71,9 @@ pub enum ApiSpec {
     Clr20,
     #[serde(rename = "clr10", alias = "CLR10")]
     Clr10,
+    /// A CASE 1.0 server (`CASE-API-*`, [`super::case10`]): no OAuth flow of its own.
+    #[serde(rename = "case10", alias = "CASE10", alias = "case")]
+    Case10,
 }
 
 impl ApiSpec {
@@ -79,7 +82,7 @@ impl ApiSpec {
         match self {
             ApiSpec::Ob30 => Some(Family::Ob30),
             ApiSpec::Clr20 => Some(Family::Clr20),
-            ApiSpec::Clr10 => None,
+            ApiSpec::Clr10 | ApiSpec::Case10 => None,
         }
     }
 
@@ -89,6 +92,7 @@ impl ApiSpec {
             ApiSpec::Ob30 => "OB30",
             ApiSpec::Clr20 => "CLR20",
             ApiSpec::Clr10 => "CLR10",
+            ApiSpec::Case10 => "CASE",
         }
     }
 
@@ -97,6 +101,7 @@ impl ApiSpec {
             ApiSpec::Ob30 => "OB 3.0",
             ApiSpec::Clr20 => "CLR 2.0",
             ApiSpec::Clr10 => "CLR 1.0",
+            ApiSpec::Case10 => "CASE 1.0",
         }
     }
 
@@ -106,6 +111,7 @@ impl ApiSpec {
             ApiSpec::Ob30 => Family::Ob30.path(),
             ApiSpec::Clr20 => Family::Clr20.path(),
             ApiSpec::Clr10 => "/ims/clr/v1p0",
+            ApiSpec::Case10 => crate::case::PATH,
         }
     }
 
@@ -115,7 +121,8 @@ impl ApiSpec {
             "ob30" | "ob" => Ok(ApiSpec::Ob30),
             "clr20" | "clr" => Ok(ApiSpec::Clr20),
             "clr10" => Ok(ApiSpec::Clr10),
-            other => Err(format!("unknown API `{other}`: use ob30, clr20 or clr10")),
+            "case10" | "case" => Ok(ApiSpec::Case10),
+            other => Err(format!("unknown API `{other}`: use ob30, clr20, clr10 or case10")),
         }
     }
 }
@@ -224,6 +231,28 @@ pub struct CredentialsConfig {
     pub read_only: bool,
 }
 
+/// How a CASE 1.0 server is tested.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CaseConfig {
+    /// `strict` (the OpenAPI as written) or `interop` (documented real-server departures are warnings).
+    pub profile: crate::case::Profile,
+    /// Frameworks (CFDocuments) whose package and objects are fetched, at most.
+    pub max_documents: usize,
+    /// Items (and as many associations) of each framework fetched on their own, at most.
+    pub sample: usize,
+}
+
+impl Default for CaseConfig {
+    fn default() -> Self {
+        CaseConfig {
+            profile: crate::case::Profile::Strict,
+            max_documents: 5,
+            sample: 10,
+        }
+    }
+}
+
 /// A provider under test.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -243,6 +272,9 @@ pub struct Target {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub credentials: CredentialsConfig,
+    /// A CASE 1.0 server (`specs = ["case10"]`): the profile and how much of it is fetched.
+    #[serde(default)]
+    pub case: CaseConfig,
     /// Other hosts (`name` or `name:port`) the harness may contact even at non-public addresses.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
@@ -277,6 +309,7 @@ impl Target {
             tls: TlsConfig::default(),
             limits: LimitsConfig::default(),
             credentials: CredentialsConfig::default(),
+            case: CaseConfig::default(),
             allowed_hosts: Vec::new(),
         }
     }
@@ -306,7 +339,7 @@ impl Target {
         }
         if self.specs.is_empty() {
             return Err(TargetError::Invalid(
-                "specs is empty: claim one or more of ob30, clr20, clr10".into(),
+                "specs is empty: claim one or more of ob30, clr20, clr10, case10".into(),
             ));
         }
         if self.auth.mode == AuthMode::Token && self.auth.access_token.is_none() {
@@ -320,6 +353,11 @@ impl Target {
     /// The OB 3.0 / CLR 2.0 families claimed, in the order given.
     pub fn families(&self) -> Vec<Family> {
         self.specs.iter().filter_map(|s| s.family()).collect()
+    }
+
+    /// Whether any claimed API is behind the OAuth 2.0 flow (all but CASE, which needs no authorization).
+    pub fn uses_oauth(&self) -> bool {
+        self.specs.iter().any(|s| *s != ApiSpec::Case10)
     }
 
     /// Whether the provider claims `spec`.
@@ -360,7 +398,9 @@ pub const TEMPLATE: &str = r#"# clr-harness target file: the provider to test wi
 # {base_url}/ims/clr/v1p0 (a path prefix such as https://host/tenant is fine).
 base_url = "https://provider.example"
 
-# Which APIs the provider claims: "ob30" (Open Badges 3.0), "clr20" (CLR 2.0), "clr10" (CLR 1.0), any of them.
+# Which APIs the provider claims: "ob30" (Open Badges 3.0), "clr20" (CLR 2.0), "clr10" (CLR 1.0), any of them;
+# or "case10" for a CASE 1.0 server (its API at {base_url}/ims/case/v1p0; no OAuth flow: a token, if it needs one,
+# goes in auth.access_token with mode = "token").
 specs = ["ob30", "clr20"]
 
 # Other hosts the harness may contact even at private addresses (name or name:port), e.g. a separate
@@ -402,6 +442,13 @@ mode = "interactive"
 # request_timeout_secs = 15
 # max_body_bytes = 8388608
 # run_timeout_secs = 300
+
+[case]
+# CASE servers only: "strict" (the 1EdTech OpenAPI as written, what certification tests) or "interop" (the
+# departures real servers are documented to make, such as extra link properties or placeholder UUIDs, are warnings).
+# profile = "strict"
+# max_documents = 5   # frameworks whose package and objects are fetched
+# sample = 10         # items (and associations) per framework fetched on their own
 
 [credentials]
 # Credentials to upsert (JSON or compact JWS files, relative to this file). Default: the harness's signed samples.

@@ -175,6 +175,17 @@ pub struct Doc<'a> {
     pub services: Option<&'a crate::services::Services>,
     /// For the OB 2.0 / CLR 1.0 kinds: their own walk, version and verification.
     pub legacy: Option<Legacy<'a>>,
+    /// For the CASE 1.0 kinds: their walk and the profile they are held to.
+    pub case: Option<CaseDoc<'a>>,
+    /// The CASE alignments the gather phase resolved, when verification is on.
+    pub alignments: Option<&'a crate::case::align::Report>,
+}
+
+/// What the CASE 1.0 data-model checks read besides the document.
+pub struct CaseDoc<'a> {
+    pub kind: crate::case::Kind,
+    pub walk: crate::case::model::Walk<'a>,
+    pub profile: crate::case::Profile,
 }
 
 /// What the OB 2.0 / CLR 1.0 checks read besides the document.
@@ -222,6 +233,12 @@ impl Ctx {
     pub fn violation(&mut self, ptr: &Ptr, message: impl Into<String>) -> FindingMut<'_> {
         let at = ptr.under(&self.base);
         self.collector.violation(message).pointer(at.as_str())
+    }
+
+    /// Reports the SHOULD part of a MUST check (or a tolerated departure) at `ptr`: a warning whatever the level.
+    pub fn warning(&mut self, ptr: &Ptr, message: impl Into<String>) -> FindingMut<'_> {
+        let at = ptr.under(&self.base);
+        self.collector.warning(message).pointer(at.as_str())
     }
 
     /// Adds a finding made elsewhere (e.g. by the VC-JWT verifier), keeping its own outcome.

@@ -4,6 +4,7 @@
 //! reports violations through its [`Ctx`] (a [`crate::check::findings::Collector`]); the check's level decides the outcome (MUST → Fail,
 //! SHOULD → Warn, INFO → Info), so check code never chooses severities by hand.
 
+pub mod case10;
 pub mod classes;
 pub mod clr;
 pub mod clr10;

@@ -82,7 +82,9 @@ pub fn check_for(kind: DocKind) -> (&'static str, OfficialSchema) {
     match kind {
         // The OB 2.0 / CLR 1.0 kinds have no official JSON Schema check (OB 2.0 publishes none); the schema checks
         // do not apply to them, so this arm is never asked for.
-        DocKind::Achievement | DocKind::Legacy(_) => (OB_ACHIEVEMENT_ID, OfficialSchema::AchievementCredential),
+        DocKind::Achievement | DocKind::Legacy(_) | DocKind::Case(_) => {
+            (OB_ACHIEVEMENT_ID, OfficialSchema::AchievementCredential)
+        }
         DocKind::Endorsement => (OB_ENDORSEMENT_ID, OfficialSchema::EndorsementCredential),
         DocKind::Clr => (CLR_ID, OfficialSchema::ClrCredential),
     }

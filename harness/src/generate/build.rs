@@ -327,7 +327,7 @@ impl Builder<'_, '_> {
         self.issuers.push(issuer_id);
         self.kinds.push(kind);
         let subject = match kind {
-            DocKind::Achievement | DocKind::Legacy(_) => self.achievement_subject(sc, learner),
+            DocKind::Achievement | DocKind::Legacy(_) | DocKind::Case(_) => self.achievement_subject(sc, learner),
             DocKind::Endorsement => self.endorsement_subject(endorsed),
             DocKind::Clr => self.clr_subject(sc),
         };
@@ -368,7 +368,7 @@ impl Builder<'_, '_> {
     /// `["VerifiableCredential", <kind type>]`, in either order (type is an unordered set).
     fn credential_type(&mut self, kind: DocKind) -> Value {
         let own = match kind {
-            DocKind::Achievement | DocKind::Legacy(_) => {
+            DocKind::Achievement | DocKind::Legacy(_) | DocKind::Case(_) => {
                 let t = *self.ch.pick(&["AchievementCredential", "OpenBadgeCredential"]);
                 self.cov.form(&format!("type {t}"));
                 t

@@ -216,6 +216,7 @@ pub fn type_check(kind: DocKind) -> &'static str {
         DocKind::Achievement => ids::OB30_DM_004.id,
         // OB 2.0 / CLR 1.0 documents are not mutated; their type checks are their kinds' own.
         DocKind::Legacy(_) => ids::OB20_DM_001.id,
+        DocKind::Case(_) => ids::CASE_DM_001.id,
         DocKind::Endorsement => ids::OB30_END_001.id,
         DocKind::Clr => ids::CLR20_DM_003.id,
     }

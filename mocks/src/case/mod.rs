@@ -42,6 +42,7 @@ use serde_json::{Value, json};
 pub use framework::{BASE, Framework, uuid};
 use query::{Query, QueryError};
 
+use crate::faults::{Fault, Faults};
 use crate::server::{self, IntoListener, Running};
 use crate::tls::MockCa;
 
@@ -54,6 +55,8 @@ pub struct StatusInfo {
     status: StatusCode,
     minor: &'static str,
     description: String,
+    /// Fault `case-error-bad-codemajor`: a codeMajor outside the vocabulary.
+    bad_major: bool,
 }
 
 impl StatusInfo {
@@ -62,7 +65,19 @@ impl StatusInfo {
             status,
             minor,
             description: description.into(),
+            bad_major: false,
         }
+    }
+
+    /// This answer as the faults of `served` deform it.
+    fn under(mut self, faults: &Faults) -> Self {
+        self.bad_major = faults.has(Fault::CaseErrorBadCodeMajor);
+        match self.minor {
+            "unknownobject" if faults.has(Fault::CaseUnknownAsInvalidUuid) => self.minor = "invaliduuid",
+            "invaliduuid" if faults.has(Fault::CaseInvalidUuidAsUnknown) => self.minor = "unknownobject",
+            _ => {}
+        }
+        self
     }
 
     fn unknown(id: &str) -> Self {
@@ -87,7 +102,7 @@ impl From<QueryError> for StatusInfo {
 impl IntoResponse for StatusInfo {
     fn into_response(self) -> Response {
         let body = json!({
-            "imsx_codeMajor": "failure",
+            "imsx_codeMajor": if self.bad_major { "error" } else { "failure" },
             "imsx_severity": "error",
             "imsx_description": self.description,
             "imsx_codeMinor": {"imsx_codeMinorField": [
@@ -116,20 +131,31 @@ fn is_uuid(id: &str) -> bool {
 struct Served {
     framework: Framework,
     base: Option<String>,
+    faults: Faults,
 }
 
 /// The CASE server for `framework`, naming the base URL each request was sent to (see the module documentation:
 /// right over plain HTTP and over HTTP/2, not over HTTP/1.1 with TLS). Prefer [`router_at`] or [`spawn_on`].
 pub fn router(framework: Framework) -> Router {
-    routes(Served { framework, base: None })
+    routes(Served {
+        framework,
+        base: None,
+        faults: Faults::none(),
+    })
 }
 
 /// The CASE server for `framework`, whose URIs and links start with `base_url` (e.g. `https://127.0.0.1:8443`),
 /// whatever the requests say.
 pub fn router_at(framework: Framework, base_url: &str) -> Router {
+    router_with_faults(framework, base_url, Faults::none())
+}
+
+/// [`router_at`], committing the CASE faults in `faults` (the others are ignored).
+pub fn router_with_faults(framework: Framework, base_url: &str, faults: Faults) -> Router {
     routes(Served {
         framework,
         base: Some(base_url.trim_end_matches('/').to_string()),
+        faults: faults.iter().filter(|f| f.is_case()).collect(),
     })
 }
 
@@ -140,10 +166,25 @@ pub async fn spawn_on(
     framework: Framework,
     tls: Option<&MockCa>,
 ) -> std::io::Result<Running> {
+    spawn_with_faults(listener, framework, tls, Faults::none()).await
+}
+
+/// [`spawn_on`], committing the CASE faults in `faults`.
+pub async fn spawn_with_faults(
+    listener: impl IntoListener,
+    framework: Framework,
+    tls: Option<&MockCa>,
+    faults: Faults,
+) -> std::io::Result<Running> {
     let listener = listener.into_listener()?;
     let addr = listener.local_addr()?;
     let scheme = if tls.is_some() { "https" } else { "http" };
-    server::spawn_on(listener, router_at(framework, &format!("{scheme}://{addr}")), tls).await
+    server::spawn_on(
+        listener,
+        router_with_faults(framework, &format!("{scheme}://{addr}"), faults),
+        tls,
+    )
+    .await
 }
 
 fn routes(served: Served) -> Router {
@@ -212,7 +253,16 @@ fn request_base(uri: &Uri, headers: &HeaderMap) -> String {
     format!("{scheme}://{}", if plain { authority } else { "localhost" })
 }
 
-fn json_response(base: &str, body: &Value) -> Response {
+fn json_response(served: &Served, base: &str, body: &Value) -> Response {
+    let mut r = json_text(base, body);
+    if served.faults.has(Fault::CaseWrongContentType) {
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    }
+    r
+}
+
+fn json_text(base: &str, body: &Value) -> Response {
     // The base goes into JSON text: escape it as a JSON string would (without the quotes), so a configured base with
     // a quote or backslash cannot break the document.
     let escaped = serde_json::to_string(base).unwrap_or_default();
@@ -223,14 +273,29 @@ fn json_response(base: &str, body: &Value) -> Response {
 
 async fn documents(State(served): Fw, Base(base): Base, RawQuery(raw): RawQuery) -> Result<Response, StatusInfo> {
     let fw = &served.framework;
+    let faults = &served.faults;
+    let ignored = |k: &str| match k {
+        "orderBy" => faults.has(Fault::CaseOrderIgnored),
+        "filter" => faults.has(Fault::CaseFilterIgnored),
+        "fields" => faults.has(Fault::CaseFieldsIgnored),
+        _ => false,
+    };
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
         .into_owned()
+        .filter(|(k, _)| !ignored(k))
         .collect();
-    let query = Query::parse(&pairs)?;
-    let selected = query.select(&fw.documents)?;
+    let query = Query::parse(&pairs).map_err(|e| StatusInfo::from(e).under(faults))?;
+    let selected = query
+        .select(&fw.documents)
+        .map_err(|e| StatusInfo::from(e).under(faults))?;
     let page = query.page(&selected);
-    let mut response = json_response(&base, &json!({"CFDocuments": page}));
-    let total = selected.len();
+    let body = if pairs.is_empty() && faults.has(Fault::CaseDocumentsBareArray) {
+        Value::Array(page)
+    } else {
+        json!({"CFDocuments": page})
+    };
+    let mut response = json_response(&served, &base, &body);
+    let total = selected.len() + usize::from(faults.has(Fault::CaseWrongTotalCount));
     let links = paging_links(&base, &pairs, &query, total);
     let h = response.headers_mut();
     h.insert("X-Total-Count", HeaderValue::from(total));
@@ -276,22 +341,52 @@ async fn object(
     Path((kind, id)): Path<(String, String)>,
 ) -> Result<Response, StatusInfo> {
     let fw = &served.framework;
+    let faults = &served.faults;
     let id = id.strip_suffix(".json").unwrap_or(&id);
-    let one = |list: &[Value]| find(list, id).cloned().ok_or_else(|| StatusInfo::unknown(id));
+    let one = |list: &[Value]| {
+        find(list, id)
+            .cloned()
+            .ok_or_else(|| StatusInfo::unknown(id).under(faults))
+    };
+    let set = |name: &str, list: &[Value]| -> Result<Value, StatusInfo> {
+        let members = with_children(list, id).map_err(|e| e.under(faults))?;
+        Ok(match members.first() {
+            Some(first) if faults.has(Fault::CaseDefinitionsUnwrapped) => first.clone(),
+            _ => json!({ name: members }),
+        })
+    };
     let body = match kind.as_str() {
+        "CFDocuments" if faults.has(Fault::CaseDocumentWithoutPackageLink) => {
+            framework::without(&one(&fw.documents)?, &["CFPackageURI"])
+        }
         "CFDocuments" => one(&fw.documents)?,
+        "CFItems" if faults.has(Fault::CaseWrongItem) => {
+            let at = fw
+                .items
+                .iter()
+                .position(|v| v["identifier"] == id)
+                .ok_or_else(|| StatusInfo::unknown(id).under(faults))?;
+            fw.items[(at + 1) % fw.items.len()].clone()
+        }
+        "CFItems" if faults.has(Fault::CaseStaleItem) => {
+            let mut item = one(&fw.items)?;
+            item["fullStatement"] = format!("{} (revised)", item["fullStatement"].as_str().unwrap_or_default()).into();
+            item
+        }
         "CFItems" => one(&fw.items)?,
         "CFAssociations" => one(&fw.associations)?,
         "CFLicenses" => one(&fw.licenses)?,
         "CFAssociationGroupings" => one(&fw.groupings)?,
         "CFRubrics" => one(&fw.rubrics)?,
-        "CFConcepts" => json!({"CFConcepts": with_children(&fw.concepts, id)?}),
-        "CFSubjects" => json!({"CFSubjects": with_children(&fw.subjects, id)?}),
-        "CFItemTypes" => json!({"CFItemTypes": with_children(&fw.item_types, id)?}),
+        "CFConcepts" => set("CFConcepts", &fw.concepts)?,
+        "CFSubjects" => set("CFSubjects", &fw.subjects)?,
+        "CFItemTypes" => set("CFItemTypes", &fw.item_types)?,
         "CFItemAssociations" => {
             let item = one(&fw.items)?;
-            let touches =
-                |a: &&Value| a["originNodeURI"]["identifier"] == id || a["destinationNodeURI"]["identifier"] == id;
+            let origin_only = faults.has(Fault::CaseItemAssociationsOriginOnly);
+            let touches = |a: &&Value| {
+                a["originNodeURI"]["identifier"] == id || (!origin_only && a["destinationNodeURI"]["identifier"] == id)
+            };
             let associations: Vec<Value> = fw
                 .associations
                 .iter()
@@ -300,16 +395,30 @@ async fn object(
                 .collect();
             json!({"CFItem": item, "CFAssociations": associations})
         }
-        "CFPackages" => package(fw, id)?,
+        "CFPackages" => {
+            let asked = if faults.has(Fault::CasePackageOtherDocument) {
+                fw.documents
+                    .first()
+                    .and_then(|d| d["identifier"].as_str())
+                    .unwrap_or(id)
+            } else {
+                id
+            };
+            let mut p = package(fw, asked).map_err(|e| e.under(faults))?;
+            if faults.has(Fault::CasePackageExtraProperty)
+                && let Some(d) = find(&fw.documents, asked)
+            {
+                p["CFDocument"]["CFPackageURI"] = d["CFPackageURI"].clone();
+            }
+            p
+        }
         _ => {
-            return Err(StatusInfo::new(
-                StatusCode::NOT_FOUND,
-                "unknownobject",
-                format!("no endpoint {kind:?}"),
-            ));
+            return Err(
+                StatusInfo::new(StatusCode::NOT_FOUND, "unknownobject", format!("no endpoint {kind:?}")).under(faults),
+            );
         }
     };
-    Ok(json_response(&base, &body))
+    Ok(json_response(&served, &base, &body))
 }
 
 /// The object then its children: those whose `hierarchyCode` extends its own.
@@ -358,6 +467,11 @@ fn package(fw: &Framework, id: &str) -> Result<Value, StatusInfo> {
 async fn by_uri(State(served): Fw, Base(base): Base, Path(id): Path<String>) -> Result<Response, StatusInfo> {
     let fw = &served.framework;
     let id = id.strip_suffix(".json").unwrap_or(&id);
+    if served.faults.has(Fault::CaseUriUnresolvable) {
+        return Err(
+            StatusInfo::new(StatusCode::NOT_FOUND, "unknownobject", "the resolver knows nothing").under(&served.faults),
+        );
+    }
     let lists = [
         &fw.items,
         &fw.documents,
@@ -369,9 +483,21 @@ async fn by_uri(State(served): Fw, Base(base): Base, Path(id): Path<String>) -> 
         &fw.groupings,
         &fw.rubrics,
     ];
+    // Rubric criteria and levels have uris of their own too (alignments name them).
+    let criteria = fw
+        .rubrics
+        .iter()
+        .filter_map(|r| r["CFRubricCriteria"].as_array())
+        .flatten();
+    let levels = criteria
+        .clone()
+        .filter_map(|c| c["CFRubricCriterionLevels"].as_array())
+        .flatten();
     let found = lists
         .iter()
         .find_map(|l| find(l, id))
-        .ok_or_else(|| StatusInfo::unknown(id))?;
-    Ok(json_response(&base, found))
+        .or_else(|| criteria.clone().find(|c| c["identifier"] == id))
+        .or_else(|| levels.clone().find(|l| l["identifier"] == id))
+        .ok_or_else(|| StatusInfo::unknown(id).under(&served.faults))?;
+    Ok(json_response(&served, &base, found))
 }

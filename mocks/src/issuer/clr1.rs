@@ -31,7 +31,14 @@ pub struct Clr1 {
 }
 
 impl Clr1 {
-    pub fn new(seed: u64, base: &str, learner_email: &str, rsa: &JwtSigningKey) -> Result<Clr1, IssuerError> {
+    /// The transcript of `seed` at `base`; `alignment`, when given, aligns its statistics course (to a CASE item).
+    pub fn new(
+        seed: u64,
+        base: &str,
+        learner_email: &str,
+        rsa: &JwtSigningKey,
+        alignment: Option<Value>,
+    ) -> Result<Clr1, IssuerError> {
         let publisher_id = format!("{base}/clr1/profile");
         let key_id = format!("{base}/clr1/keys/1");
         let pem = ob2::sign::public_key_pem(rsa.public_key())
@@ -55,11 +62,11 @@ impl Clr1 {
         });
         let uuid = |what: &str| uuid(seed, what);
         let hosted_path = format!("/ims/clr/v1p0/clrs/{}", uuid("clr1/hosted"));
-        let mut hosted = transcript(seed, base, learner_email, &publisher_id);
+        let mut hosted = transcript(seed, base, learner_email, &publisher_id, alignment.as_ref());
         hosted["id"] = format!("{base}{hosted_path}").into();
         hosted["verification"] = json!({"type": "Hosted"});
         let signed_doc = |id: String| {
-            let mut t = transcript(seed, base, learner_email, &publisher_id);
+            let mut t = transcript(seed, base, learner_email, &publisher_id, alignment.as_ref());
             t["id"] = id.into();
             t["verification"] = json!({"type": "Signed", "creator": key_id});
             t
@@ -88,7 +95,7 @@ use crate::case::uuid;
 
 /// The learner's transcript: two course assertions with grades, aligned to a competency, and the program they
 /// make up.
-fn transcript(seed: u64, base: &str, learner_email: &str, publisher_id: &str) -> Value {
+fn transcript(seed: u64, base: &str, learner_email: &str, publisher_id: &str, alignment: Option<&Value>) -> Value {
     let salt = &uuid(seed, "clr1/salt")[..8];
     let identity = format!(
         "sha256${}",
@@ -117,6 +124,10 @@ fn transcript(seed: u64, base: &str, learner_email: &str, publisher_id: &str) ->
             "term": "Spring 2025",
         })
     };
+    let mut statistics = course("stat-210", "Statistical Inference", 4.0, "A", 1);
+    if let Some(a) = alignment {
+        statistics["achievement"]["alignments"] = json!([a]);
+    }
     json!({
         "@context": CLR1_CONTEXT,
         "type": "Clr",
@@ -127,7 +138,7 @@ fn transcript(seed: u64, base: &str, learner_email: &str, publisher_id: &str) ->
         "publisher": {"id": publisher_id, "type": "Profile", "name": "Northfield University — Office of the Registrar",
                       "url": format!("{base}/")},
         "assertions": [
-            course("stat-210", "Statistical Inference", 4.0, "A", 1),
+            statistics,
             course("cs-320", "Machine Learning", 3.0, "B", 2),
         ],
     })

@@ -200,7 +200,20 @@ impl MockIssuer {
             "verificationMethod": [{"id": format!("{did}#key-1"), "type": "Multikey", "controller": did, "publicKeyMultibase": multibase}],
             "assertionMethod": [format!("{did}#key-1")],
         });
-        let clr1 = clr1::Clr1::new(seed, base, CLR1_LEARNER_EMAIL, &rsa)?;
+        // The transcript's statistics course aligns to its CFItem by CASE API URL (the OB 3.0 competency uses the
+        // item's resolver uri): both forms CLR 1.0 names for a CASE targetUrl.
+        let clr1_alignment = case_base.and_then(|case| {
+            let item = framework
+                .competencies()
+                .find(|i| i["alternativeLabel"] == "Statistical Inference")?;
+            Some(json!({
+                "type": "Alignment", "targetType": "CFItem",
+                "targetName": item["fullStatement"], "targetCode": item["humanCodingScheme"],
+                "targetFramework": framework.main_title(),
+                "targetUrl": format!("{case}/ims/case/v1p0/CFItems/{}", item["identifier"].as_str()?),
+            }))
+        });
+        let clr1 = clr1::Clr1::new(seed, base, CLR1_LEARNER_EMAIL, &rsa, clr1_alignment)?;
         Ok(MockIssuer {
             clr1,
             base_url: base.into(),
