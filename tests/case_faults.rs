@@ -44,8 +44,8 @@ const ROWS: &[Row] = &[
     row("case-wrong-total-count", &["CASE-API-010"]),
     row("case-stale-item", &["CASE-API-011"]),
     row("case-order-ignored", &["CASE-API-012"]),
-    row("case-filter-ignored", &["CASE-API-013"]),
-    row("case-fields-ignored", &["CASE-API-014"]),
+    row("case-unknown-filter-accepted", &["CASE-API-013"]),
+    row("case-blank-fields-accepted", &["CASE-API-014"]),
     row("case-wrong-content-type", &["CASE-API-015"]),
     row("case-uri-unresolvable", &["CASE-API-016"]),
 ];

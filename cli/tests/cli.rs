@@ -453,6 +453,50 @@ fn mocks_serve_starts_the_ecosystem_and_its_credentials_verify() {
     drop(serving);
 }
 
+/// `[case] faults` in `mocks.toml` makes the CASE server misbehave, and `clr-harness run --spec case10` against it
+/// fails exactly the check the fault breaks; a CASE fault listed under `[provider]` is refused with the reason.
+#[test]
+fn mocks_toml_case_faults_break_the_case_server() {
+    let dir = temp_dir("case-faults");
+    let config = write(
+        &dir,
+        "mocks.toml",
+        b"[case]\nfaults = [\"case-stale-item\"]\n[issuer]\nenabled = false\n[provider]\nenabled = false\n",
+    );
+    let (serving, lines) = serve(&["--config".as_ref(), config.as_os_str()]);
+    let case_line = lines
+        .iter()
+        .position(|l| l.starts_with("CASE 1.0 server"))
+        .expect("the CASE server's line");
+    assert!(
+        lines.get(case_line + 1).is_some_and(|l| l.contains("case-stale-item")),
+        "{lines:?}"
+    );
+    let base = lines[case_line]
+        .split_whitespace()
+        .last()
+        .and_then(|u| u.split("/ims/").next())
+        .expect("URL")
+        .to_string();
+    let out = run(&["run", "--base-url", &base, "--spec", "case10", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let failing: Vec<&str> = report["subjects"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["outcome"] != "pass")
+        .filter_map(|r| r["check"].as_str())
+        .collect();
+    // Plain http: the TLS check fails too.
+    assert_eq!(failing, ["CASE-API-011", "CASE-API-017"], "{}", text(&out));
+    drop(serving);
+
+    let misplaced = write(&dir, "bad.toml", b"[provider]\nfaults = [\"case-stale-item\"]\n");
+    let out = run(&["mocks", "serve", "--config", misplaced.to_str().expect("path")]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out).contains("list it under [case]"), "{}", text(&out));
+}
+
 /// `mocks serve --config mocks.example.toml --https --ca-out FILE`: every URL printed is https, the CA written to
 /// FILE is what a client needs to reach discovery (and an untrusting client is refused), and `validate --ca-cert`
 /// verifies the HTTPS issuer's credentials, its keys and status list fetched over HTTPS.

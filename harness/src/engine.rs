@@ -129,6 +129,7 @@ pub fn judge_case(value: &Value, kind: crate::case::Kind, opts: &Options) -> Vec
             profile: opts.case_profile,
         }),
         alignments: None,
+        alignments_unresolved: None,
     };
     let mut results = Vec::new();
     for check in opts.selection.selected().filter(|c| c.applies(doc.kind)) {
@@ -388,13 +389,15 @@ fn check_value(
             };
             guarded(|| crate::case::align::gather(value, &embedded, net, opts.budget.until))
         });
-        let alignments = match alignments {
-            Some(Ok(r)) => Some(r),
-            Some(Err(bug)) => {
-                verifier_bug.get_or_insert(bug);
-                None
-            }
-            None => None,
+        let (alignments, align_bug) = match alignments {
+            Some(Ok(r)) => (Some(r), None),
+            Some(Err(bug)) => (None, Some(bug)),
+            None => (None, None),
+        };
+        let alignments_unresolved = match (opts.net, out_of_time) {
+            (None, _) => Some("verification is off (alignment targets are fetched only when it is on)".to_string()),
+            (Some(_), true) => Some("the run's time budget ran out before they were fetched".to_string()),
+            _ => None,
         };
         let doc = Doc {
             root: value,
@@ -421,8 +424,13 @@ fn check_value(
                 _ => None,
             },
             alignments: alignments.as_ref(),
+            alignments_unresolved,
         };
         for check in opts.selection.selected().filter(|c| c.applies(kind)) {
+            if let Some(bug) = align_bug.as_ref().filter(|_| check.area == "alignment") {
+                results.push(harness_bug(check, &format!("resolving alignments: {bug}")));
+                continue;
+            }
             if let Some(bug) = verifier_bug.as_ref().filter(|_| check.establishes_authenticity()) {
                 results.push(harness_bug(check, &format!("the verifier: {bug}")));
                 continue;

@@ -105,3 +105,74 @@ fn an_unresolved_alignment_is_a_skip_never_a_pass() {
     assert!(note(&offline).contains("verification is off"), "{}", note(&offline));
     assert!(note(&not_allowed).contains("not fetched"), "{}", note(&not_allowed));
 }
+
+/// A package that chains thirty thousand items is walked without recursion (it once recursed per link, which
+/// overflows the stack), and a cycle among them is found.
+#[test]
+fn a_very_deep_is_child_of_chain_is_judged_without_recursion() {
+    // Deep enough that one stack frame per link would overflow a test thread's stack.
+    const N: usize = 30_000;
+    let uuid = |n: usize| format!("{n:08x}-0000-4000-8000-000000000000");
+    let link =
+        |id: &str| serde_json::json!({"title": "t", "identifier": id, "uri": format!("https://f.example/uri/{id}")});
+    let doc_id = uuid(N + 1);
+    let items: Vec<Value> = (0..N)
+        .map(|i| serde_json::json!({"identifier": uuid(i), "fullStatement": "s", "uri": format!("https://f.example/uri/{}", uuid(i)), "lastChangeDateTime": "2025-01-01T00:00:00Z"}))
+        .collect();
+    let chain = |cyclic: bool| -> Vec<Value> {
+        (0..N)
+            .map(|i| {
+                let parent = match (i, cyclic) {
+                    (0, false) => doc_id.clone(),
+                    (0, true) => uuid(N - 1),
+                    _ => uuid(i - 1),
+                };
+                serde_json::json!({"identifier": uuid(N + 2 + i), "associationType": "isChildOf",
+                    "uri": format!("https://f.example/uri/{}", uuid(N + 2 + i)), "originNodeURI": link(&uuid(i)),
+                    "destinationNodeURI": link(&parent), "lastChangeDateTime": "2025-01-01T00:00:00Z"})
+            })
+            .collect()
+    };
+    for (cyclic, want) in [(false, Outcome::Pass), (true, Outcome::Fail)] {
+        let pkg = serde_json::json!({
+            "CFDocument": {"identifier": doc_id, "uri": "https://f.example/d", "creator": "c", "title": "t",
+                           "lastChangeDateTime": "2025-01-01T00:00:00Z"},
+            "CFItems": items, "CFAssociations": chain(cyclic),
+        });
+        let opts = Options {
+            selection: clr_harness::catalogue::Selection {
+                only: vec!["CASE-DM-008".into()],
+                skip: Vec::new(),
+            },
+            limits: clr_harness::decode::Limits {
+                max_input_bytes: 1 << 30,
+            },
+            ..Options::default()
+        };
+        let input = Input {
+            source: "deep".into(),
+            bytes: Ok(serde_json::to_vec(&pkg).expect("json")),
+        };
+        let s = engine::check_inputs(&[input], &opts).remove(0);
+        assert_eq!(outcome(&s, "CASE-DM-008"), want, "cyclic: {cyclic}");
+    }
+}
+
+/// A million-fold violation costs a counter: the findings kept stop at the cap, and the count of the rest is exact.
+#[test]
+fn findings_past_the_cap_are_counted_not_kept() {
+    let docs: Vec<Value> = (0..20_000).map(|_| serde_json::json!({})).collect();
+    let bytes = serde_json::to_vec(&serde_json::json!({"CFDocuments": docs})).expect("json");
+    let s = judge(bytes, Profile::Strict, None);
+    let r = s
+        .results
+        .iter()
+        .find(|r| r.check == "CASE-DM-001")
+        .expect("CASE-DM-001");
+    assert_eq!(r.outcome, Outcome::Fail);
+    let cap = clr_harness::check::findings::MAX_FINDINGS_PER_CHECK;
+    assert_eq!(r.findings.len(), cap + 1);
+    // Six required properties of a stand-alone CFDocument, on each of 20,000.
+    let last = &r.findings[cap].message;
+    assert!(last.contains(&format!("{} more findings", 6 * 20_000 - cap)), "{last}");
+}

@@ -118,8 +118,10 @@ faults! {
     CaseStaleItem = "case-stale-item":
         "CASE: getCFItem answers an item whose fullStatement differs from the package's",
     CaseOrderIgnored = "case-order-ignored": "CASE: getAllCFDocuments ignores orderBy=desc",
-    CaseFilterIgnored = "case-filter-ignored": "CASE: getAllCFDocuments ignores filter, known field or not",
-    CaseFieldsIgnored = "case-fields-ignored": "CASE: getAllCFDocuments ignores fields, blank or not",
+    CaseUnknownFilterAccepted = "case-unknown-filter-accepted":
+        "CASE: getAllCFDocuments answers every document to a filter on an unknown field instead of invalid_filter_field",
+    CaseBlankFieldsAccepted = "case-blank-fields-accepted":
+        "CASE: getAllCFDocuments answers every field to a blank fields instead of 400 invalid_selection_field",
     CaseWrongContentType = "case-wrong-content-type": "CASE: JSON answers are labelled text/html",
     CaseUriUnresolvable = "case-uri-unresolvable": "CASE: the /uri/{identifier} resolver answers 404 for everything",
 }

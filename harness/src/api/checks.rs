@@ -433,7 +433,7 @@ pub mod case10 {
         CASE_API_005 = api_check("CASE-API-005", Must, Normative, "getCFItemAssociations",
             "GET /CFItemAssociations/{item id} answers 200 with a CFAssociationSet: the item, and every association of its framework that has the item as origin or destination.");
         CASE_API_006 = api_check("CASE-API-006", Must, Schema, "concepts, subjects and item types come in sets",
-            "GET /CFConcepts/{id}, /CFSubjects/{id} and /CFItemTypes/{id} answer 200 with a CFConceptSet / CFSubjectSet / CFItemTypeSet holding the object asked for (and its descendants by hierarchyCode).");
+            "GET /CFConcepts/{id}, /CFSubjects/{id} and /CFItemTypes/{id} answer 200 with a CFConceptSet / CFSubjectSet / CFItemTypeSet holding the object asked for and its children by hierarchyCode.");
         CASE_API_007 = api_check("CASE-API-007", Must, Normative, "unknown identifiers",
             "A single-object endpoint asked for a well-formed identifier it does not know answers 404 with imsx_codeMinor unknownobject.");
         CASE_API_008 = api_check("CASE-API-008", Must, Normative, "malformed identifiers",
@@ -441,15 +441,15 @@ pub mod case10 {
         CASE_API_009 = api_check("CASE-API-009", Must, Schema, "errors carry imsx_StatusInfo",
             "Every error response has an imsx_StatusInfo body: imsx_codeMajor failure, imsx_severity error, codeMinor values from the CASE list.");
         CASE_API_010 = cert(api_check("CASE-API-010", Should, Normative, "paging",
-            "getAllCFDocuments honours limit and offset; when it pages it sends X-Total-Count (the total) and Link rel=next on an incomplete page, and the pages hold every document once."));
+            "When getAllCFDocuments pages (paging is optional; a server that does not is not applicable), it honours limit and offset, sends X-Total-Count (the total) and Link rel=next on an incomplete page, and the pages hold every document once."));
         CASE_API_011 = api_check("CASE-API-011", Must, Normative, "the package agrees with the single-object endpoints",
-            "An item or association served on its own is the one the package holds (the same properties and values, besides its CFDocumentURI), and its CFDocumentURI names the package's document; the document's CFPackageURI names its package.");
+            "An item or association served on its own is the one the package holds (the same properties and values, besides its stand-alone links), its CFDocumentURI names the package's document, and the document's CFPackageURI names its package.");
         CASE_API_012 = api_check("CASE-API-012", Should, Normative, "sort and orderBy",
-            "getAllCFDocuments with sort=title&orderBy=desc answers the documents by title, descending; an unknown sort field answers 200 in the default order, not an error.");
+            "When getAllCFDocuments sorts (optional), sort=title with orderBy=asc and desc answers the documents by title in that order; an unknown sort field answers 200 in the default order, not an error.");
         CASE_API_013 = api_check("CASE-API-013", Should, Normative, "filter",
-            "getAllCFDocuments with filter=title='…' answers only the documents with that title; an unknown filter field answers no data and imsx_codeMinor invalid_filter_field.");
+            "When getAllCFDocuments filters (optional), filter=title='…' answers only the documents with that title, and an unknown filter field answers no data with imsx_codeMinor invalid_filter_field.");
         CASE_API_014 = api_check("CASE-API-014", Should, Normative, "fields",
-            "getAllCFDocuments with fields=identifier,title answers documents with those fields only; a blank fields answers 400 with imsx_codeMinor invalid_selection_field.");
+            "When getAllCFDocuments selects fields (optional), fields=identifier,title answers documents with those fields only, and a blank fields answers 400 with imsx_codeMinor invalid_selection_field.");
         CASE_API_015 = api_check("CASE-API-015", Must, Schema, "responses are JSON",
             "Every 200 response is application/json.");
         CASE_API_016 = api_check("CASE-API-016", Should, Inferred, "uris resolve",

@@ -549,21 +549,34 @@ pub fn into_subjects(mut run: ProviderRun, opts: &Options) -> Vec<Subject> {
 /// data-model part of `CASE-API-004`).
 fn case_subjects(run: &mut ProviderRun, opts: &Options) -> Vec<Subject> {
     let check = &case10::ids::CASE_API_004;
+    // `004` judges every package by every CASE-DM check, whatever the selection shows; the packages are subjects of
+    // their own when some CASE-DM check is selected.
     let judge = Options {
+        selection: crate::catalogue::Selection {
+            only: vec!["CASE-DM-*".into()],
+            skip: Vec::new(),
+        },
+        case_profile: run.case_profile,
+        ..Options::default()
+    };
+    let shown = Options {
         selection: opts.selection.clone(),
         strict: opts.strict,
         case_profile: run.case_profile,
         ..Options::default()
     };
+    let any_dm_selected = crate::checks::case10::CHECKS
+        .iter()
+        .any(|c| c.id.starts_with("CASE-DM-") && opts.selection.selects(c.id));
     let mut documents = Vec::new();
     for (i, p) in run.received_case.iter().enumerate() {
-        let mut out = Vec::new();
-        engine::check_bytes(&format!("case-package-{}", i + 1), &p.url, &p.bytes, &judge, &mut out);
-        let failing: Vec<&CheckResult> = out
-            .iter()
-            .flat_map(|d| &d.results)
-            .filter(|c| c.outcome.is_failure())
-            .collect();
+        let failing: Vec<CheckResult> = match serde_json::from_slice::<serde_json::Value>(&p.bytes) {
+            Ok(v) => engine::judge_case(&v, crate::case::Kind::Package, &judge)
+                .into_iter()
+                .filter(|c| c.outcome.is_failure())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
         if let Some(first) = failing.first() {
             let ids: Vec<&str> = failing.iter().map(|c| c.check.as_str()).collect();
             let why = first.findings.first().map(|f| f.message.clone()).unwrap_or_default();
@@ -576,7 +589,15 @@ fn case_subjects(run: &mut ProviderRun, opts: &Options) -> Vec<Subject> {
                 .found(format!("failed: {}", ids.join(", ")))
                 .exchange(&p.exchange);
         }
-        documents.extend(out);
+        if any_dm_selected {
+            engine::check_bytes(
+                &format!("case-package-{}", i + 1),
+                &p.url,
+                &p.bytes,
+                &shown,
+                &mut documents,
+            );
+        }
     }
     let results: Vec<CheckResult> = case10::CHECKS
         .iter()

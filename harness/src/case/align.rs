@@ -118,7 +118,6 @@ pub fn api_url_type(url: &str) -> Option<&'static str> {
         "CFRubrics" => "CFRubric",
         "CFRubricCriteria" => "CFRubricCriterion",
         "CFRubricCriterionLevels" => "CFRubricCriterionLevel",
-        "CFDocuments" => "CFDocument",
         _ => return None,
     })
 }
@@ -173,11 +172,55 @@ fn fetch(net: &Net, url: &str) -> Resolution {
             },
         },
         Err(FetchError::NotAllowed { reason, .. }) => Resolution::Skipped(format!("{url} was not fetched: {reason}")),
-        Err(FetchError::Status { status, .. }) => Resolution::Broken {
+        // Not there (404) or gone (410): the alignment does not resolve. Any other status (5xx, 429, 401/403) is
+        // the server's trouble or its access rules, not the credential's: nothing was observed.
+        Err(FetchError::Status {
+            status: status @ (404 | 410),
+            ..
+        }) => Resolution::Broken {
             found: format!("HTTP {status}"),
             exchange: Some(exchange),
         },
+        Err(FetchError::Status { status, .. }) => {
+            Resolution::Skipped(format!("{url} answered HTTP {status}: the node was not observed"))
+        }
         Err(other) => Resolution::Skipped(format!("could not fetch {url}: {other}")),
+    }
+}
+
+/// Whether a CASE JSON object can be a node of `target_type`: it has what that type requires besides identifier and
+/// uri (a CFItem its fullStatement) and no member only another type has (so a conformant criterion with only
+/// optional members is one, and a CFItem is no rubric level).
+pub fn is_type(node: &Value, target_type: &str) -> bool {
+    let has = |k: &str| node.get(k).is_some();
+    let any = |ks: &[&str]| ks.iter().any(|k| has(k));
+    // Members that name a type other than the four alignment targets.
+    if any(&[
+        "creator",
+        "CFPackageURI",
+        "associationType",
+        "hierarchyCode",
+        "licenseText",
+        "CFDocuments",
+    ]) {
+        return false;
+    }
+    let item = &[
+        "fullStatement",
+        "humanCodingScheme",
+        "CFItemType",
+        "CFItemTypeURI",
+        "educationLevel",
+    ][..];
+    let rubric = &["CFRubricCriteria"][..];
+    let criterion = &["rubricId", "CFRubricCriterionLevels", "CFItemURI", "weight", "category"][..];
+    let level = &["rubricCriterionId", "quality", "score", "feedback"][..];
+    match target_type {
+        "CFItem" => has("fullStatement") && !any(rubric) && !any(criterion) && !any(level),
+        "CFRubric" => !any(item) && !any(criterion) && !any(level),
+        "CFRubricCriterion" => !any(item) && !any(rubric) && !any(level),
+        "CFRubricCriterionLevel" => !any(item) && !any(rubric) && !any(criterion),
+        _ => false,
     }
 }
 
@@ -244,5 +287,17 @@ mod tests {
         );
         assert_eq!(node_type(&json!({"rubricId": "x"})), Some("CFRubricCriterion"));
         assert_eq!(node_type(&json!({"name": "x"})), None);
+    }
+
+    #[test]
+    fn a_node_with_only_optional_members_is_the_type_named() {
+        let bare = json!({"identifier": "i", "uri": "u", "lastChangeDateTime": "t", "position": 1});
+        assert!(is_type(&bare, "CFRubricCriterion") && is_type(&bare, "CFRubricCriterionLevel"));
+        assert!(!is_type(&bare, "CFItem"));
+        assert!(!is_type(&json!({"fullStatement": "x"}), "CFRubricCriterionLevel"));
+        assert!(!is_type(
+            &json!({"quality": "x", "category": "y"}),
+            "CFRubricCriterionLevel"
+        ));
     }
 }

@@ -145,11 +145,8 @@ pub fn detect(doc: &Value) -> Option<(Kind, String)> {
         return None;
     }
     let has = |k: &str| obj.contains_key(k);
-    let found = if has("CFDocument") && (has("CFItems") || has("CFAssociations") || has("CFDefinitions")) {
-        (
-            Kind::Package,
-            "it has CFDocument and CFItems / CFAssociations / CFDefinitions",
-        )
+    let found = if has("CFDocument") {
+        (Kind::Package, "it has CFDocument (a CFPackage)")
     } else if has("CFDocuments") {
         (Kind::DocumentSet, "it has CFDocuments")
     } else if has("CFItem") && has("CFAssociations") {

@@ -50,6 +50,12 @@ pub struct Collector {
     /// Evaluated without observing what the check requires: never a pass, whatever else happened.
     undetermined: Option<String>,
     error: Option<String>,
+    /// Findings past [`MAX_FINDINGS_PER_CHECK`]: counted with their worst outcome, never stored, so a document that
+    /// makes millions of violations costs a counter, not millions of findings.
+    overflow: usize,
+    overflow_worst: Option<Outcome>,
+    /// Where the details of an uncounted finding go (and are dropped).
+    scratch: Finding,
 }
 
 impl Collector {
@@ -63,6 +69,9 @@ impl Collector {
             not_reached: None,
             undetermined: None,
             error: None,
+            overflow: 0,
+            overflow_worst: None,
+            scratch: Finding::new(Outcome::Info, String::new()),
         }
     }
 
@@ -97,6 +106,16 @@ impl Collector {
     /// A finding made elsewhere (a verifier's result), keeping its own outcome.
     pub fn push(&mut self, finding: Finding) -> FindingMut<'_> {
         self.evaluated = true;
+        if self.findings.len() >= MAX_FINDINGS_PER_CHECK {
+            self.overflow += 1;
+            let worst = match self.overflow_worst {
+                Some(w) if w.rank() >= finding.outcome.rank() => w,
+                _ => finding.outcome,
+            };
+            self.overflow_worst = Some(worst);
+            self.scratch = finding;
+            return FindingMut(&mut self.scratch);
+        }
         self.findings.push(finding);
         let last = self.findings.len() - 1;
         FindingMut(&mut self.findings[last])
@@ -131,7 +150,9 @@ impl Collector {
     pub fn has_violation(&self) -> bool {
         self.findings
             .iter()
-            .any(|f| matches!(f.outcome, Outcome::Fail | Outcome::Warn))
+            .map(|f| f.outcome)
+            .chain(self.overflow_worst)
+            .any(|o| matches!(o, Outcome::Fail | Outcome::Warn))
     }
 
     /// How many findings so far (to stop after a first, more basic, problem).
@@ -148,6 +169,15 @@ impl Collector {
     pub fn result(&self, strict: bool) -> CheckResult {
         let mut findings = self.findings.clone();
         cap_findings(&mut findings);
+        if let Some(worst) = self.overflow_worst {
+            findings.push(Finding::new(
+                worst,
+                format!(
+                    "… and {} more findings of this check (the first {MAX_FINDINGS_PER_CHECK} are shown)",
+                    self.overflow
+                ),
+            ));
+        }
         if strict {
             for f in &mut findings {
                 if f.outcome == Outcome::Warn {

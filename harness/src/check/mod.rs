@@ -179,6 +179,18 @@ pub struct Doc<'a> {
     pub case: Option<CaseDoc<'a>>,
     /// The CASE alignments the gather phase resolved, when verification is on.
     pub alignments: Option<&'a crate::case::align::Report>,
+    /// Why they were not resolved, when they were not (verification off, the run's deadline).
+    pub alignments_unresolved: Option<String>,
+}
+
+impl Doc<'_> {
+    /// Where the embedded credentials are (each is checked as a subject of its own).
+    pub fn embedded_pointers(&self) -> Vec<Ptr> {
+        match &self.legacy {
+            Some(l) => l.walk.embedded.iter().map(|e| e.ptr.clone()).collect(),
+            None => self.walk.embedded.iter().map(|e| e.ptr.clone()).collect(),
+        }
+    }
 }
 
 /// What the CASE 1.0 data-model checks read besides the document.

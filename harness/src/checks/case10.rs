@@ -12,7 +12,7 @@ use clr_reports::Spec;
 use serde_json::Value;
 
 use super::{Ctx, Doc, Ptr, json_type, show};
-use crate::case::align::{Aligned, Resolution, node_type};
+use crate::case::align::{Aligned, Resolution, is_type, node_type};
 use crate::case::model::{Entity, Node, Ty, type_mismatch};
 use crate::case::{self, Kind, Profile, links};
 use crate::check::{CaseDoc, Check, declare_checks};
@@ -402,6 +402,10 @@ fn child_tree(doc: &Doc, ctx: &mut Ctx) {
     let Some(c) = case_doc(doc, ctx) else { return };
     let document = c.walk.of(Entity::PckgDocument).next().and_then(Node::id);
     let items: BTreeSet<&str> = c.walk.of(Entity::PckgItem).filter_map(Node::id).collect();
+    if items.is_empty() {
+        ctx.not_applicable("the package has no items");
+        return;
+    }
     let mut parents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for n in c.walk.of(Entity::PckgAssociation) {
         if n.str("associationType") != Some("isChildOf") {
@@ -429,12 +433,7 @@ fn child_tree(doc: &Doc, ctx: &mut Ctx) {
         }
         parents.entry(child).or_default().push(parent);
     }
-    // Every item: follow its parents up; a walk that comes back to an item it passed is a cycle.
-    let mut reaches: BTreeMap<&str, bool> = BTreeMap::new();
-    let mut cycles: BTreeSet<&str> = BTreeSet::new();
-    for &start in &items {
-        reaches_document(start, document, &parents, &mut reaches, &mut Vec::new(), &mut cycles);
-    }
+    let (reaches, cycles) = tree(&items, document, &parents);
     for id in &cycles {
         ctx.violation(
             &Ptr::root().key("CFAssociations"),
@@ -445,7 +444,7 @@ fn child_tree(doc: &Doc, ctx: &mut Ctx) {
     }
     let orphans: Vec<&str> = items
         .iter()
-        .filter(|i| !cycles.contains(*i) && reaches.get(*i) != Some(&true))
+        .filter(|i| !cycles.contains(*i) && !reaches.contains(*i))
         .copied()
         .collect();
     if let Some(first) = orphans.first() {
@@ -461,33 +460,65 @@ fn child_tree(doc: &Doc, ctx: &mut Ctx) {
     }
 }
 
-/// Whether `item` reaches the document through isChildOf (memoised); items met twice on one path are cycles.
-fn reaches_document<'a>(
-    item: &'a str,
+/// Which items reach the document through isChildOf, and the items on a cycle: a depth-first search with an
+/// explicit stack (a package may chain a hundred thousand items; recursion would overflow the stack) in time
+/// linear in the associations.
+fn tree<'a>(
+    items: &BTreeSet<&'a str>,
     document: Option<&'a str>,
     parents: &BTreeMap<&'a str, Vec<&'a str>>,
-    memo: &mut BTreeMap<&'a str, bool>,
-    path: &mut Vec<&'a str>,
-    cycles: &mut BTreeSet<&'a str>,
-) -> bool {
-    if Some(item) == document {
-        return true;
+) -> (BTreeSet<&'a str>, BTreeSet<&'a str>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        OnPath,
+        Done,
     }
-    if let Some(&r) = memo.get(item) {
-        return r;
+    let mut state: BTreeMap<&str, State> = BTreeMap::new();
+    let mut reaches: BTreeSet<&str> = BTreeSet::new();
+    let mut cycles: BTreeSet<&str> = BTreeSet::new();
+    let none: Vec<&str> = Vec::new();
+    for &start in items {
+        if state.contains_key(start) {
+            continue;
+        }
+        state.insert(start, State::OnPath);
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        while let Some(&(node, next)) = stack.last() {
+            let ps = parents.get(node).unwrap_or(&none);
+            if let Some(&p) = ps.get(next) {
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                if Some(p) == document {
+                    reaches.insert(node);
+                    continue;
+                }
+                match state.get(p) {
+                    Some(State::OnPath) => {
+                        cycles.insert(p);
+                    }
+                    Some(State::Done) => {
+                        if reaches.contains(p) {
+                            reaches.insert(node);
+                        }
+                    }
+                    None => {
+                        state.insert(p, State::OnPath);
+                        stack.push((p, 0));
+                    }
+                }
+            } else {
+                state.insert(node, State::Done);
+                stack.pop();
+                if reaches.contains(node)
+                    && let Some(&(child, _)) = stack.last()
+                {
+                    reaches.insert(child);
+                }
+            }
+        }
     }
-    if path.contains(&item) {
-        cycles.insert(item);
-        return false;
-    }
-    path.push(item);
-    let mut any = false;
-    for &p in parents.get(item).map(Vec::as_slice).unwrap_or_default() {
-        any |= reaches_document(p, document, parents, memo, path, cycles);
-    }
-    path.pop();
-    memo.insert(item, any);
-    any
+    (reaches, cycles)
 }
 
 fn package_links(doc: &Doc, ctx: &mut Ctx) {
@@ -501,10 +532,12 @@ fn package_links(doc: &Doc, ctx: &mut Ctx) {
         ("conceptKeywordsURI", Entity::Concept),
         ("CFItemURI", Entity::PckgItem),
     ];
+    let mut compared = 0;
     for link in c.walk.of_any(&[Entity::LinkUri, Entity::LinkGenUri]) {
         let Some(target) = link.id().and_then(|id| by_id.get(id)) else {
             continue;
         };
+        compared += 1;
         if let (Some(uri), Some(target_uri)) = (link.str("uri"), target.str("uri"))
             && uri != target_uri
         {
@@ -529,6 +562,9 @@ fn package_links(doc: &Doc, ctx: &mut Ctx) {
                 .expected(format!("a {}", want.name()))
                 .found(format!("the {} at {}", target.entity.name(), target.ptr));
         }
+    }
+    if compared == 0 {
+        ctx.not_applicable("no link names an object of the package");
     }
 }
 
@@ -575,22 +611,23 @@ fn rubric_chain(doc: &Doc, ctx: &mut Ctx) {
 
 /// The alignments to CASE, or the reason none are judged.
 fn aligned<'d>(doc: &'d Doc, ctx: &mut Ctx) -> Option<&'d [Aligned]> {
-    let found = crate::case::align::find(doc.root, &[]);
-    match doc.alignments {
-        Some(r) if !r.aligned.is_empty() => Some(&r.aligned),
-        Some(_) => {
+    match (doc.alignments, &doc.alignments_unresolved) {
+        (Some(r), _) if !r.aligned.is_empty() => Some(&r.aligned),
+        (Some(_), _) => {
             ctx.not_applicable("no alignments to CASE");
             None
         }
-        None if found.is_empty() => {
-            ctx.not_applicable("no alignments to CASE");
-            None
-        }
-        None => {
-            ctx.skipped(format!(
-                "{} alignment(s) to CASE not resolved: verification is off (alignment targets are fetched only when it is on)",
-                found.len()
-            ));
+        (None, why) => {
+            let found = crate::case::align::find(doc.root, &doc.embedded_pointers());
+            if found.is_empty() {
+                ctx.not_applicable("no alignments to CASE");
+            } else {
+                ctx.skipped(format!(
+                    "{} alignment(s) to CASE not resolved: {}",
+                    found.len(),
+                    why.as_deref().unwrap_or("their targets were not fetched")
+                ));
+            }
             None
         }
     }
@@ -625,7 +662,7 @@ fn resolved_as_named<'d>(doc: &'d Doc, ctx: &mut Ctx) -> Vec<(&'d Aligned, &'d V
     let n = all.len();
     let named: Vec<(&Aligned, &Value)> = all
         .into_iter()
-        .filter(|(a, node)| node_type(node) == Some(a.target_type.as_str()))
+        .filter(|(a, node)| is_type(node, &a.target_type))
         .collect();
     if named.len() < n {
         ctx.skipped(format!(
@@ -671,15 +708,18 @@ fn resolves(doc: &Doc, ctx: &mut Ctx) {
 
 fn target_kind(doc: &Doc, ctx: &mut Ctx) {
     for (a, node) in resolved(doc, ctx) {
-        let found = node_type(node);
-        if found != Some(a.target_type.as_str()) {
-            ctx.violation(
-                &a.ptr.key("targetType"),
-                format!("{} is not a {}", a.url, a.target_type),
-            )
-            .expected(format!("a {}", a.target_type))
-            .found(found.map_or("no CASE node".to_string(), |t| format!("a {t}")))
-            .exchange(exchange_of(a));
+        if !is_type(node, &a.target_type) {
+            let found = node_type(node);
+            // OB 2.0 alignments name the type by their URL only.
+            let at = if a.claims("targetType").is_some() {
+                "targetType"
+            } else {
+                "targetUrl"
+            };
+            ctx.violation(&a.ptr.key(at), format!("{} is not a {}", a.url, a.target_type))
+                .expected(format!("a {}", a.target_type))
+                .found(found.map_or("no CASE node".to_string(), |t| format!("a {t}")))
+                .exchange(exchange_of(a));
             continue;
         }
         for m in ["identifier", "uri"] {
@@ -709,6 +749,10 @@ fn target_url(doc: &Doc, ctx: &mut Ctx) {
             node.get("identifier").and_then(Value::as_str),
             node.get("uri").and_then(Value::as_str),
         ) else {
+            ctx.skipped(format!(
+                "the node at {} has no identifier to compare (see CASE-ALIGN-002)",
+                a.url
+            ));
             continue;
         };
         let collection = match a.target_type.as_str() {
@@ -746,7 +790,10 @@ fn target_url(doc: &Doc, ctx: &mut Ctx) {
 }
 
 fn target_name(doc: &Doc, ctx: &mut Ctx) {
-    for (a, node) in resolved_as_named(doc, ctx) {
+    let list = resolved_as_named(doc, ctx);
+    let judged = !list.is_empty();
+    let mut compared = 0;
+    for (a, node) in list {
         let text = |m: &str| node.get(m).and_then(Value::as_str).map(str::trim);
         let (names, codes): (&[&str], &[&str]) = match a.target_type.as_str() {
             "CFItem" => (
@@ -767,7 +814,11 @@ fn target_name(doc: &Doc, ctx: &mut Ctx) {
                 continue;
             };
             let offered: Vec<&str> = candidates.iter().filter_map(|m| text(m)).collect();
-            if !offered.is_empty() && !offered.contains(&claimed) {
+            if offered.is_empty() {
+                continue;
+            }
+            compared += 1;
+            if !offered.contains(&claimed) {
                 ctx.violation(
                     &a.ptr.key(member),
                     format!("{member} is not what the {} says", a.target_type),
@@ -777,6 +828,9 @@ fn target_name(doc: &Doc, ctx: &mut Ctx) {
                 .exchange(exchange_of(a));
             }
         }
+    }
+    if judged && compared == 0 {
+        ctx.not_applicable("no targetName or targetCode the node could be compared with");
     }
 }
 

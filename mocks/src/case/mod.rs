@@ -274,20 +274,25 @@ fn json_text(base: &str, body: &Value) -> Response {
 async fn documents(State(served): Fw, Base(base): Base, RawQuery(raw): RawQuery) -> Result<Response, StatusInfo> {
     let fw = &served.framework;
     let faults = &served.faults;
-    let ignored = |k: &str| match k {
+    let ignored = |k: &str, v: &str| match k {
         "orderBy" => faults.has(Fault::CaseOrderIgnored),
-        "filter" => faults.has(Fault::CaseFilterIgnored),
-        "fields" => faults.has(Fault::CaseFieldsIgnored),
+        "fields" => faults.has(Fault::CaseBlankFieldsAccepted) && v.trim().is_empty(),
         _ => false,
     };
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
         .into_owned()
-        .filter(|(k, _)| !ignored(k))
+        .filter(|(k, v)| !ignored(k, v))
         .collect();
-    let query = Query::parse(&pairs).map_err(|e| StatusInfo::from(e).under(faults))?;
-    let selected = query
-        .select(&fw.documents)
-        .map_err(|e| StatusInfo::from(e).under(faults))?;
+    let mut query = Query::parse(&pairs).map_err(|e| StatusInfo::from(e).under(faults))?;
+    let mut selected = query.select(&fw.documents);
+    let unknown_field =
+        |r: &Result<Vec<Value>, QueryError>| r.as_ref().is_err_and(|e| e.code_minor() == "invalid_filter_field");
+    if faults.has(Fault::CaseUnknownFilterAccepted) && unknown_field(&selected) {
+        pairs.retain(|(k, _)| k != "filter");
+        query = Query::parse(&pairs).map_err(|e| StatusInfo::from(e).under(faults))?;
+        selected = query.select(&fw.documents);
+    }
+    let selected = selected.map_err(|e| StatusInfo::from(e).under(faults))?;
     let page = query.page(&selected);
     let body = if pairs.is_empty() && faults.has(Fault::CaseDocumentsBareArray) {
         Value::Array(page)
