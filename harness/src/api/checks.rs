@@ -305,9 +305,9 @@ declare_checks! {
 /// the OB 3.0 table. The binding's JSON Schemas state the bodies and a real consumer confirms `/discovery` and
 /// `/clrs`; the other paths, paging and status semantics are inferred, except what OAuth 2.0 makes mandatory.
 pub mod clr10 {
-    use clr_reports::{Level, Role, RuleSource, Spec};
+    use clr_reports::{Level, RuleSource, Spec};
 
-    use crate::check::{Check, Runner, declare_checks};
+    use crate::check::{Check, declare_checks};
 
     const REST: &str = "https://www.imsglobal.org/spec/clr/v1p0/imsclr_v1p0_RESTBind.html";
 
@@ -318,19 +318,7 @@ pub mod clr10 {
         title: &'static str,
         req: &'static str,
     ) -> Check {
-        Check {
-            id,
-            title,
-            requirement: req,
-            spec_url: REST,
-            level,
-            source,
-            roles: &[Role::Provider],
-            spec: Spec::Clr10,
-            area: "api",
-            applies_to: &[],
-            runner: Runner::Provider,
-        }
+        super::provider_check(id, Spec::Clr10, REST, level, source, title, req)
     }
 
     /// A rule OAuth 2.0 makes mandatory for any protected resource: MUST, linking the RFC.
@@ -382,13 +370,38 @@ pub mod clr10 {
     }
 }
 
+/// A provider check of an API with its own table (CLR 1.0, CASE 1.0).
+const fn provider_check(
+    id: &'static str,
+    spec: Spec,
+    spec_url: &'static str,
+    level: Level,
+    source: RuleSource,
+    title: &'static str,
+    requirement: &'static str,
+) -> Check {
+    Check {
+        id,
+        title,
+        requirement,
+        spec_url,
+        level,
+        source,
+        roles: PROVIDER,
+        spec,
+        area: "api",
+        applies_to: &[],
+        runner: Runner::Provider,
+    }
+}
+
 /// The CASE 1.0 REST API (`CASE-API-*`): every GET endpoint of the 1EdTech OpenAPI under `{base}/ims/case/v1p0`,
 /// run by [`super::case10`]. CASE does not require authorization; a bearer token is sent when the target gives one.
 pub mod case10 {
-    use clr_reports::{Level, Role, RuleSource, Spec};
+    use clr_reports::{Level, RuleSource, Spec};
 
     use crate::case::links::{CASE_CERT, CASE_REST};
-    use crate::check::{Check, Runner, declare_checks};
+    use crate::check::{Check, declare_checks};
 
     const fn api_check(
         id: &'static str,
@@ -397,19 +410,7 @@ pub mod case10 {
         title: &'static str,
         req: &'static str,
     ) -> Check {
-        Check {
-            id,
-            title,
-            requirement: req,
-            spec_url: CASE_REST,
-            level,
-            source,
-            roles: &[Role::Provider],
-            spec: Spec::Case10,
-            area: "api",
-            applies_to: &[],
-            runner: Runner::Provider,
-        }
+        super::provider_check(id, Spec::Case10, CASE_REST, level, source, title, req)
     }
 
     const fn cert(mut c: Check) -> Check {

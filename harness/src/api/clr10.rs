@@ -404,37 +404,56 @@ async fn scope_probe(s: &mut Session<'_>, list: &str, upload: &Value, errors: &m
         .bearer(&ro.access)
         .body("application/json", payload(&clr));
     let Some(resp) = s.send(check, req).await else { return };
+    refused_for_scope(s, resp, "postClr", format!("POST {list}"), "replace", errors);
+}
+
+/// `006`: what a request made with a readonly-only token got: 403 (kept for `014`), another 4xx (the SHOULD part: a
+/// warning), or anything else (a violation). Returns whether the provider did what it should have refused.
+fn refused_for_scope(
+    s: &mut Session<'_>,
+    resp: Resp,
+    operation: &str,
+    request: String,
+    scope: &str,
+    errors: &mut Vec<ErrorResp>,
+) -> bool {
+    let check = &ids::CLR10_API_006;
     s.rec.evaluated(check);
     match resp.status {
-        403 => errors.push(ErrorResp {
-            resp,
-            what: "postClr with a readonly token".into(),
-            minor: Some("forbidden"),
-        }),
+        403 => {
+            errors.push(ErrorResp {
+                resp,
+                what: format!("{operation} with a readonly token"),
+                minor: Some("forbidden"),
+            });
+            false
+        }
         400..=499 => {
             s.rec
                 .warning(
                     check,
                     format!(
-                        "postClr with a readonly token was refused with {}, not 403",
+                        "{operation} with a readonly token was refused with {}, not 403",
                         resp.status
                     ),
                 )
-                .at(format!("POST {list} → {}", resp.status))
+                .at(format!("{request} → {}", resp.status))
                 .expected("403")
                 .found(resp.status.to_string())
                 .exchange(&resp.exchange);
+            false
         }
         status => {
             s.rec
                 .violation(
                     check,
-                    format!("postClr with a token holding only the readonly scope answered {status}"),
+                    format!("{operation} with a token holding only the readonly scope answered {status}"),
                 )
-                .at(format!("POST {list} → {status}"))
-                .expected("403 (the replace scope is needed)")
+                .at(format!("{request} → {status}"))
+                .expected(format!("403 (the {scope} scope is needed)"))
                 .found(status.to_string())
                 .exchange(&resp.exchange);
+            (200..300).contains(&status)
         }
     }
 }
@@ -449,45 +468,12 @@ async fn delete_scope_probe(s: &mut Session<'_>, token: &str, clr: &Value, error
     let Some(resp) = s.send(check, Req::new("DELETE", &u).bearer(&ro.access)).await else {
         return;
     };
-    s.rec.evaluated(check);
-    match resp.status {
-        403 => errors.push(ErrorResp {
-            resp,
-            what: "deleteClr with a readonly token".into(),
-            minor: Some("forbidden"),
-        }),
-        400..=499 => {
-            s.rec
-                .warning(
-                    check,
-                    format!(
-                        "deleteClr with a readonly token was refused with {}, not 403",
-                        resp.status
-                    ),
-                )
-                .at(format!("DELETE {u} → {}", resp.status))
-                .expected("403")
-                .found(resp.status.to_string())
-                .exchange(&resp.exchange);
-        }
-        status => {
-            s.rec
-                .violation(
-                    check,
-                    format!("deleteClr with a token holding only the readonly scope answered {status}"),
-                )
-                .at(format!("DELETE {u} → {status}"))
-                .expected("403 (the delete scope is needed)")
-                .found(status.to_string())
-                .exchange(&resp.exchange);
-            if (200..300).contains(&status) {
-                let list = url(s, "/clrs");
-                let again = Req::new("POST", &list)
-                    .bearer(token)
-                    .body("application/json", payload(clr));
-                let _ = s.send(check, again).await;
-            }
-        }
+    if refused_for_scope(s, resp, "deleteClr", format!("DELETE {u}"), "delete", errors) {
+        let list = url(s, "/clrs");
+        let again = Req::new("POST", &list)
+            .bearer(token)
+            .body("application/json", payload(clr));
+        let _ = s.send(check, again).await;
     }
 }
 
