@@ -307,7 +307,7 @@ declare_checks! {
 pub mod clr10 {
     use clr_reports::{Level, RuleSource, Spec};
 
-    use crate::check::{Check, declare_checks};
+    use crate::check::{Check, declare_checks, provider_check};
 
     const REST: &str = "https://www.imsglobal.org/spec/clr/v1p0/imsclr_v1p0_RESTBind.html";
 
@@ -318,7 +318,7 @@ pub mod clr10 {
         title: &'static str,
         req: &'static str,
     ) -> Check {
-        super::provider_check(id, Spec::Clr10, REST, level, source, title, req)
+        provider_check(id, Spec::Clr10, REST, level, source, title, req)
     }
 
     /// A rule OAuth 2.0 makes mandatory for any protected resource: MUST, linking the RFC.
@@ -370,38 +370,13 @@ pub mod clr10 {
     }
 }
 
-/// A provider check of an API with its own table (CLR 1.0, CASE 1.0).
-const fn provider_check(
-    id: &'static str,
-    spec: Spec,
-    spec_url: &'static str,
-    level: Level,
-    source: RuleSource,
-    title: &'static str,
-    requirement: &'static str,
-) -> Check {
-    Check {
-        id,
-        title,
-        requirement,
-        spec_url,
-        level,
-        source,
-        roles: PROVIDER,
-        spec,
-        area: "api",
-        applies_to: &[],
-        runner: Runner::Provider,
-    }
-}
-
 /// The CASE 1.0 REST API (`CASE-API-*`): every GET endpoint of the 1EdTech OpenAPI under `{base}/ims/case/v1p0`,
 /// run by [`super::case10`]. CASE does not require authorization; a bearer token is sent when the target gives one.
 pub mod case10 {
     use clr_reports::{Level, RuleSource, Spec};
 
     use crate::case::links::{CASE_CERT, CASE_REST};
-    use crate::check::{Check, declare_checks};
+    use crate::check::{Check, declare_checks, provider_check};
 
     const fn api_check(
         id: &'static str,
@@ -410,7 +385,7 @@ pub mod case10 {
         title: &'static str,
         req: &'static str,
     ) -> Check {
-        super::provider_check(id, Spec::Case10, CASE_REST, level, source, title, req)
+        provider_check(id, Spec::Case10, CASE_REST, level, source, title, req)
     }
 
     const fn cert(mut c: Check) -> Check {

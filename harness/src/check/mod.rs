@@ -296,6 +296,31 @@ impl Ctx {
     }
 }
 
+/// A provider check of an API with its own table (CLR 1.0, CASE 1.0).
+pub const fn provider_check(
+    id: &'static str,
+    spec: Spec,
+    spec_url: &'static str,
+    level: Level,
+    source: RuleSource,
+    title: &'static str,
+    requirement: &'static str,
+) -> Check {
+    Check {
+        id,
+        title,
+        requirement,
+        spec_url,
+        level,
+        source,
+        roles: &[Role::Provider],
+        spec,
+        area: "api",
+        applies_to: &[],
+        runner: Runner::Provider,
+    }
+}
+
 /// Roles of document checks: issuers produce the documents, verifiers must judge them the same way.
 pub const DOC_ROLES: &[clr_reports::Role] = &[clr_reports::Role::Issuer, clr_reports::Role::Verifier];
 /// Every credential kind.
