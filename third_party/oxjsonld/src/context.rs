@@ -37,6 +37,9 @@ pub struct JsonLdContext {
     pub default_direction: Option<&'static str>,
     pub term_definitions: HashMap<String, JsonLdTermDefinition>,
     pub previous_context: Option<Arc<JsonLdContext>>,
+    /// clr-harness patch: the [`ContextMemo`] entry this context is (0: not from a memo). A context with an id is
+    /// never changed afterwards: every context processing starts from a copy, which gets 0 until the memo names it.
+    pub memo_id: u64,
 }
 
 impl JsonLdContext {
@@ -49,6 +52,103 @@ impl JsonLdContext {
             default_direction: None,
             term_definitions: HashMap::new(),
             previous_context: None,
+            memo_id: 0,
+        }
+    }
+
+    /// A context no processing has touched yet (the root context of a document).
+    fn is_pristine(&self) -> bool {
+        self.term_definitions.is_empty()
+            && self.vocabulary_mapping.is_none()
+            && self.default_language.is_none()
+            && self.default_direction.is_none()
+            && self.previous_context.is_none()
+    }
+}
+
+/// clr-harness patch: context processing results shared between parsers (and documents).
+///
+/// Processing the same local context on the same active context gives the same result, as long as remote contexts
+/// load the same: so a caller whose document loader always answers the same (embedded contexts) shares one memo
+/// between every parser, and a document's `@context`, its type-scoped and property-scoped contexts are processed
+/// once per process instead of once per document, and handed out as shared `Arc`s instead of copies of their term
+/// tables. Keys are exact (the active context's memo id, the local context's canonical form, the base URL and the
+/// flags), never hashes. Bounded: local contexts over [`ContextMemo::MAX_LOCAL_CONTEXT_BYTES`] are not kept, and
+/// the memo starts over once it holds [`ContextMemo::MAX_ENTRIES`].
+#[derive(Default)]
+pub struct ContextMemo {
+    inner: Mutex<MemoInner>,
+}
+
+#[derive(Default)]
+struct MemoInner {
+    entries: HashMap<MemoKey, MemoEntry>,
+    next_id: u64,
+    hits: u64,
+    misses: u64,
+}
+
+#[derive(PartialEq, Eq, Hash)]
+struct MemoKey {
+    active_id: u64,
+    /// For a pristine active context (id 0): its base IRIs, the only state it has.
+    active_bases: String,
+    local_context: String,
+    base_url: Option<String>,
+    flags: (bool, bool, bool, bool, JsonLdProcessingMode),
+}
+
+struct MemoEntry {
+    context: Arc<JsonLdContext>,
+}
+
+impl ContextMemo {
+    /// Entries kept before the memo starts over.
+    pub const MAX_ENTRIES: usize = 256;
+    /// Local contexts larger than this (in canonical form) are processed every time, never kept.
+    pub const MAX_LOCAL_CONTEXT_BYTES: usize = 64 * 1024;
+
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many context processings were answered from the memo, and how many were computed.
+    pub fn stats(&self) -> (u64, u64) {
+        let inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (inner.hits, inner.misses)
+    }
+}
+
+/// An injective text form of a JSON node, object members in key order (the key of a memo entry).
+fn canonical_json(node: &JsonNode, out: &mut String) {
+    use std::fmt::Write;
+    match node {
+        JsonNode::String(v) => {
+            let _ = write!(out, "s{}:{v}", v.len());
+        }
+        JsonNode::Number(v) => {
+            let _ = write!(out, "n{}:{v}", v.len());
+        }
+        JsonNode::Boolean(v) => out.push(if *v { 't' } else { 'f' }),
+        JsonNode::Null => out.push('z'),
+        JsonNode::Array(items) => {
+            let _ = write!(out, "a{}[", items.len());
+            for item in items {
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        JsonNode::Object(members) => {
+            let mut keys: Vec<&String> = members.keys().collect();
+            keys.sort();
+            let _ = write!(out, "o{}{{", keys.len());
+            for k in keys {
+                let _ = write!(out, "{}:{k}", k.len());
+                if let Some(v) = members.get(k) {
+                    canonical_json(v, out);
+                }
+            }
+            out.push('}');
         }
     }
 }
@@ -76,6 +176,8 @@ pub struct JsonLdContextProcessor {
     pub max_context_recursion: usize,
     pub remote_context_cache: Arc<Mutex<HashMap<String, (Option<Iri<String>>, JsonNode)>>>,
     pub load_document_callback: Option<Arc<LoadDocumentCallback>>,
+    /// clr-harness patch: results shared with other processors ([`ContextMemo`]).
+    pub memo: Option<Arc<ContextMemo>>,
 }
 
 /// Used to pass various options to the LoadDocumentCallback.
@@ -93,6 +195,97 @@ pub struct JsonLdRemoteDocument {
 }
 
 impl JsonLdContextProcessor {
+    /// [`Self::process_context`] from an empty remote-context stack, through the memo when there is one: a result
+    /// processed without errors is shared (one with errors is computed every time). clr-harness patch.
+    #[expect(clippy::too_many_arguments)]
+    pub fn process_context_shared(
+        &self,
+        active_context: &JsonLdContext,
+        local_context: JsonNode,
+        base_url: Option<&Iri<String>>,
+        override_protected: bool,
+        propagate: bool,
+        validate_scoped_context: bool,
+        errors: &mut Vec<JsonLdSyntaxError>,
+    ) -> Arc<JsonLdContext> {
+        let compute = |local_context: JsonNode, errors: &mut Vec<JsonLdSyntaxError>| {
+            self.process_context(
+                active_context,
+                local_context,
+                base_url,
+                &mut Vec::new(),
+                override_protected,
+                propagate,
+                validate_scoped_context,
+                errors,
+            )
+        };
+        let Some(memo) = &self.memo else {
+            return Arc::new(compute(local_context, errors));
+        };
+        if active_context.memo_id == 0 && !active_context.is_pristine() {
+            return Arc::new(compute(local_context, errors));
+        }
+        let mut canonical = String::new();
+        canonical_json(&local_context, &mut canonical);
+        if canonical.len() > ContextMemo::MAX_LOCAL_CONTEXT_BYTES {
+            return Arc::new(compute(local_context, errors));
+        }
+        let active_bases = if active_context.memo_id == 0 {
+            format!(
+                "{:?}|{:?}",
+                active_context.original_base_url.as_ref().map(Iri::as_str),
+                active_context.base_iri.as_ref().map(Iri::as_str)
+            )
+        } else {
+            String::new()
+        };
+        let key = MemoKey {
+            active_id: active_context.memo_id,
+            active_bases,
+            local_context: canonical,
+            base_url: base_url.map(|b| b.as_str().to_owned()),
+            flags: (
+                override_protected,
+                propagate,
+                validate_scoped_context,
+                self.lenient,
+                self.processing_mode,
+            ),
+        };
+        {
+            let mut inner = memo.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(hit) = inner.entries.get(&key) {
+                let context = Arc::clone(&hit.context);
+                inner.hits += 1;
+                return context;
+            }
+            inner.misses += 1;
+        }
+        // Computed outside the lock: remote contexts load through the callback, which may take its time.
+        // Only a processing without errors is kept: an error may come from the document loader (an unknown
+        // context), whose caller must hear of it again on every document.
+        let before = errors.len();
+        let mut result = compute(local_context, errors);
+        if errors.len() > before {
+            return Arc::new(result);
+        }
+        let mut inner = memo.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if inner.entries.len() >= ContextMemo::MAX_ENTRIES {
+            inner.entries.clear();
+        }
+        inner.next_id += 1;
+        result.memo_id = inner.next_id;
+        let context = Arc::new(result);
+        inner.entries.insert(
+            key,
+            MemoEntry {
+                context: Arc::clone(&context),
+            },
+        );
+        context
+    }
+
     /// [Context Processing Algorithm](https://www.w3.org/TR/json-ld-api/#algorithm)
     pub fn process_context(
         &self,
@@ -107,6 +300,8 @@ impl JsonLdContextProcessor {
     ) -> JsonLdContext {
         // 1)
         let mut result = active_context.clone();
+        // clr-harness patch: a processed context is not the memo entry it started from.
+        result.memo_id = 0;
         // 2)
         if let JsonNode::Object(local_context) = &local_context {
             if let Some(propagate_node) = local_context.get("@propagate") {
@@ -461,7 +656,11 @@ impl JsonLdContextProcessor {
                 }
             }
             let mut defined = HashMap::new();
-            for term in context.keys() {
+            // clr-harness patch: terms in key order, so the first error a context gives is the same on every run
+            // (the map's order is random per map).
+            let mut terms: Vec<&String> = context.keys().collect();
+            terms.sort();
+            for term in terms {
                 self.create_term_definition(
                     &mut result,
                     &context,

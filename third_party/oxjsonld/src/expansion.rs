@@ -269,6 +269,7 @@ impl JsonLdExpansionConverter {
                 max_context_recursion: MAX_CONTEXT_RECURSION,
                 remote_context_cache: Arc::new(Mutex::new(HashMap::new())), /* TODO: share in the parser */
                 load_document_callback: None,
+                memo: None,
             },
             root_context,
         }
@@ -291,6 +292,12 @@ impl JsonLdExpansionConverter {
         + 'static,
     ) -> Self {
         self.context_processor.load_document_callback = Some(Arc::new(callback));
+        self
+    }
+
+    /// Shares context processing results with every converter given the same memo (clr-harness patch).
+    pub fn with_context_memo(mut self, memo: Option<Arc<crate::context::ContextMemo>>) -> Self {
+        self.context_processor.memo = memo;
         self
     }
 
@@ -491,7 +498,7 @@ impl JsonLdExpansionConverter {
                                     true,
                                     errors,
                                 ) {
-                                    active_context = Arc::new(property_scoped_context);
+                                    active_context = property_scoped_context;
                                 }
                             }
                             self.state.push(if self.streaming {
@@ -912,7 +919,7 @@ impl JsonLdExpansionConverter {
                             true,
                             errors,
                         ) {
-                            active_context = Arc::new(property_scoped_context);
+                            active_context = property_scoped_context;
                         }
                     }
                     self.state.push(if self.streaming {
@@ -1560,7 +1567,7 @@ impl JsonLdExpansionConverter {
                                         true,
                                         errors,
                                     ) {
-                                        nest_active_context = Arc::new(property_scoped_context);
+                                        nest_active_context = property_scoped_context;
                                     }
                                     self.state.push(JsonLdExpansionState::NestStart {
                                         active_context: nest_active_context,
@@ -2764,16 +2771,15 @@ impl JsonLdExpansionConverter {
                 if let Some(term_definition) = typed_scoped_context.term_definitions.get(&value)
                     && let Some(local_context) = term_definition.context.clone()
                 {
-                    active_context = Arc::new(self.context_processor.process_context(
+                    active_context = self.context_processor.process_context_shared(
                         &active_context,
                         local_context,
                         term_definition.base_url.as_ref().or(self.base_url.as_ref()),
-                        &mut Vec::new(),
                         false,
                         false,
                         true,
                         errors,
-                    ));
+                    );
                 }
                 // 13.4.4.4)
                 Some(
@@ -2831,7 +2837,7 @@ impl JsonLdExpansionConverter {
                 self.new_scoped_context(&active_context, &active_property, false, true, errors);
             self.expand_value(
                 active_property,
-                property_scoped_context.map_or(active_context, Arc::new),
+                property_scoped_context.unwrap_or(active_context),
                 value,
                 reverse,
                 extra_node,
@@ -2954,16 +2960,15 @@ impl JsonLdExpansionConverter {
         context_content: Vec<JsonEvent<'static>>,
         errors: &mut Vec<JsonLdSyntaxError>,
     ) -> Arc<JsonLdContext> {
-        Arc::new(self.context_processor.process_context(
+        self.context_processor.process_context_shared(
             active_context,
             json_node_from_events(context_content.into_iter().map(Ok)).unwrap(),
             self.base_url.as_ref(),
-            &mut Vec::new(),
             false,
             true,
             true,
             errors,
-        ))
+        )
     }
 
     fn new_scoped_context(
@@ -2973,13 +2978,12 @@ impl JsonLdExpansionConverter {
         override_protected: bool,
         propagate: bool,
         errors: &mut Vec<JsonLdSyntaxError>,
-    ) -> Option<JsonLdContext> {
+    ) -> Option<Arc<JsonLdContext>> {
         let term_definition = active_context.term_definitions.get(active_property)?;
-        Some(self.context_processor.process_context(
+        Some(self.context_processor.process_context_shared(
             active_context,
             term_definition.context.clone()?,
             term_definition.base_url.as_ref().or(self.base_url.as_ref()),
-            &mut Vec::new(),
             override_protected,
             propagate,
             true,

@@ -1,4 +1,4 @@
-use crate::context::{JsonLdLoadDocumentOptions, JsonLdRemoteDocument, JsonLdTermDefinition};
+use crate::context::{ContextMemo, JsonLdLoadDocumentOptions, JsonLdRemoteDocument, JsonLdTermDefinition};
 use crate::error::{JsonLdErrorCode, JsonLdParseError, JsonLdSyntaxError};
 use crate::expansion::{JsonLdEvent, JsonLdExpansionConverter, JsonLdValue};
 use crate::profile::{JsonLdProcessingMode, JsonLdProfile, JsonLdProfileSet};
@@ -16,6 +16,7 @@ use std::io::Read;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::str;
 use std::str::FromStr;
+use std::sync::Arc;
 #[cfg(feature = "async-tokio")]
 use tokio::io::AsyncRead;
 
@@ -67,6 +68,8 @@ pub struct JsonLdParser {
     detect_data_loss: bool,
     profile: JsonLdProfileSet,
     base: Option<Iri<String>>,
+    // clr-harness patch: context processing shared between parsers.
+    context_memo: Option<Arc<ContextMemo>>,
 }
 
 impl JsonLdParser {
@@ -93,6 +96,15 @@ impl JsonLdParser {
     #[inline]
     pub fn with_data_loss_detection(mut self) -> Self {
         self.detect_data_loss = true;
+        self
+    }
+
+    /// Shares context processing with every parser given the same memo: a document's contexts (and their type- and
+    /// property-scoped ones) are processed once per memo, not once per document. Only for parsers whose document
+    /// loaders answer every URL the same way. clr-harness patch.
+    #[inline]
+    pub fn with_context_memo(mut self, memo: Arc<ContextMemo>) -> Self {
+        self.context_memo = Some(memo);
         self
     }
 
@@ -297,7 +309,8 @@ impl JsonLdParser {
                 self.profile.contains(JsonLdProfile::Streaming),
                 self.lenient,
                 self.processing_mode,
-            ),
+            )
+            .with_context_memo(self.context_memo),
             expended_events: Vec::new(),
             to_rdf: JsonLdToRdfConverter {
                 state: vec![JsonLdToRdfState::Graph(Some(GraphName::DefaultGraph))],
