@@ -204,6 +204,26 @@ fn init_writes_a_target_file_that_run_reads_and_an_unreachable_provider_exits_3(
         discovery["outcome"], "error",
         "an unreachable provider is an Error, never a Fail"
     );
+    // The same unreachable host as a CASE server: errors and skips, and not one pass (not even TLS by the URL).
+    let case = run(&[
+        "run",
+        "--base-url",
+        &format!("https://127.0.0.1:{port}"),
+        "--spec",
+        "case10",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(case.status.code(), Some(3), "{}", text(&case));
+    let c: serde_json::Value = serde_json::from_slice(&case.stdout).expect("JSON on stdout");
+    let outcomes: Vec<&str> = c["subjects"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["outcome"].as_str())
+        .collect();
+    assert_eq!(outcomes.len(), clr_harness::api::case10::CHECKS.len());
+    assert!(outcomes.iter().all(|o| *o == "error" || *o == "skip"), "{outcomes:?}");
     // The user's token is a secret too: masked in the command line, replaced wherever it was sent.
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(!json.contains("not-a-real-token"), "{json}");
