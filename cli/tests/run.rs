@@ -204,6 +204,16 @@ fn init_writes_a_target_file_that_run_reads_and_an_unreachable_provider_exits_3(
         discovery["outcome"], "error",
         "an unreachable provider is an Error, never a Fail"
     );
+    // Nothing passes: the TLS check (which once passed on the URL's scheme alone) included.
+    let passed: Vec<&str> = r["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .flat_map(|s| s["results"].as_array().expect("results"))
+        .filter(|c| c["outcome"] == "pass")
+        .filter_map(|c| c["check"].as_str())
+        .collect();
+    assert!(passed.is_empty(), "passed without an answer: {passed:?}");
     // The same unreachable host as a CASE server: errors and skips, and not one pass (not even TLS by the URL).
     let case = run(&[
         "run",

@@ -200,9 +200,15 @@ pub(super) fn tls(s: &mut Session<'_>) {
             urls.push((what, u));
         }
     }
+    // The URLs are the provider's only if it answered at them: an unreachable provider shows nothing (no pass).
+    let answered = s.http.exchanges().iter().any(|e| e.status.is_some());
     for family in s.families() {
         let id = ApiRule::Tls.of(family);
-        s.rec.evaluated(id);
+        if answered {
+            s.rec.evaluated(id);
+        } else {
+            s.rec.skip(id, "the provider answered no request");
+        }
         for (what, u) in &urls {
             if !u.starts_with("https://") {
                 s.rec
