@@ -1,7 +1,7 @@
 //! Data Integrity verification throughput: a corpus of signed OB 3.0 and CLR 2.0 credentials (distinct ids and
 //! names, so nothing is served from a cache), verified in one process. Prints figures, asserts nothing.
 //! With the Node peer installed (`bash ../shared/peers/setup.sh node`; `CLR_PEER_NODE_DIR` points at another
-//! copy), a sample of the same files also goes through Digital Bazaar's verifier for comparison.
+//! copy), a sample of the same files also goes through Digital Bazaar's and the DCC's verifiers for comparison.
 //!
 //! Run: `cargo bench -p clr-harness --bench verify` (env `BENCH_OB`, `BENCH_CLR` change the corpus sizes).
 
@@ -144,19 +144,40 @@ fn peer_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers/node"))
 }
 
-/// Per-credential milliseconds reported by `verify.mjs --repeat`, and how many files it verified.
-fn peer(dir: &Path, files: &[PathBuf]) -> Option<(f64, usize)> {
+/// A JavaScript verifier of the Node peer: its script, its name, and the first word of a line for a verified file.
+struct Peer {
+    script: &'static str,
+    name: &'static str,
+    verified: &'static str,
+}
+
+const PEERS: [Peer; 2] = [
+    Peer {
+        script: "verify.mjs",
+        name: "Digital Bazaar verify.mjs",
+        verified: "VERIFIED",
+    },
+    Peer {
+        script: "verify-dcc.mjs",
+        name: "DCC verifier-core",
+        verified: "SIGNATURE-OK",
+    },
+];
+
+/// Per-credential milliseconds reported by `SCRIPT --repeat 2` (in-process, after module load), and how many files
+/// it verified.
+fn peer(dir: &Path, which: &Peer, files: &[PathBuf]) -> Option<(f64, usize)> {
     let out = Command::new("node")
-        .arg(dir.join("verify.mjs"))
+        .arg(dir.join(which.script))
         .args(["--repeat", "2"])
         .args(files)
         .output()
         .ok()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let verified = stdout.lines().filter(|l| l.starts_with("VERIFIED")).count();
-    if let Some(bad) = stdout.lines().find(|l| l.starts_with("FAILED")) {
-        println!("      peer: {bad}");
+    let verified = stdout.lines().filter(|l| l.starts_with(which.verified)).count();
+    if let Some(bad) = stdout.lines().find(|l| !l.starts_with(which.verified)) {
+        println!("      {}: {bad}", which.name);
     }
     let each = stderr
         .split(" = ")
@@ -222,16 +243,19 @@ fn main() {
                 Some(path)
             })
             .collect();
-        match peer(&dir, &files) {
-            Some((each, verified)) => println!(
-                "{kind:>4} peer (Digital Bazaar verify.mjs, {} files x2, in-process): {each:.2} ms per credential, \
-                 {verified}/{} VERIFIED; ours median {:.3} ms -> peer/ours {:.1}x",
-                files.len(),
-                files.len(),
-                ms(ours.median),
-                each / ms(ours.median).max(1e-6)
-            ),
-            None => println!("{kind:>4} peer: no timing line from verify.mjs"),
+        for which in &PEERS {
+            match peer(&dir, which, &files) {
+                Some((each, verified)) => println!(
+                    "{kind:>4} peer ({}, {} files x2, in-process): {each:.2} ms per credential, {verified}/{} verified; \
+                     ours median {:.3} ms -> peer/ours {:.1}x",
+                    which.name,
+                    files.len(),
+                    files.len(),
+                    ms(ours.median),
+                    each / ms(ours.median).max(1e-6)
+                ),
+                None => println!("{kind:>4} peer: no timing line from {}", which.script),
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&tmp);

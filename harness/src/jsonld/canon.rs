@@ -264,7 +264,11 @@ mod tests {
         let budget = Budget::default();
         let memo = Arc::new(oxjsonld::ContextMemo::new());
         let mut compared = 0;
+        let mut serialized_cold = 0;
         for round in 0..2 {
+            if round == 1 {
+                serialized_cold = memo.scoped_serializations();
+            }
             for f in &files {
                 let bytes = std::fs::read(f).expect("vector");
                 let end = budget.end_from(Instant::now());
@@ -283,6 +287,13 @@ mod tests {
         assert!(compared > 20);
         let (hits, misses) = memo.stats();
         assert!(hits > misses, "the warm memo answers: {hits} hits, {misses} misses");
+        // A term's scoped context is serialized once, not at every node and document it applies to.
+        assert!(serialized_cold > 0, "the vectors use type-scoped contexts");
+        assert_eq!(
+            memo.scoped_serializations(),
+            serialized_cold,
+            "the warm round serialized no scoped context"
+        );
     }
 
     #[test]

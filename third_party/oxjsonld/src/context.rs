@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::error::Error;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::slice;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 type LoadDocumentCallback = dyn Fn(
         &str,
@@ -73,19 +74,54 @@ impl JsonLdContext {
 /// between every parser, and a document's `@context`, its type-scoped and property-scoped contexts are processed
 /// once per process instead of once per document, and handed out as shared `Arc`s instead of copies of their term
 /// tables. Keys are exact (the active context's memo id, the local context's canonical form, the base URL and the
-/// flags), never hashes. Bounded: local contexts over [`ContextMemo::MAX_LOCAL_CONTEXT_BYTES`] are not kept, and
-/// the memo starts over once it holds [`ContextMemo::MAX_ENTRIES`].
-#[derive(Default)]
+/// flags), never hashes: a local context's canonical form is interned as a number that names exactly that text in
+/// this memo (numbers are never reused), and a term's scoped context ([`ScopedContext`]) keeps its number, so the
+/// type- and property-scoped contexts applied at every node are neither copied nor re-serialized. Bounded: local
+/// contexts over [`ContextMemo::MAX_LOCAL_CONTEXT_BYTES`] are not kept, and the memo starts over once it holds
+/// [`ContextMemo::MAX_ENTRIES`] (its interned texts once they reach [`ContextMemo::MAX_INTERNED`]).
 pub struct ContextMemo {
+    /// Tells this memo's interned numbers from another memo's in a [`ScopedContext`].
+    uid: u64,
     inner: Mutex<MemoInner>,
+}
+
+impl Default for ContextMemo {
+    fn default() -> Self {
+        static NEXT_UID: AtomicU64 = AtomicU64::new(1);
+        ContextMemo {
+            uid: NEXT_UID.fetch_add(1, Ordering::Relaxed),
+            inner: Mutex::default(),
+        }
+    }
 }
 
 #[derive(Default)]
 struct MemoInner {
     entries: HashMap<MemoKey, MemoEntry>,
     next_id: u64,
+    /// Canonical local contexts and their numbers.
+    interned: HashMap<String, u64>,
+    next_local_id: u64,
+    /// How many times a term's scoped context was serialized to find its number.
+    scoped_serializations: u64,
     hits: u64,
     misses: u64,
+}
+
+impl MemoInner {
+    /// The number of a canonical local context (the same text always gets the same number until the table starts
+    /// over; a number never names another text).
+    fn intern(&mut self, canonical: String) -> u64 {
+        if let Some(id) = self.interned.get(&canonical) {
+            return *id;
+        }
+        if self.interned.len() >= ContextMemo::MAX_INTERNED {
+            self.interned.clear();
+        }
+        self.next_local_id += 1;
+        self.interned.insert(canonical, self.next_local_id);
+        self.next_local_id
+    }
 }
 
 #[derive(PartialEq, Eq, Hash)]
@@ -93,9 +129,49 @@ struct MemoKey {
     active_id: u64,
     /// For a pristine active context (id 0): its base IRIs, the only state it has.
     active_bases: String,
-    local_context: String,
+    /// The interned number of the local context's canonical form.
+    local_context: u64,
     base_url: Option<String>,
     flags: (bool, bool, bool, bool, JsonLdProcessingMode),
+}
+
+/// clr-harness patch: a term's scoped context (`@context` in a term definition), shared rather than copied by every
+/// context that holds the term, with its [`ContextMemo`] number worked out once.
+#[derive(Debug)]
+pub struct ScopedContext {
+    pub node: JsonNode,
+    /// (memo uid, interned number), or `None` when the context is too large to keep.
+    memo_key: OnceLock<(u64, Option<u64>)>,
+}
+
+impl ScopedContext {
+    pub fn new(node: JsonNode) -> Self {
+        ScopedContext {
+            node,
+            memo_key: OnceLock::new(),
+        }
+    }
+}
+
+impl PartialEq for ScopedContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+/// A local context to process: one read from a document, or a term's scoped context.
+pub enum LocalContext<'a> {
+    Document(JsonNode),
+    Scoped(&'a Arc<ScopedContext>),
+}
+
+impl LocalContext<'_> {
+    fn into_node(self) -> JsonNode {
+        match self {
+            LocalContext::Document(node) => node,
+            LocalContext::Scoped(scoped) => scoped.node.clone(),
+        }
+    }
 }
 
 struct MemoEntry {
@@ -107,6 +183,8 @@ impl ContextMemo {
     pub const MAX_ENTRIES: usize = 256;
     /// Local contexts larger than this (in canonical form) are processed every time, never kept.
     pub const MAX_LOCAL_CONTEXT_BYTES: usize = 64 * 1024;
+    /// Canonical local contexts kept before their table starts over.
+    pub const MAX_INTERNED: usize = 1024;
 
     pub fn new() -> Self {
         Self::default()
@@ -116,6 +194,13 @@ impl ContextMemo {
     pub fn stats(&self) -> (u64, u64) {
         let inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         (inner.hits, inner.misses)
+    }
+
+    /// How many times a term's scoped context was serialized to find its memo number: once per scoped context
+    /// processed, however many documents and nodes it applies to.
+    pub fn scoped_serializations(&self) -> u64 {
+        let inner = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.scoped_serializations
     }
 }
 
@@ -161,7 +246,7 @@ pub struct JsonLdTermDefinition {
     pub protected: bool,
     pub reverse_property: bool,
     pub base_url: Option<Iri<String>>,
-    pub context: Option<JsonNode>,
+    pub context: Option<Arc<ScopedContext>>,
     pub container_mapping: &'static [&'static str],
     pub direction_mapping: Option<Option<&'static str>>,
     pub index_mapping: Option<String>,
@@ -201,17 +286,17 @@ impl JsonLdContextProcessor {
     pub fn process_context_shared(
         &self,
         active_context: &JsonLdContext,
-        local_context: JsonNode,
+        local_context: LocalContext<'_>,
         base_url: Option<&Iri<String>>,
         override_protected: bool,
         propagate: bool,
         validate_scoped_context: bool,
         errors: &mut Vec<JsonLdSyntaxError>,
     ) -> Arc<JsonLdContext> {
-        let compute = |local_context: JsonNode, errors: &mut Vec<JsonLdSyntaxError>| {
+        let compute = |local_context: LocalContext<'_>, errors: &mut Vec<JsonLdSyntaxError>| {
             self.process_context(
                 active_context,
-                local_context,
+                local_context.into_node(),
                 base_url,
                 &mut Vec::new(),
                 override_protected,
@@ -226,11 +311,9 @@ impl JsonLdContextProcessor {
         if active_context.memo_id == 0 && !active_context.is_pristine() {
             return Arc::new(compute(local_context, errors));
         }
-        let mut canonical = String::new();
-        canonical_json(&local_context, &mut canonical);
-        if canonical.len() > ContextMemo::MAX_LOCAL_CONTEXT_BYTES {
+        let Some(local_id) = Self::local_context_id(memo, &local_context) else {
             return Arc::new(compute(local_context, errors));
-        }
+        };
         let active_bases = if active_context.memo_id == 0 {
             format!(
                 "{:?}|{:?}",
@@ -243,7 +326,7 @@ impl JsonLdContextProcessor {
         let key = MemoKey {
             active_id: active_context.memo_id,
             active_bases,
-            local_context: canonical,
+            local_context: local_id,
             base_url: base_url.map(|b| b.as_str().to_owned()),
             flags: (
                 override_protected,
@@ -284,6 +367,35 @@ impl JsonLdContextProcessor {
             },
         );
         context
+    }
+
+    /// The memo's number for a local context's canonical form (`None`: too large to keep). A scoped context
+    /// remembers its number, so it is serialized once per process rather than at every node it applies to.
+    fn local_context_id(memo: &ContextMemo, local_context: &LocalContext<'_>) -> Option<u64> {
+        let intern = |node: &JsonNode, scoped: bool| {
+            let mut canonical = String::new();
+            canonical_json(node, &mut canonical);
+            let mut inner = memo.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if scoped {
+                inner.scoped_serializations += 1;
+            }
+            if canonical.len() > ContextMemo::MAX_LOCAL_CONTEXT_BYTES {
+                return None;
+            }
+            Some(inner.intern(canonical))
+        };
+        match local_context {
+            LocalContext::Document(node) => intern(node, false),
+            LocalContext::Scoped(scoped) => {
+                let (uid, id) = *scoped.memo_key.get_or_init(|| (memo.uid, intern(&scoped.node, true)));
+                if uid == memo.uid {
+                    id
+                } else {
+                    // Numbered by another memo: this one works its own number out every time.
+                    intern(&scoped.node, true)
+                }
+            }
+        }
     }
 
     /// [Context Processing Algorithm](https://www.w3.org/TR/json-ld-api/#algorithm)
@@ -1291,7 +1403,7 @@ impl JsonLdContextProcessor {
                 ));
             }
             // 21.4)
-            definition.context = Some(context.clone());
+            definition.context = Some(Arc::new(ScopedContext::new(context.clone())));
             definition.base_url = base_url.cloned();
         }
         // 22)

@@ -1,5 +1,5 @@
 use crate::context::{
-    JsonLdContext, JsonLdContextProcessor, JsonLdLoadDocumentOptions, JsonLdRemoteDocument,
+    JsonLdContext, JsonLdContextProcessor, JsonLdLoadDocumentOptions, JsonLdRemoteDocument, LocalContext,
     has_keyword_form, is_keyword, json_node_from_events,
 };
 use crate::error::JsonLdErrorCode;
@@ -2769,11 +2769,11 @@ impl JsonLdExpansionConverter {
                 // the active context as it stands, so the local contexts of several types accumulate.
                 // (clr-harness patch: 0.2.7 processed each one on the type-scoped context, keeping only the last.)
                 if let Some(term_definition) = typed_scoped_context.term_definitions.get(&value)
-                    && let Some(local_context) = term_definition.context.clone()
+                    && let Some(local_context) = &term_definition.context
                 {
                     active_context = self.context_processor.process_context_shared(
                         &active_context,
-                        local_context,
+                        LocalContext::Scoped(local_context),
                         term_definition.base_url.as_ref().or(self.base_url.as_ref()),
                         false,
                         false,
@@ -2962,7 +2962,7 @@ impl JsonLdExpansionConverter {
     ) -> Arc<JsonLdContext> {
         self.context_processor.process_context_shared(
             active_context,
-            json_node_from_events(context_content.into_iter().map(Ok)).unwrap(),
+            LocalContext::Document(json_node_from_events(context_content.into_iter().map(Ok)).unwrap()),
             self.base_url.as_ref(),
             false,
             true,
@@ -2982,7 +2982,7 @@ impl JsonLdExpansionConverter {
         let term_definition = active_context.term_definitions.get(active_property)?;
         Some(self.context_processor.process_context_shared(
             active_context,
-            term_definition.context.clone()?,
+            LocalContext::Scoped(term_definition.context.as_ref()?),
             term_definition.base_url.as_ref().or(self.base_url.as_ref()),
             override_protected,
             propagate,
