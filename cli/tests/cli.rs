@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 mod common;
-use common::{bin, run, temp_dir, text};
+use common::{bin, report_json, run, temp_dir, text};
 
 /// `validate` of the data model only: these credentials are unsigned on purpose (proofs have their own tests).
 fn validate_dm(args: &[&str]) -> Output {
@@ -830,4 +830,70 @@ fn directory_walks_skip_link_cycles_and_fifos() {
 /// The repository root.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `validate -j N` checks documents side by side, yet the reports are the same as one at a time: subjects in input
+/// order and each document's exchanges numbered within it (a hosted-badge directory fetches through a URL map).
+#[test]
+fn the_number_of_jobs_does_not_change_the_report() {
+    let site = format!(
+        "https://badges.example.org={}",
+        root().join("vectors/fixed/ob20/site").display()
+    );
+    let dir = root().join("vectors/fixed/ob20/verification");
+    let report = |jobs: &str| {
+        let out_dir = temp_dir(&format!("jobs-{jobs}"));
+        let out = run(&[
+            "validate",
+            dir.to_str().unwrap(),
+            "--url-map",
+            &site,
+            "--now",
+            "2025-12-01T00:00:00Z",
+            "--format",
+            "json",
+            "--report-dir",
+            out_dir.to_str().unwrap(),
+            "-j",
+            jobs,
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "the directory has failing vectors: {}",
+            text(&out)
+        );
+        let mut json = report_json(&out_dir);
+        // What differs between runs of the same input: when it ran and how long things took.
+        fn drop_timings(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::Object(map) => {
+                    for key in ["duration_ms", "started_at", "command"] {
+                        map.remove(key);
+                    }
+                    map.values_mut().for_each(drop_timings);
+                }
+                serde_json::Value::Array(items) => items.iter_mut().for_each(drop_timings),
+                _ => {}
+            }
+        }
+        drop_timings(&mut json);
+        json
+    };
+    let one = report("1");
+    let exchanges = one["exchanges"].as_array().cloned().unwrap_or_default();
+    assert!(
+        exchanges.len() > 10,
+        "the hosted badges were fetched: {}",
+        exchanges.len()
+    );
+    assert!(
+        exchanges.iter().all(|e| e["id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("doc-") && id.contains("-fetch-"))),
+        "exchange ids name their document"
+    );
+    for jobs in ["2", "4", "2"] {
+        assert!(one == report(jobs), "-j {jobs} wrote another report than -j 1");
+    }
 }

@@ -416,20 +416,11 @@ impl Embedded {
                 .result
                 .map(|f| f.bytes)
                 .map_err(|e| InputFailure::Unreadable(e.to_string()));
-            let mut one = engine::check_inputs(
-                &[Input {
-                    source: source.clone(),
-                    bytes,
-                }],
-                &opts,
-            );
-            for s in &mut one {
-                s.id = s.id.replacen("doc-1", &id, 1);
-                if let Some(p) = &mut s.parent {
-                    *p = p.replacen("doc-1", &id, 1);
-                }
-            }
-            subjects.extend(one);
+            let input = Input {
+                source: source.clone(),
+                bytes,
+            };
+            subjects.extend(engine::check_document(&id, &input, &opts));
         }
         (subjects, net.exchanges())
     }

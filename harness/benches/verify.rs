@@ -9,81 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "common/corpus.rs"]
+mod corpus;
+
 use clr_harness::jsonld::canon::Budget;
 use clr_harness::proof::di;
-use ed25519_dalek::SigningKey;
-use serde_json::{Value, json};
-
-const SEED: [u8; 32] = [0x42; 32];
-const CREATED: &str = "2024-06-01T12:00:00Z";
-
-fn did_key(public: &[u8; 32]) -> String {
-    let mut bytes = vec![0xed, 0x01];
-    bytes.extend_from_slice(public);
-    format!("did:key:z{}", bs58::encode(bytes).into_string())
-}
-
-fn ob_credential(i: usize, issuer: &str) -> Value {
-    json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-            "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"],
-        "id": format!("urn:uuid:00000000-0000-4000-8000-{i:012}"),
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": format!("Issuer {i}")},
-        "validFrom": "2024-01-01T00:00:00Z",
-        "name": format!("Badge {i}"),
-        "credentialSubject": {
-            "id": format!("did:example:learner{i}"),
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": format!("https://example.edu/achievements/{i}"),
-                "type": ["Achievement"],
-                "criteria": {"narrative": "Team members are nominated for this badge by their peers."},
-                "description": format!("Achievement number {i} for benchmarking."),
-                "name": format!("Achievement {i}"),
-                "image": {"id": "https://example.edu/achievements/sample/image.png", "type": "Image"}
-            }
-        }
-    })
-}
-
-fn clr_credential(i: usize, issuer: &str, key: &SigningKey, vm: &str) -> Value {
-    let inner: Vec<Value> = (0..2)
-        .map(|k| {
-            di::sign(
-                &ob_credential(1_000_000 + i * 2 + k, issuer),
-                key.as_bytes(),
-                vm,
-                CREATED,
-            )
-        })
-        .collect::<Result<_, _>>()
-        .unwrap_or_default();
-    json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"],
-        "id": format!("urn:uuid:11111111-0000-4000-8000-{i:012}"),
-        "type": ["VerifiableCredential", "ClrCredential"],
-        "issuer": {"id": issuer, "type": ["Profile"], "name": "Example University"},
-        "validFrom": "2024-01-01T00:00:00Z",
-        "name": format!("Transcript {i}"),
-        "credentialSubject": {
-            "id": format!("did:example:learner{i}"),
-            "type": "ClrSubject",
-            "verifiableCredential": inner,
-            "achievement": [{
-                "id": format!("https://example.edu/programs/{i}"), "type": ["Achievement"],
-                "achievementType": "Degree", "name": format!("Program {i}"),
-                "criteria": {"narrative": "Complete the courses."}
-            }],
-            "association": [{
-                "type": "Association", "associationType": "isParentOf",
-                "sourceId": format!("https://example.edu/programs/{i}"),
-                "targetId": format!("https://example.edu/achievements/{}", 1_000_000 + i * 2)
-            }]
-        }
-    })
-}
+use corpus::Signer;
+use serde_json::Value;
 
 struct Stats {
     count: usize,
@@ -199,17 +131,12 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
-    let key = SigningKey::from_bytes(&SEED);
-    let public = key.verifying_key().to_bytes();
-    let issuer = did_key(&public);
-    let vm = format!("{issuer}#{}", issuer.trim_start_matches("did:key:"));
+    let signer = Signer::new();
+    let public = signer.public();
 
     let t = Instant::now();
-    let sign = |doc: Value| di::sign(&doc, &SEED, &vm, CREATED).unwrap_or(doc);
-    let ob: Vec<Value> = (0..n_ob).map(|i| sign(ob_credential(i, &issuer))).collect();
-    let clr: Vec<Value> = (0..n_clr)
-        .map(|i| sign(clr_credential(i, &issuer, &key, &vm)))
-        .collect();
+    let ob: Vec<Value> = (0..n_ob).map(|i| signer.ob(i)).collect();
+    let clr: Vec<Value> = (0..n_clr).map(|i| signer.clr(i)).collect();
     println!(
         "corpus: {n_ob} OB 3.0 + {n_clr} CLR 2.0 (2 embedded OB each) signed in {:.1} ms",
         ms(t.elapsed())

@@ -3,6 +3,9 @@
 //! One input becomes one subject, plus one embedded subject per credential found inside it (endorsements, a CLR's
 //! nested credentials), so every credential gets the whole catalogue and its findings point into the right text.
 
+use std::borrow::Borrow;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clr_reports::{
@@ -80,16 +83,106 @@ impl From<crate::input::InputError> for InputFailure {
 
 /// Checks every input; returns the subjects in input order (embedded subjects right after their parent).
 pub fn check_inputs(inputs: &[Input], opts: &Options) -> Vec<Subject> {
+    check_in_parallel(inputs.len(), |i| &inputs[i], opts, 1)
+}
+
+/// Checks `count` documents on up to `workers` threads, each document read by `read(index)` when a worker takes it
+/// (so a directory is never held in memory whole). Subjects come out in input order, and each document's exchanges
+/// are numbered within it ([`Net::for_document`](crate::verify::Net::for_document)) and logged in input order: the
+/// run is the same whatever the number of workers and whoever finished first.
+pub fn check_in_parallel<F, I>(count: usize, read: F, opts: &Options, workers: usize) -> Vec<Subject>
+where
+    F: Fn(usize) -> I + Sync,
+    I: Borrow<Input>,
+{
+    let check_one = |i: usize| check_scoped(&format!("doc-{}", i + 1), read(i).borrow(), opts);
     let mut subjects = Vec::new();
-    for (i, input) in inputs.iter().enumerate() {
-        let id = format!("doc-{}", i + 1);
-        match &input.bytes {
-            Err(InputFailure::Unreadable(why)) => subjects.push(unreadable(&id, &input.source, why)),
-            Err(InputFailure::Undecodable(err)) => subjects.push(undecodable(&id, &input.source, err)),
-            Ok(bytes) => check_bytes(&id, &input.source, bytes, opts, &mut subjects),
+    let mut keep = |(checked, exchanges): (Vec<Subject>, Vec<clr_reports::Exchange>)| {
+        if let Some(net) = opts.net {
+            net.record(&exchanges);
         }
+        subjects.extend(checked);
+    };
+    let workers = workers.clamp(1, count.max(1));
+    if workers == 1 {
+        (0..count).map(check_one).for_each(&mut keep);
+        return subjects;
+    }
+    let slots: Vec<OnceLock<_>> = (0..count).map(|_| OnceLock::new()).collect();
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let work = || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let _ = slots[i].set(check_one(i));
+                }
+            };
+            // The main thread's stack size: deep (but accepted) documents recurse as far on a worker.
+            let spawned = std::thread::Builder::new()
+                .name("clr-check".into())
+                .stack_size(WORKER_STACK_BYTES)
+                .spawn_scoped(scope, work);
+            if spawned.is_err() {
+                // No thread to spare: the documents left are checked by the others (or below).
+                break;
+            }
+        }
+    });
+    for (i, slot) in slots.into_iter().enumerate() {
+        // A slot is empty only if no worker could be started: check that document here.
+        keep(slot.into_inner().unwrap_or_else(|| check_one(i)));
     }
     subjects
+}
+
+/// Checks one input as subject `id` (with its embedded subjects). Its exchanges are numbered within it
+/// (`{id}-fetch-{n}`) and logged in `opts.net` once it is done.
+pub fn check_document(id: &str, input: &Input, opts: &Options) -> Vec<Subject> {
+    let (subjects, exchanges) = check_scoped(id, input, opts);
+    if let Some(net) = opts.net {
+        net.record(&exchanges);
+    }
+    subjects
+}
+
+/// Checks one input on its own network scope: its subjects, and the exchanges to log.
+fn check_scoped(id: &str, input: &Input, opts: &Options) -> (Vec<Subject>, Vec<clr_reports::Exchange>) {
+    let net = opts.net.map(|n| n.for_document(id));
+    let opts = opts.with_net(net.as_ref());
+    let mut subjects = Vec::new();
+    match &input.bytes {
+        Err(InputFailure::Unreadable(why)) => subjects.push(unreadable(id, &input.source, why)),
+        Err(InputFailure::Undecodable(err)) => subjects.push(undecodable(id, &input.source, err)),
+        Ok(bytes) => check_bytes(id, &input.source, bytes, &opts, &mut subjects),
+    }
+    (subjects, net.map(|n| n.exchanges()).unwrap_or_default())
+}
+
+/// Stack of a checking worker thread (the size of a main thread's on Linux).
+const WORKER_STACK_BYTES: usize = 8 << 20;
+
+impl<'a> Options<'a> {
+    /// The same options with another network: a document's own scope.
+    fn with_net<'b>(&'b self, net: Option<&'b crate::verify::Net>) -> Options<'b>
+    where
+        'a: 'b,
+    {
+        Options {
+            selection: self.selection.clone(),
+            strict: self.strict,
+            limits: self.limits,
+            schemas: self.schemas,
+            schemas_missing: self.schemas_missing.clone(),
+            env: self.env.clone(),
+            net,
+            budget: self.budget,
+            case_profile: self.case_profile,
+        }
+    }
 }
 
 /// Checks one document given as bytes, pushing its subject and its embedded subjects.

@@ -7,6 +7,7 @@
 //! The requests themselves go through the one HTTP layer ([`crate::http`]).
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -115,7 +116,8 @@ pub struct Attempt {
 /// Fetches URLs under a [`FetchPolicy`], numbering the recorded exchanges.
 #[derive(Debug)]
 pub struct Fetcher {
-    policy: FetchPolicy,
+    /// Shared by the fetchers [`Fetcher::scoped`] makes.
+    policy: Arc<FetchPolicy>,
     id_prefix: String,
     next_id: AtomicU64,
 }
@@ -140,7 +142,17 @@ impl Fetcher {
     /// Exchange ids are `{prefix}-{n}`; give each fetcher of a run its own prefix.
     pub fn with_id_prefix(policy: FetchPolicy, prefix: &str) -> Self {
         Fetcher {
-            policy,
+            policy: Arc::new(policy),
+            id_prefix: prefix.to_string(),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// A fetcher under the same policy whose exchanges are numbered `{prefix}-{n}` from 1: one per document, so a
+    /// document's exchange ids do not depend on what other documents fetched before it or beside it.
+    pub fn scoped(&self, prefix: &str) -> Fetcher {
+        Fetcher {
+            policy: Arc::clone(&self.policy),
             id_prefix: prefix.to_string(),
             next_id: AtomicU64::new(1),
         }

@@ -137,7 +137,8 @@ mod tests {
 // ---------------------------------------------------------------------------------------------------------------
 // Proofs: the expensive work of verification, done once per credential and read by the proof checks.
 
-use std::sync::Mutex;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use clr_reports::{Evidence, Exchange};
 use serde_json::Value;
@@ -155,8 +156,16 @@ use crate::proof::multikey::PublicKey;
 /// checks, and the log of every exchange for the report.
 pub struct Net {
     fetcher: Fetcher,
-    runtime: tokio::runtime::Runtime,
-    exchanges: Mutex<Vec<Exchange>>,
+    /// Shared with the document scopes ([`Net::for_document`]); a current-thread runtime may be entered by several
+    /// threads at once (each polls its own future; one at a time drives the I/O).
+    runtime: Arc<tokio::runtime::Runtime>,
+    exchanges: Mutex<ExchangeLog>,
+}
+
+#[derive(Default)]
+struct ExchangeLog {
+    ids: HashSet<String>,
+    entries: Vec<Exchange>,
 }
 
 impl Net {
@@ -164,9 +173,20 @@ impl Net {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         Ok(Net {
             fetcher: Fetcher::new(policy),
-            runtime,
-            exchanges: Mutex::new(Vec::new()),
+            runtime: Arc::new(runtime),
+            exchanges: Mutex::default(),
         })
+    }
+
+    /// The network for one document: the same policy and runtime, its own exchange log, and exchange ids numbered
+    /// within the document (`{document}-fetch-{n}`), whatever other documents fetch before or beside it. Its
+    /// exchanges go into this log with [`Net::record`] once the document is done.
+    pub fn for_document(&self, document: &str) -> Net {
+        Net {
+            fetcher: self.fetcher.scoped(&format!("{document}-fetch")),
+            runtime: Arc::clone(&self.runtime),
+            exchanges: Mutex::default(),
+        }
     }
 
     pub fn fetcher(&self) -> &Fetcher {
@@ -182,8 +202,8 @@ impl Net {
     pub fn record(&self, exchanges: &[Exchange]) {
         if let Ok(mut log) = self.exchanges.lock() {
             for e in exchanges {
-                if !log.iter().any(|x| x.id == e.id) {
-                    log.push(e.clone());
+                if log.ids.insert(e.id.clone()) {
+                    log.entries.push(e.clone());
                 }
             }
         }
@@ -191,7 +211,7 @@ impl Net {
 
     /// Every exchange recorded so far, in order.
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.exchanges.lock().map(|l| l.clone()).unwrap_or_default()
+        self.exchanges.lock().map(|l| l.entries.clone()).unwrap_or_default()
     }
 }
 

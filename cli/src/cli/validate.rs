@@ -2,6 +2,7 @@
 //! and write the reports.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -84,6 +85,10 @@ pub struct ValidateArgs {
     /// `interop` (the departures real servers are documented to make are warnings).
     #[arg(long, value_name = "PROFILE", default_value = "strict", value_parser = CaseProfile::parse)]
     case_profile: CaseProfile,
+    /// Documents checked at once (default: one per core). The reports are the same whatever the number: in input
+    /// order, each document's exchanges numbered within it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
     #[command(flatten)]
     report: ReportArgs,
     #[command(flatten)]
@@ -152,7 +157,11 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
         budget: Budget::default(),
         case_profile: args.case_profile,
     };
-    let subjects = engine::check_inputs(&inputs, &opts);
+    let jobs = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let subjects = engine::check_in_parallel(inputs.len(), |i| inputs[i].take(&limits), &opts, jobs);
     let options = RunOptions {
         strict: args.report.strict,
         allow_unverified: args.allow_unverified,
@@ -168,25 +177,51 @@ fn validate(args: &ValidateArgs) -> Result<i32> {
     args.report.finish(&run, args.color, None)
 }
 
-/// Reads every input; an unreadable file is a usage error, an unreachable URL an `Error` subject.
+/// An input to check: already read (named files, URLs, stdin), or a file found in a directory, read when a worker
+/// takes it so that a directory is never held in memory whole.
+enum Pending {
+    Read(Mutex<Option<Input>>),
+    InDirectory(PathBuf),
+}
+
+impl Pending {
+    /// The input, read now if it was not yet (each pending input is taken once).
+    fn take(&self, limits: &Limits) -> Input {
+        match self {
+            Pending::Read(input) => input.lock().ok().and_then(|mut i| i.take()).unwrap_or_else(|| Input {
+                source: "(input)".into(),
+                bytes: Err(InputFailure::Unreadable("harness bug: an input was taken twice".into())),
+            }),
+            // A file that went away or became unreadable since the walk is that document's error, not the run's.
+            Pending::InDirectory(path) => Input {
+                source: path.display().to_string(),
+                bytes: input::read_file(path, limits.max_input_bytes).map_err(InputFailure::from),
+            },
+        }
+    }
+}
+
+/// Reads every named input (an unreadable named file is a usage error, an unreachable URL an `Error` subject) and
+/// lists the files of named directories.
 fn gather(
     names: &[String],
     limits: &Limits,
     timeout: Duration,
     roots: &[String],
     url_map: &UrlMap,
-) -> Result<Vec<Input>> {
+) -> Result<Vec<Pending>> {
     let mut inputs = Vec::new();
+    let read = |input: Input| Pending::Read(Mutex::new(Some(input)));
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
     for name in names {
         if name == "-" {
-            inputs.push(Input {
+            inputs.push(read(Input {
                 source: "-".into(),
                 bytes: readable(input::read_stdin(limits.max_input_bytes), "-")?,
-            });
+            }));
         } else if let Some(mapped) = url_map.answer(name) {
             let bytes = match mapped.status {
                 200 => Ok(mapped.body),
@@ -195,10 +230,10 @@ fn gather(
                     mapped.file.display()
                 ))),
             };
-            inputs.push(Input {
+            inputs.push(read(Input {
                 source: name.clone(),
                 bytes,
-            });
+            }));
         } else if name.starts_with("http://") || name.starts_with("https://") {
             let opts = FetchOptions {
                 limit: limits.max_input_bytes,
@@ -207,10 +242,10 @@ fn gather(
                 ..FetchOptions::default()
             };
             let fetched = runtime.block_on(input::fetch_url(name, &opts));
-            inputs.push(Input {
+            inputs.push(read(Input {
                 source: name.clone(),
                 bytes: fetched.map(|f| f.bytes).map_err(InputFailure::from),
-            });
+            }));
         } else {
             let path = Path::new(name);
             if path.is_dir() {
@@ -221,16 +256,12 @@ fn gather(
                         CREDENTIAL_EXTENSIONS.join(", ")
                     );
                 }
-                for file in files {
-                    let source = file.display().to_string();
-                    let bytes = readable(input::read_file(&file, limits.max_input_bytes), &source)?;
-                    inputs.push(Input { source, bytes });
-                }
+                inputs.extend(files.into_iter().map(Pending::InDirectory));
             } else {
-                inputs.push(Input {
+                inputs.push(read(Input {
                     source: name.clone(),
                     bytes: readable(input::read_file(path, limits.max_input_bytes), name)?,
-                });
+                }));
             }
         }
     }
