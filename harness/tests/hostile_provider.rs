@@ -1091,3 +1091,73 @@ async fn an_empty_provider_cannot_pass_what_it_never_showed() {
         assert_outcome(&subjects, check, outcome, &[why]);
     }
 }
+
+/// One 160 KB VC-JWT whose payload is a minified credential full of nulls (one line, thousands of findings): each
+/// check keeps its first findings with a window of the line, so the subjects and every report stay small (this
+/// credential once took a run to 10 GB and a 3.6 GB report.html).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_vc_jwt_full_of_findings_gives_small_reports() {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let mut vc = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:8a1f0c3e-5b7d-4e2a-9c6f-1d3b5a7e9f20",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": "https://issuer.example", "type": ["Profile"]},
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {"type": ["AchievementSubject"]}
+    });
+    vc["credentialSubject"]["junk"] = Value::Array(vec![Value::Null; 24_000]);
+    let payload =
+        json!({"vc": vc, "iss": "https://issuer.example", "jti": "urn:uuid:8a1f0c3e-5b7d-4e2a-9c6f-1d3b5a7e9f20"});
+    let jws = format!(
+        "{}.{}.{}",
+        b64(br#"{"alg":"RS256","typ":"JWT"}"#),
+        b64(payload.to_string().as_bytes()),
+        b64(b"signature")
+    );
+    assert!(jws.len() > 150_000, "{}", jws.len());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/ims/ob/v3p0/credentials"))
+        .respond_with(json_body(&json!({"compactJwsString": [jws]})))
+        .mount(&server)
+        .await;
+    let t = with_token(target(&server.uri(), &[Family::Ob30]));
+    let (exchanges, subjects) = conformance(&t).await;
+
+    let findings: usize = subjects.iter().flat_map(|s| &s.results).map(|r| r.findings.len()).sum();
+    let most = subjects
+        .iter()
+        .flat_map(|s| &s.results)
+        .map(|r| r.findings.len())
+        .max()
+        .unwrap_or(0);
+    assert!(
+        most <= 51,
+        "a check keeps its first findings and counts the rest: {most}"
+    );
+    let received = subjects
+        .iter()
+        .flat_map(|s| &s.results)
+        .flat_map(|r| &r.findings)
+        .filter(|f| f.message.contains("null"))
+        .count();
+    assert!(received > 0, "the nulls are findings");
+    let run = clr_harness::engine::build_run(
+        subjects,
+        clr_reports::RunOptions::default(),
+        vec!["run".into()],
+        "2025-01-01T00:00:00Z".into(),
+        Instant::now(),
+        exchanges,
+    );
+    for format in clr_reports::ReportFormat::ALL {
+        let text = format.render(&run).expect("renders");
+        assert!(
+            text.len() < 8 << 20,
+            "{format} of a run with {findings} findings is {} bytes",
+            text.len()
+        );
+    }
+}

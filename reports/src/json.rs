@@ -13,6 +13,13 @@ pub fn render(run: &Run) -> Result<String, ReportError> {
     Ok(text)
 }
 
+/// [`render`] streamed into `out` as it is serialised: a run of many subjects is never held as text too.
+pub fn write(run: &Run, out: &mut dyn std::io::Write) -> Result<(), ReportError> {
+    serde_json::to_writer_pretty(&mut *out, run)?;
+    out.write_all(b"\n").map_err(serde_json::Error::io)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

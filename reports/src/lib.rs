@@ -150,30 +150,50 @@ impl FromStr for ReportFormat {
 
 /// Writes one file per format into `dir` (created if missing) and returns the paths written, in `formats` order.
 ///
-/// Every format is rendered before anything is written, so a serialisation error leaves no partial report set; a
-/// reporter that panics ([`ReportError::Bug`]) is the exception: the other formats are written, then the bug returned.
-/// A format listed twice is written once.
+/// Each format goes to a hidden partial file first (JSON streamed as it is serialised, so a large run is never held
+/// as text too), and the partial files are renamed into place only once every format has been written: a
+/// serialisation or I/O error leaves no partial report set (its partial files are removed). A reporter that panics
+/// ([`ReportError::Bug`]) is the exception: the other formats are written, then the bug returned. A format listed
+/// twice is written once.
 pub fn write_reports(run: &Run, dir: &Path, formats: &[ReportFormat]) -> Result<Vec<PathBuf>, ReportError> {
-    let mut rendered = Vec::with_capacity(formats.len());
-    let mut bug = None;
-    for &format in formats {
-        if !rendered.iter().any(|(f, _)| *f == format) {
-            match format.render(run) {
-                Ok(text) => rendered.push((format, text)),
-                // A reporter bug must not cost the user the other reports: write them, then say so.
-                Err(e @ ReportError::Bug { .. }) => bug = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-    }
     std::fs::create_dir_all(dir).map_err(|source| ReportError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut written = Vec::with_capacity(rendered.len());
-    for (format, text) in rendered {
+    let mut partial: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(formats.len());
+    let mut bug = None;
+    let mut failed = None;
+    let mut done: Vec<ReportFormat> = Vec::new();
+    for &format in formats {
+        if done.contains(&format) {
+            continue;
+        }
+        done.push(format);
         let path = dir.join(format.file_name());
-        std::fs::write(&path, text).map_err(|source| ReportError::Io {
+        let temporary = dir.join(format!(".{}.partial", format.file_name()));
+        match write_one(run, format, &temporary) {
+            Ok(()) => partial.push((temporary, path)),
+            // A reporter bug must not cost the user the other reports: write them, then say so.
+            Err(e @ ReportError::Bug { .. }) => {
+                let _ = std::fs::remove_file(&temporary);
+                bug = Some(e);
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&temporary);
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = failed {
+        for (temporary, _) in &partial {
+            let _ = std::fs::remove_file(temporary);
+        }
+        return Err(e);
+    }
+    let mut written = Vec::with_capacity(partial.len());
+    for (temporary, path) in partial {
+        std::fs::rename(&temporary, &path).map_err(|source| ReportError::Io {
             path: path.clone(),
             source,
         })?;
@@ -183,6 +203,35 @@ pub fn write_reports(run: &Run, dir: &Path, formats: &[ReportFormat]) -> Result<
         Some(e) => Err(e),
         None => Ok(written),
     }
+}
+
+/// Writes `run` in `format` to the file `path` (a reporter that panics is a [`ReportError::Bug`]).
+fn write_one(run: &Run, format: ReportFormat, path: &Path) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::create(path).map_err(io)?;
+    let mut out = std::io::BufWriter::new(file);
+    match format {
+        ReportFormat::Json => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| json::write(run, &mut out)))
+            .unwrap_or_else(|payload| {
+                Err(ReportError::Bug {
+                    format,
+                    message: panic_message(payload.as_ref()),
+                })
+            })
+            .map_err(|e| match e {
+                // An I/O error surfaces through serde_json: name the file.
+                ReportError::Json(j) if j.is_io() => io(std::io::Error::other(j.to_string())),
+                other => other,
+            })?,
+        other => {
+            let text = other.render(run)?;
+            std::io::Write::write_all(&mut out, text.as_bytes()).map_err(io)?;
+        }
+    }
+    std::io::Write::flush(&mut out).map_err(io)
 }
 
 #[cfg(test)]
@@ -232,6 +281,17 @@ mod tests {
         let json = std::fs::read_to_string(dir.join("report.json")).expect("report.json exists");
         let back: Run = serde_json::from_str(&json).expect("report.json is the model");
         assert_eq!(back, run);
+        assert_eq!(
+            json,
+            json::render(&run).expect("renders"),
+            "streamed JSON is the rendered JSON"
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+            .collect();
+        assert!(left.is_empty(), "no partial file is left: {left:?}");
         let text = std::fs::read_to_string(dir.join("report.txt")).expect("report.txt exists");
         assert!(text.contains("error[OB30-DM-006]"));
         assert!(!text.contains('\u{1b}'), "report.txt must not carry ANSI colour");
@@ -247,5 +307,28 @@ mod tests {
         assert!(matches!(err, ReportError::Io { .. }));
         assert!(err.to_string().contains(&file.display().to_string()), "{err}");
         let _ = std::fs::remove_file(file);
+    }
+
+    /// A format that cannot be written leaves no report of the set in place, and no partial file.
+    #[test]
+    fn a_failed_write_leaves_no_partial_report_set() {
+        let run = sample::sample_run();
+        let dir = std::env::temp_dir().join(format!("clr-reports-partial-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(".junit.xml.partial")).expect("a directory where a partial file goes");
+        let err = write_reports(
+            &run,
+            &dir,
+            &[ReportFormat::Json, ReportFormat::Junit, ReportFormat::Html],
+        )
+        .expect_err("junit cannot be written");
+        assert!(matches!(err, ReportError::Io { .. }), "{err}");
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [".junit.xml.partial"], "only the obstacle is left");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

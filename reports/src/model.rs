@@ -524,26 +524,77 @@ pub fn capped(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{kept}… {} more bytes", text.len() - end))
 }
 
+/// The finding text a whole run keeps (messages, expected and found values, hints, snippets, evidence, notes, and
+/// the recorded exchange bodies), in bytes. Past it, findings keep their check, outcome, location and the start of
+/// their message, and say that they were shortened; exchanges keep their request line, status and headers.
+pub const MAX_RUN_DETAIL_BYTES: usize = 64 << 20;
+
+/// Where a finding shortened by the run's budget says so.
+pub const RUN_DETAIL_SPENT: &str = "shortened: the run's report had kept its 64 MiB of finding detail by here";
+
+/// The start of a message a finding keeps once the run's detail budget is spent.
+const SPENT_MESSAGE_BYTES: usize = 512;
+
 impl Run {
-    /// Caps every finding field and note at [`MAX_VALUE_BYTES`] (exchanges keep their own, smaller body cap), so no
-    /// value the run met can make a report arbitrarily large.
+    /// Caps every finding field and note at [`MAX_VALUE_BYTES`] (exchanges keep their own, smaller body cap), and
+    /// the run's detail as a whole at [`MAX_RUN_DETAIL_BYTES`], so neither a value the run met nor the number of
+    /// findings can make a report arbitrarily large.
     pub fn cap_values(&mut self) {
+        self.cap_values_within(MAX_RUN_DETAIL_BYTES);
+    }
+
+    /// [`Run::cap_values`] with another run-wide budget; how many findings and exchanges it shortened.
+    pub fn cap_values_within(&mut self, budget: usize) -> usize {
         let cap = |s: &mut String| {
             if s.len() > MAX_VALUE_BYTES {
                 *s = capped(s, MAX_VALUE_BYTES).into_owned();
             }
         };
+        let mut spent = 0usize;
+        let mut shortened = 0usize;
         for subject in &mut self.subjects {
             for result in &mut subject.results {
                 result.note.iter_mut().for_each(cap);
+                spent += result.note.as_ref().map_or(0, String::len);
                 for f in &mut result.findings {
                     cap(&mut f.message);
                     let optional = [&mut f.expected, &mut f.actual, &mut f.hint, &mut f.location.snippet];
                     optional.into_iter().flatten().for_each(cap);
                     f.evidence.iter_mut().for_each(|e| cap(&mut e.value));
+                    let detail = f.message.len()
+                        + [&f.expected, &f.actual, &f.hint, &f.location.snippet]
+                            .into_iter()
+                            .flatten()
+                            .map(String::len)
+                            .sum::<usize>()
+                        + f.evidence.iter().map(|e| e.label.len() + e.value.len()).sum::<usize>();
+                    if spent + detail > budget {
+                        f.message = capped(&f.message, SPENT_MESSAGE_BYTES).into_owned();
+                        f.expected = None;
+                        f.actual = None;
+                        f.location.snippet = None;
+                        f.evidence.clear();
+                        f.hint = Some(RUN_DETAIL_SPENT.to_string());
+                        shortened += 1;
+                        spent += f.message.len();
+                    } else {
+                        spent += detail;
+                    }
                 }
             }
         }
+        for e in &mut self.exchanges {
+            let bodies =
+                e.request_body.as_ref().map_or(0, String::len) + e.response_body.as_ref().map_or(0, String::len);
+            if spent + bodies > budget {
+                e.request_body_truncated |= e.request_body.take().is_some();
+                e.response_body_truncated |= e.response_body.take().is_some();
+                shortened += 1;
+            } else {
+                spent += bodies;
+            }
+        }
+        shortened
     }
 
     /// The catalogue entry for a check id used in this run.
@@ -583,6 +634,65 @@ mod tests {
             Outcome::Fail
         );
         assert_eq!(fold_outcome(&[f(Outcome::Fail), f(Outcome::Error)]), Outcome::Error);
+    }
+
+    /// Past the run-wide budget, findings keep where and what (check, outcome, location, the start of the message)
+    /// and say they were shortened; what came before the budget ran out is untouched.
+    #[test]
+    fn the_run_keeps_a_bounded_amount_of_finding_detail() {
+        let mut run = crate::sample::sample_run();
+        let finding = |i: usize| Finding {
+            outcome: Outcome::Fail,
+            message: format!("finding {i}: {}", "m".repeat(1000)),
+            location: Location {
+                snippet: Some("s".repeat(1000)),
+                ..Location::default()
+            },
+            expected: Some("e".repeat(1000)),
+            actual: Some("a".repeat(1000)),
+            evidence: vec![Evidence {
+                label: "value".into(),
+                value: "v".repeat(1000),
+            }],
+            exchanges: vec![],
+            hint: None,
+        };
+        let template = run.subjects[0].results[0].clone();
+        run.subjects[0].results = (0..100)
+            .map(|i| CheckResult {
+                findings: vec![finding(i)],
+                ..template.clone()
+            })
+            .collect();
+        let budget = 20 * 5_000;
+        let shortened = run.cap_values_within(budget);
+        let findings: Vec<&Finding> = run
+            .subjects
+            .iter()
+            .flat_map(|s| &s.results)
+            .flat_map(|r| &r.findings)
+            .collect();
+        let kept = findings.iter().filter(|f| f.expected.is_some()).count();
+        assert!(
+            (15..=20).contains(&kept),
+            "about budget / size findings keep their detail: {kept}"
+        );
+        assert!(shortened >= 80, "the rest are shortened: {shortened}");
+        let last = findings
+            .iter()
+            .rev()
+            .find(|f| f.message.starts_with("finding 99"))
+            .expect("the last finding");
+        assert_eq!(last.hint.as_deref(), Some(RUN_DETAIL_SPENT));
+        assert!(last.message.len() < 600 && last.expected.is_none() && last.evidence.is_empty());
+        assert_eq!(last.outcome, Outcome::Fail, "the verdict is unchanged");
+        let total: usize = findings
+            .iter()
+            .map(|f| {
+                f.message.len() + f.expected.as_ref().map_or(0, String::len) + f.actual.as_ref().map_or(0, String::len)
+            })
+            .sum();
+        assert!(total < 2 * budget, "{total}");
     }
 
     #[test]

@@ -311,6 +311,26 @@ pub fn emit_reports(
         }
         None => {
             for format in formats {
+                if format == ReportFormat::Json {
+                    // Streamed as it is serialised (a large run is never held as text too); a closed standard
+                    // output ends it quietly, as for the other formats.
+                    let stdout = std::io::stdout();
+                    let mut out = std::io::BufWriter::new(stdout.lock());
+                    let streamed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        clr_reports::json::write(run, &mut out)
+                    }));
+                    let _ = std::io::Write::flush(&mut out);
+                    match streamed {
+                        Ok(Ok(())) => {}
+                        Ok(Err(ReportError::Json(e))) if e.is_io() => {}
+                        Ok(Err(e)) => return Err(e).context("failed to render the report"),
+                        Err(payload) => report_bug(&ReportError::Bug {
+                            format,
+                            message: clr_reports::panic_message(payload.as_ref()),
+                        }),
+                    }
+                    continue;
+                }
                 let out = match format {
                     ReportFormat::Text => terminal(run, terminal_opts),
                     other => other.render(run),
