@@ -21,6 +21,16 @@ fn the_embedded_run_passes_every_check_and_writes_every_format() {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     let r = report(&dir);
+    // Every exchange of the run has its own id, whichever network recorded it (provider, verification, upserts,
+    // legacy documents, CASE, the consumer tap): findings link to exchanges by id.
+    let ids: Vec<&str> = r["exchanges"]
+        .as_array()
+        .expect("exchanges")
+        .iter()
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    let unique: std::collections::HashSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "exchange ids repeat: {ids:?}");
     let providers: Vec<&serde_json::Value> = r["subjects"]
         .as_array()
         .expect("subjects")
@@ -402,7 +412,7 @@ fn reports_are_redacted_by_default_and_curl_commands_name_the_ca() {
     assert!(
         exchanges
             .iter()
-            .any(|e| e["id"].as_str().is_some_and(|i| i.starts_with("fetch-")))
+            .any(|e| e["id"].as_str().is_some_and(|i| i.starts_with("verify-fetch-")))
     );
     for e in exchanges {
         let (url, curl) = (e["url"].as_str().unwrap_or(""), e["curl"].as_str().unwrap_or(""));

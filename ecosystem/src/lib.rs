@@ -295,7 +295,7 @@ impl Embedded {
             // The generated CA parses; should it not, fetches fail and the status checks say so.
             let _ = policy.trust_pem(pem);
         }
-        let net = match Net::new(policy) {
+        let net = match Net::with_id_prefix(policy, "upsert-fetch") {
             Ok(net) => net,
             Err(e) => {
                 // No verification is possible: every upsert says so (an error, never a pass).
@@ -391,7 +391,7 @@ impl Embedded {
             let _ = policy.trust_pem(pem);
         }
         let docs = self.legacy_documents();
-        let Ok(net) = Net::new(policy) else {
+        let Ok(net) = Net::with_id_prefix(policy, "legacy-fetch") else {
             let inputs: Vec<Input> = docs
                 .iter()
                 .map(|(source, _)| Input {

@@ -157,7 +157,15 @@ fn check_scoped(id: &str, input: &Input, opts: &Options) -> (Vec<Subject>, Vec<c
     match &input.bytes {
         Err(InputFailure::Unreadable(why)) => subjects.push(unreadable(id, &input.source, why)),
         Err(InputFailure::Undecodable(err)) => subjects.push(undecodable(id, &input.source, err)),
-        Ok(bytes) => check_bytes(id, &input.source, bytes, &opts, &mut subjects),
+        Ok(bytes) => {
+            // Checks and the verifier catch their own panics; one elsewhere (decoding, the walk) costs this
+            // document, not the run's other documents or its reports.
+            if let Err(message) = guarded(|| check_bytes(id, &input.source, bytes, &opts, &mut subjects)) {
+                let note = format!("{HARNESS_BUG}checking this document: {message}");
+                let finding = Finding::new(Outcome::Error, note.clone());
+                subjects = vec![lone_result(id, &input.source, crate::decode::CHECK_JSON, finding, note)];
+            }
+        }
     }
     // Kept until the reports are written, for every document of the run: no room to spare (results are pushed one
     // by one, and a Vec's doubling left up to half of it empty).
@@ -1020,7 +1028,7 @@ pub fn build_run(
         exit::OK
     };
     let verdict = verdict(&subjects, &results, unverified);
-    let mut run = Run {
+    Run {
         format: clr_reports::REPORT_FORMAT.into(),
         tool: tool_info(),
         command,
@@ -1037,9 +1045,7 @@ pub fn build_run(
             exit_code,
             verdict,
         },
-    };
-    run.cap_values();
-    run
+    }
 }
 
 fn verdict(subjects: &[Subject], results: &Counts, unverified: u64) -> String {
@@ -1148,7 +1154,7 @@ mod tests {
             unverified: None,
             results: vec![r],
         };
-        let run = build_run(
+        let mut run = build_run(
             vec![subject],
             RunOptions::default(),
             vec![],
@@ -1156,6 +1162,7 @@ mod tests {
             Instant::now(),
             vec![],
         );
+        crate::redact::scrub_run(&crate::redact::Redactor::when(true), &mut run);
         let f = &run.subjects[0].results[0].findings[0];
         let actual = f.actual.as_deref().unwrap_or_default();
         assert!(actual.len() < clr_reports::MAX_VALUE_BYTES + 64, "{}", actual.len());

@@ -220,6 +220,11 @@ impl Redactor {
         self.table.is_some()
     }
 
+    /// Whether some kind of secret has more than one placeholder (whose numbers then depend on the order of sight).
+    fn numbered_several(&self) -> bool {
+        self.lock().is_some_and(|t| t.counts.values().any(|n| *n > 1))
+    }
+
     fn lock(&self) -> Option<MutexGuard<'_, Table>> {
         // A panic elsewhere cannot leave the table half-written (each insert is one call), so a poisoned lock is
         // still good to use.
@@ -668,9 +673,17 @@ pub fn mask_command(args: &[String]) -> Vec<String> {
 /// masked), subjects' names and notes, every finding's texts and evidence, and the exchanges again (a secret
 /// learned late may appear in an earlier one). Disabled, the run is left as it is.
 pub fn scrub_run(r: &Redactor, run: &mut Run) {
-    if !r.is_enabled() {
-        return;
+    if r.is_enabled() {
+        scrub_texts(r, run);
+        if r.numbered_several() {
+            renumber_placeholders(run);
+        }
     }
+    // Cut only once the secrets are out: a cut through a token would leave its start unrecognised.
+    run.cap_values();
+}
+
+fn scrub_texts(r: &Redactor, run: &mut Run) {
     let s = |t: &mut String| *t = r.scrub(t);
     // A URL (an input, an exchange's) has its short secrets replaced too, where they sit.
     let url_or_text = |t: &mut String| {
@@ -723,6 +736,100 @@ pub fn scrub_run(r: &Redactor, run: &mut Run) {
         opt(&mut e.error);
         s(&mut e.curl);
     }
+}
+
+/// Renumbers placeholders by their first appearance in the finished run, read in one fixed order (its JSON form:
+/// members in the model's order, arrays in order — the command, subjects in input order, exchanges): documents
+/// checked side by side meet their secrets in any order, and the report must not depend on which worker got there
+/// first. Only needed when some kind has more than one secret.
+fn renumber_placeholders(run: &mut Run) {
+    let Ok(mut value) = serde_json::to_value(&*run) else {
+        return;
+    };
+    let mut order: HashMap<(Kind, u64), u64> = HashMap::new();
+    let mut next: HashMap<Kind, u64> = HashMap::new();
+    visit_strings(&mut value, &mut |text| {
+        for (kind, n, _) in placeholders(text) {
+            order.entry((kind, n)).or_insert_with(|| {
+                let counter = next.entry(kind).or_insert(0);
+                *counter += 1;
+                *counter
+            });
+        }
+    });
+    if order.iter().all(|((_, old), new)| old == new) {
+        return;
+    }
+    visit_strings(&mut value, &mut |text| {
+        let found = placeholders(text);
+        if found.is_empty() {
+            return;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (kind, n, range) in found {
+            out.push_str(text.get(at..range.start).unwrap_or_default());
+            let new = order.get(&(kind, n)).copied().unwrap_or(n);
+            out.push_str(&format!("<{}-{new}>", kind.name()));
+            at = range.end;
+        }
+        out.push_str(text.get(at..).unwrap_or_default());
+        *text = out;
+    });
+    if let Ok(renumbered) = serde_json::from_value(value) {
+        *run = renumbered;
+    }
+}
+
+/// Every string of a JSON value, in document order.
+fn visit_strings(value: &mut Value, f: &mut dyn FnMut(&mut String)) {
+    match value {
+        Value::String(s) => f(s),
+        Value::Array(items) => items.iter_mut().for_each(|v| visit_strings(v, f)),
+        Value::Object(map) => map.values_mut().for_each(|v| visit_strings(v, f)),
+        _ => {}
+    }
+}
+
+const KINDS: [Kind; 11] = [
+    Kind::AccessToken,
+    Kind::RefreshToken,
+    Kind::IdToken,
+    Kind::ClientSecret,
+    Kind::AuthorizationCode,
+    Kind::CodeVerifier,
+    Kind::RegistrationAccessToken,
+    Kind::Cookie,
+    Kind::Password,
+    Kind::BasicCredentials,
+    Kind::Assertion,
+];
+
+/// The placeholders `<kind-n>` in `text`: kind, number and byte range, in order.
+fn placeholders(text: &str) -> Vec<(Kind, u64, std::ops::Range<usize>)> {
+    let mut found = Vec::new();
+    for (start, _) in text.match_indices('<') {
+        let rest = text.get(start + 1..).unwrap_or_default();
+        // Longest name first: `access-token` is not read as the start of `registration-access-token`'s tail.
+        let Some(kind) = KINDS
+            .iter()
+            .filter(|k| rest.starts_with(k.name()) && rest.get(k.name().len()..).is_some_and(|r| r.starts_with('-')))
+            .max_by_key(|k| k.name().len())
+        else {
+            continue;
+        };
+        let after = rest.get(kind.name().len() + 1..).unwrap_or_default();
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 || after.as_bytes().get(digits) != Some(&b'>') {
+            continue;
+        }
+        let Ok(n) = after.get(..digits).unwrap_or_default().parse() else {
+            continue;
+        };
+        let end = start + 1 + kind.name().len() + 1 + digits + 1;
+        found.push((*kind, n, start..end));
+    }
+    found
 }
 
 /// How a run writes its HTTP exchanges down: secrets replaced, and the CA file curl needs to repeat an https

@@ -197,5 +197,6 @@ fn verification_net(
         })?;
         policy.trust_pem(&pem).map_err(SessionError::Trust)?;
     }
-    Net::new(policy).map_err(SessionError::Fetcher)
+    // Distinct from the other networks of an embedded run, whose exchanges share its report.
+    Net::with_id_prefix(policy, "verify-fetch").map_err(SessionError::Fetcher)
 }

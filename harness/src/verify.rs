@@ -170,9 +170,15 @@ struct ExchangeLog {
 
 impl Net {
     pub fn new(policy: FetchPolicy) -> std::io::Result<Net> {
+        Net::with_id_prefix(policy, "fetch")
+    }
+
+    /// A network whose exchange ids are `{prefix}-{n}`: give each network whose exchanges share a run's report its
+    /// own prefix, so no two exchanges of one report have the same id.
+    pub fn with_id_prefix(policy: FetchPolicy, prefix: &str) -> std::io::Result<Net> {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         Ok(Net {
-            fetcher: Fetcher::new(policy),
+            fetcher: Fetcher::with_id_prefix(policy, prefix),
             runtime: Arc::new(runtime),
             exchanges: Mutex::default(),
         })

@@ -192,12 +192,19 @@ pub fn write_reports(run: &Run, dir: &Path, formats: &[ReportFormat]) -> Result<
         return Err(e);
     }
     let mut written = Vec::with_capacity(partial.len());
-    for (temporary, path) in partial {
-        std::fs::rename(&temporary, &path).map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
+    for (i, (temporary, path)) in partial.iter().enumerate() {
+        if let Err(source) = std::fs::rename(temporary, path) {
+            // Renames within one directory fail together in practice (permissions, a directory in the way); the
+            // partial files left are removed, so the directory holds no half-written file.
+            for (left, _) in partial.iter().skip(i) {
+                let _ = std::fs::remove_file(left);
+            }
+            return Err(ReportError::Io {
+                path: path.clone(),
+                source,
+            });
+        }
+        written.push(path.clone());
     }
     match bug {
         Some(e) => Err(e),

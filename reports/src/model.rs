@@ -555,6 +555,11 @@ impl Run {
         for subject in &mut self.subjects {
             for result in &mut subject.results {
                 result.note.iter_mut().for_each(cap);
+                if let Some(note) = &mut result.note
+                    && spent + note.len() > budget
+                {
+                    *note = capped(note, SPENT_MESSAGE_BYTES).into_owned();
+                }
                 spent += result.note.as_ref().map_or(0, String::len);
                 for f in &mut result.findings {
                     cap(&mut f.message);
@@ -576,7 +581,7 @@ impl Run {
                         f.evidence.clear();
                         f.hint = Some(RUN_DETAIL_SPENT.to_string());
                         shortened += 1;
-                        spent += f.message.len();
+                        spent += f.message.len() + RUN_DETAIL_SPENT.len();
                     } else {
                         spent += detail;
                     }

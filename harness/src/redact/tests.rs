@@ -388,3 +388,30 @@ fn the_sweep_reaches_findings_notes_and_exchanges() {
     assert!(!json.contains(ACCESS), "{json}");
     assert!(json.contains("found <access-token-1>") && json.contains("--token=<redacted>"));
 }
+
+/// Documents checked side by side meet their secrets in any order: the finished run numbers placeholders by first
+/// appearance in it, so two runs that learned the same cookies in opposite orders write the same report.
+#[test]
+fn placeholders_are_numbered_by_first_appearance_in_the_run() {
+    let first = "session-cookie-value-aaaa";
+    let second = "session-cookie-value-bbbb";
+    let report = |learned: [&str; 2]| {
+        let r = Redactor::new();
+        for value in learned {
+            r.learn(Kind::Cookie, value);
+        }
+        let mut run = sample_run();
+        run.subjects[0].name = format!("seen first: {first}");
+        run.subjects[0].source = format!("seen second: {second}, then {first} again");
+        scrub_run(&r, &mut run);
+        run
+    };
+    let in_order = report([first, second]);
+    let reversed = report([second, first]);
+    assert_eq!(in_order, reversed, "the same report whichever cookie was learned first");
+    assert_eq!(in_order.subjects[0].name, "seen first: <cookie-1>");
+    assert_eq!(
+        in_order.subjects[0].source,
+        "seen second: <cookie-2>, then <cookie-1> again"
+    );
+}

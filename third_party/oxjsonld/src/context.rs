@@ -78,7 +78,8 @@ impl JsonLdContext {
 /// this memo (numbers are never reused), and a term's scoped context ([`ScopedContext`]) keeps its number, so the
 /// type- and property-scoped contexts applied at every node are neither copied nor re-serialized. Bounded: local
 /// contexts over [`ContextMemo::MAX_LOCAL_CONTEXT_BYTES`] are not kept, and the memo starts over once it holds
-/// [`ContextMemo::MAX_ENTRIES`] (its interned texts once they reach [`ContextMemo::MAX_INTERNED`]).
+/// [`ContextMemo::MAX_ENTRIES`] (its interned texts once they reach [`ContextMemo::MAX_INTERNED`] or
+/// [`ContextMemo::MAX_INTERNED_BYTES`]).
 pub struct ContextMemo {
     /// Tells this memo's interned numbers from another memo's in a [`ScopedContext`].
     uid: u64,
@@ -101,6 +102,8 @@ struct MemoInner {
     next_id: u64,
     /// Canonical local contexts and their numbers.
     interned: HashMap<String, u64>,
+    /// The bytes of the texts in `interned`.
+    interned_bytes: usize,
     next_local_id: u64,
     /// How many times a term's scoped context was serialized to find its number.
     scoped_serializations: u64,
@@ -115,10 +118,14 @@ impl MemoInner {
         if let Some(id) = self.interned.get(&canonical) {
             return *id;
         }
-        if self.interned.len() >= ContextMemo::MAX_INTERNED {
+        if self.interned.len() >= ContextMemo::MAX_INTERNED
+            || self.interned_bytes + canonical.len() > ContextMemo::MAX_INTERNED_BYTES
+        {
             self.interned.clear();
+            self.interned_bytes = 0;
         }
         self.next_local_id += 1;
+        self.interned_bytes += canonical.len();
         self.interned.insert(canonical, self.next_local_id);
         self.next_local_id
     }
@@ -185,6 +192,8 @@ impl ContextMemo {
     pub const MAX_LOCAL_CONTEXT_BYTES: usize = 64 * 1024;
     /// Canonical local contexts kept before their table starts over.
     pub const MAX_INTERNED: usize = 1024;
+    /// Bytes of canonical local contexts kept before their table starts over.
+    pub const MAX_INTERNED_BYTES: usize = 4 << 20;
 
     pub fn new() -> Self {
         Self::default()
