@@ -33,9 +33,35 @@ pub fn render(run: &Run) -> String {
         run,
         out: String::with_capacity(64 * 1024),
         shown: vec![false; run.exchanges.len()],
+        sink: None,
     };
     page.document();
     page.out
+}
+
+/// [`render`] written into `sink` subject by subject, so a run of thousands of subjects is never held as one page.
+pub fn write(run: &Run, sink: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut page = Page {
+        run,
+        out: String::with_capacity(64 * 1024),
+        shown: vec![false; run.exchanges.len()],
+        sink: Some(Sink {
+            out: sink,
+            failed: None,
+        }),
+    };
+    page.document();
+    page.flush();
+    match page.sink.and_then(|s| s.failed) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Where a page being written goes, and the first write error (after which nothing more is written).
+struct Sink<'a> {
+    out: &'a mut dyn std::io::Write,
+    failed: Option<std::io::Error>,
 }
 
 /// Escapes text for element content and for quoted attribute values alike. Control characters (other than line
@@ -88,11 +114,25 @@ struct Page<'a> {
     out: String,
     /// Exchanges already transcribed (by index in `run.exchanges`): later references link to the first transcript.
     shown: Vec<bool>,
+    /// When set, what has been rendered goes there after each subject.
+    sink: Option<Sink<'a>>,
 }
 
 impl Page<'_> {
     fn w(&mut self, s: &str) {
         self.out.push_str(s);
+    }
+
+    /// Hands what has been rendered so far to the sink, if there is one.
+    fn flush(&mut self) {
+        if let Some(sink) = &mut self.sink {
+            if sink.failed.is_none()
+                && let Err(e) = sink.out.write_all(self.out.as_bytes())
+            {
+                sink.failed = Some(e);
+            }
+            self.out.clear();
+        }
     }
 
     fn document(&mut self) {
@@ -124,8 +164,10 @@ impl Page<'_> {
         self.summary();
         for (index, (depth, subject)) in subject_tree(run).into_iter().enumerate() {
             self.subject(index, depth, subject);
+            self.flush();
         }
         self.unreferenced_exchanges();
+        self.checks();
         self.w("</main>\n");
         self.legend();
         let _ = write!(self.out, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
@@ -320,19 +362,20 @@ impl Page<'_> {
         let _ = write!(
             self.out,
             "<details class=\"rest\">\n<summary>{}</summary>\n<table>\n<thead><tr><th>Outcome</th><th>Check</th>\
-             <th>Requirement</th><th>Note</th></tr></thead>\n<tbody>\n",
+             <th>Note</th></tr></thead>\n<tbody>\n",
             parts.join(", ")
         );
+        // The requirement is one link away, in the report's list of checks: a corpus of thousands of credentials
+        // would otherwise repeat every requirement thousands of times.
         for r in rest {
             let info = self.run.check(&r.check);
             let _ = writeln!(
                 self.out,
-                "<tr data-outcome=\"{}\"><td>{}</td><td><code>{}</code> {}</td><td>{}</td><td>{}</td></tr>",
+                "<tr data-outcome=\"{}\"><td>{}</td><td><code>{}</code> {}</td><td>{}</td></tr>",
                 r.outcome.as_str(),
                 badge(r.outcome),
                 esc(&r.check),
-                info.map(|c| esc(&c.title)).unwrap_or_default(),
-                info.map(|c| format!("{} <span class=\"meta\">{}</span>", esc(&c.requirement), check_meta(c)))
+                info.map(|c| format!("<a href=\"#check-{}\">{}</a>", esc(&c.id), esc(&c.title)))
                     .unwrap_or_default(),
                 r.note.as_deref().map(esc).unwrap_or_default(),
             );
@@ -423,6 +466,26 @@ impl Page<'_> {
             exchange::transcript(&mut self.out, &run.exchanges[i], i);
         }
         self.w("</details>\n</section>\n");
+    }
+
+    /// Every check of the run once, with its requirement, level and spec link: what the folded tables link to.
+    fn checks(&mut self) {
+        if self.run.checks.is_empty() {
+            return;
+        }
+        self.w("<section id=\"checks\">\n<h2>Checks in this report</h2>\n<dl class=\"catalogue\">\n");
+        for c in &self.run.checks {
+            let _ = writeln!(
+                self.out,
+                "<dt id=\"check-{}\"><code>{}</code> {}</dt><dd>{} <span class=\"meta\">{}</span></dd>",
+                esc(&c.id),
+                esc(&c.id),
+                esc(&c.title),
+                esc(&c.requirement),
+                check_meta(c)
+            );
+        }
+        self.w("</dl>\n</section>\n");
     }
 
     fn legend(&mut self) {

@@ -10,7 +10,7 @@
 //! `skipped` with their reason, and Warn/Info pass with their findings in `system-out` (a `--strict` run has
 //! already turned warnings into Fail in the model).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
@@ -21,12 +21,60 @@ use crate::model::{CheckResult, Finding, Outcome, Run, Spec, Subject, SubjectKin
 
 /// Renders the run as JUnit XML.
 pub fn render(run: &Run) -> Result<String, ReportError> {
-    let mut report = Report::new(run.tool.name.as_str());
-    report.set_time(Duration::from_millis(run.duration_ms));
-    for (subject, name) in run.subjects.iter().zip(suite_names(run)) {
-        report.add_test_suite(suite(run, subject, &name));
+    let mut out = Vec::new();
+    write(run, &mut out)?;
+    String::from_utf8(out).map_err(|e| ReportError::Io {
+        path: "junit.xml".into(),
+        source: std::io::Error::other(e),
+    })
+}
+
+/// Writes the run as JUnit XML into `out` one test suite at a time: quick-junit renders each suite on its own
+/// (escaping, indentation) and the `<testsuites>` element around them from the run's totals, so a run of thousands of
+/// subjects is never held as one in-memory report and one string.
+pub fn write(run: &Run, out: &mut dyn std::io::Write) -> Result<(), ReportError> {
+    let io = |source| ReportError::Io {
+        path: "junit.xml".into(),
+        source,
+    };
+    let mut totals = Report::new(run.tool.name.as_str());
+    totals.set_time(Duration::from_millis(run.duration_ms));
+    for r in run.subjects.iter().flat_map(|s| &s.results) {
+        totals.tests += 1;
+        match r.outcome {
+            Outcome::Fail => totals.failures += 1,
+            Outcome::Error => totals.errors += 1,
+            Outcome::Skip | Outcome::NotApplicable => totals.skipped += 1,
+            Outcome::Pass | Outcome::Warn | Outcome::Info => {}
+        }
     }
-    Ok(report.to_string()?)
+    let frame = totals.to_string()?;
+    let (head, _) = split_testsuites(&frame);
+    out.write_all(head.as_bytes()).map_err(io)?;
+    for (subject, name) in run.subjects.iter().zip(suite_names(run)) {
+        let mut one = Report::new(run.tool.name.as_str());
+        one.add_test_suite(suite(run, subject, &name));
+        let text = one.to_string()?;
+        let (_, inner) = split_testsuites(&text);
+        // Each suite starts on a new line, indented, as in a report rendered whole.
+        out.write_all(inner.trim_end_matches('\n').as_bytes()).map_err(io)?;
+    }
+    out.write_all(b"\n</testsuites>\n").map_err(io)
+}
+
+/// A report's text split after the `<testsuites …>` start tag: what comes before it (declaration and tag), and what
+/// lies between it and `</testsuites>` (its suites).
+fn split_testsuites(text: &str) -> (&str, &str) {
+    let start = text.find("<testsuites").unwrap_or(0);
+    let after_tag = text
+        .get(start..)
+        .and_then(|t| t.find('>'))
+        .map_or(text.len(), |i| start + i + 1);
+    let end = text.rfind("</testsuites>").unwrap_or(text.len()).max(after_tag);
+    (
+        text.get(..after_tag).unwrap_or_default(),
+        text.get(after_tag..end).unwrap_or_default(),
+    )
 }
 
 /// The stable suite name of every subject, aligned with `run.subjects`: parents are named before the subjects
@@ -34,14 +82,27 @@ pub fn render(run: &Run) -> Result<String, ReportError> {
 fn suite_names(run: &Run) -> Vec<String> {
     let mut names: Vec<Option<String>> = vec![None; run.subjects.len()];
     let mut taken: HashSet<String> = HashSet::new();
+    let position: HashMap<*const Subject, usize> = run
+        .subjects
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (std::ptr::from_ref(s), i))
+        .collect();
+    let by_id: HashMap<&str, usize> = run
+        .subjects
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
     for (_, subject) in subject_tree(run) {
-        let Some(i) = run.subjects.iter().position(|s| std::ptr::eq(s, subject)) else {
+        let Some(&i) = position.get(&std::ptr::from_ref(subject)) else {
             continue;
         };
         let parent = subject
             .parent
             .as_deref()
-            .and_then(|p| run.subjects.iter().position(|s| s.id == p))
+            .and_then(|p| by_id.get(p).copied())
             .and_then(|j| names[j].clone());
         let base = stable_name(run, subject, parent.as_deref());
         let (mut name, mut n) = (base.clone(), 1);
@@ -206,7 +267,10 @@ fn case(run: &Run, subject: &Subject, suite: &str, result: &CheckResult) -> Test
         case.set_system_out(findings_text(subject, &result.findings, result.note.as_deref()));
     }
     case.add_property(Property::new("check.id", result.check.as_str()));
-    if let Some(c) = info {
+    // The requirement, its level and spec link where a reader has an outcome to act on. A passing or not-applicable
+    // case carries its id and outcome only: over a corpus of thousands of credentials each requirement would
+    // otherwise be repeated thousands of times (the catalogue, `clr-harness checks`, has them once).
+    if let Some(c) = info.filter(|_| !matches!(result.outcome, Outcome::Pass | Outcome::NotApplicable)) {
         case.add_property(Property::new("requirement", c.requirement.as_str()));
         case.add_property(Property::new("spec_url", c.spec_url.as_str()));
         case.add_property(Property::new("level", c.level.as_str()));
@@ -247,6 +311,26 @@ fn findings_text(subject: &Subject, findings: &[Finding], note: Option<&str>) ->
 mod tests {
     use super::*;
     use crate::sample::sample_run;
+
+    /// The run rendered whole by quick-junit, as the streamed writer must reproduce it byte for byte.
+    fn rendered_whole(run: &Run) -> String {
+        let mut report = Report::new(run.tool.name.as_str());
+        report.set_time(Duration::from_millis(run.duration_ms));
+        for (subject, name) in run.subjects.iter().zip(suite_names(run)) {
+            report.add_test_suite(suite(run, subject, &name));
+        }
+        report.to_string().expect("renders")
+    }
+
+    #[test]
+    fn suites_written_one_at_a_time_are_the_report_rendered_whole() {
+        for run in [sample_run(), crate::sample::sample_run_with_provider()] {
+            assert_eq!(render(&run).expect("streams"), rendered_whole(&run));
+        }
+        let mut empty = sample_run();
+        empty.subjects.clear();
+        assert_eq!(render(&empty).expect("streams"), rendered_whole(&empty));
+    }
 
     fn parsed() -> (String, Report) {
         let xml = render(&sample_run()).expect("JUnit serialises");

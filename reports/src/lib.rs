@@ -213,6 +213,9 @@ pub fn write_reports(run: &Run, dir: &Path, formats: &[ReportFormat]) -> Result<
 }
 
 /// Writes `run` in `format` to the file `path` (a reporter that panics is a [`ReportError::Bug`]).
+/// A reporter that writes into a sink as it goes.
+type StreamWriter = fn(&Run, &mut dyn std::io::Write) -> Result<(), ReportError>;
+
 fn write_one(run: &Run, format: ReportFormat, path: &Path) -> Result<(), ReportError> {
     let io = |source| ReportError::Io {
         path: path.to_path_buf(),
@@ -220,8 +223,20 @@ fn write_one(run: &Run, format: ReportFormat, path: &Path) -> Result<(), ReportE
     };
     let file = std::fs::File::create(path).map_err(io)?;
     let mut out = std::io::BufWriter::new(file);
-    match format {
-        ReportFormat::Json => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| json::write(run, &mut out)))
+    // JSON, JUnit and HTML are written as they are produced; the other formats are rendered first.
+    let streamed: Option<StreamWriter> = match format {
+        ReportFormat::Json => Some(json::write),
+        ReportFormat::Junit => Some(junit::write),
+        ReportFormat::Html => Some(|run, out| {
+            html::write(run, out).map_err(|source| ReportError::Io {
+                path: "report.html".into(),
+                source,
+            })
+        }),
+        _ => None,
+    };
+    match streamed {
+        Some(write) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(run, &mut out)))
             .unwrap_or_else(|payload| {
                 Err(ReportError::Bug {
                     format,
@@ -229,12 +244,13 @@ fn write_one(run: &Run, format: ReportFormat, path: &Path) -> Result<(), ReportE
                 })
             })
             .map_err(|e| match e {
-                // An I/O error surfaces through serde_json: name the file.
+                // Name the file an I/O error happened on (serde_json and the JUnit writer do not know it).
                 ReportError::Json(j) if j.is_io() => io(std::io::Error::other(j.to_string())),
+                ReportError::Io { source, .. } => io(source),
                 other => other,
             })?,
-        other => {
-            let text = other.render(run)?;
+        None => {
+            let text = format.render(run)?;
             std::io::Write::write_all(&mut out, text.as_bytes()).map_err(io)?;
         }
     }

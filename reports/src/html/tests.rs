@@ -416,3 +416,40 @@ fn long_lists_of_checks_a_bundle_still_needs_fold() {
         "{bundles}"
     );
 }
+
+/// A folded row names its check and links to the run's list of checks, where the requirement stands once, however
+/// many subjects passed it.
+#[test]
+fn folded_rows_link_to_the_requirement_listed_once() {
+    let run = sample_run_with_provider();
+    let html = render(&run);
+    let doc1 = between(&html, "id=\"subject-0\"", "</section>");
+    let info = run.check("OB30-DM-010").expect("a passing check of the sample");
+    assert!(
+        doc1.contains(&format!(
+            "<code>OB30-DM-010</code> <a href=\"#check-OB30-DM-010\">{}</a>",
+            esc(&info.title)
+        )),
+        "{doc1}"
+    );
+    let requirement = esc(&info.requirement);
+    assert!(!doc1.contains(&requirement), "the row does not repeat the requirement");
+    let list = between(&html, "<section id=\"checks\">", "</section>");
+    assert!(list.contains("<dt id=\"check-OB30-DM-010\">"), "{list}");
+    assert!(list.contains(&requirement), "{list}");
+    assert_eq!(
+        list.matches("<dt id=").count(),
+        run.checks.len(),
+        "every check of the run, once"
+    );
+}
+
+/// Written subject by subject, the page is the page rendered whole.
+#[test]
+fn the_page_written_in_pieces_is_the_page_rendered_whole() {
+    for run in [sample_run(), sample_run_with_provider()] {
+        let mut written = Vec::new();
+        crate::html::write(&run, &mut written).expect("writes");
+        assert_eq!(String::from_utf8(written).expect("utf-8"), render(&run));
+    }
+}
