@@ -203,16 +203,20 @@ pub fn identity_hash(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A UUID of versions 1–5 with the RFC 4122 variant (what OB 2.0 accepts after `urn:uuid:`).
-pub fn rfc4122_uuid(s: &str) -> bool {
+/// Whether `s` has the UUID layout, hex 8-4-4-4-12 in either case, whatever its version and variant.
+pub fn uuid_layout(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
         && b.iter().enumerate().all(|(i, c)| match i {
             8 | 13 | 18 | 23 => *c == b'-',
             _ => c.is_ascii_hexdigit(),
         })
-        && (b'1'..=b'5').contains(&b[14])
-        && matches!(b[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b')
+}
+
+/// A UUID of versions 1–5 with the RFC 4122 variant (what OB 2.0 accepts after `urn:uuid:`).
+pub fn rfc4122_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    uuid_layout(s) && (b'1'..=b'5').contains(&b[14]) && matches!(b[19].to_ascii_lowercase(), b'8' | b'9' | b'a' | b'b')
 }
 
 #[cfg(test)]

@@ -46,6 +46,21 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, for reading placeholders back.
+    pub const ALL: [Kind; 11] = [
+        Kind::AccessToken,
+        Kind::RefreshToken,
+        Kind::IdToken,
+        Kind::ClientSecret,
+        Kind::AuthorizationCode,
+        Kind::CodeVerifier,
+        Kind::RegistrationAccessToken,
+        Kind::Cookie,
+        Kind::Password,
+        Kind::BasicCredentials,
+        Kind::Assertion,
+    ];
+
     /// The placeholder stem: `<{name}-{n}>`.
     pub fn name(self) -> &'static str {
         match self {
@@ -791,30 +806,15 @@ fn visit_strings(value: &mut Value, f: &mut dyn FnMut(&mut String)) {
     }
 }
 
-const KINDS: [Kind; 11] = [
-    Kind::AccessToken,
-    Kind::RefreshToken,
-    Kind::IdToken,
-    Kind::ClientSecret,
-    Kind::AuthorizationCode,
-    Kind::CodeVerifier,
-    Kind::RegistrationAccessToken,
-    Kind::Cookie,
-    Kind::Password,
-    Kind::BasicCredentials,
-    Kind::Assertion,
-];
-
 /// The placeholders `<kind-n>` in `text`: kind, number and byte range, in order.
 fn placeholders(text: &str) -> Vec<(Kind, u64, std::ops::Range<usize>)> {
     let mut found = Vec::new();
     for (start, _) in text.match_indices('<') {
         let rest = text.get(start + 1..).unwrap_or_default();
-        // Longest name first: `access-token` is not read as the start of `registration-access-token`'s tail.
-        let Some(kind) = KINDS
+        // No kind's name starts another's, so at most one matches.
+        let Some(kind) = Kind::ALL
             .iter()
-            .filter(|k| rest.starts_with(k.name()) && rest.get(k.name().len()..).is_some_and(|r| r.starts_with('-')))
-            .max_by_key(|k| k.name().len())
+            .find(|k| rest.starts_with(k.name()) && rest.get(k.name().len()..).is_some_and(|r| r.starts_with('-')))
         else {
             continue;
         };

@@ -176,12 +176,7 @@ pub fn strict_uuid(s: &str) -> bool {
 
 /// Whether `s` has the 8-4-4-4-12 hex layout at all, in either case and any version (what real servers accept).
 pub fn loose_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    crate::lexical::uuid_layout(s)
 }
 
 /// The CASE 1.0 association types (`CFPckgAssociation.associationType`).

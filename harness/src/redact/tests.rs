@@ -415,3 +415,22 @@ fn placeholders_are_numbered_by_first_appearance_in_the_run() {
         "seen second: <cookie-2>, then <cookie-1> again"
     );
 }
+
+/// Placeholders are read back by their kind's name: no name may start another's.
+#[test]
+fn no_placeholder_name_starts_another() {
+    for a in Kind::ALL {
+        for b in Kind::ALL {
+            assert!(
+                a == b || !b.name().starts_with(&format!("{}-", a.name())),
+                "{a:?} {b:?}"
+            );
+            assert!(
+                a == b || !b.name().starts_with(a.name()),
+                "{} starts {}",
+                a.name(),
+                b.name()
+            );
+        }
+    }
+}
